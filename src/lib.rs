@@ -6,3 +6,18 @@
 //! shells over it.
 
 pub mod yaml;
+pub mod arn;
+pub mod context;
+pub mod expand;
+pub mod fargate;
+pub mod generate;
+pub mod globals;
+pub mod problems;
+pub mod properties;
+pub mod references;
+pub mod secret_grant;
+pub mod value;
+
+pub use context::ExpansionContext;
+pub use expand::{ExpansionSummary, expand, expand_with_summary};
+pub use problems::{Problem, Problems};

@@ -1,0 +1,339 @@
+//! Amazon Resource Names: reading them and checking the kinds the macro accepts.
+//! Every check returns why a value is wrong, worded so the caller can prefix it with
+//! what the value is (never the value of a parameter).
+
+use crate::ExpansionContext;
+
+/// `arn:partition:service:region:account:resource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+pub fn parse_arn(text: &str) -> Option<Arn<'_>> {
+    let mut fields = text.splitn(6, ':');
+    if fields.next()? != "arn" {
+        return None;
+    }
+    let arn = Arn {
+        partition: fields.next()?,
+        service: fields.next()?,
+        region: fields.next()?,
+        account: fields.next()?,
+        resource: fields.next()?,
+    };
+    (!arn.partition.is_empty() && !arn.service.is_empty()).then_some(arn)
+}
+
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn is_region(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+}
+
+/// Reads `text` as an ARN of `service` in the stack's partition.
+fn parse_in_partition<'a>(
+    text: &'a str,
+    service: &str,
+    kind: &str,
+    context: &ExpansionContext,
+) -> Result<Arn<'a>, String> {
+    let arn = parse_arn(text).ok_or_else(|| format!("is not {kind} ARN"))?;
+    if arn.service != service {
+        return Err(format!("is not {kind} ARN (its service is not {service})"));
+    }
+    if arn.partition != context.partition() {
+        return Err(format!(
+            "is in partition {}, but the stack is in partition {}",
+            arn.partition,
+            context.partition()
+        ));
+    }
+    Ok(arn)
+}
+
+fn check_iam_arn<'a>(
+    text: &'a str,
+    kind: &str,
+    resource_prefix: &str,
+    account_may_be_aws: bool,
+    context: &ExpansionContext,
+) -> Result<&'a str, String> {
+    let arn = parse_in_partition(text, "iam", kind, context)?;
+    let account_ok = is_account_id(arn.account) || (account_may_be_aws && arn.account == "aws");
+    let name = arn.resource.strip_prefix(resource_prefix);
+    match name {
+        Some(name) if arn.region.is_empty() && account_ok && is_iam_path_and_name(name) => Ok(name),
+        _ => Err(format!(
+            "is not {kind} ARN (arn:{}:iam::<account>:{resource_prefix}<path/><name>)",
+            context.partition()
+        )),
+    }
+}
+
+fn is_iam_path_and_name(text: &str) -> bool {
+    let name = text.rsplit('/').next().unwrap_or_default();
+    !name.is_empty()
+        && text.len() <= 512
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+}
+
+pub fn check_role_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    check_iam_arn(text, "an IAM role", "role/", false, context).map(drop)
+}
+
+pub fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    check_iam_arn(text, "an IAM policy", "policy/", true, context).map(drop)
+}
+
+pub fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    let arn = parse_in_partition(text, "kms", "a KMS key", context)?;
+    let id = arn.resource.strip_prefix("key/").unwrap_or_default();
+    if is_region(arn.region) && is_account_id(arn.account) && !id.is_empty() && !id.contains('/') {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not a KMS key ARN (arn:{}:kms:<region>:<account>:key/<key-id>)",
+            context.partition()
+        ))
+    }
+}
+
+/// An iam-ssh-agent backend: an API Gateway stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecuteApiStage<'a> {
+    pub region: &'a str,
+    pub api_id: &'a str,
+    pub stage: &'a str,
+}
+
+pub fn parse_execute_api_stage<'a>(
+    text: &'a str,
+    context: &ExpansionContext,
+) -> Result<ExecuteApiStage<'a>, String> {
+    let kind = "an API Gateway stage";
+    let arn = parse_in_partition(text, "execute-api", kind, context)?;
+    let shape = || {
+        format!(
+            "is not {kind} ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
+            context.partition()
+        )
+    };
+    let (api_id, stage) = arn.resource.split_once('/').ok_or_else(shape)?;
+    let is_word = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !is_region(arn.region)
+        || !is_account_id(arn.account)
+        || !api_id.chars().all(|c| c.is_ascii_alphanumeric())
+        || api_id.is_empty()
+        || !is_word(stage)
+    {
+        return Err(shape());
+    }
+    Ok(ExecuteApiStage {
+        region: arn.region,
+        api_id,
+        stage,
+    })
+}
+
+/// Where an ECS secret's `ValueFrom` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretReference {
+    /// An SSM parameter in the stack's region and account, by name (`token`) or
+    /// path (`/ci/token`).
+    SsmName { is_path: bool },
+    SsmArn,
+    /// A Secrets Manager secret ARN; `with_selector` when it ends in
+    /// `:json-key:version-stage:version-id`; `partial` when the secret name lacks the
+    /// six characters Secrets Manager appends.
+    SecretsManagerArn { with_selector: bool, partial: bool },
+}
+
+pub fn classify_secret_reference(
+    text: &str,
+    context: &ExpansionContext,
+) -> Result<SecretReference, String> {
+    if text.starts_with("arn:") {
+        let arn = parse_arn(text).ok_or("is not an ARN")?;
+        return match arn.service {
+            "ssm" => classify_ssm_arn(text, context),
+            "secretsmanager" => classify_secrets_manager_arn(text, context),
+            _ => Err("is an ARN, but not of an SSM parameter or a Secrets Manager secret".into()),
+        };
+    }
+    if is_ssm_parameter_name(text) {
+        Ok(SecretReference::SsmName {
+            is_path: text.starts_with('/'),
+        })
+    } else {
+        Err("is neither an SSM parameter name (letters, digits and _.-/ , a path starting with /) nor an SSM or Secrets Manager ARN".into())
+    }
+}
+
+fn is_ssm_parameter_name(text: &str) -> bool {
+    let body = text.strip_prefix('/').unwrap_or(text);
+    !body.is_empty()
+        && text.len() <= 2048
+        && body.split('/').all(|segment| !segment.is_empty())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+}
+
+fn classify_ssm_arn(text: &str, context: &ExpansionContext) -> Result<SecretReference, String> {
+    let arn = parse_in_partition(text, "ssm", "an SSM parameter", context)?;
+    let name = arn.resource.strip_prefix("parameter").unwrap_or_default();
+    if is_region(arn.region)
+        && is_account_id(arn.account)
+        && name.starts_with('/')
+        && is_ssm_parameter_name(name)
+    {
+        Ok(SecretReference::SsmArn)
+    } else {
+        Err(format!(
+            "is not an SSM parameter ARN (arn:{}:ssm:<region>:<account>:parameter/<name>)",
+            context.partition()
+        ))
+    }
+}
+
+fn classify_secrets_manager_arn(
+    text: &str,
+    context: &ExpansionContext,
+) -> Result<SecretReference, String> {
+    let arn = parse_in_partition(text, "secretsmanager", "a Secrets Manager secret", context)?;
+    let fields: Vec<&str> = arn.resource.split(':').collect();
+    let shape_ok = is_region(arn.region)
+        && is_account_id(arn.account)
+        && matches!(fields.len(), 2 | 5)
+        && fields[0] == "secret"
+        && !fields[1].is_empty()
+        && fields[1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+    if !shape_ok {
+        return Err(format!(
+            "is not a Secrets Manager secret ARN (arn:{}:secretsmanager:<region>:<account>:secret:<name>, optionally followed by :<json-key>:<version-stage>:<version-id>)",
+            context.partition()
+        ));
+    }
+    Ok(SecretReference::SecretsManagerArn {
+        with_selector: fields.len() == 5,
+        partial: !has_random_suffix(fields[1]),
+    })
+}
+
+/// Secrets Manager ends every secret's ARN with `-` and six random characters.
+fn has_random_suffix(name: &str) -> bool {
+    match name.rsplit_once('-') {
+        Some((stem, suffix)) => {
+            !stem.is_empty() && suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> ExpansionContext {
+        ExpansionContext::new("us-east-1", "123456789012")
+    }
+
+    #[test]
+    fn reads_the_six_parts_of_an_arn() {
+        let arn = parse_arn("arn:aws:ssm:us-east-1:123456789012:parameter/a:b").unwrap();
+        assert_eq!(arn.service, "ssm");
+        assert_eq!(arn.resource, "parameter/a:b");
+        assert_eq!(parse_arn("arn:aws:ssm"), None);
+        assert_eq!(parse_arn("token"), None);
+    }
+
+    #[test]
+    fn classifies_every_value_from_form() {
+        let c = context();
+        let classify = |text: &str| classify_secret_reference(text, &c);
+        assert_eq!(classify("token"), Ok(SecretReference::SsmName { is_path: false }));
+        assert_eq!(classify("/ci/token"), Ok(SecretReference::SsmName { is_path: true }));
+        assert_eq!(
+            classify("arn:aws:ssm:eu-west-1:123456789012:parameter/ci/token"),
+            Ok(SecretReference::SsmArn)
+        );
+        assert_eq!(
+            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123"),
+            Ok(SecretReference::SecretsManagerArn { with_selector: false, partial: false })
+        );
+        assert_eq!(
+            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123:password:AWSCURRENT:"),
+            Ok(SecretReference::SecretsManagerArn { with_selector: true, partial: false })
+        );
+        assert_eq!(
+            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
+            Ok(SecretReference::SecretsManagerArn { with_selector: false, partial: true })
+        );
+        for bad in [
+            "",
+            "/",
+            "/ci//token",
+            "has space",
+            "arn:aws:s3:::bucket",
+            "arn:aws:ssm:us-east-1:123456789012:document/x",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db:key",
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
+        ] {
+            assert!(classify(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn checks_iam_and_kms_arns() {
+        let c = context();
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/ci/agent", &c).is_ok());
+        assert!(check_role_arn("arn:aws:iam::123456789012:policy/x", &c).is_err());
+        assert!(check_role_arn("arn:aws:iam::12345:role/x", &c).is_err());
+        assert!(check_policy_arn("arn:aws:iam::aws:policy/ReadOnlyAccess", &c).is_ok());
+        assert!(check_policy_arn("arn:aws:iam::aws:policy/", &c).is_err());
+        assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/1234abcd", &c).is_ok());
+        assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/x", &c).is_err());
+        let in_china = ExpansionContext::new("cn-north-1", "123456789012");
+        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x", &in_china).is_ok());
+        assert_eq!(
+            check_role_arn("arn:aws:iam::123456789012:role/x", &in_china),
+            Err("is in partition aws, but the stack is in partition aws-cn".to_owned())
+        );
+    }
+
+    #[test]
+    fn reads_an_execute_api_stage() {
+        let c = context();
+        assert_eq!(
+            parse_execute_api_stage("arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod", &c),
+            Ok(ExecuteApiStage { region: "eu-west-1", api_id: "abc123defg", stage: "prod" })
+        );
+        for bad in [
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",
+            "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET",
+            "arn:aws:execute-api::123456789012:abc/prod",
+            "arn:aws:lambda:eu-west-1:123456789012:abc/prod",
+        ] {
+            assert!(parse_execute_api_stage(bad, &c).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The resources one Buildkite task definition becomes.
+
+use serde_json::{Map, Value, json};
+
+use crate::properties::{ContainerSecret, SshAgent, TaskDefinitionProperties};
+use crate::secret_grant::{SecretGrant, SecretStore};
+use crate::value::{Piece, build_sub};
+
+/// The logical IDs generated for resource `X`, in output order.
+pub struct GeneratedIds {
+    pub task_definition: String,
+    pub log_group: String,
+    pub execution_role: String,
+    /// `None` when `TaskRoleArn` names the user's own role.
+    pub task_role: Option<String>,
+}
+
+impl GeneratedIds {
+    pub fn new(logical_id: &str, generates_task_role: bool) -> Self {
+        Self {
+            task_definition: format!("{logical_id}TaskDefinition"),
+            log_group: format!("{logical_id}LogGroup"),
+            execution_role: format!("{logical_id}ExecutionRole"),
+            task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
+        }
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        [Some(&self.task_definition), Some(&self.log_group), Some(&self.execution_role), self.task_role.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+}
+
+/// Resource attributes of `X` that its generated resources carry.
+#[derive(Default)]
+pub struct ResourceAttributes {
+    /// `Condition`, `DeletionPolicy`, `UpdateReplacePolicy`: on every generated resource.
+    pub shared: Map<String, Value>,
+    /// `DependsOn`, `Metadata`: on the task definition only.
+    pub task_definition_only: Map<String, Value>,
+}
+
+pub const AGENT_CONTAINER: &str = "agent";
+pub const SIDECAR_CONTAINER: &str = "agent-init";
+pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
+const SSH_VOLUME: &str = "ssh-agent";
+const SSH_SOCKET_DIRECTORY: &str = "/ssh";
+const SSH_SOCKET: &str = "/ssh/socket";
+
+/// The generated resources, in output order.
+pub fn generate(
+    ids: &GeneratedIds,
+    properties: &TaskDefinitionProperties,
+    attributes: &ResourceAttributes,
+) -> Vec<(String, Value)> {
+    let mut resources = vec![
+        (ids.task_definition.clone(), task_definition(ids, properties)),
+        (ids.log_group.clone(), log_group(properties)),
+        (ids.execution_role.clone(), execution_role(properties)),
+    ];
+    if let Some(task_role_id) = &ids.task_role {
+        resources.push((task_role_id.clone(), task_role(properties)));
+    }
+    for (id, resource) in &mut resources {
+        let resource = resource.as_object_mut().expect("generated resources are objects");
+        for (name, value) in &attributes.shared {
+            resource.insert(name.clone(), value.clone());
+        }
+        if *id == ids.task_definition {
+            for (name, value) in &attributes.task_definition_only {
+                resource.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    resources
+}
+
+fn resource(resource_type: &str, properties: Map<String, Value>) -> Value {
+    json!({ "Type": resource_type, "Properties": properties })
+}
+
+/// Inserts `value` unless it is an empty list (lists never hold placeholders).
+fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
+    if !items.is_empty() {
+        map.insert(key.to_owned(), Value::Array(items));
+    }
+}
+
+fn insert_tags(map: &mut Map<String, Value>, properties: &TaskDefinitionProperties) {
+    insert_list(map, "Tags", properties.tags.clone());
+}
+
+fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    let mut task = Map::new();
+    task.insert("Family".into(), properties.family.clone());
+    task.insert("Cpu".into(), properties.cpu.clone());
+    task.insert("Memory".into(), properties.memory.clone());
+    task.insert("NetworkMode".into(), json!("awsvpc"));
+    task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
+    task.insert("ExecutionRoleArn".into(), json!({"Fn::GetAtt": [ids.execution_role, "Arn"]}));
+    let task_role_arn = match (&ids.task_role, &properties.task_role_arn) {
+        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
+    };
+    task.insert("TaskRoleArn".into(), task_role_arn);
+    task.insert(
+        "RuntimePlatform".into(),
+        json!({"CpuArchitecture": properties.cpu_architecture, "OperatingSystemFamily": "LINUX"}),
+    );
+    if let Some(size) = &properties.ephemeral_storage_gib {
+        task.insert("EphemeralStorage".into(), json!({ "SizeInGiB": size }));
+    }
+    if properties.ssh_agent.is_some() {
+        task.insert("Volumes".into(), json!([{ "Name": SSH_VOLUME }]));
+    }
+    let log_configuration = json!({
+        "LogDriver": "awslogs",
+        "Options": {
+            "awslogs-group": {"Ref": ids.log_group},
+            "awslogs-region": {"Ref": "AWS::Region"},
+            "awslogs-stream-prefix": "ecs"
+        }
+    });
+    let mut containers = vec![agent_container(properties, &log_configuration)];
+    if let Some(image) = &properties.agent_sidecar_image {
+        containers.push(json!({
+            "Name": SIDECAR_CONTAINER,
+            "Image": image,
+            "Essential": false,
+            "EntryPoint": ["/bin/sh", "-c"],
+            "Command": ["echo The Buildkite agent is ready in /buildkite"],
+            "ReadonlyRootFilesystem": true,
+            "LogConfiguration": log_configuration,
+        }));
+    }
+    if let Some(ssh_agent) = &properties.ssh_agent {
+        containers.push(ssh_agent_container(ssh_agent, &log_configuration));
+    }
+    task.insert("ContainerDefinitions".into(), Value::Array(containers));
+    insert_tags(&mut task, properties);
+    resource("AWS::ECS::TaskDefinition", task)
+}
+
+fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Value) -> Value {
+    let has_sidecar = properties.agent_sidecar_image.is_some();
+    let has_ssh_agent = properties.ssh_agent.is_some();
+    let entry_point = if has_sidecar { "/buildkite/bin/buildkite-agent" } else { "buildkite-agent" };
+
+    // The user's variables come first; a generated one gives way to a user's of the same name.
+    let mut environment: Vec<Value> = properties
+        .environment
+        .iter()
+        .map(|(name, value)| json!({ "Name": name, "Value": value }))
+        .collect();
+    let mut generated: Vec<(&str, &str)> = Vec::new();
+    if has_sidecar {
+        generated.extend([
+            ("BUILDKITE_BUILD_PATH", "/buildkite/builds"),
+            ("BUILDKITE_HOOKS_PATH", "/buildkite/hooks"),
+            ("BUILDKITE_PLUGINS_PATH", "/buildkite/plugins"),
+        ]);
+    }
+    if has_ssh_agent {
+        generated.push(("SSH_AUTH_SOCK", SSH_SOCKET));
+    }
+    let user_names: Vec<&Value> = properties
+        .environment
+        .iter()
+        .map(|(name, _)| name)
+        .chain(properties.secrets.iter().map(|secret| &secret.name))
+        .collect();
+    for (name, value) in generated {
+        if !user_names.iter().any(|user| user.as_str() == Some(name)) {
+            environment.push(json!({ "Name": name, "Value": value }));
+        }
+    }
+
+    let secrets: Vec<Value> = properties
+        .agent_token
+        .iter()
+        .chain(&properties.secrets)
+        .map(|secret| json!({ "Name": secret.name, "ValueFrom": secret.value_from }))
+        .collect();
+
+    let mut depends_on = Vec::new();
+    if has_sidecar {
+        depends_on.push(json!({"ContainerName": SIDECAR_CONTAINER, "Condition": "COMPLETE"}));
+    }
+    if has_ssh_agent {
+        depends_on.push(json!({"ContainerName": SSH_AGENT_CONTAINER, "Condition": "HEALTHY"}));
+    }
+
+    let mut container = Map::new();
+    container.insert("Name".into(), json!(AGENT_CONTAINER));
+    container.insert("Image".into(), properties.image.clone());
+    container.insert("Essential".into(), json!(true));
+    container.insert("EntryPoint".into(), json!([entry_point]));
+    container.insert("Command".into(), json!(["start"]));
+    insert_list(&mut container, "Environment", environment);
+    insert_list(&mut container, "Secrets", secrets);
+    insert_list(&mut container, "DependsOn", depends_on);
+    if has_sidecar {
+        // Builds are written to the sidecar's /buildkite volume.
+        container.insert("VolumesFrom".into(), json!([{"SourceContainer": SIDECAR_CONTAINER, "ReadOnly": false}]));
+    }
+    if has_ssh_agent {
+        container.insert(
+            "MountPoints".into(),
+            json!([{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}]),
+        );
+    }
+    container.insert("LogConfiguration".into(), log_configuration.clone());
+    Value::Object(container)
+}
+
+fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value {
+    json!({
+        "Name": SSH_AGENT_CONTAINER,
+        "Image": ssh_agent.image,
+        "Essential": true,
+        "Command": ["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")],
+        "Environment": [{"Name": "IAM_SSH_AGENT_BACKEND_URL", "Value": backend_url(ssh_agent)}],
+        "MountPoints": [{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}],
+        "HealthCheck": {
+            "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
+            "Interval": 5,
+            "Timeout": 2,
+            "Retries": 3,
+            "StartPeriod": 10
+        },
+        "ReadonlyRootFilesystem": true,
+        "LogConfiguration": log_configuration,
+    })
+}
+
+/// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
+/// ARN, taken apart with `Fn::Select`/`Fn::Split` for an intrinsic one.
+fn backend_url(ssh_agent: &SshAgent) -> Value {
+    if let Some((api_id, region, stage)) = &ssh_agent.literal_stage {
+        return json!({
+            "Fn::Sub": format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}")
+        });
+    }
+    let arn_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", ssh_agent.backend]}]});
+    let resource_part = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": ["/", arn_field(5)]}]});
+    json!({
+        "Fn::Sub": [
+            "https://${ApiId}.execute-api.${ApiRegion}.${AWS::URLSuffix}/${Stage}",
+            {"ApiId": resource_part(0), "ApiRegion": arn_field(3), "Stage": resource_part(1)}
+        ]
+    })
+}
+
+fn log_group(properties: &TaskDefinitionProperties) -> Value {
+    let mut log_group = Map::new();
+    log_group.insert(
+        "LogGroupName".into(),
+        build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
+    );
+    log_group.insert("RetentionInDays".into(), properties.log_retention_days.clone());
+    if let Some(key) = &properties.log_kms_key_id {
+        log_group.insert("KmsKeyId".into(), key.clone());
+    }
+    insert_tags(&mut log_group, properties);
+    resource("AWS::Logs::LogGroup", log_group)
+}
+
+fn trust_policy(condition: Option<Value>) -> Value {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        "Action": "sts:AssumeRole"
+    });
+    if let Some(condition) = condition {
+        statement["Condition"] = condition;
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]})
+}
+
+fn role(path: &str, trust: Value, policies: Vec<Value>, managed: Vec<Value>, properties: &TaskDefinitionProperties) -> Value {
+    let mut role = Map::new();
+    role.insert("Path".into(), json!(path));
+    role.insert("AssumeRolePolicyDocument".into(), trust);
+    insert_list(&mut role, "ManagedPolicyArns", managed);
+    insert_list(&mut role, "Policies", policies);
+    if let Some(boundary) = &properties.permissions_boundary {
+        role.insert("PermissionsBoundary".into(), boundary.clone());
+    }
+    insert_tags(&mut role, properties);
+    resource("AWS::IAM::Role", role)
+}
+
+fn execution_role(properties: &TaskDefinitionProperties) -> Value {
+    let managed = vec![json!({
+        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    })];
+    let secrets: Vec<&ContainerSecret> = properties.agent_token.iter().chain(&properties.secrets).collect();
+    let policy = json!({
+        "PolicyName": "ReadAgentSecrets",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": secret_statements(&secrets)}
+    });
+    role("/BuildkiteAgentExecution/", trust_policy(None), vec![policy], managed, properties)
+}
+
+/// Read exactly the secrets named; decrypt only through the services that hold them.
+fn secret_statements(secrets: &[&ContainerSecret]) -> Vec<Value> {
+    let grants: Vec<&SecretGrant> = secrets.iter().map(|secret| &secret.grant).collect();
+    let mut statements = Vec::new();
+    for (store, sid, action) in [
+        (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
+        (SecretStore::SecretsManager, "ReadSecrets", "secretsmanager:GetSecretValue"),
+    ] {
+        let resources = distinct(grants.iter().filter(|g| g.store == store).map(|g| g.resource.clone()));
+        if !resources.is_empty() {
+            statements.push(json!({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources}));
+        }
+    }
+    let keys = distinct(grants.iter().map(|grant| {
+        build_sub(&[
+            Piece::Text("arn:"),
+            Piece::Pseudo("AWS::Partition"),
+            Piece::Text(":kms:"),
+            Piece::Value(&grant.region),
+            Piece::Text(":"),
+            Piece::Value(&grant.account),
+            Piece::Text(":key/*"),
+        ])
+    }));
+    let services = distinct(grants.iter().map(|grant| {
+        let service = match grant.store {
+            SecretStore::Ssm => "ssm.",
+            SecretStore::SecretsManager => "secretsmanager.",
+        };
+        build_sub(&[Piece::Text(service), Piece::Value(&grant.region), Piece::Text("."), Piece::Pseudo("AWS::URLSuffix")])
+    }));
+    let operator = if services.iter().any(|service| service.to_string().contains('*')) { "StringLike" } else { "StringEquals" };
+    statements.push(json!({
+        "Sid": "DecryptThroughThoseServices",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": keys,
+        "Condition": {operator: {"kms:ViaService": services}}
+    }));
+    statements
+}
+
+/// The values in first-seen order, each once.
+fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
+}
+
+fn task_role(properties: &TaskDefinitionProperties) -> Value {
+    // The stack's own account only, as the ECS guide advises against the confused deputy.
+    let trust = trust_policy(Some(json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})));
+    let mut policies = Vec::new();
+    if let Some(ssh_agent) = &properties.ssh_agent {
+        policies.push(json!({
+            "PolicyName": "InvokeSshAgentBackend",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "ListKeysAndSign",
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")])
+                }]
+            }
+        }));
+    }
+    policies.extend(properties.task_role_policies.iter().cloned());
+    role(
+        "/BuildkiteAgentTask/",
+        trust,
+        policies,
+        properties.task_role_managed_policy_arns.clone(),
+        properties,
+    )
+}

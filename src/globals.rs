@@ -1,0 +1,172 @@
+//! `Globals.TaskDefinition`: properties every Buildkite resource of the template shares.
+
+use serde_json::{Map, Value};
+
+use crate::problems::{Problems, unknown_name_message};
+use crate::properties::{PROPERTY_NAMES, PropertyInput, Sourced};
+
+pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
+
+/// The list properties merged entry by entry, with the key that names an entry.
+const MERGED_LISTS: [(&str, &str); 3] = [("Environment", "Name"), ("Secrets", "Name"), ("Tags", "Key")];
+
+/// Checks the globals section itself: an object of known properties, `TaskFamily` not
+/// among them (a family belongs to one task definition).
+pub fn check_globals<'a>(globals: &'a Value, problems: &mut Problems) -> Option<&'a Map<String, Value>> {
+    let Some(properties) = globals.as_object() else {
+        problems.push(GLOBALS_PATH, "must be an object of resource properties");
+        return None;
+    };
+    let mut sound = true;
+    for name in properties.keys() {
+        let path = format!("{GLOBALS_PATH}.{name}");
+        if name == "TaskFamily" {
+            problems.push(path, "cannot be global: each task definition needs its own family");
+            sound = false;
+        } else if !PROPERTY_NAMES.contains(&name.as_str()) {
+            problems.push(path, unknown_name_message("property", name, &PROPERTY_NAMES));
+            sound = false;
+        }
+    }
+    sound.then_some(properties)
+}
+
+/// The properties of one resource with the globals applied: the resource's own value
+/// wins, and the merged lists keep the global entries first, an entry of the resource
+/// replacing the global entry of the same name in its place.
+pub fn apply_globals<'a>(
+    own: &'a Map<String, Value>,
+    own_path: &str,
+    globals: Option<&'a Map<String, Value>>,
+) -> Vec<(String, PropertyInput<'a>)> {
+    let mut inputs: Vec<(String, PropertyInput<'a>)> = Vec::new();
+    let single = |value: &'a Value, path: String| PropertyInput::Single(Sourced { value, path });
+    for (name, value) in globals.into_iter().flatten() {
+        if name == "TaskFamily" || own.contains_key(name) && !is_merged_list(name) {
+            continue;
+        }
+        inputs.push((name.clone(), single(value, format!("{GLOBALS_PATH}.{name}"))));
+    }
+    for (name, value) in own {
+        let path = format!("{own_path}.{name}");
+        let global = inputs.iter_mut().find(|(key, _)| key == name);
+        match global {
+            Some((_, input)) => {
+                let merged = MERGED_LISTS
+                    .iter()
+                    .find(|(list, _)| list == name)
+                    .and_then(|(_, key)| merge_entries(input, value, &path, key));
+                *input = merged.unwrap_or_else(|| single(value, path));
+            }
+            None => inputs.push((name.clone(), single(value, path))),
+        }
+    }
+    inputs
+}
+
+fn is_merged_list(name: &str) -> bool {
+    MERGED_LISTS.iter().any(|(list, _)| *list == name)
+}
+
+/// Both sides must be literal lists to merge; otherwise the resource's value wins.
+fn merge_entries<'a>(
+    global: &PropertyInput<'a>,
+    own: &'a Value,
+    own_path: &str,
+    key: &str,
+) -> Option<PropertyInput<'a>> {
+    let PropertyInput::Single(Sourced { value: Value::Array(global_entries), path: global_path }) = global else {
+        return None;
+    };
+    let Value::Array(own_entries) = own else {
+        return None;
+    };
+    let entry_name = |entry: &Value| entry.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut entries: Vec<Sourced<'a>> = global_entries
+        .iter()
+        .enumerate()
+        .map(|(index, value)| Sourced { value, path: format!("{global_path}[{index}]") })
+        .collect();
+    for (index, value) in own_entries.iter().enumerate() {
+        let sourced = Sourced { value, path: format!("{own_path}[{index}]") };
+        let replaced = entry_name(value).and_then(|name| {
+            entries
+                .iter()
+                .position(|entry| entry.path.starts_with(GLOBALS_PATH) && entry_name(entry.value).as_deref() == Some(name.as_str()))
+        });
+        match replaced {
+            Some(position) => entries[position] = sourced,
+            None => entries.push(sourced),
+        }
+    }
+    Some(PropertyInput::Entries { path: own_path.to_owned(), entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn applied(own: Value, globals: Value) -> Vec<(String, Value, Vec<String>)> {
+        let own = own.as_object().unwrap().clone();
+        let globals = globals.as_object().unwrap().clone();
+        apply_globals(&own, "Resources.A.Properties", Some(&globals))
+            .into_iter()
+            .map(|(name, input)| match input {
+                PropertyInput::Single(s) => (name, s.value.clone(), vec![s.path]),
+                PropertyInput::Entries { entries, .. } => (
+                    name,
+                    Value::Array(entries.iter().map(|e| e.value.clone()).collect()),
+                    entries.into_iter().map(|e| e.path).collect(),
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_resource_value_wins_and_globals_fill_the_rest() {
+        let merged = applied(json!({"TaskCpu": 1024, "Image": "own"}), json!({"TaskCpu": 512, "TaskMemory": 2048}));
+        assert_eq!(merged[0], ("TaskMemory".into(), json!(2048), vec!["Globals.TaskDefinition.TaskMemory".into()]));
+        assert_eq!(merged[1], ("TaskCpu".into(), json!(1024), vec!["Resources.A.Properties.TaskCpu".into()]));
+        assert_eq!(merged[2].0, "Image");
+    }
+
+    #[test]
+    fn lists_merge_globals_first_with_same_named_entries_replaced_in_place() {
+        let merged = applied(
+            json!({"Environment": [{"Name": "B", "Value": "own"}, {"Name": "C", "Value": "own"}]}),
+            json!({"Environment": [{"Name": "A", "Value": "g"}, {"Name": "B", "Value": "g"}]}),
+        );
+        assert_eq!(
+            merged[0].1,
+            json!([{"Name": "A", "Value": "g"}, {"Name": "B", "Value": "own"}, {"Name": "C", "Value": "own"}])
+        );
+        assert_eq!(
+            merged[0].2,
+            vec![
+                "Globals.TaskDefinition.Environment[0]".to_owned(),
+                "Resources.A.Properties.Environment[0]".to_owned(),
+                "Resources.A.Properties.Environment[1]".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_merge_by_key_and_a_non_list_resource_value_wins() {
+        let merged = applied(
+            json!({"Tags": [{"Key": "team", "Value": "ci"}], "Secrets": {"Ref": "X"}}),
+            json!({"Tags": [{"Key": "team", "Value": "g"}, {"Key": "cost", "Value": "1"}], "Secrets": [{"Name": "A", "ValueFrom": "a"}]}),
+        );
+        assert_eq!(merged[0].1, json!([{"Key": "team", "Value": "ci"}, {"Key": "cost", "Value": "1"}]));
+        assert_eq!(merged[1].1, json!({"Ref": "X"}));
+    }
+
+    #[test]
+    fn globals_may_not_set_a_family_or_unknown_properties() {
+        let mut problems = Problems::new();
+        assert!(check_globals(&json!({"TaskFamily": "x", "TaskMemroy": 1}), &mut problems).is_none());
+        let text = problems.to_string();
+        assert!(text.contains("Globals.TaskDefinition.TaskFamily: cannot be global"), "{text}");
+        assert!(text.contains("Globals.TaskDefinition.TaskMemroy: unknown property; did you mean TaskMemory?"), "{text}");
+    }
+}

@@ -1,0 +1,150 @@
+//! Problems found in a template, collected so that all of them are reported together.
+
+use std::fmt;
+
+/// One problem, with the place in the template it concerns
+/// (`Resources.X.Properties.Y`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Every problem found in a template, in the order found, each reported once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    list: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem; the same place and message twice (a global value inherited by
+    /// several resources) is recorded once.
+    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        let problem = Problem {
+            path: path.into(),
+            message: message.into(),
+        };
+        if !self.list.contains(&problem) {
+            self.list.push(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.list.iter()
+    }
+
+    /// `Ok(value)` when nothing was found, else every problem.
+    pub fn into_result<T>(self, value: T) -> Result<T, Problems> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.list.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        write!(f, "Buildkite-Agents found {count} {noun} in the template:")?;
+        for problem in &self.list {
+            write!(f, "\n{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Shows a value the user wrote literally, short and on one line, for an error message.
+/// Never called on a parameter's value: those are described by the parameter's name.
+pub fn show_literal(value: &serde_json::Value) -> String {
+    const LIMIT: usize = 64;
+    let text = match value {
+        serde_json::Value::String(text) => serde_json::to_string(text).unwrap_or_default(),
+        other => other.to_string(),
+    };
+    if text.chars().count() <= LIMIT {
+        text
+    } else {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}...")
+    }
+}
+
+/// The known name nearest to `unknown`, if one is near enough to be what was meant.
+pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let lowered = unknown.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|name| {
+            (
+                strsim::levenshtein(&lowered, &name.to_ascii_lowercase()),
+                *name,
+            )
+        })
+        .filter(|(distance, name)| *distance <= (name.len() / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// "unknown X; did you mean Y?" or "unknown X".
+pub fn unknown_name_message(what: &str, unknown: &str, known: &[&str]) -> String {
+    match nearest(unknown, known) {
+        Some(name) => format!("unknown {what}; did you mean {name}?"),
+        None => format!("unknown {what}; expected one of {}", known.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_problem_under_a_counted_header() {
+        let mut problems = Problems::new();
+        problems.push("Resources.A.Properties.Image", "is required");
+        problems.push("Resources.B.Properties.TaskCpu", "bad");
+        problems.push("Resources.A.Properties.Image", "is required");
+        assert_eq!(
+            problems.to_string(),
+            "Buildkite-Agents found 2 problems in the template:\n\
+             Resources.A.Properties.Image: is required\n\
+             Resources.B.Properties.TaskCpu: bad"
+        );
+    }
+
+    #[test]
+    fn suggests_the_nearest_name_only_when_near() {
+        let known = ["TaskMemory", "TaskCpu", "Image"];
+        assert_eq!(nearest("TaskMemroy", &known), Some("TaskMemory"));
+        assert_eq!(nearest("image", &known), Some("Image"));
+        assert_eq!(nearest("Colour", &known), None);
+    }
+
+    #[test]
+    fn shortens_long_literals() {
+        let long = serde_json::Value::String("x".repeat(200));
+        assert!(show_literal(&long).len() < 80);
+        assert_eq!(show_literal(&serde_json::json!(8192)), "8192");
+    }
+}

@@ -1,0 +1,318 @@
+//! Rewriting references to a Buildkite resource `X` so they point at what it became.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::problems::{Problems, unknown_name_message};
+use crate::value::{SubPart, parse_sub};
+
+/// The attributes a Buildkite resource answers to.
+pub const ATTRIBUTE_NAMES: [&str; 6] = [
+    "TaskDefinitionArn",
+    "Family",
+    "ExecutionRoleArn",
+    "TaskRoleArn",
+    "LogGroupName",
+    "LogGroupArn",
+];
+
+/// What references to one Buildkite resource become.
+#[derive(Debug, Clone)]
+pub struct ReferenceTarget {
+    pub task_definition: String,
+    pub log_group: String,
+    pub execution_role: String,
+    /// `Fn::GetAtt` of the generated task role, or the user's `TaskRoleArn`.
+    pub task_role_arn: Value,
+    pub family: Value,
+}
+
+impl ReferenceTarget {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "TaskDefinitionArn" => json!({"Ref": self.task_definition}),
+            "Family" => self.family.clone(),
+            "ExecutionRoleArn" => json!({"Fn::GetAtt": [self.execution_role, "Arn"]}),
+            "TaskRoleArn" => self.task_role_arn.clone(),
+            "LogGroupName" => json!({"Ref": self.log_group}),
+            "LogGroupArn" => json!({"Fn::GetAtt": [self.log_group, "Arn"]}),
+            _ => return None,
+        })
+    }
+}
+
+/// Rewrites every reference under `value` (found at `path`) to a resource of `targets`.
+pub struct ReferenceRewriter<'t> {
+    pub targets: &'t HashMap<String, ReferenceTarget>,
+    pub problems: &'t mut Problems,
+}
+
+impl ReferenceRewriter<'_> {
+    /// A resource: its `DependsOn` names, and references anywhere in its body.
+    pub fn rewrite_resource(&mut self, resource: &mut Value, path: &mut String) {
+        if let Some(depends_on) = resource.get_mut("DependsOn") {
+            match depends_on {
+                Value::String(name) => self.rewrite_dependency(name),
+                Value::Array(names) => {
+                    for name in names.iter_mut().filter_map(|v| match v {
+                        Value::String(name) => Some(name),
+                        _ => None,
+                    }) {
+                        self.rewrite_dependency(name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.rewrite(resource, path);
+    }
+
+    fn rewrite_dependency(&self, name: &mut String) {
+        if let Some(target) = self.targets.get(name.as_str()) {
+            *name = target.task_definition.clone();
+        }
+    }
+
+    pub fn rewrite(&mut self, value: &mut Value, path: &mut String) {
+        match value {
+            Value::Object(map) => {
+                if map.len() == 1 {
+                    if let Some(replacement) = self.rewrite_intrinsic(map, path) {
+                        *value = replacement;
+                        return;
+                    }
+                }
+                for (key, child) in map.iter_mut() {
+                    let length = path.len();
+                    path.push('.');
+                    path.push_str(key);
+                    self.rewrite(child, path);
+                    path.truncate(length);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    let length = path.len();
+                    path.push_str(&format!("[{index}]"));
+                    self.rewrite(item, path);
+                    path.truncate(length);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The value a one-key object becomes when it references a target.
+    fn rewrite_intrinsic(&mut self, map: &mut Map<String, Value>, path: &mut String) -> Option<Value> {
+        let (key, argument) = map.iter_mut().next()?;
+        match (key.as_str(), argument) {
+            ("Ref", Value::String(name)) => {
+                let target = self.targets.get(name.as_str())?;
+                Some(json!({"Ref": target.task_definition}))
+            }
+            ("Fn::GetAtt", argument) => {
+                let (name, attribute) = match argument {
+                    Value::Array(parts) => match parts.as_slice() {
+                        [Value::String(name), Value::String(attribute)] => (name.as_str(), attribute.as_str()),
+                        _ => return None,
+                    },
+                    Value::String(dotted) => dotted.split_once('.')?,
+                    _ => return None,
+                };
+                let target = self.targets.get(name)?;
+                match target.attribute(attribute) {
+                    Some(replacement) => Some(replacement),
+                    None => {
+                        self.problems.push(path.clone(), unknown_attribute(name, attribute));
+                        None
+                    }
+                }
+            }
+            ("Fn::Sub", argument) => {
+                self.rewrite_sub(argument, path);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// `${X}` and `${X.Attribute}` inside a `Fn::Sub` string, unless a variable of the
+    /// list form shadows `X`; a value that is not a name becomes a new variable.
+    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) {
+        let (template, mut variables) = match argument {
+            Value::String(template) => (template, None),
+            Value::Array(parts) => match parts.as_mut_slice() {
+                [Value::String(template), Value::Object(variables)] => (template, Some(variables)),
+                _ => return,
+            },
+            _ => return,
+        };
+        if let Some(variables) = variables.as_deref_mut() {
+            for (name, value) in variables.iter_mut() {
+                let length = path.len();
+                path.push('.');
+                path.push_str(name);
+                self.rewrite(value, path);
+                path.truncate(length);
+            }
+        }
+        let shadowed = |name: &str| variables.as_ref().is_some_and(|v| v.contains_key(name));
+        let mut rewritten = String::new();
+        let mut new_variables = Map::new();
+        let mut changed = false;
+        for part in parse_sub(template) {
+            let variable = match part {
+                SubPart::Text(text) => {
+                    rewritten.push_str(text);
+                    continue;
+                }
+                SubPart::Variable(variable) => variable,
+            };
+            let (name, attribute) = match variable.split_once('.') {
+                Some((name, attribute)) => (name, Some(attribute)),
+                None => (variable, None),
+            };
+            let Some(target) = self.targets.get(name).filter(|_| !shadowed(name)) else {
+                rewritten.push_str(&format!("${{{variable}}}"));
+                continue;
+            };
+            changed = true;
+            let replacement = match attribute {
+                None => json!({"Ref": target.task_definition}),
+                Some(attribute) => match target.attribute(attribute) {
+                    Some(replacement) => replacement,
+                    None => {
+                        self.problems.push(path.clone(), unknown_attribute(name, attribute));
+                        rewritten.push_str(&format!("${{{variable}}}"));
+                        continue;
+                    }
+                },
+            };
+            rewritten.push_str(&sub_text_for(replacement, &format!("{name}{}", attribute.unwrap_or("")), &mut new_variables, &shadowed));
+        }
+        if !changed {
+            return;
+        }
+        *template = rewritten;
+        if !new_variables.is_empty() {
+            match variables {
+                Some(variables) => variables.extend(new_variables),
+                None => *argument = json!([template.clone(), new_variables]),
+            }
+        }
+    }
+}
+
+/// How a value is written inside a `Fn::Sub` string: a name for a `Ref` or
+/// `Fn::GetAtt`, literal text for a string, else a new variable.
+fn sub_text_for(
+    value: Value,
+    variable_name: &str,
+    new_variables: &mut Map<String, Value>,
+    shadowed: &dyn Fn(&str) -> bool,
+) -> String {
+    if let Some(name) = value.get("Ref").and_then(Value::as_str) {
+        return format!("${{{name}}}");
+    }
+    if let Some([Value::String(name), Value::String(attribute)]) = value.get("Fn::GetAtt").and_then(Value::as_array).map(Vec::as_slice) {
+        return format!("${{{name}.{attribute}}}");
+    }
+    if let Value::String(text) = &value {
+        return text.replace("${", "${!");
+    }
+    let mut name = variable_name.to_owned();
+    while shadowed(&name) || new_variables.contains_key(&name) {
+        name.push('_');
+    }
+    new_variables.insert(name.clone(), value);
+    format!("${{{name}}}")
+}
+
+fn unknown_attribute(name: &str, attribute: &str) -> String {
+    format!(
+        "{name} is a Buildkite task definition, which has no attribute {attribute}: {}",
+        unknown_name_message("attribute", attribute, &ATTRIBUTE_NAMES)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> HashMap<String, ReferenceTarget> {
+        HashMap::from([(
+            "Ruby".to_owned(),
+            ReferenceTarget {
+                task_definition: "RubyTaskDefinition".into(),
+                log_group: "RubyLogGroup".into(),
+                execution_role: "RubyExecutionRole".into(),
+                task_role_arn: json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]}),
+                family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
+            },
+        )])
+    }
+
+    fn rewritten(mut value: Value) -> (Value, String) {
+        let targets = targets();
+        let mut problems = Problems::new();
+        let mut rewriter = ReferenceRewriter { targets: &targets, problems: &mut problems };
+        rewriter.rewrite_resource(&mut value, &mut "Resources.Y".to_owned());
+        (value, if problems.is_empty() { String::new() } else { problems.to_string() })
+    }
+
+    #[test]
+    fn refs_get_atts_and_depends_on_point_at_the_generated_resources() {
+        let (value, problems) = rewritten(json!({
+            "DependsOn": ["Ruby", "Other"],
+            "Properties": {
+                "A": {"Ref": "Ruby"},
+                "B": {"Fn::GetAtt": ["Ruby", "TaskRoleArn"]},
+                "C": {"Fn::GetAtt": "Ruby.LogGroupArn"},
+                "D": [{"Fn::GetAtt": ["Ruby", "Family"]}, {"Ref": "Other"}],
+                "E": {"Fn::If": ["Cond", {"Fn::GetAtt": ["Ruby", "ExecutionRoleArn"]}, {"Ref": "AWS::NoValue"}]}
+            }
+        }));
+        assert_eq!(problems, "");
+        assert_eq!(
+            value,
+            json!({
+                "DependsOn": ["RubyTaskDefinition", "Other"],
+                "Properties": {
+                    "A": {"Ref": "RubyTaskDefinition"},
+                    "B": {"Fn::GetAtt": ["RubyTaskRole", "Arn"]},
+                    "C": {"Fn::GetAtt": ["RubyLogGroup", "Arn"]},
+                    "D": [{"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}, {"Ref": "Other"}],
+                    "E": {"Fn::If": ["Cond", {"Fn::GetAtt": ["RubyExecutionRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn sub_strings_are_rewritten_unless_shadowed() {
+        let (value, problems) = rewritten(json!({
+            "A": {"Fn::Sub": "${Ruby} ${Ruby.TaskRoleArn} ${Ruby.LogGroupName} ${!Ruby} ${Other}"},
+            "B": {"Fn::Sub": ["${Ruby}", {"Ruby": "mine"}]},
+            "C": {"Fn::Sub": "family ${Ruby.Family}"},
+            "D": {"Fn::Sub": ["${Ruby} ${V}", {"V": {"Ref": "Ruby"}}]}
+        }));
+        assert_eq!(problems, "");
+        assert_eq!(
+            value,
+            json!({
+                "A": {"Fn::Sub": "${RubyTaskDefinition} ${RubyTaskRole.Arn} ${RubyLogGroup} ${!Ruby} ${Other}"},
+                "B": {"Fn::Sub": ["${Ruby}", {"Ruby": "mine"}]},
+                "C": {"Fn::Sub": ["family ${RubyFamily}", {"RubyFamily": {"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}}]},
+                "D": {"Fn::Sub": ["${RubyTaskDefinition} ${V}", {"V": {"Ref": "RubyTaskDefinition"}}]}
+            })
+        );
+    }
+
+    #[test]
+    fn an_unknown_attribute_is_a_problem_at_its_place() {
+        let (_, problems) = rewritten(json!({"Properties": {"A": {"Fn::GetAtt": ["Ruby", "Arn"]}, "B": {"Fn::Sub": "${Ruby.Familly}"}}}));
+        assert!(problems.contains("Resources.Y.Properties.A: Ruby is a Buildkite task definition, which has no attribute Arn"), "{problems}");
+        assert!(problems.contains("Resources.Y.Properties.B: Ruby is a Buildkite task definition, which has no attribute Familly: unknown attribute; did you mean Family?"), "{problems}");
+    }
+}

@@ -1,0 +1,300 @@
+//! Template values: intrinsic functions, what a value resolves to for checks, and
+//! `Fn::Sub` strings, read and built.
+
+use serde_json::{Map, Value, json};
+
+use crate::ExpansionContext;
+
+/// The function name of an intrinsic (`Ref`, `Fn::GetAtt`, ...): an object with one key.
+pub fn intrinsic_name(value: &Value) -> Option<&str> {
+    let object = value.as_object()?;
+    if object.len() != 1 {
+        return None;
+    }
+    let key = object.keys().next()?;
+    (key == "Ref" || key.starts_with("Fn::")).then_some(key.as_str())
+}
+
+pub fn is_intrinsic(value: &Value) -> bool {
+    intrinsic_name(value).is_some()
+}
+
+/// The target of `{"Ref": "X"}`.
+pub fn ref_target(value: &Value) -> Option<&str> {
+    match value.as_object()?.get("Ref")? {
+        Value::String(target) if value.as_object()?.len() == 1 => Some(target),
+        _ => None,
+    }
+}
+
+/// What a property value stands for when a check or a decision needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'a> {
+    /// Written in the template.
+    Literal(&'a Value),
+    /// A `Ref` to a template parameter with a known value: usable for checks, never
+    /// to be echoed in a message nor written to the output.
+    Parameter { name: &'a str, value: Value },
+    /// `{"Ref": "AWS::NoValue"}`: as if the property were not there.
+    NoValue,
+    /// Any other intrinsic: known only when the stack is deployed.
+    Unknown,
+}
+
+impl<'a> Resolved<'a> {
+    /// The value to check, wherever it came from.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Resolved::Literal(value) => Some(value),
+            Resolved::Parameter { value, .. } => Some(value),
+            Resolved::NoValue | Resolved::Unknown => None,
+        }
+    }
+
+    /// How a message names this value: the literal itself, or the parameter by name.
+    pub fn describe(&self) -> String {
+        match self {
+            Resolved::Literal(value) => crate::problems::show_literal(value),
+            Resolved::Parameter { name, .. } => format!("the value of parameter {name}"),
+            Resolved::NoValue => "AWS::NoValue".to_owned(),
+            Resolved::Unknown => "an intrinsic function".to_owned(),
+        }
+    }
+
+    /// A string value or a parameter holding one; `""` included.
+    pub fn as_str(&self) -> Option<&str> {
+        self.value().and_then(Value::as_str)
+    }
+
+    /// True when the value is known to be empty (`""`), which optional properties read
+    /// as "not set".
+    pub fn is_empty_string(&self) -> bool {
+        self.as_str().is_some_and(str::is_empty)
+    }
+}
+
+/// The template around the values being read: its parameters and resources, and the
+/// request's context.
+pub struct TemplateScope<'a> {
+    pub context: &'a ExpansionContext,
+    pub parameters: Option<&'a Map<String, Value>>,
+    pub resources: &'a Map<String, Value>,
+}
+
+impl<'a> TemplateScope<'a> {
+    pub fn resolve<'v>(&self, value: &'v Value) -> Resolved<'v> {
+        match intrinsic_name(value) {
+            None => Resolved::Literal(value),
+            Some(_) => match ref_target(value) {
+                Some("AWS::NoValue") => Resolved::NoValue,
+                Some(name) => match self.parameter_value(name) {
+                    Some(known) => Resolved::Parameter { name, value: known },
+                    None => Resolved::Unknown,
+                },
+                None => Resolved::Unknown,
+            },
+        }
+    }
+
+    /// A parameter's value from the request, else its `Default` in the template.
+    pub fn parameter_value(&self, name: &str) -> Option<Value> {
+        let declared = self.parameters?.get(name)?;
+        self.context
+            .parameter_values
+            .get(name)
+            .or_else(|| declared.get("Default"))
+            .cloned()
+    }
+
+    pub fn is_parameter(&self, name: &str) -> bool {
+        self.parameters.is_some_and(|p| p.contains_key(name))
+    }
+
+    pub fn resource_type(&self, name: &str) -> Option<&'a str> {
+        self.resources.get(name)?.get("Type")?.as_str()
+    }
+
+    /// The value a `${Name}` of a `Fn::Sub` stands for, as far as checks may know it:
+    /// pseudo parameters from the request, template parameters from their values.
+    pub fn sample_variable(&self, name: &str) -> Option<String> {
+        let context = self.context;
+        match name {
+            "AWS::Partition" => Some(context.partition().to_owned()),
+            "AWS::Region" => Some(context.region.clone()),
+            "AWS::AccountId" => Some(context.account_id.clone()),
+            "AWS::URLSuffix" => Some(context.url_suffix().to_owned()),
+            _ => match self.parameter_value(name)? {
+                Value::String(text) => Some(text),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// One piece of a string that is built from literal text and template values.
+pub enum Piece<'a> {
+    Text(&'a str),
+    /// A pseudo parameter such as `AWS::Partition`.
+    Pseudo(&'static str),
+    /// A value from the template: a literal string or an intrinsic that yields one.
+    Value(&'a Value),
+}
+
+/// Joins pieces into a plain string when all are literal, else into the simplest
+/// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
+/// any other intrinsic becomes a variable of the list form.
+pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
+    let mut plain = String::new();
+    let mut sub = String::new();
+    let mut variables = Map::new();
+    let mut needs_sub = false;
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => {
+                plain.push_str(text);
+                sub.push_str(&escape_sub_text(text));
+            }
+            Piece::Pseudo(name) => {
+                needs_sub = true;
+                sub.push_str(&format!("${{{name}}}"));
+            }
+            Piece::Value(Value::String(text)) => {
+                plain.push_str(text);
+                sub.push_str(&escape_sub_text(text));
+            }
+            Piece::Value(value) => {
+                needs_sub = true;
+                if let Some(target) = ref_target(value) {
+                    sub.push_str(&format!("${{{target}}}"));
+                } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
+                    sub.push_str(inner);
+                } else {
+                    let name = format!("Value{}", variables.len() + 1);
+                    sub.push_str(&format!("${{{name}}}"));
+                    variables.insert(name, (*value).clone());
+                }
+            }
+        }
+    }
+    match (needs_sub, variables.is_empty()) {
+        (false, _) => Value::String(plain),
+        (true, true) => json!({ "Fn::Sub": sub }),
+        (true, false) => json!({ "Fn::Sub": [sub, variables] }),
+    }
+}
+
+/// Text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
+fn escape_sub_text(text: &str) -> String {
+    text.replace("${", "${!")
+}
+
+/// A part of a `Fn::Sub` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubPart<'a> {
+    /// Literal text, as written (an escaped `${!X}` stays in its written form).
+    Text(&'a str),
+    /// `${Name}` or `${Name.Attribute}`: the name between the braces.
+    Variable(&'a str),
+}
+
+/// Splits a `Fn::Sub` string into text and variables. An unclosed `${` is text.
+pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(length) = after.find('}') else {
+            break;
+        };
+        if after.starts_with('!') {
+            parts.push(SubPart::Text(&rest[..start + 3 + length]));
+        } else {
+            if start > 0 {
+                parts.push(SubPart::Text(&rest[..start]));
+            }
+            parts.push(SubPart::Variable(&after[..length]));
+        }
+        rest = &after[length + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(SubPart::Text(rest));
+    }
+    parts
+}
+
+/// The text a `Fn::Sub` string's literal part stands for (`${!X}` reads `${X}`).
+pub fn unescape_sub_text(text: &str) -> String {
+    text.replace("${!", "${")
+}
+
+/// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
+pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>)> {
+    match value.as_object()?.get("Fn::Sub")? {
+        Value::String(template) => Some((template, None)),
+        Value::Array(arguments) => match arguments.as_slice() {
+            [Value::String(template), Value::Object(variables)] => Some((template, Some(variables))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_intrinsics_by_their_single_key() {
+        assert_eq!(intrinsic_name(&json!({"Ref": "X"})), Some("Ref"));
+        assert_eq!(intrinsic_name(&json!({"Fn::GetAtt": ["A", "B"]})), Some("Fn::GetAtt"));
+        assert_eq!(intrinsic_name(&json!({"Ref": "X", "Other": 1})), None);
+        assert_eq!(intrinsic_name(&json!({"Name": "X"})), None);
+        assert_eq!(intrinsic_name(&json!("Ref")), None);
+    }
+
+    #[test]
+    fn splits_sub_strings_into_text_and_variables() {
+        assert_eq!(
+            parse_sub("arn:${AWS::Partition}:x/${Name.Arn}${!Literal}-end"),
+            vec![
+                SubPart::Text("arn:"),
+                SubPart::Variable("AWS::Partition"),
+                SubPart::Text(":x/"),
+                SubPart::Variable("Name.Arn"),
+                SubPart::Text("${!Literal}"),
+                SubPart::Text("-end"),
+            ]
+        );
+        assert_eq!(parse_sub("a ${unclosed"), vec![SubPart::Text("a ${unclosed")]);
+        assert_eq!(parse_sub(""), vec![]);
+    }
+
+    #[test]
+    fn builds_a_plain_string_when_every_piece_is_literal() {
+        let family = json!("ruby");
+        assert_eq!(
+            build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&family)]),
+            json!("/aws/ecs/ruby")
+        );
+    }
+
+    #[test]
+    fn builds_the_simplest_sub_for_intrinsic_pieces() {
+        let by_ref = json!({"Ref": "Family"});
+        assert_eq!(
+            build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&by_ref)]),
+            json!({"Fn::Sub": "/aws/ecs/${Family}"})
+        );
+        let by_sub = json!({"Fn::Sub": "${AWS::StackName}-ci"});
+        assert_eq!(
+            build_sub(&[Piece::Pseudo("AWS::Partition"), Piece::Text(":"), Piece::Value(&by_sub)]),
+            json!({"Fn::Sub": "${AWS::Partition}:${AWS::StackName}-ci"})
+        );
+        let by_join = json!({"Fn::Join": ["-", ["a", "b"]]});
+        assert_eq!(
+            build_sub(&[Piece::Text("${literal}/"), Piece::Value(&by_join)]),
+            json!({"Fn::Sub": ["${!literal}/${Value1}", {"Value1": by_join}]})
+        );
+    }
+}
