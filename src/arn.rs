@@ -157,12 +157,17 @@ pub fn parse_execute_api_stage<'a>(
 pub enum SecretReference {
     /// An SSM parameter in the stack's region and account, by name (`token`) or
     /// path (`/ci/token`).
-    SsmName { is_path: bool },
+    SsmName {
+        is_path: bool,
+    },
     SsmArn,
     /// A Secrets Manager secret ARN; `with_selector` when it ends in
     /// `:json-key:version-stage:version-id`; `partial` when the secret name lacks the
     /// six characters Secrets Manager appends.
-    SecretsManagerArn { with_selector: bool, partial: bool },
+    SecretsManagerArn {
+        with_selector: bool,
+        partial: bool,
+    },
 }
 
 pub fn classify_secret_reference(
@@ -243,7 +248,9 @@ fn classify_secrets_manager_arn(
 fn has_random_suffix(name: &str) -> bool {
     match name.rsplit_once('-') {
         Some((stem, suffix)) => {
-            !stem.is_empty() && suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+            !stem.is_empty()
+                && suffix.len() == 6
+                && suffix.chars().all(|c| c.is_ascii_alphanumeric())
         }
         None => false,
     }
@@ -270,23 +277,40 @@ mod tests {
     fn classifies_every_value_from_form() {
         let c = context();
         let classify = |text: &str| classify_secret_reference(text, &c);
-        assert_eq!(classify("token"), Ok(SecretReference::SsmName { is_path: false }));
-        assert_eq!(classify("/ci/token"), Ok(SecretReference::SsmName { is_path: true }));
+        assert_eq!(
+            classify("token"),
+            Ok(SecretReference::SsmName { is_path: false })
+        );
+        assert_eq!(
+            classify("/ci/token"),
+            Ok(SecretReference::SsmName { is_path: true })
+        );
         assert_eq!(
             classify("arn:aws:ssm:eu-west-1:123456789012:parameter/ci/token"),
             Ok(SecretReference::SsmArn)
         );
         assert_eq!(
             classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123"),
-            Ok(SecretReference::SecretsManagerArn { with_selector: false, partial: false })
+            Ok(SecretReference::SecretsManagerArn {
+                with_selector: false,
+                partial: false
+            })
         );
         assert_eq!(
-            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123:password:AWSCURRENT:"),
-            Ok(SecretReference::SecretsManagerArn { with_selector: true, partial: false })
+            classify(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123:password:AWSCURRENT:"
+            ),
+            Ok(SecretReference::SecretsManagerArn {
+                with_selector: true,
+                partial: false
+            })
         );
         assert_eq!(
             classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
-            Ok(SecretReference::SecretsManagerArn { with_selector: false, partial: true })
+            Ok(SecretReference::SecretsManagerArn {
+                with_selector: false,
+                partial: true
+            })
         );
         for bad in [
             "",
@@ -324,8 +348,15 @@ mod tests {
     fn reads_an_execute_api_stage() {
         let c = context();
         assert_eq!(
-            parse_execute_api_stage("arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod", &c),
-            Ok(ExecuteApiStage { region: "eu-west-1", api_id: "abc123defg", stage: "prod" })
+            parse_execute_api_stage(
+                "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod",
+                &c
+            ),
+            Ok(ExecuteApiStage {
+                region: "eu-west-1",
+                api_id: "abc123defg",
+                stage: "prod"
+            })
         );
         for bad in [
             "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",
@@ -333,7 +364,10 @@ mod tests {
             "arn:aws:execute-api::123456789012:abc/prod",
             "arn:aws:lambda:eu-west-1:123456789012:abc/prod",
         ] {
-            assert!(parse_execute_api_stage(bad, &c).is_err(), "{bad:?} should be refused");
+            assert!(
+                parse_execute_api_stage(bad, &c).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 }

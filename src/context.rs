@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(partition_of_region("cn-north-1"), "aws-cn");
         assert_eq!(partition_of_region("us-gov-west-1"), "aws-us-gov");
         assert_eq!(partition_of_region("us-isob-east-1"), "aws-iso-b");
-        assert_eq!(ExpansionContext::new("cn-north-1", "1").url_suffix(), "amazonaws.com.cn");
+        assert_eq!(
+            ExpansionContext::new("cn-north-1", "1").url_suffix(),
+            "amazonaws.com.cn"
+        );
     }
 }

@@ -72,17 +72,30 @@ pub fn expand_with_summary(
         .map(|(id, _)| id)
         .collect();
     check_resource_types(resources, &mut problems);
-    let globals_value = root.get("Globals").and_then(|globals| globals.get("TaskDefinition"));
+    let globals_value = root
+        .get("Globals")
+        .and_then(|globals| globals.get("TaskDefinition"));
     if buildkite_ids.is_empty() && globals_value.is_none() {
-        let summary = ExpansionSummary { buildkite_resources: 0, resources_out: resources.len() };
+        let summary = ExpansionSummary {
+            buildkite_resources: 0,
+            resources_out: resources.len(),
+        };
         return problems.into_result((Value::Object(root), summary));
     }
     let globals = globals_value.and_then(|globals| check_globals(globals, &mut problems));
 
     let parameters = root.get("Parameters").and_then(Value::as_object);
-    let scope = TemplateScope { context, parameters, resources };
+    let scope = TemplateScope {
+        context,
+        parameters,
+        resources,
+    };
     let mut taken: HashSet<&str> = resources.keys().map(String::as_str).collect();
-    taken.extend(parameters.into_iter().flat_map(|p| p.keys().map(String::as_str)));
+    taken.extend(
+        parameters
+            .into_iter()
+            .flat_map(|p| p.keys().map(String::as_str)),
+    );
     let mut generated_ids: HashMap<String, String> = HashMap::new();
     let mut expansions = Vec::new();
     let mut targets = HashMap::new();
@@ -99,10 +112,14 @@ pub fn expand_with_summary(
                     format!("Resources.{logical_id}"),
                     format!("expands to {generated_id}, which the template already has; rename one of them"),
                 );
-            } else if let Some(first) = generated_ids.insert(generated_id.clone(), logical_id.to_string()) {
+            } else if let Some(first) =
+                generated_ids.insert(generated_id.clone(), logical_id.to_string())
+            {
                 problems.push(
                     format!("Resources.{logical_id}"),
-                    format!("expands to {generated_id}, as Resources.{first} does; rename one of them"),
+                    format!(
+                        "expands to {generated_id}, as Resources.{first} does; rename one of them"
+                    ),
                 );
             }
         }
@@ -120,7 +137,10 @@ pub fn expand_with_summary(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let summary = ExpansionSummary { buildkite_resources: buildkite_ids.len(), resources_out };
+    let summary = ExpansionSummary {
+        buildkite_resources: buildkite_ids.len(),
+        resources_out,
+    };
 
     let mut expanded_resources = Map::with_capacity(resources_out);
     let mut expansions = expansions.into_iter().peekable();
@@ -136,7 +156,10 @@ pub fn expand_with_summary(
             }
         }
     }
-    let mut rewriter = ReferenceRewriter { targets: &targets, problems: &mut problems };
+    let mut rewriter = ReferenceRewriter {
+        targets: &targets,
+        problems: &mut problems,
+    };
     let mut path = String::from("Resources");
     for (logical_id, resource) in expanded_resources.iter_mut() {
         path.truncate("Resources".len());
@@ -196,7 +219,10 @@ fn expand_resource(
     }
     for key in resource.keys() {
         if !RESOURCE_KEYS.contains(&key.as_str()) {
-            problems.push(format!("{path}.{key}"), unknown_name_message("resource attribute", key, &RESOURCE_KEYS));
+            problems.push(
+                format!("{path}.{key}"),
+                unknown_name_message("resource attribute", key, &RESOURCE_KEYS),
+            );
         }
     }
     let properties_path = format!("{path}.Properties");
@@ -228,10 +254,20 @@ fn expand_resource(
         family: properties.family.clone(),
     };
     let resources = generate(&ids, &properties, &attributes);
-    Some((Expansion { logical_id: logical_id.to_owned(), resources }, target))
+    Some((
+        Expansion {
+            logical_id: logical_id.to_owned(),
+            resources,
+        },
+        target,
+    ))
 }
 
-fn resource_attributes(resource: &Map<String, Value>, path: &str, problems: &mut Problems) -> ResourceAttributes {
+fn resource_attributes(
+    resource: &Map<String, Value>,
+    path: &str,
+    problems: &mut Problems,
+) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
         if let Some(value) = resource.get(name) {
@@ -243,7 +279,9 @@ fn resource_attributes(resource: &Map<String, Value>, path: &str, problems: &mut
     }
     for name in ["DependsOn", "Metadata"] {
         if let Some(value) = resource.get(name) {
-            attributes.task_definition_only.insert(name.to_owned(), value.clone());
+            attributes
+                .task_definition_only
+                .insert(name.to_owned(), value.clone());
         }
     }
     attributes

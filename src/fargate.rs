@@ -12,11 +12,17 @@ enum MemorySizes {
 }
 
 const fn stepped(cpu: u64, first: u64, last: u64, step: u64) -> MemoryRange {
-    MemoryRange { cpu, sizes: MemorySizes::Stepped { first, last, step } }
+    MemoryRange {
+        cpu,
+        sizes: MemorySizes::Stepped { first, last, step },
+    }
 }
 
 const SIZES: [MemoryRange; 7] = [
-    MemoryRange { cpu: 256, sizes: MemorySizes::Listed(&[512, 1024, 2048]) },
+    MemoryRange {
+        cpu: 256,
+        sizes: MemorySizes::Listed(&[512, 1024, 2048]),
+    },
     stepped(512, 1024, 4096, 1024),
     stepped(1024, 2048, 8192, 1024),
     stepped(2048, 4096, 16384, 1024),
@@ -55,7 +61,7 @@ fn fits(size: &MemoryRange, memory: u64) -> bool {
     match size.sizes {
         MemorySizes::Listed(sizes) => sizes.contains(&memory),
         MemorySizes::Stepped { first, last, step } => {
-            (first..=last).contains(&memory) && (memory - first) % step == 0
+            (first..=last).contains(&memory) && (memory - first).is_multiple_of(step)
         }
     }
 }
@@ -113,9 +119,15 @@ mod tests {
         );
         assert_eq!(
             pair_problem(1024, 1024).as_deref(),
-            Some("1024 MiB is not a Fargate size for 1024 CPU units (2048 to 8192 in steps of 1024)")
+            Some(
+                "1024 MiB is not a Fargate size for 1024 CPU units (2048 to 8192 in steps of 1024)"
+            )
         );
-        assert_eq!(pair_problem(300, 512), None, "an unknown CPU size is reported on its own");
+        assert_eq!(
+            pair_problem(300, 512),
+            None,
+            "an unknown CPU size is reported on its own"
+        );
         assert!(is_cpu_size(16384) && !is_cpu_size(300));
     }
 }

@@ -26,10 +26,15 @@ impl GeneratedIds {
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
-        [Some(&self.task_definition), Some(&self.log_group), Some(&self.execution_role), self.task_role.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        [
+            Some(&self.task_definition),
+            Some(&self.log_group),
+            Some(&self.execution_role),
+            self.task_role.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
     }
 }
 
@@ -56,7 +61,10 @@ pub fn generate(
     attributes: &ResourceAttributes,
 ) -> Vec<(String, Value)> {
     let mut resources = vec![
-        (ids.task_definition.clone(), task_definition(ids, properties)),
+        (
+            ids.task_definition.clone(),
+            task_definition(ids, properties),
+        ),
         (ids.log_group.clone(), log_group(properties)),
         (ids.execution_role.clone(), execution_role(properties)),
     ];
@@ -64,7 +72,9 @@ pub fn generate(
         resources.push((task_role_id.clone(), task_role(properties)));
     }
     for (id, resource) in &mut resources {
-        let resource = resource.as_object_mut().expect("generated resources are objects");
+        let resource = resource
+            .as_object_mut()
+            .expect("generated resources are objects");
         for (name, value) in &attributes.shared {
             resource.insert(name.clone(), value.clone());
         }
@@ -99,7 +109,10 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     task.insert("Memory".into(), properties.memory.clone());
     task.insert("NetworkMode".into(), json!("awsvpc"));
     task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
-    task.insert("ExecutionRoleArn".into(), json!({"Fn::GetAtt": [ids.execution_role, "Arn"]}));
+    task.insert(
+        "ExecutionRoleArn".into(),
+        json!({"Fn::GetAtt": [ids.execution_role, "Arn"]}),
+    );
     let task_role_arn = match (&ids.task_role, &properties.task_role_arn) {
         (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
         (None, Some(arn)) => arn.clone(),
@@ -147,7 +160,11 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
 fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Value) -> Value {
     let has_sidecar = properties.agent_sidecar_image.is_some();
     let has_ssh_agent = properties.ssh_agent.is_some();
-    let entry_point = if has_sidecar { "/buildkite/bin/buildkite-agent" } else { "buildkite-agent" };
+    let entry_point = if has_sidecar {
+        "/buildkite/bin/buildkite-agent"
+    } else {
+        "buildkite-agent"
+    };
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
     let mut environment: Vec<Value> = properties
@@ -204,7 +221,10 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
     insert_list(&mut container, "DependsOn", depends_on);
     if has_sidecar {
         // Builds are written to the sidecar's /buildkite volume.
-        container.insert("VolumesFrom".into(), json!([{"SourceContainer": SIDECAR_CONTAINER, "ReadOnly": false}]));
+        container.insert(
+            "VolumesFrom".into(),
+            json!([{"SourceContainer": SIDECAR_CONTAINER, "ReadOnly": false}]),
+        );
     }
     if has_ssh_agent {
         container.insert(
@@ -244,8 +264,10 @@ fn backend_url(ssh_agent: &SshAgent) -> Value {
             "Fn::Sub": format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}")
         });
     }
-    let arn_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", ssh_agent.backend]}]});
-    let resource_part = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": ["/", arn_field(5)]}]});
+    let arn_field =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", ssh_agent.backend]}]});
+    let resource_part =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": ["/", arn_field(5)]}]});
     json!({
         "Fn::Sub": [
             "https://${ApiId}.execute-api.${ApiRegion}.${AWS::URLSuffix}/${Stage}",
@@ -260,7 +282,10 @@ fn log_group(properties: &TaskDefinitionProperties) -> Value {
         "LogGroupName".into(),
         build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
     );
-    log_group.insert("RetentionInDays".into(), properties.log_retention_days.clone());
+    log_group.insert(
+        "RetentionInDays".into(),
+        properties.log_retention_days.clone(),
+    );
     if let Some(key) = &properties.log_kms_key_id {
         log_group.insert("KmsKeyId".into(), key.clone());
     }
@@ -280,7 +305,13 @@ fn trust_policy(condition: Option<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
 
-fn role(path: &str, trust: Value, policies: Vec<Value>, managed: Vec<Value>, properties: &TaskDefinitionProperties) -> Value {
+fn role(
+    path: &str,
+    trust: Value,
+    policies: Vec<Value>,
+    managed: Vec<Value>,
+    properties: &TaskDefinitionProperties,
+) -> Value {
     let mut role = Map::new();
     role.insert("Path".into(), json!(path));
     role.insert("AssumeRolePolicyDocument".into(), trust);
@@ -297,12 +328,22 @@ fn execution_role(properties: &TaskDefinitionProperties) -> Value {
     let managed = vec![json!({
         "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
     })];
-    let secrets: Vec<&ContainerSecret> = properties.agent_token.iter().chain(&properties.secrets).collect();
+    let secrets: Vec<&ContainerSecret> = properties
+        .agent_token
+        .iter()
+        .chain(&properties.secrets)
+        .collect();
     let policy = json!({
         "PolicyName": "ReadAgentSecrets",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": secret_statements(&secrets)}
     });
-    role("/BuildkiteAgentExecution/", trust_policy(None), vec![policy], managed, properties)
+    role(
+        "/BuildkiteAgentExecution/",
+        trust_policy(None),
+        vec![policy],
+        managed,
+        properties,
+    )
 }
 
 /// Read exactly the secrets named; decrypt only through the services that hold them.
@@ -311,11 +352,22 @@ fn secret_statements(secrets: &[&ContainerSecret]) -> Vec<Value> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
-        (SecretStore::SecretsManager, "ReadSecrets", "secretsmanager:GetSecretValue"),
+        (
+            SecretStore::SecretsManager,
+            "ReadSecrets",
+            "secretsmanager:GetSecretValue",
+        ),
     ] {
-        let resources = distinct(grants.iter().filter(|g| g.store == store).map(|g| g.resource.clone()));
+        let resources = distinct(
+            grants
+                .iter()
+                .filter(|g| g.store == store)
+                .map(|g| g.resource.clone()),
+        );
         if !resources.is_empty() {
-            statements.push(json!({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources}));
+            statements.push(
+                json!({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources}),
+            );
         }
     }
     let keys = distinct(grants.iter().map(|grant| {
@@ -334,9 +386,21 @@ fn secret_statements(secrets: &[&ContainerSecret]) -> Vec<Value> {
             SecretStore::Ssm => "ssm.",
             SecretStore::SecretsManager => "secretsmanager.",
         };
-        build_sub(&[Piece::Text(service), Piece::Value(&grant.region), Piece::Text("."), Piece::Pseudo("AWS::URLSuffix")])
+        build_sub(&[
+            Piece::Text(service),
+            Piece::Value(&grant.region),
+            Piece::Text("."),
+            Piece::Pseudo("AWS::URLSuffix"),
+        ])
     }));
-    let operator = if services.iter().any(|service| service.to_string().contains('*')) { "StringLike" } else { "StringEquals" };
+    let operator = if services
+        .iter()
+        .any(|service| service.to_string().contains('*'))
+    {
+        "StringLike"
+    } else {
+        "StringEquals"
+    };
     statements.push(json!({
         "Sid": "DecryptThroughThoseServices",
         "Effect": "Allow",
@@ -360,7 +424,9 @@ fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
 
 fn task_role(properties: &TaskDefinitionProperties) -> Value {
     // The stack's own account only, as the ECS guide advises against the confused deputy.
-    let trust = trust_policy(Some(json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})));
+    let trust = trust_policy(Some(
+        json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
+    ));
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
         policies.push(json!({

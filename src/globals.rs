@@ -8,11 +8,18 @@ use crate::properties::{PROPERTY_NAMES, PropertyInput, Sourced};
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
 
 /// The list properties merged entry by entry, with the key that names an entry.
-const MERGED_LISTS: [(&str, &str); 3] = [("Environment", "Name"), ("Secrets", "Name"), ("Tags", "Key")];
+const MERGED_LISTS: [(&str, &str); 3] = [
+    ("Environment", "Name"),
+    ("Secrets", "Name"),
+    ("Tags", "Key"),
+];
 
 /// Checks the globals section itself: an object of known properties, `TaskFamily` not
 /// among them (a family belongs to one task definition).
-pub fn check_globals<'a>(globals: &'a Value, problems: &mut Problems) -> Option<&'a Map<String, Value>> {
+pub fn check_globals<'a>(
+    globals: &'a Value,
+    problems: &mut Problems,
+) -> Option<&'a Map<String, Value>> {
     let Some(properties) = globals.as_object() else {
         problems.push(GLOBALS_PATH, "must be an object of resource properties");
         return None;
@@ -21,10 +28,16 @@ pub fn check_globals<'a>(globals: &'a Value, problems: &mut Problems) -> Option<
     for name in properties.keys() {
         let path = format!("{GLOBALS_PATH}.{name}");
         if name == "TaskFamily" {
-            problems.push(path, "cannot be global: each task definition needs its own family");
+            problems.push(
+                path,
+                "cannot be global: each task definition needs its own family",
+            );
             sound = false;
         } else if !PROPERTY_NAMES.contains(&name.as_str()) {
-            problems.push(path, unknown_name_message("property", name, &PROPERTY_NAMES));
+            problems.push(
+                path,
+                unknown_name_message("property", name, &PROPERTY_NAMES),
+            );
             sound = false;
         }
     }
@@ -45,7 +58,10 @@ pub fn apply_globals<'a>(
         if name == "TaskFamily" || own.contains_key(name) && !is_merged_list(name) {
             continue;
         }
-        inputs.push((name.clone(), single(value, format!("{GLOBALS_PATH}.{name}"))));
+        inputs.push((
+            name.clone(),
+            single(value, format!("{GLOBALS_PATH}.{name}")),
+        ));
     }
     for (name, value) in own {
         let path = format!("{own_path}.{name}");
@@ -75,7 +91,11 @@ fn merge_entries<'a>(
     own_path: &str,
     key: &str,
 ) -> Option<PropertyInput<'a>> {
-    let PropertyInput::Single(Sourced { value: Value::Array(global_entries), path: global_path }) = global else {
+    let PropertyInput::Single(Sourced {
+        value: Value::Array(global_entries),
+        path: global_path,
+    }) = global
+    else {
         return None;
     };
     let Value::Array(own_entries) = own else {
@@ -85,21 +105,31 @@ fn merge_entries<'a>(
     let mut entries: Vec<Sourced<'a>> = global_entries
         .iter()
         .enumerate()
-        .map(|(index, value)| Sourced { value, path: format!("{global_path}[{index}]") })
+        .map(|(index, value)| Sourced {
+            value,
+            path: format!("{global_path}[{index}]"),
+        })
         .collect();
     for (index, value) in own_entries.iter().enumerate() {
-        let sourced = Sourced { value, path: format!("{own_path}[{index}]") };
+        let sourced = Sourced {
+            value,
+            path: format!("{own_path}[{index}]"),
+        };
         let replaced = entry_name(value).and_then(|name| {
-            entries
-                .iter()
-                .position(|entry| entry.path.starts_with(GLOBALS_PATH) && entry_name(entry.value).as_deref() == Some(name.as_str()))
+            entries.iter().position(|entry| {
+                entry.path.starts_with(GLOBALS_PATH)
+                    && entry_name(entry.value).as_deref() == Some(name.as_str())
+            })
         });
         match replaced {
             Some(position) => entries[position] = sourced,
             None => entries.push(sourced),
         }
     }
-    Some(PropertyInput::Entries { path: own_path.to_owned(), entries })
+    Some(PropertyInput::Entries {
+        path: own_path.to_owned(),
+        entries,
+    })
 }
 
 #[cfg(test)]
@@ -125,9 +155,26 @@ mod tests {
 
     #[test]
     fn the_resource_value_wins_and_globals_fill_the_rest() {
-        let merged = applied(json!({"TaskCpu": 1024, "Image": "own"}), json!({"TaskCpu": 512, "TaskMemory": 2048}));
-        assert_eq!(merged[0], ("TaskMemory".into(), json!(2048), vec!["Globals.TaskDefinition.TaskMemory".into()]));
-        assert_eq!(merged[1], ("TaskCpu".into(), json!(1024), vec!["Resources.A.Properties.TaskCpu".into()]));
+        let merged = applied(
+            json!({"TaskCpu": 1024, "Image": "own"}),
+            json!({"TaskCpu": 512, "TaskMemory": 2048}),
+        );
+        assert_eq!(
+            merged[0],
+            (
+                "TaskMemory".into(),
+                json!(2048),
+                vec!["Globals.TaskDefinition.TaskMemory".into()]
+            )
+        );
+        assert_eq!(
+            merged[1],
+            (
+                "TaskCpu".into(),
+                json!(1024),
+                vec!["Resources.A.Properties.TaskCpu".into()]
+            )
+        );
         assert_eq!(merged[2].0, "Image");
     }
 
@@ -157,16 +204,29 @@ mod tests {
             json!({"Tags": [{"Key": "team", "Value": "ci"}], "Secrets": {"Ref": "X"}}),
             json!({"Tags": [{"Key": "team", "Value": "g"}, {"Key": "cost", "Value": "1"}], "Secrets": [{"Name": "A", "ValueFrom": "a"}]}),
         );
-        assert_eq!(merged[0].1, json!([{"Key": "team", "Value": "ci"}, {"Key": "cost", "Value": "1"}]));
+        assert_eq!(
+            merged[0].1,
+            json!([{"Key": "team", "Value": "ci"}, {"Key": "cost", "Value": "1"}])
+        );
         assert_eq!(merged[1].1, json!({"Ref": "X"}));
     }
 
     #[test]
     fn globals_may_not_set_a_family_or_unknown_properties() {
         let mut problems = Problems::new();
-        assert!(check_globals(&json!({"TaskFamily": "x", "TaskMemroy": 1}), &mut problems).is_none());
+        assert!(
+            check_globals(&json!({"TaskFamily": "x", "TaskMemroy": 1}), &mut problems).is_none()
+        );
         let text = problems.to_string();
-        assert!(text.contains("Globals.TaskDefinition.TaskFamily: cannot be global"), "{text}");
-        assert!(text.contains("Globals.TaskDefinition.TaskMemroy: unknown property; did you mean TaskMemory?"), "{text}");
+        assert!(
+            text.contains("Globals.TaskDefinition.TaskFamily: cannot be global"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Globals.TaskDefinition.TaskMemroy: unknown property; did you mean TaskMemory?"
+            ),
+            "{text}"
+        );
     }
 }

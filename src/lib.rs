@@ -5,18 +5,21 @@
 //! expanded template or every problem found. The Lambda handler and the command line are thin
 //! shells over it.
 
-pub mod yaml;
 pub mod arn;
+pub mod cli;
 pub mod context;
 pub mod expand;
 pub mod fargate;
 pub mod generate;
 pub mod globals;
+pub mod lambda;
+pub mod macro_io;
 pub mod problems;
 pub mod properties;
 pub mod references;
 pub mod secret_grant;
 pub mod value;
+pub mod yaml;
 
 pub use context::ExpansionContext;
 pub use expand::{ExpansionSummary, expand, expand_with_summary};

@@ -79,15 +79,22 @@ impl std::error::Error for Problems {}
 /// Never called on a parameter's value: those are described by the parameter's name.
 pub fn show_literal(value: &serde_json::Value) -> String {
     const LIMIT: usize = 64;
-    let text = match value {
-        serde_json::Value::String(text) => serde_json::to_string(text).unwrap_or_default(),
-        other => other.to_string(),
-    };
-    if text.chars().count() <= LIMIT {
-        text
-    } else {
-        let cut: String = text.chars().take(LIMIT).collect();
-        format!("{cut}...")
+    match value {
+        serde_json::Value::String(text) if text.chars().count() > LIMIT => {
+            let cut: String = text.chars().take(LIMIT).collect();
+            let quoted = serde_json::Value::String(cut).to_string();
+            format!("{}...\"", &quoted[..quoted.len() - 1])
+        }
+        serde_json::Value::String(_) => value.to_string(),
+        other => {
+            let text = other.to_string();
+            if text.chars().count() <= LIMIT {
+                text
+            } else {
+                let cut: String = text.chars().take(LIMIT).collect();
+                format!("{cut}...")
+            }
+        }
     }
 }
 

@@ -53,7 +53,10 @@ pub struct Sourced<'a> {
 pub enum PropertyInput<'a> {
     Single(Sourced<'a>),
     /// A list merged from the globals and the resource, entry by entry.
-    Entries { path: String, entries: Vec<Sourced<'a>> },
+    Entries {
+        path: String,
+        entries: Vec<Sourced<'a>>,
+    },
 }
 
 impl PropertyInput<'_> {
@@ -120,10 +123,18 @@ pub fn read_properties(
     let mut reader = PropertyReader { scope, problems };
     for (name, input) in inputs {
         if !PROPERTY_NAMES.contains(&name.as_str()) {
-            reader.problems.push(input.path(), unknown_name_message("property", name, &PROPERTY_NAMES));
+            reader.problems.push(
+                input.path(),
+                unknown_name_message("property", name, &PROPERTY_NAMES),
+            );
         }
     }
-    let get = |name: &str| inputs.iter().find(|(key, _)| key == name).map(|(_, input)| input);
+    let get = |name: &str| {
+        inputs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, input)| input)
+    };
     let single = |name: &str| match get(name) {
         Some(PropertyInput::Single(sourced)) => Some(sourced),
         _ => None,
@@ -138,15 +149,21 @@ pub fn read_properties(
             None
         }
         Some(sourced) => {
+            let problems_before = reader.problems.len();
             let image = reader.optional_string(sourced, |_| Ok(()));
-            if image.is_none() {
-                reader.problems.push(&sourced.path, "must not be empty: it is the image of the agent container");
+            if image.is_none() && reader.problems.len() == problems_before {
+                reader.problems.push(
+                    &sourced.path,
+                    "must not be empty: it is the image of the agent container",
+                );
             }
             image
         }
     };
-    let agent_sidecar_image = single("BuildkiteAgentImage").and_then(|s| reader.optional_string(s, |_| Ok(())));
-    let ssh_agent = single("SshAgentBackend").and_then(|sourced| reader.ssh_agent(sourced, single("SshAgentImage")));
+    let agent_sidecar_image =
+        single("BuildkiteAgentImage").and_then(|s| reader.optional_string(s, |_| Ok(())));
+    let ssh_agent = single("SshAgentBackend")
+        .and_then(|sourced| reader.ssh_agent(sourced, single("SshAgentImage")));
     if ssh_agent.is_none() {
         // An image for an ssh agent that is not there is still checked for its shape.
         if let Some(sourced) = single("SshAgentImage") {
@@ -158,14 +175,18 @@ pub fn read_properties(
         Some(sourced) => reader.required_string(sourced),
         None => Some(json!(DEFAULT_AGENT_TOKEN_PARAMETER)),
     };
-    let token_place = single("BuildkiteAgentTokenParameterPath")
-        .map_or_else(|| format!("{properties_path}.BuildkiteAgentTokenParameterPath"), |s| s.path.clone());
+    let token_place = single("BuildkiteAgentTokenParameterPath").map_or_else(
+        || format!("{properties_path}.BuildkiteAgentTokenParameterPath"),
+        |s| s.path.clone(),
+    );
     let agent_token = token_path.and_then(|value_from| {
-        reader.grant(&value_from, &token_place).map(|grant| ContainerSecret {
-            name: json!(AGENT_TOKEN_VARIABLE),
-            value_from,
-            grant,
-        })
+        reader
+            .grant(&value_from, &token_place)
+            .map(|grant| ContainerSecret {
+                name: json!(AGENT_TOKEN_VARIABLE),
+                value_from,
+                grant,
+            })
     });
 
     let mut names = UsedNames::default();
@@ -174,10 +195,12 @@ pub fn read_properties(
     let environment = reader.environment(get("Environment"), &mut names);
 
     let family = match single("TaskFamily") {
-        Some(sourced) => reader.optional_string(sourced, check_family).unwrap_or_else(|| {
-            reader.problems.push(&sourced.path, "must not be empty");
-            Value::Null
-        }),
+        Some(sourced) => reader
+            .optional_string(sourced, check_family)
+            .unwrap_or_else(|| {
+                reader.problems.push(&sourced.path, "must not be empty");
+                Value::Null
+            }),
         None => {
             let family = logical_id.to_ascii_lowercase();
             if let Err(why) = check_family(&family) {
@@ -191,7 +214,10 @@ pub fn read_properties(
         if fargate::is_cpu_size(cpu) {
             Ok(())
         } else {
-            Err(format!("is not a Fargate CPU size ({})", fargate::cpu_sizes()))
+            Err(format!(
+                "is not a Fargate CPU size ({})",
+                fargate::cpu_sizes()
+            ))
         }
     });
     let (memory, known_memory) = reader.size(single("TaskMemory"), 512, |memory| {
@@ -201,20 +227,25 @@ pub fn read_properties(
             Err("is not a Fargate memory size in MiB".to_owned())
         }
     });
-    if let (Some(cpu), Some(memory)) = (known_cpu, known_memory) {
-        if let Some(why) = fargate::pair_problem(cpu, memory) {
-            let place = single("TaskMemory")
-                .or(single("TaskCpu"))
-                .map_or_else(|| format!("{properties_path}.TaskMemory"), |s| s.path.clone());
-            reader.problems.push(place, why);
-        }
+    if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
+        && let Some(why) = fargate::pair_problem(cpu, memory)
+    {
+        let place = single("TaskMemory").or(single("TaskCpu")).map_or_else(
+            || format!("{properties_path}.TaskMemory"),
+            |s| s.path.clone(),
+        );
+        reader.problems.push(place, why);
     }
 
-    let task_role_arn = single("TaskRoleArn").and_then(|s| reader.optional_string(s, |text| arn::check_role_arn(text, scope.context)));
-    let task_role_policies = reader.list(get("TaskRolePolicies"), |reader, entry| reader.policy(entry));
-    let task_role_managed_policy_arns = reader.list(get("TaskRoleManagedPolicyArns"), |reader, entry| {
-        reader.required_string_checked(entry, |text| arn::check_policy_arn(text, scope.context))
+    let task_role_arn = single("TaskRoleArn")
+        .and_then(|s| reader.optional_string(s, |text| arn::check_role_arn(text, scope.context)));
+    let task_role_policies = reader.list(get("TaskRolePolicies"), |reader, entry| {
+        reader.policy(entry)
     });
+    let task_role_managed_policy_arns =
+        reader.list(get("TaskRoleManagedPolicyArns"), |reader, entry| {
+            reader.required_string_checked(entry, |text| arn::check_policy_arn(text, scope.context))
+        });
     if task_role_arn.is_some() {
         for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
             if let Some(input) = get(name) {
@@ -228,10 +259,15 @@ pub fn read_properties(
             Ok(())
         } else {
             let accepted: Vec<String> = LOG_RETENTION_DAYS.iter().map(u64::to_string).collect();
-            Err(format!("is not a retention CloudWatch Logs accepts ({})", fargate::join_alternatives(&accepted)))
+            Err(format!(
+                "is not a retention CloudWatch Logs accepts ({})",
+                fargate::join_alternatives(&accepted)
+            ))
         }
     });
-    let log_kms_key_id = single("LogKmsKeyId").and_then(|s| reader.optional_string(s, |text| arn::check_kms_key_arn(text, scope.context)));
+    let log_kms_key_id = single("LogKmsKeyId").and_then(|s| {
+        reader.optional_string(s, |text| arn::check_kms_key_arn(text, scope.context))
+    });
     let cpu_architecture = match single("CpuArchitecture") {
         Some(sourced) => reader
             .optional_string(sourced, |text| match text {
@@ -247,12 +283,16 @@ pub fn read_properties(
                 if (21..=200).contains(&size) {
                     Ok(())
                 } else {
-                    Err("is not an ephemeral storage size Fargate offers (21 to 200 GiB)".to_owned())
+                    Err(
+                        "is not an ephemeral storage size Fargate offers (21 to 200 GiB)"
+                            .to_owned(),
+                    )
                 }
             })
             .0
     });
-    let permissions_boundary = single("PermissionsBoundary").and_then(|s| reader.optional_string(s, |text| arn::check_policy_arn(text, scope.context)));
+    let permissions_boundary = single("PermissionsBoundary")
+        .and_then(|s| reader.optional_string(s, |text| arn::check_policy_arn(text, scope.context)));
     let tags = reader.list(get("Tags"), |reader, entry| reader.tag(entry));
 
     if problems.len() > before {
@@ -282,7 +322,9 @@ pub fn read_properties(
 
 fn check_family(family: &str) -> Result<(), String> {
     let fits = (1..=255).contains(&family.len())
-        && family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && family
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if fits {
         Ok(())
     } else {
@@ -325,12 +367,16 @@ impl PropertyReader<'_, '_> {
             _ if resolved.is_empty_string() => None,
             Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
                 if let Some(Err(why)) = resolved.as_str().map(&check) {
-                    self.problems.push(&sourced.path, format!("{} {why}", resolved.describe()));
+                    self.problems
+                        .push(&sourced.path, format!("{} {why}", resolved.describe()));
                 }
                 Some(sourced.value.clone())
             }
             Resolved::Literal(other) => {
-                self.problems.push(&sourced.path, format!("must be a string, not {}", kind_of(other)));
+                self.problems.push(
+                    &sourced.path,
+                    format!("must be a string, not {}", kind_of(other)),
+                );
                 None
             }
             Resolved::Unknown => Some(sourced.value.clone()),
@@ -381,15 +427,20 @@ impl PropertyReader<'_, '_> {
             Some(value) => whole_number(value),
         };
         let Some(number) = known else {
-            let what = match &resolved {
-                Resolved::Literal(value) => kind_of(value).to_owned(),
-                _ => resolved.describe(),
+            let message = match &resolved {
+                Resolved::Literal(
+                    value @ (Value::Array(_) | Value::Object(_) | Value::Bool(_) | Value::Null),
+                ) => {
+                    format!("must be a whole number, not {}", kind_of(value))
+                }
+                _ => format!("{} is not a whole number", resolved.describe()),
             };
-            self.problems.push(&sourced.path, format!("must be a whole number, not {what}"));
+            self.problems.push(&sourced.path, message);
             return (Value::Null, None);
         };
         if let Err(why) = check(number) {
-            self.problems.push(&sourced.path, format!("{} {why}", resolved.describe()));
+            self.problems
+                .push(&sourced.path, format!("{} {why}", resolved.describe()));
             return (Value::Null, None);
         }
         match resolved {
@@ -413,20 +464,36 @@ impl PropertyReader<'_, '_> {
         }
     }
 
-    fn ssh_agent(&mut self, backend: &Sourced<'_>, image: Option<&Sourced<'_>>) -> Option<SshAgent> {
+    fn ssh_agent(
+        &mut self,
+        backend: &Sourced<'_>,
+        image: Option<&Sourced<'_>>,
+    ) -> Option<SshAgent> {
         let context = self.scope.context;
         let resolved = self.scope.resolve(backend.value);
-        let value = self.optional_string(backend, |text| arn::parse_execute_api_stage(text, context).map(drop))?;
+        let value = self.optional_string(backend, |text| {
+            arn::parse_execute_api_stage(text, context).map(drop)
+        })?;
         let literal_stage = match resolved {
             Resolved::Literal(Value::String(text)) => arn::parse_execute_api_stage(text, context)
                 .ok()
-                .map(|stage| (stage.api_id.to_owned(), stage.region.to_owned(), stage.stage.to_owned())),
+                .map(|stage| {
+                    (
+                        stage.api_id.to_owned(),
+                        stage.region.to_owned(),
+                        stage.stage.to_owned(),
+                    )
+                }),
             _ => None,
         };
         let image = image
             .and_then(|sourced| self.optional_string(sourced, |_| Ok(())))
             .unwrap_or_else(|| json!(DEFAULT_SSH_AGENT_IMAGE));
-        Some(SshAgent { backend: value, literal_stage, image })
+        Some(SshAgent {
+            backend: value,
+            literal_stage,
+            image,
+        })
     }
 
     /// The entries of a list property, each read by `read_entry`.
@@ -442,12 +509,20 @@ impl PropertyReader<'_, '_> {
                 Value::Array(items) => items
                     .iter()
                     .enumerate()
-                    .map(|(index, value)| Sourced { value, path: format!("{}[{index}]", sourced.path) })
+                    .map(|(index, value)| Sourced {
+                        value,
+                        path: format!("{}[{index}]", sourced.path),
+                    })
                     .collect(),
                 Value::Null => Vec::new(),
                 other => {
-                    let what = if crate::value::is_intrinsic(other) { "an intrinsic function (write the list, with intrinsics in its entries)" } else { kind_of(other) };
-                    self.problems.push(&sourced.path, format!("must be a list, not {what}"));
+                    let what = if crate::value::is_intrinsic(other) {
+                        "an intrinsic function (write the list, with intrinsics in its entries)"
+                    } else {
+                        kind_of(other)
+                    };
+                    self.problems
+                        .push(&sourced.path, format!("must be a list, not {what}"));
                     return Vec::new();
                 }
             },
@@ -467,14 +542,28 @@ impl PropertyReader<'_, '_> {
         known: &[&str],
         required: &[&str],
     ) -> Option<&'v Map<String, Value>> {
-        let Some(fields) = entry.value.as_object().filter(|_| !crate::value::is_intrinsic(entry.value)) else {
-            self.problems.push(&entry.path, format!("must be an object with {}, not {}", known.join(" and "), kind_of(entry.value)));
+        let Some(fields) = entry
+            .value
+            .as_object()
+            .filter(|_| !crate::value::is_intrinsic(entry.value))
+        else {
+            self.problems.push(
+                &entry.path,
+                format!(
+                    "must be an object with {}, not {}",
+                    known.join(" and "),
+                    kind_of(entry.value)
+                ),
+            );
             return None;
         };
         let mut sound = true;
         for key in fields.keys() {
             if !known.contains(&key.as_str()) {
-                self.problems.push(format!("{}.{key}", entry.path), unknown_name_message("key", key, known));
+                self.problems.push(
+                    format!("{}.{key}", entry.path),
+                    unknown_name_message("key", key, known),
+                );
                 sound = false;
             }
         }
@@ -495,23 +584,38 @@ impl PropertyReader<'_, '_> {
                 self.problems.push(path, "must not be empty");
                 return None;
             }
-            Some(name) if name.chars().any(|c| c == '=' || c.is_whitespace() || c.is_control()) => {
-                self.problems.push(path, format!("{} is not a variable name (no =, spaces or control characters)", resolved.describe()));
+            Some(name)
+                if name
+                    .chars()
+                    .any(|c| c == '=' || c.is_whitespace() || c.is_control()) =>
+            {
+                self.problems.push(
+                    path,
+                    format!(
+                        "{} is not a variable name (no =, spaces or control characters)",
+                        resolved.describe()
+                    ),
+                );
                 return None;
             }
             Some(name) => {
                 if let Some(first) = names.claim(name, path) {
                     let why = if name == AGENT_TOKEN_VARIABLE {
-                        "is set from BuildkiteAgentTokenParameterPath; set that property instead".to_owned()
+                        "is set from BuildkiteAgentTokenParameterPath; set that property instead"
+                            .to_owned()
                     } else {
-                        format!("is also given at {first}: a container variable comes from Environment or Secrets once")
+                        format!(
+                            "is also given at {first}: a container variable comes from Environment or Secrets once"
+                        )
                     };
-                    self.problems.push(path, format!("{} {why}", resolved.describe()));
+                    self.problems
+                        .push(path, format!("{} {why}", resolved.describe()));
                     return None;
                 }
             }
             None if matches!(resolved, Resolved::Literal(_)) => {
-                self.problems.push(path, format!("must be a string, not {}", kind_of(value)));
+                self.problems
+                    .push(path, format!("must be a string, not {}", kind_of(value)));
                 return None;
             }
             None => {}
@@ -519,21 +623,39 @@ impl PropertyReader<'_, '_> {
         Some(value.clone())
     }
 
-    fn secrets(&mut self, input: Option<&PropertyInput<'_>>, names: &mut UsedNames) -> Vec<ContainerSecret> {
+    fn secrets(
+        &mut self,
+        input: Option<&PropertyInput<'_>>,
+        names: &mut UsedNames,
+    ) -> Vec<ContainerSecret> {
         self.list(input, |reader, entry| {
-            let fields = reader.entry_fields(entry, &["Name", "ValueFrom"], &["Name", "ValueFrom"])?;
-            let name = reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
+            let fields =
+                reader.entry_fields(entry, &["Name", "ValueFrom"], &["Name", "ValueFrom"])?;
+            let name =
+                reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
             let place = format!("{}.ValueFrom", entry.path);
-            let value_from = reader.required_string(&Sourced { value: &fields["ValueFrom"], path: place.clone() })?;
+            let value_from = reader.required_string(&Sourced {
+                value: &fields["ValueFrom"],
+                path: place.clone(),
+            })?;
             let grant = reader.grant(&value_from, &place)?;
-            Some(ContainerSecret { name: name?, value_from, grant })
+            Some(ContainerSecret {
+                name: name?,
+                value_from,
+                grant,
+            })
         })
     }
 
-    fn environment(&mut self, input: Option<&PropertyInput<'_>>, names: &mut UsedNames) -> Vec<(Value, Value)> {
+    fn environment(
+        &mut self,
+        input: Option<&PropertyInput<'_>>,
+        names: &mut UsedNames,
+    ) -> Vec<(Value, Value)> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, &["Name", "Value"], &["Name", "Value"])?;
-            let name = reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
+            let name =
+                reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
             let value = reader.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path));
             Some((name?, value?))
         })
@@ -547,18 +669,37 @@ impl PropertyReader<'_, '_> {
             Value::Bool(flag) => Some(Value::String(flag.to_string())),
             _ if crate::value::is_intrinsic(value) => Some(value.clone()),
             other => {
-                self.problems.push(path, format!("must be a string, number or boolean, not {}", kind_of(other)));
+                self.problems.push(
+                    path,
+                    format!(
+                        "must be a string, number or boolean, not {}",
+                        kind_of(other)
+                    ),
+                );
                 None
             }
         }
     }
 
     fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
-        let fields = self.entry_fields(entry, &["PolicyName", "PolicyDocument"], &["PolicyName", "PolicyDocument"])?;
-        self.required_string(&Sourced { value: &fields["PolicyName"], path: format!("{}.PolicyName", entry.path) })?;
+        let fields = self.entry_fields(
+            entry,
+            &["PolicyName", "PolicyDocument"],
+            &["PolicyName", "PolicyDocument"],
+        )?;
+        self.required_string(&Sourced {
+            value: &fields["PolicyName"],
+            path: format!("{}.PolicyName", entry.path),
+        })?;
         let document = &fields["PolicyDocument"];
         if !document.is_object() {
-            self.problems.push(format!("{}.PolicyDocument", entry.path), format!("must be a policy document object, not {}", kind_of(document)));
+            self.problems.push(
+                format!("{}.PolicyDocument", entry.path),
+                format!(
+                    "must be a policy document object, not {}",
+                    kind_of(document)
+                ),
+            );
             return None;
         }
         Some(entry.value.clone())
@@ -567,15 +708,21 @@ impl PropertyReader<'_, '_> {
     fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
         let fields = self.entry_fields(entry, &["Key", "Value"], &["Key", "Value"])?;
         let key_path = format!("{}.Key", entry.path);
-        let key = self.required_string_checked(&Sourced { value: &fields["Key"], path: key_path }, |key| {
-            if key.len() > 128 {
-                Err("is longer than the 128 characters a tag key may have".to_owned())
-            } else if key.starts_with("aws:") {
-                Err("starts with aws:, which AWS keeps for its own tags".to_owned())
-            } else {
-                Ok(())
-            }
-        })?;
+        let key = self.required_string_checked(
+            &Sourced {
+                value: &fields["Key"],
+                path: key_path,
+            },
+            |key| {
+                if key.len() > 128 {
+                    Err("is longer than the 128 characters a tag key may have".to_owned())
+                } else if key.starts_with("aws:") {
+                    Err("starts with aws:, which AWS keeps for its own tags".to_owned())
+                } else {
+                    Ok(())
+                }
+            },
+        )?;
         let value = self.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path))?;
         Some(json!({ "Key": key, "Value": value }))
     }
@@ -585,7 +732,9 @@ impl PropertyReader<'_, '_> {
 fn whole_number(value: &Value) -> Option<u64> {
     match value {
         Value::Number(number) => number.as_u64(),
-        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
+        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.parse().ok()
+        }
         _ => None,
     }
 }

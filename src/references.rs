@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::problems::{Problems, unknown_name_message};
+use crate::problems::{Problems, nearest};
 use crate::value::{SubPart, parse_sub};
 
 /// The attributes a Buildkite resource answers to.
@@ -77,11 +77,11 @@ impl ReferenceRewriter<'_> {
     pub fn rewrite(&mut self, value: &mut Value, path: &mut String) {
         match value {
             Value::Object(map) => {
-                if map.len() == 1 {
-                    if let Some(replacement) = self.rewrite_intrinsic(map, path) {
-                        *value = replacement;
-                        return;
-                    }
+                if map.len() == 1
+                    && let Some(replacement) = self.rewrite_intrinsic(map, path)
+                {
+                    *value = replacement;
+                    return;
                 }
                 for (key, child) in map.iter_mut() {
                     let length = path.len();
@@ -104,7 +104,11 @@ impl ReferenceRewriter<'_> {
     }
 
     /// The value a one-key object becomes when it references a target.
-    fn rewrite_intrinsic(&mut self, map: &mut Map<String, Value>, path: &mut String) -> Option<Value> {
+    fn rewrite_intrinsic(
+        &mut self,
+        map: &mut Map<String, Value>,
+        path: &mut String,
+    ) -> Option<Value> {
         let (key, argument) = map.iter_mut().next()?;
         match (key.as_str(), argument) {
             ("Ref", Value::String(name)) => {
@@ -114,7 +118,9 @@ impl ReferenceRewriter<'_> {
             ("Fn::GetAtt", argument) => {
                 let (name, attribute) = match argument {
                     Value::Array(parts) => match parts.as_slice() {
-                        [Value::String(name), Value::String(attribute)] => (name.as_str(), attribute.as_str()),
+                        [Value::String(name), Value::String(attribute)] => {
+                            (name.as_str(), attribute.as_str())
+                        }
                         _ => return None,
                     },
                     Value::String(dotted) => dotted.split_once('.')?,
@@ -124,7 +130,8 @@ impl ReferenceRewriter<'_> {
                 match target.attribute(attribute) {
                     Some(replacement) => Some(replacement),
                     None => {
-                        self.problems.push(path.clone(), unknown_attribute(name, attribute));
+                        self.problems
+                            .push(path.clone(), unknown_attribute(name, attribute));
                         None
                     }
                 }
@@ -183,13 +190,19 @@ impl ReferenceRewriter<'_> {
                 Some(attribute) => match target.attribute(attribute) {
                     Some(replacement) => replacement,
                     None => {
-                        self.problems.push(path.clone(), unknown_attribute(name, attribute));
+                        self.problems
+                            .push(path.clone(), unknown_attribute(name, attribute));
                         rewritten.push_str(&format!("${{{variable}}}"));
                         continue;
                     }
                 },
             };
-            rewritten.push_str(&sub_text_for(replacement, &format!("{name}{}", attribute.unwrap_or("")), &mut new_variables, &shadowed));
+            rewritten.push_str(&sub_text_for(
+                replacement,
+                &format!("{name}{}", attribute.unwrap_or("")),
+                &mut new_variables,
+                &shadowed,
+            ));
         }
         if !changed {
             return;
@@ -215,7 +228,11 @@ fn sub_text_for(
     if let Some(name) = value.get("Ref").and_then(Value::as_str) {
         return format!("${{{name}}}");
     }
-    if let Some([Value::String(name), Value::String(attribute)]) = value.get("Fn::GetAtt").and_then(Value::as_array).map(Vec::as_slice) {
+    if let Some([Value::String(name), Value::String(attribute)]) = value
+        .get("Fn::GetAtt")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         return format!("${{{name}.{attribute}}}");
     }
     if let Value::String(text) = &value {
@@ -231,8 +248,11 @@ fn sub_text_for(
 
 fn unknown_attribute(name: &str, attribute: &str) -> String {
     format!(
-        "{name} is a Buildkite task definition, which has no attribute {attribute}: {}",
-        unknown_name_message("attribute", attribute, &ATTRIBUTE_NAMES)
+        "{name} is a Buildkite task definition, which has no attribute {attribute}; {}",
+        match nearest(attribute, &ATTRIBUTE_NAMES) {
+            Some(known) => format!("did you mean {known}?"),
+            None => format!("it has {}", ATTRIBUTE_NAMES.join(", ")),
+        }
     )
 }
 
@@ -256,9 +276,19 @@ mod tests {
     fn rewritten(mut value: Value) -> (Value, String) {
         let targets = targets();
         let mut problems = Problems::new();
-        let mut rewriter = ReferenceRewriter { targets: &targets, problems: &mut problems };
+        let mut rewriter = ReferenceRewriter {
+            targets: &targets,
+            problems: &mut problems,
+        };
         rewriter.rewrite_resource(&mut value, &mut "Resources.Y".to_owned());
-        (value, if problems.is_empty() { String::new() } else { problems.to_string() })
+        (
+            value,
+            if problems.is_empty() {
+                String::new()
+            } else {
+                problems.to_string()
+            },
+        )
     }
 
     #[test]
@@ -311,8 +341,10 @@ mod tests {
 
     #[test]
     fn an_unknown_attribute_is_a_problem_at_its_place() {
-        let (_, problems) = rewritten(json!({"Properties": {"A": {"Fn::GetAtt": ["Ruby", "Arn"]}, "B": {"Fn::Sub": "${Ruby.Familly}"}}}));
+        let (_, problems) = rewritten(
+            json!({"Properties": {"A": {"Fn::GetAtt": ["Ruby", "Arn"]}, "B": {"Fn::Sub": "${Ruby.Familly}"}}}),
+        );
         assert!(problems.contains("Resources.Y.Properties.A: Ruby is a Buildkite task definition, which has no attribute Arn"), "{problems}");
-        assert!(problems.contains("Resources.Y.Properties.B: Ruby is a Buildkite task definition, which has no attribute Familly: unknown attribute; did you mean Family?"), "{problems}");
+        assert!(problems.contains("Resources.Y.Properties.B: Ruby is a Buildkite task definition, which has no attribute Familly; did you mean Family?"), "{problems}");
     }
 }

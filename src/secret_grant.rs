@@ -4,7 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::arn::{SecretReference, classify_secret_reference};
-use crate::value::{Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, sub_arguments, unescape_sub_text};
+use crate::value::{
+    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, sub_arguments,
+    unescape_sub_text,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SecretStore {
@@ -57,7 +60,10 @@ pub fn grant_for(value_from: &Value, scope: &TemplateScope<'_>) -> Result<Secret
             region: written.field(3),
             account: written.field(4),
         },
-        SecretReference::SecretsManagerArn { with_selector, partial } => {
+        SecretReference::SecretsManagerArn {
+            with_selector,
+            partial,
+        } => {
             let secret_arn = if with_selector {
                 written.leading_fields(7).ok_or_else(|| {
                     format!("{} ends in a JSON key selector that cannot be removed from an intrinsic function to name the secret itself; write the ARN literally or with a !Sub whose variables hold no colons", written.subject)
@@ -194,7 +200,10 @@ impl WrittenReference {
 
 /// A `Fn::Sub` string as the simplest value: plain when it has no variables.
 fn sub_value(template: &str) -> Value {
-    if parse_sub(template).iter().any(|part| matches!(part, SubPart::Variable(_))) {
+    if parse_sub(template)
+        .iter()
+        .any(|part| matches!(part, SubPart::Variable(_)))
+    {
         json!({ "Fn::Sub": template })
     } else {
         Value::String(unescape_sub_text(template))
@@ -232,20 +241,36 @@ mod tests {
         parameters: &'a Map<String, Value>,
         resources: &'a Map<String, Value>,
     ) -> TemplateScope<'a> {
-        TemplateScope { context, parameters: Some(parameters), resources }
+        TemplateScope {
+            context,
+            parameters: Some(parameters),
+            resources,
+        }
     }
 
     fn grant(value_from: Value) -> Result<SecretGrant, String> {
         let mut context = ExpansionContext::new("us-east-1", "123456789012");
-        context.parameter_values.insert("TokenArn".into(), json!("arn:aws:secretsmanager:eu-west-1:210987654321:secret:t-AbCdEf"));
-        context.parameter_values.insert("TokenName".into(), json!("/ci/token"));
+        context.parameter_values.insert(
+            "TokenArn".into(),
+            json!("arn:aws:secretsmanager:eu-west-1:210987654321:secret:t-AbCdEf"),
+        );
+        context
+            .parameter_values
+            .insert("TokenName".into(), json!("/ci/token"));
         let parameters = json!({"TokenArn": {"Type": "String"}, "TokenName": {"Type": "String"}, "Unset": {"Type": "String"}});
         let resources = json!({
             "Db": {"Type": "AWS::SecretsManager::Secret"},
             "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/ci/p"}},
             "Bucket": {"Type": "AWS::S3::Bucket"}
         });
-        grant_for(&value_from, &scope_with(&context, parameters.as_object().unwrap(), resources.as_object().unwrap()))
+        grant_for(
+            &value_from,
+            &scope_with(
+                &context,
+                parameters.as_object().unwrap(),
+                resources.as_object().unwrap(),
+            ),
+        )
     }
 
     #[test]
@@ -269,8 +294,14 @@ mod tests {
 
     #[test]
     fn secrets_manager_selectors_are_cut_and_partial_names_widened_by_six_characters() {
-        let selected = grant(json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123:password::")).unwrap();
-        assert_eq!(selected.resource, json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123"));
+        let selected = grant(json!(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123:password::"
+        ))
+        .unwrap();
+        assert_eq!(
+            selected.resource,
+            json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123")
+        );
         assert_eq!(selected.region, json!("eu-west-1"));
         let in_sub = grant(json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db:password::"})).unwrap();
         assert_eq!(
@@ -280,12 +311,19 @@ mod tests {
         assert_eq!(in_sub.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
         let by_parameter = grant(json!({"Ref": "TokenArn"})).unwrap();
         assert_eq!(by_parameter.resource, json!({"Ref": "TokenArn"}));
-        assert_eq!(by_parameter.region, json!("*"), "the region sits inside the parameter");
+        assert_eq!(
+            by_parameter.region,
+            json!("*"),
+            "the region sits inside the parameter"
+        );
     }
 
     #[test]
     fn refs_to_secrets_and_parameters_of_the_template_are_understood() {
-        assert_eq!(grant(json!({"Ref": "Db"})).unwrap().resource, json!({"Ref": "Db"}));
+        assert_eq!(
+            grant(json!({"Ref": "Db"})).unwrap().resource,
+            json!({"Ref": "Db"})
+        );
         assert_eq!(
             grant(json!({"Ref": "Param"})).unwrap().resource,
             json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Param}"})
@@ -294,15 +332,36 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_without_echoing_parameter_values() {
-        assert!(grant(json!({"Ref": "Bucket"})).unwrap_err().starts_with("cannot tell"));
-        assert!(grant(json!({"Fn::ImportValue": "x"})).unwrap_err().starts_with("cannot tell"));
-        assert!(grant(json!({"Ref": "Unset"})).unwrap_err().contains("has no value"));
+        assert!(
+            grant(json!({"Ref": "Bucket"}))
+                .unwrap_err()
+                .starts_with("cannot tell")
+        );
+        assert!(
+            grant(json!({"Fn::ImportValue": "x"}))
+                .unwrap_err()
+                .starts_with("cannot tell")
+        );
+        assert!(
+            grant(json!({"Ref": "Unset"}))
+                .unwrap_err()
+                .contains("has no value")
+        );
         let mut context = ExpansionContext::new("us-east-1", "123456789012");
-        context.parameter_values.insert("Secret".into(), json!("not a valid name!"));
+        context
+            .parameter_values
+            .insert("Secret".into(), json!("not a valid name!"));
         let parameters = json!({"Secret": {"Type": "String", "NoEcho": true}});
         let resources = Map::new();
-        let error = grant_for(&json!({"Ref": "Secret"}), &scope_with(&context, parameters.as_object().unwrap(), &resources)).unwrap_err();
-        assert!(error.starts_with("the value of parameter Secret is neither"), "{error}");
+        let error = grant_for(
+            &json!({"Ref": "Secret"}),
+            &scope_with(&context, parameters.as_object().unwrap(), &resources),
+        )
+        .unwrap_err();
+        assert!(
+            error.starts_with("the value of parameter Secret is neither"),
+            "{error}"
+        );
         assert!(!error.contains("not a valid name!"));
     }
 }

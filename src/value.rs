@@ -233,7 +233,9 @@ pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>
     match value.as_object()?.get("Fn::Sub")? {
         Value::String(template) => Some((template, None)),
         Value::Array(arguments) => match arguments.as_slice() {
-            [Value::String(template), Value::Object(variables)] => Some((template, Some(variables))),
+            [Value::String(template), Value::Object(variables)] => {
+                Some((template, Some(variables)))
+            }
             _ => None,
         },
         _ => None,
@@ -247,7 +249,10 @@ mod tests {
     #[test]
     fn recognises_intrinsics_by_their_single_key() {
         assert_eq!(intrinsic_name(&json!({"Ref": "X"})), Some("Ref"));
-        assert_eq!(intrinsic_name(&json!({"Fn::GetAtt": ["A", "B"]})), Some("Fn::GetAtt"));
+        assert_eq!(
+            intrinsic_name(&json!({"Fn::GetAtt": ["A", "B"]})),
+            Some("Fn::GetAtt")
+        );
         assert_eq!(intrinsic_name(&json!({"Ref": "X", "Other": 1})), None);
         assert_eq!(intrinsic_name(&json!({"Name": "X"})), None);
         assert_eq!(intrinsic_name(&json!("Ref")), None);
@@ -266,7 +271,10 @@ mod tests {
                 SubPart::Text("-end"),
             ]
         );
-        assert_eq!(parse_sub("a ${unclosed"), vec![SubPart::Text("a ${unclosed")]);
+        assert_eq!(
+            parse_sub("a ${unclosed"),
+            vec![SubPart::Text("a ${unclosed")]
+        );
         assert_eq!(parse_sub(""), vec![]);
     }
 
@@ -288,7 +296,11 @@ mod tests {
         );
         let by_sub = json!({"Fn::Sub": "${AWS::StackName}-ci"});
         assert_eq!(
-            build_sub(&[Piece::Pseudo("AWS::Partition"), Piece::Text(":"), Piece::Value(&by_sub)]),
+            build_sub(&[
+                Piece::Pseudo("AWS::Partition"),
+                Piece::Text(":"),
+                Piece::Value(&by_sub)
+            ]),
             json!({"Fn::Sub": "${AWS::Partition}:${AWS::StackName}-ci"})
         );
         let by_join = json!({"Fn::Join": ["-", ["a", "b"]]});

@@ -1,0 +1,214 @@
+//! The command line: `expand` a template on a laptop or in CI, `invoke` the Lambda's code
+//! path with a request event.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{Map, Value};
+
+use crate::macro_io::{MacroStatus, respond_to_event};
+use crate::yaml::{parse_template, to_yaml_string};
+use crate::{ExpansionContext, expand};
+
+/// The macro's default name, as deployed by template.yaml.
+pub const DEFAULT_TRANSFORM_NAME: &str = "Buildkite-Agents-2020-03-21";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "buildkite-ecs-macro",
+    version,
+    about = "Expands Buildkite::ECS::TaskDefinition resources into Fargate task definitions, offline or as a CloudFormation macro",
+    after_help = "Run with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Expand a template (YAML with short-form tags, or JSON) as the macro would
+    Expand {
+        /// The template file; standard input when absent or `-`
+        template: Option<PathBuf>,
+        /// A template parameter's value, for checks and decisions (repeatable)
+        #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+        parameters: Vec<(String, String)>,
+        /// The region the stack would be deployed in
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// The account the stack would be deployed in
+        #[arg(long, default_value = "123456789012")]
+        account_id: String,
+        /// Output format; default: the input's
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// The macro's name in the template's Transform, which is dropped
+        #[arg(long, default_value = DEFAULT_TRANSFORM_NAME)]
+        transform_name: String,
+    },
+    /// Answer a macro request event (JSON) with the macro response, as the Lambda does
+    Invoke {
+        /// The event file; standard input when absent or `-`
+        event: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err("expected KEY=VALUE".to_owned()),
+    }
+}
+
+/// Exit codes: 0 success, 1 a failure of the template, 2 bad usage or unreadable input.
+const FAILURE: u8 = 1;
+const UNUSABLE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Expand {
+            template,
+            parameters,
+            region,
+            account_id,
+            format,
+            transform_name,
+        } => {
+            let context = ExpansionContext {
+                region,
+                account_id,
+                parameter_values: parameters
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            };
+            expand_command(template, context, format, &transform_name)
+        }
+        Command::Invoke { event } => invoke_command(event),
+    }
+}
+
+fn read_input(path: Option<PathBuf>) -> Result<String, String> {
+    let mut text = String::new();
+    match path {
+        Some(path) if path.as_os_str() != "-" => {
+            return std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()));
+        }
+        _ => std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| format!("cannot read standard input: {error}"))?,
+    };
+    Ok(text)
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(code)
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(FAILURE, &format!("cannot write the output: {error}")),
+    }
+}
+
+fn expand_command(
+    template: Option<PathBuf>,
+    context: ExpansionContext,
+    format: Option<Format>,
+    transform_name: &str,
+) -> ExitCode {
+    let text = match read_input(template) {
+        Ok(text) => text,
+        Err(why) => return fail(FAILURE, &why),
+    };
+    let mut template = match parse_template(&text) {
+        Ok(template) => template,
+        Err(error) => return fail(FAILURE, &format!("cannot read the template: {error}")),
+    };
+    if let Some(undeclared) = context
+        .parameter_values
+        .keys()
+        .find(|name| template.pointer(&format!("/Parameters/{name}")).is_none())
+    {
+        return fail(
+            UNUSABLE,
+            &format!("--parameter {undeclared}: the template declares no such parameter"),
+        );
+    }
+    if let Value::Object(root) = &mut template {
+        drop_own_transform(root, transform_name);
+    }
+    let format = format.unwrap_or(if text.trim_start().starts_with('{') {
+        Format::Json
+    } else {
+        Format::Yaml
+    });
+    match expand(template, &context) {
+        Ok(expanded) => print(&match format {
+            Format::Json => format!("{}\n", pretty_json(&expanded)),
+            Format::Yaml => to_yaml_string(&expanded),
+        }),
+        Err(problems) => fail(FAILURE, &problems.to_string()),
+    }
+}
+
+/// Removes this macro from the template's `Transform`, as CloudFormation does before
+/// calling it; other transforms stay in order.
+pub fn drop_own_transform(root: &mut Map<String, Value>, transform_name: &str) {
+    let is_own = |transform: &Value| transform.as_str() == Some(transform_name);
+    match root.get_mut("Transform") {
+        Some(transform) if is_own(transform) => {
+            root.shift_remove("Transform");
+        }
+        Some(Value::Array(transforms)) => {
+            transforms.retain(|transform| !is_own(transform));
+            if transforms.is_empty() {
+                root.shift_remove("Transform");
+            }
+        }
+        _ => {}
+    }
+}
+
+fn invoke_command(event: Option<PathBuf>) -> ExitCode {
+    let text = match read_input(event) {
+        Ok(text) => text,
+        Err(why) => return fail(UNUSABLE, &why),
+    };
+    let event: Value = match serde_json::from_str(&text) {
+        Ok(event) => event,
+        Err(error) => return fail(UNUSABLE, &format!("the event is not JSON: {error}")),
+    };
+    let readable = event.get("fragment").is_some_and(Value::is_object);
+    let (response, _) = respond_to_event(event);
+    let printed = print(&format!("{}\n", pretty_json(&response)));
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    match (response.status, readable) {
+        (MacroStatus::Success, _) => ExitCode::SUCCESS,
+        (MacroStatus::Failure, true) => ExitCode::from(FAILURE),
+        (MacroStatus::Failure, false) => ExitCode::from(UNUSABLE),
+    }
+}
+
+fn pretty_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}

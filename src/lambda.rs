@@ -1,0 +1,40 @@
+//! The Lambda function: the runtime loop around [`respond_to_event`].
+
+use std::time::Instant;
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+use crate::macro_io::{MacroResponse, MacroStatus, RequestSummary, respond_to_event};
+
+/// Answers one invocation. Always `Ok`: a bad template or event is a `failure` response.
+pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {
+    let started = Instant::now();
+    let (response, summary) = respond_to_event(event.payload);
+    log_request(&summary, started.elapsed().as_secs_f64() * 1000.0);
+    Ok(response)
+}
+
+/// One structured line per request, with nothing from the template in it.
+fn log_request(summary: &RequestSummary, duration_ms: f64) {
+    let outcome = match summary.status {
+        MacroStatus::Success => "success",
+        MacroStatus::Failure => "failure",
+    };
+    tracing::info!(
+        request_id = %summary.request_id,
+        transform_id = %summary.transform_id,
+        resources_expanded = summary.expansion.buildkite_resources,
+        resources_out = summary.expansion.resources_out,
+        problems = summary.problems,
+        outcome,
+        duration_ms,
+        "macro request"
+    );
+}
+
+/// Runs the function under the Lambda Runtime API named by `AWS_LAMBDA_RUNTIME_API`.
+pub async fn run() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    lambda_runtime::run(service_fn(handle)).await
+}

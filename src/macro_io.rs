@@ -1,0 +1,191 @@
+//! The CloudFormation macro request and response, and the answer to one request: the
+//! Lambda's code path without the runtime. (aws_lambda_events has no macro types.)
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
+
+/// What CloudFormation sends a macro's function.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MacroRequest {
+    pub region: String,
+    pub account_id: String,
+    /// The template, or the snippet, to transform; intrinsics in long JSON form.
+    pub fragment: Value,
+    pub transform_id: String,
+    pub params: Value,
+    pub request_id: String,
+    pub template_parameter_values: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MacroStatus {
+    Success,
+    Failure,
+}
+
+/// What the macro's function answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MacroResponse {
+    pub request_id: String,
+    pub status: MacroStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fragment: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl MacroResponse {
+    pub fn failure(request_id: String, message: impl Into<String>) -> Self {
+        Self {
+            request_id,
+            status: MacroStatus::Failure,
+            fragment: None,
+            error_message: Some(message.into()),
+        }
+    }
+}
+
+/// What the Lambda logs of one request: never the fragment nor any value in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    pub request_id: String,
+    pub transform_id: String,
+    pub expansion: ExpansionSummary,
+    pub status: MacroStatus,
+    /// How many problems a failure reported.
+    pub problems: usize,
+}
+
+impl MacroRequest {
+    /// Reads a request event. Errors name the field, never its value.
+    pub fn from_event(event: Value) -> Result<Self, String> {
+        let Value::Object(mut fields) = event else {
+            return Err("the macro request is not a JSON object".to_owned());
+        };
+        let mut text = |name: &str| match fields.remove(name) {
+            Some(Value::String(text)) => Ok(text),
+            Some(_) => Err(format!("the macro request's {name} is not a string")),
+            None => Err(format!("the macro request has no {name}")),
+        };
+        let request_id = text("requestId")?;
+        let region = text("region")?;
+        let account_id = text("accountId")?;
+        let transform_id = text("transformId").unwrap_or_default();
+        let fragment = match fields.remove("fragment") {
+            Some(fragment @ Value::Object(_)) => fragment,
+            Some(_) => return Err("the macro request's fragment is not a JSON object".to_owned()),
+            None => return Err("the macro request has no fragment".to_owned()),
+        };
+        let template_parameter_values = match fields.remove("templateParameterValues") {
+            Some(Value::Object(values)) => values,
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => {
+                return Err(
+                    "the macro request's templateParameterValues is not a JSON object".to_owned(),
+                );
+            }
+        };
+        Ok(Self {
+            region,
+            account_id,
+            fragment,
+            transform_id,
+            params: fields.remove("params").unwrap_or(Value::Null),
+            request_id,
+            template_parameter_values,
+        })
+    }
+}
+
+/// Answers a request event: `success` with the expanded fragment, or `failure` with a
+/// message; the request ID is echoed whenever the event has one. Never fails otherwise.
+pub fn respond_to_event(event: Value) -> (MacroResponse, RequestSummary) {
+    let request_id = event
+        .get("requestId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let transform_id = event
+        .get("transformId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match MacroRequest::from_event(event) {
+        Ok(request) => respond(request),
+        Err(why) => {
+            let summary = RequestSummary {
+                request_id: request_id.clone(),
+                transform_id,
+                expansion: ExpansionSummary::default(),
+                status: MacroStatus::Failure,
+                problems: 1,
+            };
+            (
+                MacroResponse::failure(
+                    request_id,
+                    format!("Buildkite-Agents could not read the request: {why}"),
+                ),
+                summary,
+            )
+        }
+    }
+}
+
+/// Answers a request. A panic in the expansion (a bug) still gives a `failure`
+/// answer, because a Lambda error reaches the user only as a malformed response.
+pub fn respond(request: MacroRequest) -> (MacroResponse, RequestSummary) {
+    let MacroRequest {
+        region,
+        account_id,
+        fragment,
+        transform_id,
+        request_id,
+        template_parameter_values,
+        ..
+    } = request;
+    let context = ExpansionContext {
+        region,
+        account_id,
+        parameter_values: template_parameter_values,
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| expand_with_summary(fragment, &context)));
+    let mut summary = RequestSummary {
+        request_id: request_id.clone(),
+        transform_id,
+        expansion: ExpansionSummary::default(),
+        status: MacroStatus::Success,
+        problems: 0,
+    };
+    let response = match outcome {
+        Ok(Ok((fragment, expansion))) => {
+            summary.expansion = expansion;
+            MacroResponse {
+                request_id,
+                status: MacroStatus::Success,
+                fragment: Some(fragment),
+                error_message: None,
+            }
+        }
+        Ok(Err(problems)) => {
+            summary.status = MacroStatus::Failure;
+            summary.problems = problems.len();
+            MacroResponse::failure(request_id, problems.to_string())
+        }
+        Err(_) => {
+            summary.status = MacroStatus::Failure;
+            summary.problems = 1;
+            MacroResponse::failure(
+                request_id,
+                "Buildkite-Agents failed unexpectedly on this template; please report it with the template",
+            )
+        }
+    };
+    (response, summary)
+}

@@ -1,0 +1,29 @@
+//! One binary, two faces: the Lambda function under a Lambda Runtime API, else the
+//! command line.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let is_lambda =
+        std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    if !is_lambda {
+        return buildkite_ecs_macro::cli::main();
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(buildkite_ecs_macro::lambda::run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("the Lambda runtime stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

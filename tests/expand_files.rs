@@ -1,0 +1,51 @@
+//! Every example expands, and every error fixture fails with a message naming the place;
+//! each result is a snapshot named after its file.
+
+use buildkite_ecs_macro::cli::{DEFAULT_TRANSFORM_NAME, drop_own_transform};
+use buildkite_ecs_macro::yaml::parse_template;
+use buildkite_ecs_macro::{ExpansionContext, Problems, expand};
+use serde_json::Value;
+
+fn expand_file(path: &std::path::Path) -> Result<Value, Problems> {
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    let mut template =
+        parse_template(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    if let Value::Object(root) = &mut template {
+        drop_own_transform(root, DEFAULT_TRANSFORM_NAME);
+    }
+    expand(
+        template,
+        &ExpansionContext::new("us-east-1", "123456789012"),
+    )
+}
+
+#[test]
+fn examples_expand() {
+    insta::glob!("../examples", "*.yaml", |path| {
+        let expanded =
+            expand_file(path).unwrap_or_else(|problems| panic!("{}: {problems}", path.display()));
+        let text = serde_json::to_string_pretty(&expanded).unwrap();
+        assert!(!text.contains("Buildkite::"), "no Buildkite type is left");
+        assert!(
+            !text.contains("AWS::NoValue"),
+            "no list holds a NoValue placeholder"
+        );
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn error_fixtures_fail_naming_the_place() {
+    insta::glob!("fixtures", "*.yaml", |path| {
+        let problems = expand_file(path).expect_err("an error fixture must not expand");
+        for problem in problems.iter() {
+            let root = problem.path.split(['.', '[']).next().unwrap_or_default();
+            assert!(
+                ["Resources", "Globals", "Outputs"].contains(&root),
+                "{} names no place: {problem}",
+                path.display()
+            );
+        }
+        insta::assert_snapshot!(problems.to_string());
+    });
+}
