@@ -3,8 +3,12 @@
 .DEFAULT_GOAL := test
 CARGO ?= cargo
 
+# Each mk/*.mk adds its checks to TEST_TARGETS; they run after the Rust checks.
+TEST_TARGETS :=
+include $(wildcard mk/*.mk)
+
 .PHONY: test rust-test lint
-test: lint rust-test
+test: lint rust-test $(TEST_TARGETS)
 
 lint:
 	$(CARGO) fmt --check
@@ -12,5 +16,3 @@ lint:
 
 rust-test:
 	$(CARGO) test --locked
-
-include $(wildcard mk/*.mk)
