@@ -1,0 +1,44 @@
+//! Tools around the benchmark's input, for measurements criterion does not make:
+//!
+//! - `cargo bench --bench limit_event -- write PATH` writes the limit request event to PATH (for
+//!   `/usr/bin/time -v buildkite-ecs-macro invoke PATH`, peak memory);
+//! - `cargo bench --bench limit_event -- full N` / `floor N` run the full path or the JSON floor
+//!   N times, for `valgrind --tool=callgrind` to count instructions.
+//!
+//! Run by `cargo bench` with no such arguments, it does nothing.
+
+#[path = "support/limit_template.rs"]
+mod limit_template;
+
+use buildkite_ecs_macro::macro_io::respond_to_event;
+use serde_json::Value;
+use std::hint::black_box;
+
+fn main() {
+    let arguments: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let request = limit_template::limit_request_json();
+    match arguments.as_slice() {
+        [command, path] if command == "write" => {
+            std::fs::write(path, &request).expect("the event file is writable");
+            eprintln!("wrote {} bytes to {path}", request.len());
+        }
+        [command, times] if command == "full" || command == "floor" => {
+            let times: usize = times.parse().expect("a count");
+            let (response, _) = respond_to_event(serde_json::from_str(&request).unwrap());
+            for _ in 0..times {
+                let event: Value = serde_json::from_str(black_box(&request)).unwrap();
+                let written = if command == "full" {
+                    serde_json::to_string(&respond_to_event(event).0).unwrap()
+                } else {
+                    black_box(event);
+                    serde_json::to_string(black_box(&response)).unwrap()
+                };
+                black_box(written);
+            }
+        }
+        _ => {}
+    }
+}
