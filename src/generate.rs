@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::properties::{ContainerSecret, SshAgent, TaskDefinitionProperties};
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub};
+use crate::value::{Piece, build_sub, object};
 
 /// The logical IDs generated for resource `X`, in output order.
 pub struct GeneratedIds {
@@ -88,7 +88,10 @@ pub fn generate(
 }
 
 fn resource(resource_type: &str, properties: Map<String, Value>) -> Value {
-    json!({ "Type": resource_type, "Properties": properties })
+    object([
+        ("Type", Value::String(resource_type.to_owned())),
+        ("Properties", Value::Object(properties)),
+    ])
 }
 
 /// Inserts `value` unless it is an empty list (lists never hold placeholders).
@@ -121,10 +124,16 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     task.insert("TaskRoleArn".into(), task_role_arn);
     task.insert(
         "RuntimePlatform".into(),
-        json!({"CpuArchitecture": properties.cpu_architecture, "OperatingSystemFamily": "LINUX"}),
+        object([
+            ("CpuArchitecture", properties.cpu_architecture.clone()),
+            ("OperatingSystemFamily", json!("LINUX")),
+        ]),
     );
     if let Some(size) = &properties.ephemeral_storage_gib {
-        task.insert("EphemeralStorage".into(), json!({ "SizeInGiB": size }));
+        task.insert(
+            "EphemeralStorage".into(),
+            object([("SizeInGiB", size.clone())]),
+        );
     }
     if properties.ssh_agent.is_some() {
         task.insert("Volumes".into(), json!([{ "Name": SSH_VOLUME }]));
@@ -139,15 +148,18 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     });
     let mut containers = vec![agent_container(properties, &log_configuration)];
     if let Some(image) = &properties.agent_sidecar_image {
-        containers.push(json!({
-            "Name": SIDECAR_CONTAINER,
-            "Image": image,
-            "Essential": false,
-            "EntryPoint": ["/bin/sh", "-c"],
-            "Command": ["echo The Buildkite agent is ready in /buildkite"],
-            "ReadonlyRootFilesystem": true,
-            "LogConfiguration": log_configuration,
-        }));
+        containers.push(object([
+            ("Name", json!(SIDECAR_CONTAINER)),
+            ("Image", image.clone()),
+            ("Essential", json!(false)),
+            ("EntryPoint", json!(["/bin/sh", "-c"])),
+            (
+                "Command",
+                json!(["echo The Buildkite agent is ready in /buildkite"]),
+            ),
+            ("ReadonlyRootFilesystem", json!(true)),
+            ("LogConfiguration", log_configuration.clone()),
+        ]));
     }
     if let Some(ssh_agent) = &properties.ssh_agent {
         containers.push(ssh_agent_container(ssh_agent, &log_configuration));
@@ -170,7 +182,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
     let mut environment: Vec<Value> = properties
         .environment
         .iter()
-        .map(|(name, value)| json!({ "Name": name, "Value": value }))
+        .map(|(name, value)| object([("Name", name.clone()), ("Value", value.clone())]))
         .collect();
     let mut generated: Vec<(&str, &str)> = Vec::new();
     if has_sidecar {
@@ -199,7 +211,12 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         .agent_token
         .iter()
         .chain(&properties.secrets)
-        .map(|secret| json!({ "Name": secret.name, "ValueFrom": secret.value_from }))
+        .map(|secret| {
+            object([
+                ("Name", secret.name.clone()),
+                ("ValueFrom", secret.value_from.clone()),
+            ])
+        })
         .collect();
 
     let mut depends_on = Vec::new();
@@ -237,23 +254,38 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
 }
 
 fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value {
-    json!({
-        "Name": SSH_AGENT_CONTAINER,
-        "Image": ssh_agent.image,
-        "Essential": true,
-        "Command": ["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")],
-        "Environment": [{"Name": "IAM_SSH_AGENT_BACKEND_URL", "Value": backend_url(ssh_agent)}],
-        "MountPoints": [{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}],
-        "HealthCheck": {
-            "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
-            "Interval": 5,
-            "Timeout": 2,
-            "Retries": 3,
-            "StartPeriod": 10
-        },
-        "ReadonlyRootFilesystem": true,
-        "LogConfiguration": log_configuration,
-    })
+    object([
+        ("Name", json!(SSH_AGENT_CONTAINER)),
+        ("Image", ssh_agent.image.clone()),
+        ("Essential", json!(true)),
+        (
+            "Command",
+            json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]),
+        ),
+        (
+            "Environment",
+            Value::Array(vec![object([
+                ("Name", json!("IAM_SSH_AGENT_BACKEND_URL")),
+                ("Value", backend_url(ssh_agent)),
+            ])]),
+        ),
+        (
+            "MountPoints",
+            json!([{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}]),
+        ),
+        (
+            "HealthCheck",
+            json!({
+                "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
+                "Interval": 5,
+                "Timeout": 2,
+                "Retries": 3,
+                "StartPeriod": 10
+            }),
+        ),
+        ("ReadonlyRootFilesystem", json!(true)),
+        ("LogConfiguration", log_configuration.clone()),
+    ])
 }
 
 /// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
@@ -333,10 +365,16 @@ fn execution_role(properties: &TaskDefinitionProperties) -> Value {
         .iter()
         .chain(&properties.secrets)
         .collect();
-    let policy = json!({
-        "PolicyName": "ReadAgentSecrets",
-        "PolicyDocument": {"Version": "2012-10-17", "Statement": secret_statements(&secrets)}
-    });
+    let policy = object([
+        ("PolicyName", json!("ReadAgentSecrets")),
+        (
+            "PolicyDocument",
+            object([
+                ("Version", json!("2012-10-17")),
+                ("Statement", Value::Array(secret_statements(&secrets))),
+            ]),
+        ),
+    ]);
     role(
         "/BuildkiteAgentExecution/",
         trust_policy(None),
@@ -365,9 +403,12 @@ fn secret_statements(secrets: &[&ContainerSecret]) -> Vec<Value> {
                 .map(|g| g.resource.clone()),
         );
         if !resources.is_empty() {
-            statements.push(
-                json!({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources}),
-            );
+            statements.push(object([
+                ("Sid", json!(sid)),
+                ("Effect", json!("Allow")),
+                ("Action", json!(action)),
+                ("Resource", Value::Array(resources)),
+            ]));
         }
     }
     let keys = distinct(grants.iter().map(|grant| {

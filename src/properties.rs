@@ -6,7 +6,7 @@ use crate::arn;
 use crate::fargate;
 use crate::problems::{Problems, unknown_name_message};
 use crate::secret_grant::{SecretGrant, grant_for};
-use crate::value::{Resolved, TemplateScope};
+use crate::value::{Resolved, TemplateScope, object};
 
 /// Every property the resource takes.
 pub const PROPERTY_NAMES: [&str; 19] = [
@@ -724,7 +724,7 @@ impl PropertyReader<'_, '_> {
             },
         )?;
         let value = self.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path))?;
-        Some(json!({ "Key": key, "Value": value }))
+        Some(object([("Key", key.clone()), ("Value", value)]))
     }
 }
 

@@ -5,6 +5,16 @@ use serde_json::{Map, Value, json};
 
 use crate::ExpansionContext;
 
+/// An object of the given entries, in order. Unlike `json!`, which copies every interpolated
+/// value through the serializer, this moves them: the generated resources are built of it.
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut map = Map::with_capacity(N);
+    for (key, value) in entries {
+        map.insert(key.to_owned(), value);
+    }
+    Value::Object(map)
+}
+
 /// The function name of an intrinsic (`Ref`, `Fn::GetAtt`, ...): an object with one key.
 pub fn intrinsic_name(value: &Value) -> Option<&str> {
     let object = value.as_object()?;
@@ -180,7 +190,10 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
     match (needs_sub, variables.is_empty()) {
         (false, _) => Value::String(plain),
         (true, true) => json!({ "Fn::Sub": sub }),
-        (true, false) => json!({ "Fn::Sub": [sub, variables] }),
+        (true, false) => object([(
+            "Fn::Sub",
+            Value::Array(vec![Value::String(sub), Value::Object(variables)]),
+        )]),
     }
 }
 
