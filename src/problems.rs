@@ -98,6 +98,13 @@ pub fn show_literal(value: &serde_json::Value) -> String {
     }
 }
 
+/// Appends `[index]` to a path, without the allocation of `format!`: paths are built for every
+/// value a walk visits, though only a problem reads them.
+pub fn push_index(path: &mut String, index: usize) {
+    use std::fmt::Write;
+    let _ = write!(path, "[{index}]");
+}
+
 /// The known name nearest to `unknown`, if one is near enough to be what was meant.
 pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let lowered = unknown.to_ascii_lowercase();

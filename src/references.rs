@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::problems::{Problems, nearest};
+use crate::problems::{Problems, nearest, push_index};
 use crate::value::{SubPart, parse_sub};
 
 /// The attributes a Buildkite resource answers to.
@@ -94,7 +94,7 @@ impl ReferenceRewriter<'_> {
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
                     let length = path.len();
-                    path.push_str(&format!("[{index}]"));
+                    push_index(path, index);
                     self.rewrite(item, path);
                     path.truncate(length);
                 }

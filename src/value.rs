@@ -163,25 +163,25 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
         match piece {
             Piece::Text(text) => {
                 plain.push_str(text);
-                sub.push_str(&escape_sub_text(text));
+                push_sub_text(&mut sub, text);
             }
             Piece::Pseudo(name) => {
                 needs_sub = true;
-                sub.push_str(&format!("${{{name}}}"));
+                push_sub_variable(&mut sub, name);
             }
             Piece::Value(Value::String(text)) => {
                 plain.push_str(text);
-                sub.push_str(&escape_sub_text(text));
+                push_sub_text(&mut sub, text);
             }
             Piece::Value(value) => {
                 needs_sub = true;
                 if let Some(target) = ref_target(value) {
-                    sub.push_str(&format!("${{{target}}}"));
+                    push_sub_variable(&mut sub, target);
                 } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
                     sub.push_str(inner);
                 } else {
                     let name = format!("Value{}", variables.len() + 1);
-                    sub.push_str(&format!("${{{name}}}"));
+                    push_sub_variable(&mut sub, &name);
                     variables.insert(name, (*value).clone());
                 }
             }
@@ -197,9 +197,20 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
     }
 }
 
-/// Text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
-fn escape_sub_text(text: &str) -> String {
-    text.replace("${", "${!")
+/// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
+fn push_sub_text(sub: &mut String, text: &str) {
+    if text.contains("${") {
+        sub.push_str(&text.replace("${", "${!"));
+    } else {
+        sub.push_str(text);
+    }
+}
+
+/// Appends the `Fn::Sub` variable `${name}`.
+fn push_sub_variable(sub: &mut String, name: &str) {
+    sub.push_str("${");
+    sub.push_str(name);
+    sub.push('}');
 }
 
 /// A part of a `Fn::Sub` string.

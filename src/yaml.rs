@@ -5,6 +5,8 @@ use serde_json::{Map, Number, Value};
 use serde_yaml::value::{Tag, TaggedValue};
 use thiserror::Error;
 
+use crate::problems::push_index;
+
 /// Why a template file could not be read. Messages name the place and never quote the content.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateReadError {
@@ -100,7 +102,7 @@ fn yaml_to_json(yaml: serde_yaml::Value, path: &mut String) -> Result<Value, Tem
             let mut out = Vec::with_capacity(items.len());
             for (index, item) in items.into_iter().enumerate() {
                 let length = path.len();
-                path.push_str(&format!("[{index}]"));
+                push_index(path, index);
                 out.push(yaml_to_json(item, path)?);
                 path.truncate(length);
             }
