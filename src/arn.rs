@@ -4,6 +4,17 @@
 
 use crate::ExpansionContext;
 
+/// The partitions of AWS.
+const PARTITIONS: [&str; 7] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+];
+
 /// `arn:partition:service:region:account:resource`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arn<'a> {
@@ -52,11 +63,19 @@ fn parse_in_partition<'a>(
         return Err(format!("is not {kind} ARN (its service is not {service})"));
     }
     if arn.partition != context.partition() {
-        return Err(format!(
-            "is in partition {}, but the stack is in partition {}",
-            arn.partition,
-            context.partition()
-        ));
+        // The value may be a parameter's: name its partition only when it is a known one.
+        return Err(if PARTITIONS.contains(&arn.partition) {
+            format!(
+                "is in partition {}, but the stack is in partition {}",
+                arn.partition,
+                context.partition()
+            )
+        } else {
+            format!(
+                "is not {kind} ARN in the stack's partition {}",
+                context.partition()
+            )
+        });
     }
     Ok(arn)
 }

@@ -156,10 +156,7 @@ pub fn expand_with_summary(
             }
         }
     }
-    let mut rewriter = ReferenceRewriter {
-        targets: &targets,
-        problems: &mut problems,
-    };
+    let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
     let mut path = String::from("Resources");
     for (logical_id, resource) in expanded_resources.iter_mut() {
         path.truncate("Resources".len());

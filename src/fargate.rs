@@ -57,6 +57,11 @@ pub fn pair_problem(cpu: u64, memory: u64) -> Option<String> {
     ))
 }
 
+/// The memory sizes Fargate offers for `cpu`, for messages.
+pub fn memory_sizes_for(cpu: u64) -> Option<String> {
+    SIZES.iter().find(|size| size.cpu == cpu).map(memory_sizes)
+}
+
 fn fits(size: &MemoryRange, memory: u64) -> bool {
     match size.sizes {
         MemorySizes::Listed(sizes) => sizes.contains(&memory),

@@ -230,6 +230,25 @@ pub fn read_properties(
     if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
         && let Some(why) = fargate::pair_problem(cpu, memory)
     {
+        // A size from a parameter is named by the parameter, never by its value.
+        let parameter = |name: &str| {
+            single(name)
+                .map(|s| scope.resolve(s.value))
+                .filter(|resolved| matches!(resolved, Resolved::Parameter { .. }))
+        };
+        let why = match (parameter("TaskCpu"), parameter("TaskMemory")) {
+            (None, None) => why,
+            (None, Some(memory)) => format!(
+                "{} is not a Fargate memory size for {cpu} CPU units ({})",
+                memory.describe(),
+                fargate::memory_sizes_for(cpu).unwrap_or_default()
+            ),
+            (Some(cpu_parameter), memory_parameter) => format!(
+                "{} is not a Fargate memory size for {} as CPU units",
+                memory_parameter.map_or_else(|| format!("{memory} MiB"), |m| m.describe()),
+                cpu_parameter.describe()
+            ),
+        };
         let place = single("TaskMemory").or(single("TaskCpu")).map_or_else(
             || format!("{properties_path}.TaskMemory"),
             |s| s.path.clone(),

@@ -44,11 +44,31 @@ impl ReferenceTarget {
 
 /// Rewrites every reference under `value` (found at `path`) to a resource of `targets`.
 pub struct ReferenceRewriter<'t> {
-    pub targets: &'t HashMap<String, ReferenceTarget>,
-    pub problems: &'t mut Problems,
+    targets: &'t HashMap<String, ReferenceTarget>,
+    problems: &'t mut Problems,
+    /// The targets whose copied value (`Family`, `TaskRoleArn`) is being rewritten, so that a
+    /// value that refers to itself is reported instead of expanded for ever.
+    copying: Vec<String>,
 }
 
-impl ReferenceRewriter<'_> {
+/// What became of a one-key object.
+enum Rewritten {
+    Replaced(Value),
+    /// Rewritten in place, its arguments included.
+    Done,
+    /// Not a reference to a target: its arguments are walked as any value.
+    Untouched,
+}
+
+impl<'t> ReferenceRewriter<'t> {
+    pub fn new(targets: &'t HashMap<String, ReferenceTarget>, problems: &'t mut Problems) -> Self {
+        Self {
+            targets,
+            problems,
+            copying: Vec::new(),
+        }
+    }
+
     /// A resource: its `DependsOn` names, and references anywhere in its body.
     pub fn rewrite_resource(&mut self, resource: &mut Value, path: &mut String) {
         if let Some(depends_on) = resource.get_mut("DependsOn") {
@@ -77,11 +97,15 @@ impl ReferenceRewriter<'_> {
     pub fn rewrite(&mut self, value: &mut Value, path: &mut String) {
         match value {
             Value::Object(map) => {
-                if map.len() == 1
-                    && let Some(replacement) = self.rewrite_intrinsic(map, path)
-                {
-                    *value = replacement;
-                    return;
+                if map.len() == 1 {
+                    match self.rewrite_intrinsic(map, path) {
+                        Rewritten::Replaced(replacement) => {
+                            *value = replacement;
+                            return;
+                        }
+                        Rewritten::Done => return,
+                        Rewritten::Untouched => {}
+                    }
                 }
                 for (key, child) in map.iter_mut() {
                     let length = path.len();
@@ -104,56 +128,104 @@ impl ReferenceRewriter<'_> {
     }
 
     /// The value a one-key object becomes when it references a target.
-    fn rewrite_intrinsic(
-        &mut self,
-        map: &mut Map<String, Value>,
-        path: &mut String,
-    ) -> Option<Value> {
-        let (key, argument) = map.iter_mut().next()?;
+    fn rewrite_intrinsic(&mut self, map: &mut Map<String, Value>, path: &mut String) -> Rewritten {
+        let Some((key, argument)) = map.iter_mut().next() else {
+            return Rewritten::Untouched;
+        };
         match (key.as_str(), argument) {
-            ("Ref", Value::String(name)) => {
-                let target = self.targets.get(name.as_str())?;
-                Some(json!({"Ref": target.task_definition}))
-            }
+            ("Ref", Value::String(name)) => match self.targets.get(name.as_str()) {
+                Some(target) => Rewritten::Replaced(json!({"Ref": target.task_definition})),
+                None => Rewritten::Untouched,
+            },
             ("Fn::GetAtt", argument) => {
                 let (name, attribute) = match argument {
                     Value::Array(parts) => match parts.as_slice() {
                         [Value::String(name), Value::String(attribute)] => {
-                            (name.as_str(), attribute.as_str())
+                            (name.as_str(), Some(attribute.as_str()))
                         }
-                        _ => return None,
+                        [Value::String(name), ..] => (name.as_str(), None),
+                        _ => return Rewritten::Untouched,
                     },
-                    Value::String(dotted) => dotted.split_once('.')?,
-                    _ => return None,
+                    Value::String(dotted) => match dotted.split_once('.') {
+                        Some((name, attribute)) => (name, Some(attribute)),
+                        None => (dotted.as_str(), None),
+                    },
+                    _ => return Rewritten::Untouched,
                 };
-                let target = self.targets.get(name)?;
+                let Some(target) = self.targets.get(name) else {
+                    return Rewritten::Untouched;
+                };
+                let Some(attribute) = attribute else {
+                    self.problems.push(
+                        path.clone(),
+                        format!(
+                            "{name} is a Buildkite task definition; Fn::GetAtt of it takes [{name}, Attribute] with the attribute written out ({})",
+                            ATTRIBUTE_NAMES.join(", ")
+                        ),
+                    );
+                    return Rewritten::Untouched;
+                };
                 match target.attribute(attribute) {
-                    Some(replacement) => Some(replacement),
+                    Some(mut replacement) => {
+                        self.rewrite_copied(name, attribute, &mut replacement, path);
+                        Rewritten::Replaced(replacement)
+                    }
                     None => {
                         self.problems
                             .push(path.clone(), unknown_attribute(name, attribute));
-                        None
+                        Rewritten::Untouched
                     }
                 }
             }
             ("Fn::Sub", argument) => {
-                self.rewrite_sub(argument, path);
-                None
+                if self.rewrite_sub(argument, path) {
+                    Rewritten::Done
+                } else {
+                    Rewritten::Untouched
+                }
             }
-            _ => None,
+            _ => Rewritten::Untouched,
         }
     }
 
+    /// Rewrites the references inside a target's value that stands in for one of its
+    /// attributes (its family or task role, as the user wrote them).
+    fn rewrite_copied(
+        &mut self,
+        name: &str,
+        attribute: &str,
+        value: &mut Value,
+        path: &mut String,
+    ) {
+        if !matches!(attribute, "Family" | "TaskRoleArn") {
+            return;
+        }
+        if self.copying.iter().any(|copying| copying == name) {
+            self.problems.push(
+                format!("Resources.{name}"),
+                format!(
+                    "its {attribute} refers back to {name}.{attribute}, so it would contain itself"
+                ),
+            );
+            return;
+        }
+        self.copying.push(name.to_owned());
+        self.rewrite(value, path);
+        self.copying.pop();
+    }
+
     /// `${X}` and `${X.Attribute}` inside a `Fn::Sub` string, unless a variable of the
-    /// list form shadows `X`; a value that is not a name becomes a new variable.
-    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) {
+    /// list form of that very name shadows it (a variable `X` does not shadow `${X.Attribute}`,
+    /// as in CloudFormation); a value that is not a name becomes a new variable. False when
+    /// the argument is of neither form of `Fn::Sub`, and so left to walk as any value.
+    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) -> bool {
         let (template, mut variables) = match argument {
             Value::String(template) => (template, None),
             Value::Array(parts) => match parts.as_mut_slice() {
                 [Value::String(template), Value::Object(variables)] => (template, Some(variables)),
-                _ => return,
+                _ => return false,
             },
-            _ => return,
+            _ => return false,
         };
         if let Some(variables) = variables.as_deref_mut() {
             for (name, value) in variables.iter_mut() {
@@ -180,7 +252,7 @@ impl ReferenceRewriter<'_> {
                 Some((name, attribute)) => (name, Some(attribute)),
                 None => (variable, None),
             };
-            let Some(target) = self.targets.get(name).filter(|_| !shadowed(name)) else {
+            let Some(target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
                 rewritten.push_str(&format!("${{{variable}}}"));
                 continue;
             };
@@ -188,7 +260,10 @@ impl ReferenceRewriter<'_> {
             let replacement = match attribute {
                 None => json!({"Ref": target.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
-                    Some(replacement) => replacement,
+                    Some(mut replacement) => {
+                        self.rewrite_copied(name, attribute, &mut replacement, path);
+                        replacement
+                    }
                     None => {
                         self.problems
                             .push(path.clone(), unknown_attribute(name, attribute));
@@ -205,7 +280,7 @@ impl ReferenceRewriter<'_> {
             ));
         }
         if !changed {
-            return;
+            return true;
         }
         *template = rewritten;
         if !new_variables.is_empty() {
@@ -214,6 +289,7 @@ impl ReferenceRewriter<'_> {
                 None => *argument = json!([template.clone(), new_variables]),
             }
         }
+        true
     }
 }
 
@@ -276,10 +352,7 @@ mod tests {
     fn rewritten(mut value: Value) -> (Value, String) {
         let targets = targets();
         let mut problems = Problems::new();
-        let mut rewriter = ReferenceRewriter {
-            targets: &targets,
-            problems: &mut problems,
-        };
+        let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
         rewriter.rewrite_resource(&mut value, &mut "Resources.Y".to_owned());
         (
             value,
@@ -336,6 +409,19 @@ mod tests {
                 "C": {"Fn::Sub": ["family ${RubyFamily}", {"RubyFamily": {"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}}]},
                 "D": {"Fn::Sub": ["${RubyTaskDefinition} ${V}", {"V": {"Ref": "RubyTaskDefinition"}}]}
             })
+        );
+    }
+
+    #[test]
+    fn a_sub_variable_shadows_only_its_very_name() {
+        // As in CloudFormation: a variable `Ruby` does not make `${Ruby.Family}` local.
+        let (value, problems) = rewritten(json!({
+            "A": {"Fn::Sub": ["${Ruby.TaskDefinitionArn} ${Ruby}", {"Ruby": "mine"}]}
+        }));
+        assert_eq!(problems, "");
+        assert_eq!(
+            value,
+            json!({"A": {"Fn::Sub": ["${RubyTaskDefinition} ${Ruby}", {"Ruby": "mine"}]}})
         );
     }
 
