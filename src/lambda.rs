@@ -4,13 +4,26 @@ use std::time::Instant;
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::macro_io::{MacroResponse, MacroStatus, RequestSummary, respond_to_event};
+use crate::macro_io::{
+    MacroResponse, MacroStatus, RequestSummary, respond_to_event, respond_to_text,
+};
 
 /// Answers one invocation. Always `Ok`: a bad template or event is a `failure` response.
 pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {
     let started = Instant::now();
     let (response, summary) = respond_to_event(event.payload);
+    log_request(&summary, started.elapsed().as_secs_f64() * 1000.0);
+    Ok(response)
+}
+
+/// As [`handle`], for the event as the runtime received it. The runtime would refuse an
+/// event nested deeper than serde_json's 128 levels with a Lambda error, which reaches the
+/// user only as "malformed response"; taken as raw JSON, it gets a `failure` answer.
+pub async fn handle_raw(event: LambdaEvent<Box<RawValue>>) -> Result<MacroResponse, Error> {
+    let started = Instant::now();
+    let (response, summary) = respond_to_text(event.payload.get());
     log_request(&summary, started.elapsed().as_secs_f64() * 1000.0);
     Ok(response)
 }
@@ -36,5 +49,5 @@ fn log_request(summary: &RequestSummary, duration_ms: f64) {
 /// Runs the function under the Lambda Runtime API named by `AWS_LAMBDA_RUNTIME_API`.
 pub async fn run() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    lambda_runtime::run(service_fn(handle)).await
+    lambda_runtime::run(service_fn(handle_raw)).await
 }

@@ -3,7 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
@@ -101,6 +101,115 @@ impl MacroRequest {
             request_id,
             template_parameter_values,
         })
+    }
+}
+
+/// Answers a request event as the Lambda receives it, as JSON text. serde_json reads at most
+/// 128 levels of nesting: a deeper event is a `failure` that still echoes the request ID,
+/// read without that limit (nothing else of the event is kept).
+pub fn respond_to_text(text: &str) -> (MacroResponse, RequestSummary) {
+    match serde_json::from_str(text) {
+        Ok(event) => respond_to_event(event),
+        Err(error) => {
+            let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
+            let why = if error.to_string().starts_with("recursion limit exceeded") {
+                "it is nested more than 128 levels deep"
+            } else {
+                "it is not JSON"
+            };
+            let request_id = ids.request_id.0.unwrap_or_default();
+            let summary = RequestSummary {
+                request_id: request_id.clone(),
+                transform_id: ids.transform_id.0.unwrap_or_default(),
+                expansion: ExpansionSummary::default(),
+                status: MacroStatus::Failure,
+                problems: 1,
+            };
+            (
+                MacroResponse::failure(
+                    request_id,
+                    format!("Buildkite-Agents could not read the request: {why}"),
+                ),
+                summary,
+            )
+        }
+    }
+}
+
+/// The IDs of an event that cannot be read whole.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventIds {
+    #[serde(default)]
+    request_id: TextOrIgnored,
+    #[serde(default)]
+    transform_id: TextOrIgnored,
+}
+
+/// A string, or any other value skipped without a depth limit.
+#[derive(Default)]
+struct TextOrIgnored(Option<String>);
+
+impl<'de> Deserialize<'de> for TextOrIgnored {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Either::deserialize(deserializer)? {
+            Either::Text(text) => Self(Some(text)),
+            Either::Other => Self(None),
+        })
+    }
+}
+
+/// serde_json skips a value it is asked to ignore iteratively, at any depth.
+enum Either {
+    Text(String),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Either {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EitherVisitor;
+        impl<'de> serde::de::Visitor<'de> for EitherVisitor {
+            type Value = Either;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Either, E> {
+                Ok(Either::Text(text.to_owned()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Either, E> {
+                Ok(Either::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Either, E> {
+                Ok(Either::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Either, E> {
+                Ok(Either::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Either, E> {
+                Ok(Either::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Either, E> {
+                Ok(Either::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Either, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Either::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Either, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Either::Other)
+            }
+        }
+        deserializer.deserialize_any(EitherVisitor)
     }
 }
 

@@ -1,10 +1,16 @@
 //! Problems found in a template, collected so that all of them are reported together.
 
+use std::collections::HashSet;
 use std::fmt;
+
+/// How many problems a message lists, and how long a line may be: the message must fit in a
+/// Lambda response (6 MB) and stay readable, whatever the template.
+pub const MAX_PROBLEMS_SHOWN: usize = 100;
+pub const MAX_LINE_CHARS: usize = 1000;
 
 /// One problem, with the place in the template it concerns
 /// (`Resources.X.Properties.Y`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub path: String,
     pub message: String,
@@ -14,6 +20,8 @@ pub struct Problem {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Problems {
     list: Vec<Problem>,
+    /// The problems of `list`, so that a template with many problems is not quadratic.
+    seen: HashSet<Problem>,
 }
 
 impl Problems {
@@ -28,7 +36,7 @@ impl Problems {
             path: path.into(),
             message: message.into(),
         };
-        if !self.list.contains(&problem) {
+        if self.seen.insert(problem.clone()) {
             self.list.push(problem);
         }
     }
@@ -61,13 +69,21 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The first `MAX_PROBLEMS_SHOWN` problems, each line cut at `MAX_LINE_CHARS` characters.
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.list.len();
         let noun = if count == 1 { "problem" } else { "problems" };
         write!(f, "Buildkite-Agents found {count} {noun} in the template:")?;
-        for problem in &self.list {
-            write!(f, "\n{problem}")?;
+        for problem in self.list.iter().take(MAX_PROBLEMS_SHOWN) {
+            let line = problem.to_string();
+            match line.char_indices().nth(MAX_LINE_CHARS) {
+                Some((cut, _)) => write!(f, "\n{}...", &line[..cut])?,
+                None => write!(f, "\n{line}")?,
+            }
+        }
+        if count > MAX_PROBLEMS_SHOWN {
+            write!(f, "\n... and {} more", count - MAX_PROBLEMS_SHOWN)?;
         }
         Ok(())
     }
@@ -144,6 +160,34 @@ mod tests {
             "Buildkite-Agents found 2 problems in the template:\n\
              Resources.A.Properties.Image: is required\n\
              Resources.B.Properties.TaskCpu: bad"
+        );
+    }
+
+    #[test]
+    fn a_message_lists_a_bounded_number_of_bounded_lines() {
+        let mut problems = Problems::new();
+        for index in 0..20_000 {
+            problems.push(
+                format!("Resources.A{index}.{}", "k".repeat(5000)),
+                "is wrong",
+            );
+        }
+        problems.push("Resources.A0.Properties", "again");
+        problems.push("Resources.A0.Properties", "again");
+        assert_eq!(problems.len(), 20_001);
+        let text = problems.to_string();
+        assert!(text.starts_with(
+            "Buildkite-Agents found 20001 problems in the template:\nResources.A0.kkk"
+        ));
+        assert!(
+            text.ends_with("\n... and 19901 more"),
+            "{}",
+            &text[text.len() - 100..]
+        );
+        assert_eq!(text.lines().count(), 1 + MAX_PROBLEMS_SHOWN + 1);
+        assert!(
+            text.lines()
+                .all(|line| line.chars().count() <= MAX_LINE_CHARS + 3)
         );
     }
 

@@ -165,7 +165,9 @@ fn odd_number() -> impl Strategy<Value = Value> {
             .prop_filter("the numeric marker is for parameters only", |n| !n.to_string().contains(NUMERIC_MARKER))
             .prop_map(Value::from),
         1 => Just(Value::from(u64::MAX)),
-        1 => (-1.0e6f64..1.0e6).prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        1 => (-1.0e6f64..1.0e6)
+            .prop_filter("the numeric marker is for parameters only", |f| !f.to_string().contains(NUMERIC_MARKER))
+            .prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
     ]
 }
 
