@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::macro_io::{MacroStatus, respond_to_event};
+use crate::macro_io::{MacroStatus, respond_to_text};
 use crate::yaml::{parse_template, to_yaml_string};
 use crate::{ExpansionContext, expand};
 
@@ -192,17 +192,16 @@ fn invoke_command(event: Option<PathBuf>) -> ExitCode {
         Ok(text) => text,
         Err(why) => return fail(UNUSABLE, &why),
     };
-    let event: Value = match serde_json::from_str(&text) {
-        Ok(event) => event,
-        Err(error) => return fail(UNUSABLE, &format!("the event is not JSON: {error}")),
-    };
-    let readable = event.get("fragment").is_some_and(Value::is_object);
-    let (response, _) = respond_to_event(event);
+    // The Lambda's own path from the event's text, so a too-deep event is answered the same.
+    let (response, summary) = respond_to_text(&text);
+    if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+        eprintln!("the event is not JSON: {error}");
+    }
     let printed = print(&format!("{}\n", pretty_json(&response)));
     if printed != ExitCode::SUCCESS {
         return printed;
     }
-    match (response.status, readable) {
+    match (response.status, summary.request_read) {
         (MacroStatus::Success, _) => ExitCode::SUCCESS,
         (MacroStatus::Failure, true) => ExitCode::from(FAILURE),
         (MacroStatus::Failure, false) => ExitCode::from(UNUSABLE),

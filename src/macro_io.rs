@@ -61,6 +61,8 @@ pub struct RequestSummary {
     pub status: MacroStatus,
     /// How many problems a failure reported.
     pub problems: usize,
+    /// False when the event itself could not be read as a macro request.
+    pub request_read: bool,
 }
 
 impl MacroRequest {
@@ -117,20 +119,10 @@ pub fn respond_to_text(text: &str) -> (MacroResponse, RequestSummary) {
             } else {
                 "it is not JSON"
             };
-            let request_id = ids.request_id.0.unwrap_or_default();
-            let summary = RequestSummary {
-                request_id: request_id.clone(),
-                transform_id: ids.transform_id.0.unwrap_or_default(),
-                expansion: ExpansionSummary::default(),
-                status: MacroStatus::Failure,
-                problems: 1,
-            };
-            (
-                MacroResponse::failure(
-                    request_id,
-                    format!("Buildkite-Agents could not read the request: {why}"),
-                ),
-                summary,
+            unreadable(
+                ids.request_id.0.unwrap_or_default(),
+                ids.transform_id.0.unwrap_or_default(),
+                why,
             )
         }
     }
@@ -228,23 +220,26 @@ pub fn respond_to_event(event: Value) -> (MacroResponse, RequestSummary) {
         .to_owned();
     match MacroRequest::from_event(event) {
         Ok(request) => respond(request),
-        Err(why) => {
-            let summary = RequestSummary {
-                request_id: request_id.clone(),
-                transform_id,
-                expansion: ExpansionSummary::default(),
-                status: MacroStatus::Failure,
-                problems: 1,
-            };
-            (
-                MacroResponse::failure(
-                    request_id,
-                    format!("Buildkite-Agents could not read the request: {why}"),
-                ),
-                summary,
-            )
-        }
+        Err(why) => unreadable(request_id, transform_id, &why),
     }
+}
+
+/// The answer to an event that is not a macro request: a `failure` that still echoes its ID.
+fn unreadable(
+    request_id: String,
+    transform_id: String,
+    why: &str,
+) -> (MacroResponse, RequestSummary) {
+    let summary = RequestSummary {
+        request_id: request_id.clone(),
+        transform_id,
+        expansion: ExpansionSummary::default(),
+        status: MacroStatus::Failure,
+        problems: 1,
+        request_read: false,
+    };
+    let message = format!("Buildkite-Agents could not read the request: {why}");
+    (MacroResponse::failure(request_id, message), summary)
 }
 
 /// Answers a request. A panic in the expansion (a bug) still gives a `failure`
@@ -271,6 +266,7 @@ pub fn respond(request: MacroRequest) -> (MacroResponse, RequestSummary) {
         expansion: ExpansionSummary::default(),
         status: MacroStatus::Success,
         problems: 0,
+        request_read: true,
     };
     let response = match outcome {
         Ok(Ok((fragment, expansion))) => {

@@ -1,0 +1,193 @@
+//! The command line as a user runs it: `expand` and `invoke`, their output formats and exit
+//! codes (0 success, 1 a failing template, 2 bad usage or unreadable input).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use buildkite_ecs_macro::yaml::parse_template;
+use serde_json::{Value, json};
+
+fn run(arguments: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_buildkite-ecs-macro"))
+        .args(arguments)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // A usage error exits before reading its input: the pipe may be closed already.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const MINIMAL: &str = "Transform: Buildkite-Agents-2020-03-21\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n";
+
+#[test]
+fn expand_prints_yaml_for_yaml_that_reads_back_without_the_transform() {
+    let output = run(&["expand", "examples/minimal.yaml"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expanded = parse_template(&text(&output.stdout)).expect("the output is YAML we read");
+    assert!(expanded.get("Transform").is_none());
+    assert_eq!(
+        expanded["AWSTemplateFormatVersion"], "2010-09-09",
+        "a date-like string stays a string"
+    );
+    assert_eq!(
+        expanded["Resources"]["AgentTaskDefinition"]["Properties"]["Cpu"],
+        "256"
+    );
+}
+
+#[test]
+fn expand_reads_standard_input_and_writes_the_format_asked_for() {
+    let output = run(&["expand", "-", "--format", "json"], MINIMAL);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expanded: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let ids: Vec<&String> = expanded["Resources"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        ids,
+        [
+            "RubyTaskDefinition",
+            "RubyLogGroup",
+            "RubyExecutionRole",
+            "RubyTaskRole"
+        ]
+    );
+
+    // JSON in gives JSON out; other transforms stay in order.
+    let template = json!({
+        "Transform": ["Buildkite-Agents-2020-03-21", "AWS::Serverless-2016-10-31"],
+        "Resources": {"Go": {"Type": "Buildkite::ECS::Agent", "Properties": {"Image": "golang:1"}}}
+    });
+    let output = run(&["expand"], &template.to_string());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expanded: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    assert_eq!(expanded["Transform"], json!(["AWS::Serverless-2016-10-31"]));
+}
+
+#[test]
+fn expand_uses_parameters_region_and_account() {
+    let template = "Parameters:\n  Backend:\n    Type: String\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n      SshAgentBackend: !Ref Backend\n";
+    let without = run(
+        &["expand", "-", "--parameter", "Backend=", "--format", "json"],
+        template,
+    );
+    assert_eq!(without.status.code(), Some(0), "{}", text(&without.stderr));
+    assert!(!text(&without.stdout).contains("ssh-agent"));
+
+    let with = run(
+        &[
+            "expand",
+            "-",
+            "--format",
+            "json",
+            "--region",
+            "cn-north-1",
+            "--parameter",
+            "Backend=arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod",
+        ],
+        template,
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
+    let output = text(&with.stdout);
+    assert!(output.contains("ssh-agent"));
+    assert!(
+        !output.contains("abc123"),
+        "the parameter's value stays a Ref"
+    );
+}
+
+#[test]
+fn a_failing_template_exits_1_with_the_problems_on_standard_error() {
+    let output = run(&["expand", "tests/fixtures/spec-example.yaml"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).starts_with("Buildkite-Agents found 2 problems in the template:\n"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    for arguments in [
+        &["expand", "-", "--format", "toml"][..],
+        &["expand", "-", "--parameter", "Undeclared=x"],
+        &["expand", "-", "--parameter", "no-equals-sign"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let output = run(arguments, MINIMAL);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}");
+        assert!(!output.stderr.is_empty(), "{arguments:?} says why");
+    }
+}
+
+#[test]
+fn invoke_answers_as_the_lambda_with_exit_codes_for_each_outcome() {
+    let event = |fragment: Value| {
+        json!({
+            "region": "us-east-1", "accountId": "123456789012", "transformId": "t",
+            "params": {}, "requestId": "cli-1", "templateParameterValues": {},
+            "fragment": fragment
+        })
+        .to_string()
+    };
+    let good = json!({"Resources": {"Ruby": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {"Image": "ruby"}}}});
+    let bad = json!({"Resources": {"Ruby": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {}}}});
+    let deep = format!(
+        r#"{{"requestId": "cli-deep", "fragment": {}{}}}"#,
+        "[".repeat(1000),
+        "]".repeat(1000)
+    );
+    for (stdin, code, status, request_id) in [
+        (event(good), 0, "success", "cli-1"),
+        (event(bad), 1, "failure", "cli-1"),
+        (
+            r#"{"requestId": "cli-2"}"#.to_owned(),
+            2,
+            "failure",
+            "cli-2",
+        ),
+        (deep, 2, "failure", "cli-deep"),
+        ("not json".to_owned(), 2, "failure", ""),
+    ] {
+        let output = run(&["invoke"], &stdin);
+        assert_eq!(output.status.code(), Some(code), "{}", text(&output.stdout));
+        let response: Value = serde_json::from_slice(&output.stdout).expect("a JSON response");
+        assert_eq!(response["status"], status);
+        assert_eq!(response["requestId"], request_id);
+    }
+}
+
+#[test]
+fn help_and_version_behave_as_users_expect() {
+    let version = run(&["--version"], "");
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        text(&version.stdout).trim(),
+        format!("buildkite-ecs-macro {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = run(&["--help"], "");
+    assert_eq!(help.status.code(), Some(0));
+    let help = text(&help.stdout);
+    for word in ["expand", "invoke", "AWS_LAMBDA_RUNTIME_API"] {
+        assert!(help.contains(word), "{help}");
+    }
+    let expand_help = text(&run(&["expand", "--help"], "").stdout);
+    for flag in [
+        "--parameter",
+        "--region",
+        "--account-id",
+        "--format",
+        "--transform-name",
+    ] {
+        assert!(expand_help.contains(flag), "{expand_help}");
+    }
+}
