@@ -24,7 +24,7 @@ const TRANSFORM: &str = "Buildkite-Agents-2020-03-21";
 const FAKE_SECRET: &str = "fake-secret-e2e-Zq7vX2";
 const SECRET_PARAMETER: &str = "E2eFakeSecret";
 /// Every read and write on a socket, and the wait for the emulator to listen.
-const IO_TIMEOUT: Duration = Duration::from_secs(60);
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A child process killed when the test ends, passed or failed.
 struct Running(Child);
@@ -127,7 +127,10 @@ struct Invocation {
 }
 
 /// POSTs one event to the emulator's Lambda Invoke endpoint for the function `_`.
-fn invoke(address: SocketAddr, event: &str) -> Invocation {
+fn invoke(function: &mut Running, address: SocketAddr, event: &str) -> Invocation {
+    if let Some(status) = function.0.try_wait().unwrap() {
+        panic!("the function exited ({status}) before the invocation");
+    }
     let started = Instant::now();
     let mut stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).unwrap();
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -247,7 +250,7 @@ fn the_sam_built_bootstrap_answers_macro_events_under_a_runtime_api() {
     let bootstrap = required_path("E2E_BOOTSTRAP");
     let cargo_lambda = required_path("E2E_CARGO_LAMBDA");
     let (emulator, address, emulator_log) = start_emulator(&cargo_lambda);
-    let (function, stdout_path, stderr_path) = start_function(&bootstrap, address);
+    let (mut function, stdout_path, stderr_path) = start_function(&bootstrap, address);
 
     // Every example, as it ships: each must expand.
     let examples_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -267,7 +270,7 @@ fn the_sam_built_bootstrap_answers_macro_events_under_a_runtime_api() {
         let text = std::fs::read_to_string(path).unwrap();
         let request_id = format!("e2e-example-{name}");
         let event = event_for(&request_id, parse_template(&text).unwrap(), &[]);
-        let invocation = invoke(address, &event);
+        let invocation = invoke(&mut function, address, &event);
         assert_eq!(invocation.status, 200, "{name}: {}", invocation.body);
         let response: Value = serde_json::from_str(&invocation.body).unwrap();
         assert_eq!(response["requestId"], request_id.as_str(), "{name}");
@@ -296,7 +299,7 @@ fn the_sam_built_bootstrap_answers_macro_events_under_a_runtime_api() {
         }),
         &[],
     );
-    let invocation = invoke(address, &good);
+    let invocation = invoke(&mut function, address, &good);
     assert_eq!(invocation.status, 200, "{}", invocation.body);
     let response: Value = serde_json::from_str(&invocation.body).unwrap();
     assert_eq!(response["requestId"], "e2e-good");
@@ -336,7 +339,7 @@ fn the_sam_built_bootstrap_answers_macro_events_under_a_runtime_api() {
         }))}}),
         &[],
     );
-    let invocation = invoke(address, &bad);
+    let invocation = invoke(&mut function, address, &bad);
     assert_eq!(
         invocation.status, 200,
         "a Lambda error: {}",
@@ -390,7 +393,7 @@ fn the_sam_built_bootstrap_answers_macro_events_under_a_runtime_api() {
         ),
         ("e2e-deep", &deep, "it is nested more than 128 levels deep"),
     ] {
-        let invocation = invoke(address, event);
+        let invocation = invoke(&mut function, address, event);
         assert_eq!(
             invocation.status, 200,
             "a Lambda error: {}",
