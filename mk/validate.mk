@@ -1,0 +1,28 @@
+# Every example's expansion held to AWS's own validators (README "Developing"):
+#   make validate-examples   expand examples/*.yaml, then cfn-lint (strict types, I3042), checkov
+#                            and parliament on each through tests/validators/validate.py
+#   make validate-can-fail   the same wrapper must flag every fixture in tests/validators/broken/,
+#                            each with the rule its name starts with
+# `make test` runs both (validate).
+VENV ?= .venv
+VALIDATE_PYTHON := $(VENV)/lint/bin/python
+VALIDATE_OUT := .cache/validate/examples
+VALIDATE_EXAMPLES := $(wildcard examples/*.yaml)
+
+TEST_TARGETS += validate
+
+.PHONY: validate validate-examples validate-can-fail
+
+validate: validate-examples validate-can-fail
+
+validate-examples: $(VENV)/lint/ready $(VENV)/checkov/ready
+	$(CARGO) build --locked --quiet --bin buildkite-ecs-macro
+	rm -rf $(VALIDATE_OUT) && mkdir -p $(VALIDATE_OUT)
+	@for example in $(VALIDATE_EXAMPLES); do \
+		$(CARGO) run --locked --quiet --bin buildkite-ecs-macro -- expand "$$example" --format json \
+			> $(VALIDATE_OUT)/$$(basename "$$example" .yaml).json || exit 1; \
+	done
+	$(VALIDATE_PYTHON) tests/validators/validate.py --sources examples $(VALIDATE_OUT)/*.json
+
+validate-can-fail: $(VENV)/lint/ready $(VENV)/checkov/ready
+	$(VALIDATE_PYTHON) tests/validators/check_broken.py

@@ -1,0 +1,640 @@
+#!/usr/bin/env python3
+"""Hold expanded CloudFormation templates to AWS's own validators.
+
+    validate.py [--sources DIR] [--report FILE] EXPANDED.json...
+
+Runs on every file:
+
+- cfn-lint with strict types and the partition rule
+  (`--configure-rule E3012:strict=true --include-checks I3042`): every error, warning and
+  I3042 is a finding.
+- checkov (`--framework cloudformation --skip-download`): every failed check on a resource the
+  macro generated is a finding. With `--sources DIR`, the source of `NAME.json` is
+  `DIR/NAME.yaml`, and the resources already in the source (the user's own) are reported but
+  not held. CKV_AWS_158 (a customer KMS key for a log group) is waived on a log group without
+  `KmsKeyId`, because the key is the user's choice (`LogKmsKeyId`); a log group with a key must
+  pass it.
+- parliament on every IAM policy document of a generated role or policy, with `Fn::Sub`,
+  `Ref`, `Fn::GetAtt` and the like filled with sample values (partition aws, region us-east-1,
+  account 123456789012). Trust policies get their role's ARN as `Resource`, the resource a
+  trust policy guards, since parliament stops at a statement without one. Every finding down to
+  INFO is a finding, with the community auditors on identity policies (on a trust policy they
+  take sts:AssumeRole, the point of it, for credentials exposure).
+- Checks of our own on the same documents: `Version: "2012-10-17"` (POLICY_VERSION), no
+  `"Resource": "*"` (WILDCARD_RESOURCE), and an execution role that reads exactly the SSM
+  parameters and Secrets Manager secrets its task definition names (EXACT_GRANTS) and
+  decrypts only through those services (DECRYPT_VIA_SERVICE).
+
+Exit status: 0 when nothing is found, 1 when something is (each finding on its own line,
+naming file, tool, rule and place), 2 when the validators themselves could not run.
+It runs in the lint venv (cfn-lint and parliament); checkov runs from its own venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PARTITION, REGION, ACCOUNT, URL_SUFFIX = "aws", "us-east-1", "123456789012", "amazonaws.com"
+PSEUDO = {
+    "AWS::Partition": PARTITION,
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::URLSuffix": URL_SUFFIX,
+    "AWS::StackName": "sample-stack",
+    "AWS::StackId": f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/sample-stack/"
+    "11111111-2222-3333-4444-555555555555",
+    "AWS::NotificationARNs": [f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:sample-topic"],
+}
+POLICY_VERSION = "2012-10-17"
+LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
+SECRET_SERVICES = {"ssm": "ssm:GetParameters", "secretsmanager": "secretsmanager:GetSecretValue"}
+
+
+class ToolError(Exception):
+    """A validator could not run: exit 2, never a pass."""
+
+
+class CannotFill(Exception):
+    """An intrinsic function the sample filler does not know."""
+
+
+@dataclass
+class Finding:
+    file: str
+    tool: str
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        message = self.message if len(self.message) <= 300 else self.message[:300] + " [...]"
+        return f"{self.file}: {self.tool} {self.rule} at {self.where}: {message}"
+
+
+@dataclass
+class Expanded:
+    path: Path
+    template: dict
+    # Logical IDs of the resources the macro generated (all of them without a source).
+    generated: set[str]
+    source: Path | None
+
+
+@dataclass
+class Tally:
+    templates: int = 0
+    identity_policies: int = 0
+    trust_policies: int = 0
+    execution_roles: int = 0
+    checkov_version: str = "?"
+    checkov_passed: int = 0
+    checkov_failed: int = 0
+    waived: list[str] = field(default_factory=list)
+    not_held: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample values for intrinsic functions
+
+
+class _NoValue:
+    pass
+
+
+NO_VALUE = _NoValue()
+SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+class Filler:
+    """Evaluates the intrinsic functions of one template with sample values."""
+
+    def __init__(self, template: dict):
+        self.parameters = template.get("Parameters") or {}
+        self.resources = template.get("Resources") or {}
+        self.mappings = template.get("Mappings") or {}
+
+    def fill(self, value):
+        if isinstance(value, dict):
+            if len(value) == 1:
+                (key, argument), = value.items()
+                if key == "Ref" or key.startswith("Fn::"):
+                    return self._intrinsic(key, argument)
+            filled = {k: self.fill(v) for k, v in value.items()}
+            return {k: v for k, v in filled.items() if v is not NO_VALUE}
+        if isinstance(value, list):
+            return [v for v in (self.fill(item) for item in value) if v is not NO_VALUE]
+        return value
+
+    def _intrinsic(self, key: str, argument):
+        if key == "Ref":
+            return self.ref(argument)
+        if key == "Fn::GetAtt":
+            if isinstance(argument, str):
+                argument = argument.split(".", 1)
+            name, attribute = self.fill(argument)
+            return self.get_att(name, attribute)
+        if key == "Fn::Sub":
+            if isinstance(argument, list):
+                text, variables = argument
+                return self.sub(text, {k: self.fill(v) for k, v in variables.items()})
+            return self.sub(argument, {})
+        if key == "Fn::Join":
+            delimiter, items = argument
+            return delimiter.join(str(item) for item in self.fill(items))
+        if key == "Fn::Select":
+            index, items = self.fill(argument)
+            return items[int(index)]
+        if key == "Fn::Split":
+            delimiter, text = self.fill(argument)
+            return text.split(delimiter)
+        if key == "Fn::If":
+            # The condition is taken to hold: the first branch is the sample.
+            return self.fill(argument[1])
+        if key == "Fn::ImportValue":
+            return f"imported-{self.fill(argument)}"
+        if key == "Fn::FindInMap":
+            name, first, second = self.fill(argument[:3])
+            return self.mappings[name][first][second]
+        if key == "Fn::GetAZs":
+            return [f"{REGION}a", f"{REGION}b"]
+        if key == "Fn::Base64":
+            return base64.b64encode(str(self.fill(argument)).encode()).decode()
+        raise CannotFill(f"no sample value for {key}")
+
+    def ref(self, name: str):
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.parameters:
+            parameter = self.parameters[name] or {}
+            default = parameter.get("Default")
+            if default is None:
+                default = f"sample-{name.lower()}"
+            if str(parameter.get("Type", "")).startswith(("List<", "CommaDelimitedList")):
+                return default if isinstance(default, list) else str(default).split(",")
+            return str(default)
+        if name in self.resources:
+            return self._resource_ref(name)
+        raise CannotFill(f"Ref to {name}, which the template does not declare")
+
+    def _literal_property(self, name: str, key: str) -> str | None:
+        value = (self.resources[name].get("Properties") or {}).get(key)
+        if value is None:
+            return None
+        value = self.fill(value)
+        return value if isinstance(value, str) else None
+
+    def _resource_ref(self, name: str) -> str:
+        kind = self.resources[name].get("Type", "")
+        if kind == "AWS::SecretsManager::Secret":
+            return f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+        if kind == "AWS::SSM::Parameter":
+            return self._literal_property(name, "Name") or f"{name}-sample"
+        if kind == "AWS::S3::Bucket":
+            return self._literal_property(name, "BucketName") or f"{name.lower()}-sample"
+        if kind == "AWS::Logs::LogGroup":
+            return self._literal_property(name, "LogGroupName") or f"{name}-sample"
+        if kind == "AWS::ECS::TaskDefinition":
+            family = self._literal_property(name, "Family") or name
+            return f"arn:{PARTITION}:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:1"
+        return f"{name}-sample"
+
+    def role_arn(self, name: str) -> str:
+        path = self._literal_property(name, "Path") or "/"
+        role_name = self._literal_property(name, "RoleName") or f"{name}-sample"
+        return f"arn:{PARTITION}:iam::{ACCOUNT}:role{path}{role_name}"
+
+    def get_att(self, name: str, attribute: str):
+        if name not in self.resources:
+            raise CannotFill(f"Fn::GetAtt of {name}, which the template does not declare")
+        kind = self.resources[name].get("Type", "")
+        if attribute == "Arn":
+            if kind == "AWS::S3::Bucket":
+                return f"arn:{PARTITION}:s3:::{self._resource_ref(name)}"
+            if kind == "AWS::IAM::Role":
+                return self.role_arn(name)
+            if kind == "AWS::Logs::LogGroup":
+                return f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{self._resource_ref(name)}:*"
+            if kind in ("AWS::SecretsManager::Secret", "AWS::ECS::TaskDefinition"):
+                return self._resource_ref(name)
+            service = kind.split("::")[1].lower() if kind.count("::") == 2 else "sample"
+            return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{name.lower()}"
+        return f"{name}-{attribute}-sample"
+
+    def sub(self, text: str, variables: dict) -> str:
+        def variable(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                value = variables[name]
+            elif "." in name and name not in PSEUDO:
+                value = self.get_att(*name.split(".", 1))
+            else:
+                value = self.ref(name)
+            if not isinstance(value, str):
+                raise CannotFill(f"${{{name}}} in a Fn::Sub is not a string")
+            return value
+
+        return SUB_VARIABLE.sub(variable, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the files
+
+
+def load_template(path: Path) -> dict:
+    if path.suffix in (".yaml", ".yml"):
+        from cfnlint.decode import cfn_yaml
+
+        return json.loads(json.dumps(cfn_yaml.load(str(path)), default=str))
+    return json.loads(path.read_text())
+
+
+def read_expanded(path: Path, sources: Path | None) -> Expanded:
+    template = load_template(path)
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        raise ToolError(f"{path}: not a template with Resources")
+    resources = set(template["Resources"])
+    if sources is None:
+        return Expanded(path, template, resources, None)
+    for suffix in (".yaml", ".yml", ".json"):
+        source = sources / (path.stem + suffix)
+        if source.is_file():
+            break
+    else:
+        raise ToolError(f"{path}: no source {path.stem}.yaml in {sources}")
+    source_resources = load_template(source).get("Resources") or {}
+    users = {
+        name
+        for name, resource in source_resources.items()
+        if not str((resource or {}).get("Type", "")).startswith("Buildkite::")
+    }
+    return Expanded(path, template, resources - users, source)
+
+
+# ---------------------------------------------------------------------------------------------
+# cfn-lint
+
+
+CFN_LINT_ARGS = ["--configure-rule", "E3012:strict=true", "--include-checks", "I3042"]
+
+
+def run_cfn_lint(files: list[Expanded], cfn_lint: Path) -> list[Finding]:
+    command = [str(cfn_lint), "--format", "json", *CFN_LINT_ARGS, "--", *(str(f.path) for f in files)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    try:
+        matches = json.loads(result.stdout or "[]")
+    except json.JSONDecodeError:
+        raise ToolError(f"cfn-lint exited {result.returncode}: {result.stdout}{result.stderr}")
+    if result.returncode != 0 and not matches:
+        raise ToolError(f"cfn-lint exited {result.returncode} with nothing found: {result.stderr}")
+    findings = []
+    for match in matches:
+        path = match["Location"].get("Path") or []
+        line = match["Location"]["Start"]["LineNumber"]
+        where = "/".join(str(part) for part in path) or f"line {line}"
+        findings.append(
+            Finding(
+                match.get("Filename") or "(cfn-lint)",
+                "cfn-lint",
+                match["Rule"]["Id"],
+                where,
+                f"{match['Level']}: {match['Message']}",
+            )
+        )
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# checkov
+
+
+def run_checkov(files: list[Expanded], checkov: Path, tally: Tally) -> list[Finding]:
+    command = [str(checkov), "--framework", "cloudformation", "--skip-download", "--output", "json"]
+    for expanded in files:
+        command += ["--file", str(expanded.path)]
+    environment = dict(os.environ, CKV_SKIP_PACKAGE_UPDATE_CHECK="true")
+    result = subprocess.run(command, capture_output=True, text=True, env=environment)
+    try:
+        reports = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise ToolError(f"checkov exited {result.returncode}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+    if isinstance(reports, dict):
+        reports = [reports]
+    if not reports or any("results" not in report for report in reports):
+        raise ToolError(f"checkov reported no results: {result.stdout[-2000:]}")
+
+    by_path = {str(f.path.resolve()): f for f in files}
+    checked: set[str] = set()
+    passed_kms: set[tuple[str, str]] = set()
+    findings = []
+    for report in reports:
+        tally.checkov_version = report["summary"].get("checkov_version", "?")
+        if report["summary"].get("parsing_errors"):
+            raise ToolError(f"checkov could not parse: {report['results'].get('parsing_errors')}")
+        for outcome in ("passed_checks", "failed_checks"):
+            for check in report["results"].get(outcome, []):
+                expanded = by_path.get(str(Path(check["file_abs_path"]).resolve()))
+                if expanded is None:
+                    raise ToolError(f"checkov reported on a file not given: {check['file_abs_path']}")
+                checked.add(str(expanded.path))
+                kind, _, logical_id = check["resource"].partition(".")
+                if outcome == "passed_checks":
+                    tally.checkov_passed += 1
+                    if check["check_id"] == LOG_GROUP_KMS_CHECK:
+                        passed_kms.add((str(expanded.path), logical_id))
+                    continue
+                tally.checkov_failed += 1
+                if logical_id not in expanded.generated:
+                    tally.not_held.append(f"{expanded.path}: {check['check_id']} on {logical_id} "
+                                          f"(the user's own resource, not generated): {check['check_name']}")
+                    continue
+                properties = expanded.template["Resources"][logical_id].get("Properties") or {}
+                if check["check_id"] == LOG_GROUP_KMS_CHECK and "KmsKeyId" not in properties:
+                    tally.waived.append(f"{expanded.path.stem}:{logical_id}")
+                    continue
+                findings.append(
+                    Finding(str(expanded.path), "checkov", check["check_id"], f"Resources/{logical_id}", check["check_name"])
+                )
+    for expanded in files:
+        if str(expanded.path) not in checked:
+            findings.append(Finding(str(expanded.path), "checkov", "NOT_SCANNED", "(file)", "checkov ran no check on it"))
+        # A log group with a key must pass CKV_AWS_158, not merely not fail it.
+        for logical_id in sorted(expanded.generated):
+            resource = expanded.template["Resources"][logical_id]
+            if resource.get("Type") == "AWS::Logs::LogGroup" and "KmsKeyId" in (resource.get("Properties") or {}):
+                if (str(expanded.path), logical_id) not in passed_kms:
+                    findings.append(
+                        Finding(str(expanded.path), "checkov", LOG_GROUP_KMS_CHECK, f"Resources/{logical_id}",
+                                "a log group with KmsKeyId did not pass CKV_AWS_158")
+                    )
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# IAM policy documents: parliament and our own checks
+
+
+@dataclass
+class PolicyDocument:
+    where: str
+    trust: bool
+    document: object  # as written
+    filled: object  # with sample values
+
+
+def policy_documents(expanded: Expanded, filler: Filler) -> tuple[list[PolicyDocument], list[Finding]]:
+    documents, problems = [], []
+    for logical_id in sorted(expanded.generated, key=list(expanded.template["Resources"]).index):
+        resource = expanded.template["Resources"][logical_id]
+        properties = resource.get("Properties") or {}
+        kind = resource.get("Type")
+        written: list[tuple[str, bool, object]] = []
+        if kind == "AWS::IAM::Role":
+            if "AssumeRolePolicyDocument" in properties:
+                written.append((f"Resources/{logical_id}/Properties/AssumeRolePolicyDocument", True,
+                                properties["AssumeRolePolicyDocument"]))
+            for index, policy in enumerate(properties.get("Policies") or []):
+                written.append((f"Resources/{logical_id}/Properties/Policies/{index}/PolicyDocument", False,
+                                (policy or {}).get("PolicyDocument")))
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            written.append((f"Resources/{logical_id}/Properties/PolicyDocument", False, properties.get("PolicyDocument")))
+        for where, trust, document in written:
+            try:
+                filled = filler.fill(document)
+                if trust:
+                    filled = with_role_as_resource(filled, filler.role_arn(logical_id))
+            except (CannotFill, KeyError, IndexError, TypeError, ValueError) as error:
+                problems.append(Finding(str(expanded.path), "parliament", "CANNOT_FILL", where, str(error)))
+                continue
+            documents.append(PolicyDocument(where, trust, document, filled))
+    return documents, problems
+
+
+def with_role_as_resource(document, role_arn: str):
+    """A trust policy guards its role: give parliament that as the Resource it expects."""
+    if isinstance(document, dict) and isinstance(document.get("Statement"), (list, dict)):
+        statements = document["Statement"]
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and "Resource" not in statement and "NotResource" not in statement:
+                statement["Resource"] = role_arn
+    return document
+
+
+def setup_parliament():
+    import parliament
+    from parliament import cli as parliament_cli
+
+    community_override = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
+    parliament.override_config(str(community_override))
+    return parliament, parliament_cli.is_finding_filtered
+
+
+def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliament_api) -> list[Finding]:
+    parliament, is_finding_filtered = parliament_api
+    findings = []
+    for document in documents:
+        policy = parliament.analyze_policy_string(
+            json.dumps(document.filled), str(expanded.path),
+            # The community auditors read a policy as an identity's: to them a trust policy's
+            # sts:AssumeRole is "credentials exposure", which is what a trust policy is for.
+            include_community_auditors=not document.trust, config=parliament.config,
+        )
+        for finding in policy.findings:
+            finding = parliament.enhance_finding(finding)
+            if is_finding_filtered(finding, "INFO"):
+                continue
+            detail = f": {finding.detail}" if finding.detail else ""
+            findings.append(Finding(str(expanded.path), "parliament", finding.issue, document.where,
+                                    f"{finding.severity} {finding.title}{detail}"))
+    return findings
+
+
+def statements_of(document) -> list[dict]:
+    if not isinstance(document, dict):
+        return []
+    statements = document.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    return [s for s in statements if isinstance(s, dict)]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -> list[Finding]:
+    findings = []
+    for document in documents:
+        version = document.document.get("Version") if isinstance(document.document, dict) else None
+        if version != POLICY_VERSION:
+            findings.append(Finding(str(expanded.path), "iam", "POLICY_VERSION", document.where,
+                                    f'Version is {json.dumps(version)}, not "{POLICY_VERSION}"'))
+        if document.trust:
+            continue
+        for statement in statements_of(document.filled):
+            if "*" in as_list(statement.get("Resource")):
+                findings.append(Finding(str(expanded.path), "iam", "WILDCARD_RESOURCE", document.where,
+                                        f'"Resource": "*" for {json.dumps(statement.get("Action"))}'))
+    return findings
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """IAM resource matching: `*` any run of characters, `?` any one."""
+    expression = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(expression, text) is not None
+
+
+def named_grant(value_from: str) -> tuple[str, str]:
+    """The (service, ARN) a container secret's ValueFrom names."""
+    if value_from.startswith("arn:"):
+        fields = value_from.split(":")
+        if fields[2] == "secretsmanager":
+            return "secretsmanager", ":".join(fields[:7])  # without a JSON key selector
+        return fields[2], value_from
+    separator = "" if value_from.startswith("/") else "/"
+    return "ssm", f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{separator}{value_from}"
+
+
+def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Finding]:
+    """Each generated execution role reads exactly what its task definition names."""
+    findings = []
+    resources = expanded.template["Resources"]
+    for logical_id in sorted(expanded.generated):
+        resource = resources[logical_id]
+        if resource.get("Type") != "AWS::ECS::TaskDefinition":
+            continue
+        properties = resource.get("Properties") or {}
+        role_reference = properties.get("ExecutionRoleArn")
+        role_id = (role_reference or {}).get("Fn::GetAtt", [None])[0] if isinstance(role_reference, dict) else None
+        if role_id not in expanded.generated:
+            continue
+        tally.execution_roles += 1
+        where = f"Resources/{role_id}/Properties/Policies"
+        try:
+            named = {
+                named_grant(filler.fill(secret["ValueFrom"]))
+                for container in properties.get("ContainerDefinitions") or []
+                for secret in container.get("Secrets") or []
+            }
+            statements = [
+                statement
+                for policy in filler.fill(resources[role_id].get("Properties", {}).get("Policies") or [])
+                for statement in statements_of(policy.get("PolicyDocument"))
+            ]
+        except (CannotFill, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            findings.append(Finding(str(expanded.path), "iam", "CANNOT_FILL", where, str(error)))
+            continue
+        granted = set()
+        services_used = {service for service, _ in named}
+        for statement in statements:
+            actions = as_list(statement.get("Action"))
+            for action in actions:
+                service = str(action).split(":")[0]
+                if service in SECRET_SERVICES and action != SECRET_SERVICES[service]:
+                    findings.append(Finding(str(expanded.path), "iam", "EXACT_GRANTS", where,
+                                            f"{action} is more than reading the secrets named"))
+                if service in SECRET_SERVICES and action == SECRET_SERVICES[service]:
+                    granted |= {(service, r) for r in as_list(statement.get("Resource"))}
+                if action == "kms:Decrypt":
+                    via = (statement.get("Condition") or {})
+                    services = [v for values in via.values() if isinstance(values, dict)
+                                for v in as_list(values.get("kms:ViaService", []))]
+                    allowed = {f"{s}.{REGION}.{URL_SUFFIX}" for s in services_used}
+                    if not services or not set(services) <= allowed:
+                        findings.append(Finding(str(expanded.path), "iam", "DECRYPT_VIA_SERVICE", where,
+                                                f"kms:Decrypt through {services or 'any service'}, not only {sorted(allowed)}"))
+        for service, arn in sorted(named):
+            if not any(s == service and (pattern_matches(g, arn) or pattern_matches(g, arn + "-AbCdEf"))
+                       for s, g in granted):
+                findings.append(Finding(str(expanded.path), "iam", "EXACT_GRANTS", where,
+                                        f"{arn} is named in {logical_id} but not granted"))
+        for service, pattern in sorted(granted):
+            if not any(s == service and (pattern_matches(pattern, arn) or pattern_matches(pattern, arn + "-AbCdEf"))
+                       for s, arn in named):
+                findings.append(Finding(str(expanded.path), "iam", "EXACT_GRANTS", where,
+                                        f"{pattern} is granted but named by no secret of {logical_id}"))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="+", type=Path, help="expanded templates (JSON or YAML)")
+    parser.add_argument("--sources", type=Path, help="folder of the source templates: NAME.json came from NAME.yaml")
+    parser.add_argument("--report", type=Path, help="also write the findings and counts here as JSON")
+    parser.add_argument("--cfn-lint", type=Path, default=ROOT / ".venv/lint/bin/cfn-lint")
+    parser.add_argument("--checkov", type=Path, default=ROOT / ".venv/checkov/bin/checkov")
+    arguments = parser.parse_args(argv)
+    os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache"))
+    started = time.monotonic()
+
+    try:
+        files = [read_expanded(path, arguments.sources) for path in arguments.files]
+        tally = Tally(templates=len(files))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            cfn_lint = pool.submit(run_cfn_lint, files, arguments.cfn_lint)
+            checkov = pool.submit(run_checkov, files, arguments.checkov, tally)
+            findings: list[Finding] = []
+            parliament_api = setup_parliament()
+            for expanded in files:
+                filler = Filler(expanded.template)
+                documents, problems = policy_documents(expanded, filler)
+                tally.identity_policies += sum(not d.trust for d in documents)
+                tally.trust_policies += sum(d.trust for d in documents)
+                findings += problems
+                findings += run_parliament(expanded, documents, parliament_api)
+                findings += policy_shape_findings(expanded, documents)
+                findings += grant_findings(expanded, filler, tally)
+            findings = cfn_lint.result() + checkov.result() + findings
+            import importlib.metadata
+
+            tool_versions = {"cfn-lint": importlib.metadata.version("cfn-lint"),
+                             "checkov": tally.checkov_version,
+                             "parliament": importlib.metadata.version("parliament")}
+    except ToolError as error:
+        print(f"validate: the validators could not run: {error}", file=sys.stderr)
+        return 2
+
+    findings.sort(key=lambda f: (f.file, f.tool, f.rule, f.where))
+    for finding in findings:
+        print(finding)
+    if tally.waived:
+        print(f"waived: {LOG_GROUP_KMS_CHECK} on {len(tally.waived)} log groups without KmsKeyId "
+              f"(a customer key is the user's choice, LogKmsKeyId): {', '.join(sorted(tally.waived))}")
+    for line in sorted(tally.not_held):
+        print(f"not held: {line}")
+    print(
+        f"validate: {tally.templates} templates, {tally.identity_policies} identity and "
+        f"{tally.trust_policies} trust policy documents, {tally.execution_roles} execution roles' grants; "
+        f"cfn-lint {tool_versions['cfn-lint']}, checkov {tool_versions['checkov']} "
+        f"({tally.checkov_passed} passed, {tally.checkov_failed} failed, {len(tally.waived)} waived, "
+        f"{len(tally.not_held)} on the user's resources), parliament {tool_versions['parliament']}: "
+        f"{len(findings)} findings in {time.monotonic() - started:.1f} s"
+    )
+    if arguments.report:
+        arguments.report.write_text(json.dumps({
+            "findings": [asdict(f) for f in findings],
+            "versions": tool_versions,
+            "counts": {k: v for k, v in asdict(tally).items() if isinstance(v, int)},
+        }, indent=2) + "\n")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
