@@ -8,6 +8,8 @@ VENV ?= .venv
 VALIDATE_PYTHON := $(VENV)/lint/bin/python
 VALIDATE_OUT := .cache/validate/examples
 VALIDATE_EXAMPLES := $(wildcard examples/*.yaml)
+# The debug binary `cargo test` has built already; `expand` is what the Lambda runs.
+VALIDATE_MACRO := $${CARGO_TARGET_DIR:-target}/debug/buildkite-ecs-macro
 
 TEST_TARGETS += validate
 
@@ -19,7 +21,7 @@ validate-examples: $(VENV)/lint/ready $(VENV)/checkov/ready
 	$(CARGO) build --locked --quiet --bin buildkite-ecs-macro
 	rm -rf $(VALIDATE_OUT) && mkdir -p $(VALIDATE_OUT)
 	@for example in $(VALIDATE_EXAMPLES); do \
-		$(CARGO) run --locked --quiet --bin buildkite-ecs-macro -- expand "$$example" --format json \
+		$(VALIDATE_MACRO) expand "$$example" --format json \
 			> $(VALIDATE_OUT)/$$(basename "$$example" .yaml).json || exit 1; \
 	done
 	$(VALIDATE_PYTHON) tests/validators/validate.py --sources examples $(VALIDATE_OUT)/*.json

@@ -258,9 +258,13 @@ class Filler:
 
 def load_template(path: Path) -> dict:
     if path.suffix in (".yaml", ".yml"):
-        from cfnlint.decode import cfn_yaml
+        import yaml
 
-        return json.loads(json.dumps(cfn_yaml.load(str(path)), default=str))
+        class Loader(yaml.SafeLoader):
+            """Short-form tags (`!Ref`, `!Sub`) read as nothing: only IDs and types are needed."""
+
+        Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+        return yaml.load(path.read_text(), Loader=Loader)
     return json.loads(path.read_text())
 
 
@@ -539,7 +543,6 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
             findings.append(Finding(str(expanded.path), "iam", "CANNOT_FILL", where, str(error)))
             continue
         granted = set()
-        services_used = {service for service, _ in named}
         for statement in statements:
             actions = as_list(statement.get("Action"))
             for action in actions:
@@ -553,10 +556,13 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
                     via = (statement.get("Condition") or {})
                     services = [v for values in via.values() if isinstance(values, dict)
                                 for v in as_list(values.get("kms:ViaService", []))]
-                    allowed = {f"{s}.{REGION}.{URL_SUFFIX}" for s in services_used}
-                    if not services or not set(services) <= allowed:
+                    # The service endpoints of the secrets named, each in its secret's region.
+                    needed = {f"{service}.{arn.split(':')[3]}.{URL_SUFFIX}" for service, arn in named}
+                    unneeded = [s for s in services if not any(pattern_matches(s, n) for n in needed)]
+                    if not services or unneeded:
                         findings.append(Finding(str(expanded.path), "iam", "DECRYPT_VIA_SERVICE", where,
-                                                f"kms:Decrypt through {services or 'any service'}, not only {sorted(allowed)}"))
+                                                f"kms:Decrypt through {unneeded or 'any service'}, "
+                                                f"where the secrets named need only {sorted(needed)}"))
         for service, arn in sorted(named):
             if not any(s == service and (pattern_matches(g, arn) or pattern_matches(g, arn + "-AbCdEf"))
                        for s, g in granted):
@@ -575,7 +581,7 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="+", type=Path, help="expanded templates (JSON or YAML)")
+    parser.add_argument("files", nargs="+", type=Path, help="expanded templates: JSON, or YAML in long form as `expand` writes it")
     parser.add_argument("--sources", type=Path, help="folder of the source templates: NAME.json came from NAME.yaml")
     parser.add_argument("--report", type=Path, help="also write the findings and counts here as JSON")
     parser.add_argument("--cfn-lint", type=Path, default=ROOT / ".venv/lint/bin/cfn-lint")
