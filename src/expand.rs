@@ -19,6 +19,9 @@ pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildk
 /// CloudFormation's quota of resources in one stack.
 pub const MAX_RESOURCES: usize = 500;
 
+/// CloudFormation resource attributes that no generated type takes.
+const UNCARRIED_ATTRIBUTES: [&str; 2] = ["CreationPolicy", "UpdatePolicy"];
+
 const RESOURCE_KEYS: [&str; 7] = [
     "Type",
     "Properties",
@@ -215,12 +218,17 @@ fn expand_resource(
         problems.push(&path, "a logical ID is letters and digits only (A-Z, a-z, 0-9), at most 240 of them here so that the generated IDs fit");
     }
     for key in resource.keys() {
-        if !RESOURCE_KEYS.contains(&key.as_str()) {
-            problems.push(
-                format!("{path}.{key}"),
-                unknown_name_message("resource attribute", key, &RESOURCE_KEYS),
-            );
+        if RESOURCE_KEYS.contains(&key.as_str()) {
+            continue;
         }
+        let message = if UNCARRIED_ATTRIBUTES.contains(&key.as_str()) {
+            format!(
+                "{key} applies to none of the resources this expands to (a task definition, a log group and IAM roles)"
+            )
+        } else {
+            unknown_name_message("resource attribute", key, &RESOURCE_KEYS)
+        };
+        problems.push(format!("{path}.{key}"), message);
     }
     let properties_path = format!("{path}.Properties");
     let empty = Map::new();
@@ -290,6 +298,10 @@ fn check_policy_attribute(value: &Value, path: &str, problems: &mut Problems) {
     const POLICIES: [&str; 3] = ["Delete", "Retain", "RetainExceptOnCreate"];
     match value.as_str() {
         Some(policy) if POLICIES.contains(&policy) => {}
+        Some("Snapshot") => problems.push(
+            path,
+            "Snapshot applies to none of the generated resources; use Delete, Retain or RetainExceptOnCreate",
+        ),
         Some(policy) => problems.push(path, unknown_name_message("policy", policy, &POLICIES)),
         None if crate::value::is_intrinsic(value) => {}
         None => problems.push(path, "must be Delete, Retain or RetainExceptOnCreate"),
