@@ -13,7 +13,7 @@ Runs on every file:
   `DIR/NAME.yaml`, and the resources already in the source (the user's own) are reported but
   not held. CKV_AWS_158 (a customer KMS key for a log group) is waived on a log group without
   `KmsKeyId`, because the key is the user's choice (`LogKmsKeyId`); a log group with a key must
-  pass it.
+  pass it. A check skipped in a generated resource's own Metadata is a finding (CHECKOV_SKIP).
 - parliament on every IAM policy document of a generated role or policy, with `Fn::Sub`,
   `Ref`, `Fn::GetAtt` and the like filled with sample values (partition aws, region us-east-1,
   account 123456789012). Trust policies get their role's ARN as `Resource`, the resource a
@@ -356,7 +356,7 @@ def run_checkov(files: list[Expanded], checkov: Path, tally: Tally) -> list[Find
                 if expanded is None:
                     raise ToolError(f"checkov reported on a file not given: {check['file_abs_path']}")
                 checked.add(str(expanded.path))
-                kind, _, logical_id = check["resource"].partition(".")
+                logical_id = check["resource"].partition(".")[2]
                 if outcome == "passed_checks":
                     tally.checkov_passed += 1
                     if check["check_id"] == LOG_GROUP_KMS_CHECK:
@@ -374,6 +374,13 @@ def run_checkov(files: list[Expanded], checkov: Path, tally: Tally) -> list[Find
                 findings.append(
                     Finding(str(expanded.path), "checkov", check["check_id"], f"Resources/{logical_id}", check["check_name"])
                 )
+        # A skip written into a generated resource (`Metadata: checkov: skip:`) is a suppression.
+        for check in report["results"].get("skipped_checks", []):
+            expanded = by_path.get(str(Path(check["file_abs_path"]).resolve()))
+            logical_id = check["resource"].partition(".")[2]
+            if expanded is not None and logical_id in expanded.generated:
+                findings.append(Finding(str(expanded.path), "checkov", "CHECKOV_SKIP", f"Resources/{logical_id}",
+                                        f"{check['check_id']} is skipped by the template's own Metadata"))
     for expanded in files:
         if str(expanded.path) not in checked:
             findings.append(Finding(str(expanded.path), "checkov", "NOT_SCANNED", "(file)", "checkov ran no check on it"))
