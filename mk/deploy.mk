@@ -12,7 +12,8 @@ CARGO_LAMBDA := $(VENV)/lambda/bin/cargo-lambda
 DEPLOY_CFN_LINT := $(VENV)/lint/bin/cfn-lint
 SAM_BUILD_DIR := .aws-sam/build
 BOOTSTRAP := $(SAM_BUILD_DIR)/TransformFunction/bootstrap
-RELEASE_BIN := target/release/buildkite-ecs-macro
+RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/buildkite-ecs-macro
+RELEASE_SYMBOLS := $(RELEASE_BIN).dynamic-symbols
 # provided.al2023 has glibc 2.34: the bootstrap may need no symbol version newer than that.
 MAX_GLIBC := 2.34
 export ZIG_GLOBAL_CACHE_DIR := $(CURDIR)/.cache/zig
@@ -45,12 +46,12 @@ build-TransformFunction:
 	$(CARGO) build --release --locked --bin buildkite-ecs-macro
 	objdump -f $(RELEASE_BIN) | grep -q 'file format elf64-x86-64' \
 		|| { echo "$(RELEASE_BIN) is not an x86_64 ELF binary" >&2; exit 1; }
-	objdump -T $(RELEASE_BIN) > target/bootstrap.dynamic-symbols
-	@newest=$$(grep -o 'GLIBC_[0-9][0-9.]*' target/bootstrap.dynamic-symbols | sed 's/^GLIBC_//' | sort -u -V | tail -n 1); \
+	objdump -T $(RELEASE_BIN) > $(RELEASE_SYMBOLS)
+	@newest=$$(grep -o 'GLIBC_[0-9][0-9.]*' $(RELEASE_SYMBOLS) | sed 's/^GLIBC_//' | sort -u -V | tail -n 1); \
 	echo "bootstrap: $$(wc -c < $(RELEASE_BIN)) bytes; newest glibc symbol version: GLIBC_$${newest:-none}"; \
 	if [ -n "$$newest" ] && [ "$$(printf '%s\n%s\n' "$$newest" "$(MAX_GLIBC)" | sort -V | tail -n 1)" != "$(MAX_GLIBC)" ]; then \
 		echo "the bootstrap needs GLIBC_$$newest, newer than the $(MAX_GLIBC) of provided.al2023:" >&2; \
-		grep "GLIBC_$$newest" target/bootstrap.dynamic-symbols >&2; \
+		grep "GLIBC_$$newest" $(RELEASE_SYMBOLS) >&2; \
 		exit 1; \
 	fi
 	mkdir -p "$(ARTIFACTS_DIR)"
