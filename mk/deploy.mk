@@ -1,6 +1,7 @@
 # The deploy path (template.yaml, README "Deploying"):
 #   make sam-build      sam build, which runs build-TransformFunction below: no Docker, no AWS account
-#   make sam-validate   sam validate --lint, offline, and cfn-lint on template.yaml
+#   make sam-validate   sam validate --lint, offline, and cfn-lint on template.yaml; its
+#                       SemanticVersion must be Cargo.toml's version
 #   make lambda-e2e     the sam-built bootstrap run as a Lambda under cargo lambda's Runtime API
 #                       emulator on 127.0.0.1, sent real macro events (tests/lambda_e2e.rs)
 # `make test` runs all three (deploy-check).
@@ -38,6 +39,9 @@ sam-build: $(VENV)/sam/ready
 sam-validate: $(VENV)/sam/ready $(VENV)/lint/ready
 	$(SAM_CLI) validate --lint --template-file template.yaml
 	$(DEPLOY_CFN_LINT) template.yaml
+	@version=$$(sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1); \
+	grep -q "^    SemanticVersion: $$version$$" template.yaml \
+		|| { echo "template.yaml's SemanticVersion is not Cargo.toml's version, $$version" >&2; exit 1; }
 
 # SAM calls this (Metadata: BuildMethod: makefile) with ARTIFACTS_DIR set. The bootstrap must run
 # on Amazon Linux 2023 for x86_64: the build fails on another architecture or a newer glibc.
