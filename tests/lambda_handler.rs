@@ -95,3 +95,35 @@ fn statuses_are_written_as_cloudformation_reads_them() {
         "failure"
     );
 }
+
+/// The runtime calls `handle_raw` with the event as the JSON text it received, so that an event
+/// too deep for serde_json still gets an answer rather than a Lambda error.
+#[tokio::test]
+async fn the_raw_handler_answers_as_the_value_handler_and_past_the_depth_limit() {
+    use buildkite_ecs_macro::lambda::handle_raw;
+    use serde_json::value::RawValue;
+    async fn call_raw(text: String) -> Value {
+        let event = RawValue::from_string(text).expect("valid JSON text");
+        let response = handle_raw(LambdaEvent::new(event, Context::default()))
+            .await
+            .expect("the handler never returns an error");
+        serde_json::to_value(response).unwrap()
+    }
+    let good = request(json!({
+        "Resources": {"Ruby": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {"Image": "ruby:3.3"}}}
+    }));
+    assert_eq!(call_raw(good.to_string()).await, call(good).await);
+
+    let deep = format!(
+        r#"{{"requestId": "deep-raw", "fragment": {{"Resources": {{"A": {}1{}}}}}}}"#,
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    let response = call_raw(deep).await;
+    assert_eq!(response["requestId"], "deep-raw");
+    assert_eq!(response["status"], "failure");
+    assert_eq!(
+        response["errorMessage"],
+        "Buildkite-Agents could not read the request: it is nested more than 128 levels deep"
+    );
+}
