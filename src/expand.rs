@@ -51,6 +51,10 @@ pub fn expand(template: Value, context: &ExpansionContext) -> Result<Value, Prob
 }
 
 /// As [`expand`], with how many resources were expanded and produced.
+///
+/// References to Buildkite resources are rewritten in the template as written, before its
+/// properties are read, so that a problem in a reference names the place the user wrote and
+/// the generated resources, built from rewritten values, need no second walk.
 pub fn expand_with_summary(
     template: Value,
     context: &ExpansionContext,
@@ -69,24 +73,59 @@ pub fn expand_with_summary(
             return Err(problems);
         }
     };
-    let buildkite_ids: Vec<&String> = resources
+    let buildkite_ids: Vec<String> = resources
         .iter()
         .filter(|(_, resource)| is_buildkite_resource(resource))
-        .map(|(id, _)| id)
+        .map(|(id, _)| id.clone())
         .collect();
     check_resource_types(resources, &mut problems);
-    let globals_value = root
-        .get("Globals")
-        .and_then(|globals| globals.get("TaskDefinition"));
-    if buildkite_ids.is_empty() && globals_value.is_none() {
-        let summary = ExpansionSummary {
-            buildkite_resources: 0,
-            resources_out: resources.len(),
-        };
-        return problems.into_result((Value::Object(root), summary));
-    }
-    let globals = globals_value.and_then(|globals| check_globals(globals, &mut problems));
+    let globals_sound = match task_definition_globals(&root) {
+        Some(globals) => check_globals(globals, &mut problems).is_some(),
+        None if buildkite_ids.is_empty() => {
+            let summary = ExpansionSummary {
+                buildkite_resources: 0,
+                resources_out: resources.len(),
+            };
+            return problems.into_result((Value::Object(root), summary));
+        }
+        None => false,
+    };
 
+    let targets: HashMap<String, ReferenceTarget> = {
+        let scope = TemplateScope {
+            context,
+            parameters: root.get("Parameters").and_then(Value::as_object),
+            resources,
+        };
+        let globals = sound_globals(&root, globals_sound);
+        buildkite_ids
+            .iter()
+            .map(|id| {
+                let target = reference_target(id, &resources[id.as_str()], globals, &scope);
+                (id.clone(), target)
+            })
+            .collect()
+    };
+    let resources_out = resources.len() - buildkite_ids.len()
+        + targets
+            .values()
+            .map(|target| target.ids.all().count())
+            .sum::<usize>();
+    if resources_out > MAX_RESOURCES {
+        problems.push(
+            "Resources",
+            format!("the expanded template has {resources_out} resources, over the {MAX_RESOURCES} CloudFormation allows in one stack"),
+        );
+        return Err(problems);
+    }
+
+    rewrite_references(&mut root, &targets, &mut problems);
+
+    let resources = match root.get("Resources") {
+        Some(Value::Object(resources)) => resources,
+        _ => &empty,
+    };
+    let globals = sound_globals(&root, globals_sound);
     let parameters = root.get("Parameters").and_then(Value::as_object);
     let scope = TemplateScope {
         context,
@@ -99,25 +138,17 @@ pub fn expand_with_summary(
             .into_iter()
             .flat_map(|p| p.keys().map(String::as_str)),
     );
-    let mut generated_ids: HashMap<String, String> = HashMap::new();
+    let mut generated_ids: HashMap<&str, &str> = HashMap::new();
     let mut expansions = Vec::new();
-    let mut targets = HashMap::new();
     for logical_id in &buildkite_ids {
-        let resource = &resources[logical_id.as_str()];
-        let Some((expansion, target)) =
-            expand_resource(logical_id, resource, globals, &scope, &mut problems)
-        else {
-            continue;
-        };
-        for (generated_id, _) in &expansion.resources {
-            if taken.contains(generated_id.as_str()) {
+        let ids = &targets[logical_id].ids;
+        for generated_id in ids.all() {
+            if taken.contains(generated_id) {
                 problems.push(
                     format!("Resources.{logical_id}"),
                     format!("expands to {generated_id}, which the template already has; rename one of them"),
                 );
-            } else if let Some(first) =
-                generated_ids.insert(generated_id.clone(), logical_id.to_string())
-            {
+            } else if let Some(first) = generated_ids.insert(generated_id, logical_id) {
                 problems.push(
                     format!("Resources.{logical_id}"),
                     format!(
@@ -126,16 +157,12 @@ pub fn expand_with_summary(
                 );
             }
         }
-        targets.insert(logical_id.to_string(), target);
-        expansions.push(expansion);
-    }
-    let resources_out = resources.len() - buildkite_ids.len()
-        + expansions.iter().map(|e| e.resources.len()).sum::<usize>();
-    if resources_out > MAX_RESOURCES && problems.is_empty() {
-        problems.push(
-            "Resources",
-            format!("the expanded template has {resources_out} resources, over the {MAX_RESOURCES} CloudFormation allows in one stack"),
-        );
+        let resource = &resources[logical_id.as_str()];
+        if let Some(expansion) =
+            expand_resource(logical_id, resource, ids, globals, &scope, &mut problems)
+        {
+            expansions.push(expansion);
+        }
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -145,13 +172,43 @@ pub fn expand_with_summary(
         resources_out,
     };
 
+    put_in_place(&mut root, expansions, resources_out);
+    remove_task_definition_globals(&mut root);
+    Ok((Value::Object(root), summary))
+}
+
+/// Rewrites every reference to a Buildkite resource, where it is written: in the resources
+/// (Buildkite ones included), `Globals` and `Outputs`.
+fn rewrite_references(
+    root: &mut Map<String, Value>,
+    targets: &HashMap<String, ReferenceTarget>,
+    problems: &mut Problems,
+) {
+    let mut rewriter = ReferenceRewriter::new(targets, problems);
+    if let Some(Value::Object(resources)) = root.get_mut("Resources") {
+        let mut path = String::from("Resources");
+        for (logical_id, resource) in resources.iter_mut() {
+            path.truncate("Resources".len());
+            path.push('.');
+            path.push_str(logical_id);
+            rewriter.rewrite_resource(resource, &mut path);
+        }
+    }
+    for section in ["Globals", "Outputs"] {
+        if let Some(value) = root.get_mut(section) {
+            rewriter.rewrite(value, &mut section.to_owned());
+        }
+    }
+}
+
+/// Replaces each Buildkite resource, in its place, by the resources it expands to.
+fn put_in_place(root: &mut Map<String, Value>, expansions: Vec<Expansion>, resources_out: usize) {
+    let Some(Value::Object(input_resources)) = root.get_mut("Resources") else {
+        return;
+    };
     let mut expanded_resources = Map::with_capacity(resources_out);
     let mut expansions = expansions.into_iter().peekable();
-    let input_resources = match root.get_mut("Resources") {
-        Some(Value::Object(resources)) => std::mem::take(resources),
-        _ => Map::new(),
-    };
-    for (logical_id, resource) in input_resources {
+    for (logical_id, resource) in std::mem::take(input_resources) {
         match expansions.next_if(|expansion| expansion.logical_id == logical_id) {
             Some(expansion) => expanded_resources.extend(expansion.resources),
             None => {
@@ -159,24 +216,48 @@ pub fn expand_with_summary(
             }
         }
     }
-    let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
-    let mut path = String::from("Resources");
-    for (logical_id, resource) in expanded_resources.iter_mut() {
-        path.truncate("Resources".len());
-        path.push('.');
-        path.push_str(logical_id);
-        rewriter.rewrite_resource(resource, &mut path);
+    *input_resources = expanded_resources;
+}
+
+fn task_definition_globals(root: &Map<String, Value>) -> Option<&Value> {
+    root.get("Globals")?.get("TaskDefinition")
+}
+
+/// The globals every Buildkite resource takes, once checked: none when their keys are wrong.
+fn sound_globals(root: &Map<String, Value>, sound: bool) -> Option<&Map<String, Value>> {
+    task_definition_globals(root)
+        .and_then(Value::as_object)
+        .filter(|_| sound)
+}
+
+/// What references to Buildkite resource `logical_id` become, from its properties as written
+/// (a `TaskRoleArn` of its own or of `Globals.TaskDefinition`, its `TaskFamily`). They are
+/// checked later, with the rest; a resource with a problem there is not expanded anyway.
+fn reference_target(
+    logical_id: &str,
+    resource: &Value,
+    globals: Option<&Map<String, Value>>,
+    scope: &TemplateScope<'_>,
+) -> ReferenceTarget {
+    let own = resource.get("Properties");
+    let own_or_global = |name: &str| {
+        own.and_then(|own| own.get(name))
+            .or_else(|| globals.and_then(|globals| globals.get(name)))
+    };
+    let task_role_arn =
+        own_or_global("TaskRoleArn").filter(|value| !scope.resolve(value).is_unset());
+    let ids = GeneratedIds::new(logical_id, task_role_arn.is_none());
+    ReferenceTarget {
+        task_role_arn: match &ids.task_role {
+            Some(task_role) => serde_json::json!({"Fn::GetAtt": [task_role, "Arn"]}),
+            None => task_role_arn.cloned().unwrap_or_default(),
+        },
+        family: own
+            .and_then(|own| own.get("TaskFamily"))
+            .cloned()
+            .unwrap_or_else(|| Value::String(logical_id.to_ascii_lowercase())),
+        ids,
     }
-    remove_task_definition_globals(&mut root);
-    for section in ["Outputs", "Globals"] {
-        if let Some(value) = root.get_mut(section) {
-            rewriter.rewrite(value, &mut section.to_owned());
-        }
-    }
-    if let Some(resources) = root.get_mut("Resources") {
-        *resources = Value::Object(expanded_resources);
-    }
-    problems.into_result((Value::Object(root), summary))
 }
 
 fn is_buildkite_resource(resource: &Value) -> bool {
@@ -204,10 +285,11 @@ fn check_resource_types(resources: &Map<String, Value>, problems: &mut Problems)
 fn expand_resource(
     logical_id: &str,
     resource: &Value,
+    ids: &GeneratedIds,
     globals: Option<&Map<String, Value>>,
     scope: &TemplateScope<'_>,
     problems: &mut Problems,
-) -> Option<(Expansion, ReferenceTarget)> {
+) -> Option<Expansion> {
     let path = format!("Resources.{logical_id}");
     let before = problems.len();
     let Some(resource) = resource.as_object() else {
@@ -247,25 +329,15 @@ fn expand_resource(
         return None;
     }
     let properties: TaskDefinitionProperties = properties?;
-    let ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none());
-    let target = ReferenceTarget {
-        task_definition: ids.task_definition.clone(),
-        log_group: ids.log_group.clone(),
-        execution_role: ids.execution_role.clone(),
-        task_role_arn: match &ids.task_role {
-            Some(task_role) => serde_json::json!({"Fn::GetAtt": [task_role, "Arn"]}),
-            None => properties.task_role_arn.clone().unwrap_or_default(),
-        },
-        family: properties.family.clone(),
-    };
-    let resources = generate(&ids, &properties, &attributes);
-    Some((
-        Expansion {
-            logical_id: logical_id.to_owned(),
-            resources,
-        },
-        target,
-    ))
+    debug_assert_eq!(
+        ids.task_role.is_none(),
+        properties.task_role_arn.is_some(),
+        "the reference target and the properties agree on the task role"
+    );
+    Some(Expansion {
+        logical_id: logical_id.to_owned(),
+        resources: generate(ids, &properties, &attributes),
+    })
 }
 
 fn resource_attributes(

@@ -7,6 +7,7 @@ use crate::secret_grant::{SecretGrant, SecretStore};
 use crate::value::{Piece, build_sub, object};
 
 /// The logical IDs generated for resource `X`, in output order.
+#[derive(Debug, Clone)]
 pub struct GeneratedIds {
     pub task_definition: String,
     pub log_group: String,

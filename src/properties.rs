@@ -381,9 +381,10 @@ impl PropertyReader<'_, '_> {
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Option<Value> {
         let resolved = self.scope.resolve(sourced.value);
+        if resolved.is_unset() {
+            return None;
+        }
         match &resolved {
-            Resolved::NoValue => None,
-            _ if resolved.is_empty_string() => None,
             Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
                 if let Some(Err(why)) = resolved.as_str().map(&check) {
                     self.problems
@@ -398,6 +399,7 @@ impl PropertyReader<'_, '_> {
                 );
                 None
             }
+            Resolved::NoValue => None,
             Resolved::Unknown => Some(sourced.value.clone()),
         }
     }

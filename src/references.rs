@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::generate::GeneratedIds;
 use crate::problems::{Problems, nearest, push_index};
 use crate::value::{SubPart, parse_sub};
 
@@ -20,9 +21,8 @@ pub const ATTRIBUTE_NAMES: [&str; 6] = [
 /// What references to one Buildkite resource become.
 #[derive(Debug, Clone)]
 pub struct ReferenceTarget {
-    pub task_definition: String,
-    pub log_group: String,
-    pub execution_role: String,
+    /// The resources it becomes.
+    pub ids: GeneratedIds,
     /// `Fn::GetAtt` of the generated task role, or the user's `TaskRoleArn`.
     pub task_role_arn: Value,
     pub family: Value,
@@ -31,12 +31,12 @@ pub struct ReferenceTarget {
 impl ReferenceTarget {
     fn attribute(&self, name: &str) -> Option<Value> {
         Some(match name {
-            "TaskDefinitionArn" => json!({"Ref": self.task_definition}),
+            "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
             "Family" => self.family.clone(),
-            "ExecutionRoleArn" => json!({"Fn::GetAtt": [self.execution_role, "Arn"]}),
+            "ExecutionRoleArn" => json!({"Fn::GetAtt": [self.ids.execution_role, "Arn"]}),
             "TaskRoleArn" => self.task_role_arn.clone(),
-            "LogGroupName" => json!({"Ref": self.log_group}),
-            "LogGroupArn" => json!({"Fn::GetAtt": [self.log_group, "Arn"]}),
+            "LogGroupName" => json!({"Ref": self.ids.log_group}),
+            "LogGroupArn" => json!({"Fn::GetAtt": [self.ids.log_group, "Arn"]}),
             _ => return None,
         })
     }
@@ -90,7 +90,7 @@ impl<'t> ReferenceRewriter<'t> {
 
     fn rewrite_dependency(&self, name: &mut String) {
         if let Some(target) = self.targets.get(name.as_str()) {
-            *name = target.task_definition.clone();
+            *name = target.ids.task_definition.clone();
         }
     }
 
@@ -134,7 +134,7 @@ impl<'t> ReferenceRewriter<'t> {
         };
         match (key.as_str(), argument) {
             ("Ref", Value::String(name)) => match self.targets.get(name.as_str()) {
-                Some(target) => Rewritten::Replaced(json!({"Ref": target.task_definition})),
+                Some(target) => Rewritten::Replaced(json!({"Ref": target.ids.task_definition})),
                 None => Rewritten::Untouched,
             },
             ("Fn::GetAtt", argument) => {
@@ -258,7 +258,7 @@ impl<'t> ReferenceRewriter<'t> {
             };
             changed = true;
             let replacement = match attribute {
-                None => json!({"Ref": target.task_definition}),
+                None => json!({"Ref": target.ids.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
                     Some(mut replacement) => {
                         self.rewrite_copied(name, attribute, &mut replacement, path);
@@ -340,9 +340,7 @@ mod tests {
         HashMap::from([(
             "Ruby".to_owned(),
             ReferenceTarget {
-                task_definition: "RubyTaskDefinition".into(),
-                log_group: "RubyLogGroup".into(),
-                execution_role: "RubyExecutionRole".into(),
+                ids: GeneratedIds::new("Ruby", true),
                 task_role_arn: json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]}),
                 family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
             },

@@ -81,6 +81,12 @@ impl<'a> Resolved<'a> {
     pub fn is_empty_string(&self) -> bool {
         self.as_str().is_some_and(str::is_empty)
     }
+
+    /// True when an optional property with this value counts as absent: `AWS::NoValue`, or
+    /// `""` written or as a parameter's value.
+    pub fn is_unset(&self) -> bool {
+        matches!(self, Resolved::NoValue) || self.is_empty_string()
+    }
 }
 
 /// The template around the values being read: its parameters and resources, and the

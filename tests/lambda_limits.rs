@@ -44,15 +44,18 @@ fn deep_event_text(request_id: &str, levels: usize) -> String {
     )
 }
 
-/// A fragment of about `megabytes` MB: Buildkite resources that each have problems.
+/// A fragment of about `megabytes` MB within the stack quota: 100 Buildkite resources (400
+/// once expanded), each with 10 broken environment entries a megabyte.
 fn big_failing_fragment(megabytes: usize) -> Value {
     let filler = "x".repeat(1000);
-    let count = megabytes * 1000;
-    let resources: serde_json::Map<String, Value> = (0..count)
+    let entries: Vec<Value> = (0..megabytes * 10)
+        .map(|_| json!({"Nme": filler}))
+        .collect();
+    let resources: serde_json::Map<String, Value> = (0..100)
         .map(|index| {
             (
                 format!("Agent{index}"),
-                agent(json!({"Imag": filler, "TaskCpu": "lots"})),
+                agent(json!({"Image": "ruby:3.3", "TaskCpu": "lots", "Environment": entries})),
             )
         })
         .collect();
@@ -118,11 +121,15 @@ fn a_five_megabyte_fragment_fails_with_a_bounded_message() {
     assert_eq!(response["status"], "failure");
     let message = response["errorMessage"].as_str().unwrap();
     assert!(
-        message.starts_with("Buildkite-Agents found 15000 problems in the template:\nResources.Agent0.Properties.Imag: unknown property; did you mean Image?"),
+        message.starts_with("Buildkite-Agents found 15100 problems in the template:\nResources.Agent0.Properties.Environment[0].Nme: unknown key; did you mean Name?\nResources.Agent0.Properties.Environment[0]: has no Name\n"),
         "{}",
         &message[..200]
     );
-    assert!(message.ends_with("\n... and 14900 more"));
+    assert!(
+        message.ends_with("\n... and 15000 more"),
+        "{}",
+        &message[message.len() - 100..]
+    );
     assert!(message.len() < 20_000, "{}", message.len());
 }
 
