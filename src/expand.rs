@@ -291,7 +291,6 @@ fn expand_resource(
     problems: &mut Problems,
 ) -> Option<Expansion> {
     let path = format!("Resources.{logical_id}");
-    let before = problems.len();
     let Some(resource) = resource.as_object() else {
         problems.push(&path, "must be an object");
         return None;
@@ -325,7 +324,9 @@ fn expand_resource(
     let attributes = resource_attributes(resource, &path, problems);
     let inputs = apply_globals(own, &properties_path, globals);
     let properties = read_properties(logical_id, &properties_path, &inputs, scope, problems);
-    if problems.len() > before {
+    // A problem anywhere fails the expansion: build nothing more. (A global value's problem is
+    // reported once, so it would not show as this resource's.)
+    if !problems.is_empty() {
         return None;
     }
     let properties: TaskDefinitionProperties = properties?;
