@@ -8,10 +8,8 @@
 #[path = "../tests/support/runtime_api.rs"]
 mod runtime_api;
 
-use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -43,19 +41,10 @@ fn minimal_event() -> String {
 }
 
 /// Spawn to first posted response, as the function.
-fn first_response(binary: &PathBuf, event: &str) -> Duration {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let address = listener.local_addr().unwrap();
-    let (sender, posted) = mpsc::channel();
-    let events = vec![event.to_owned()];
-    std::thread::spawn(move || runtime_api::serve_runtime_api(listener, events, sender));
+fn first_response(binary: &Path, event: &str) -> Duration {
+    let (address, posted) = runtime_api::start_runtime_api(vec![event.to_owned()]);
     let started = Instant::now();
-    let mut function = Command::new(binary)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "macro")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    let mut function = runtime_api::function_command(binary, address)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -73,7 +62,7 @@ fn first_response(binary: &PathBuf, event: &str) -> Duration {
 }
 
 /// Spawn to exit, printing the version.
-fn version_run(binary: &PathBuf) -> Duration {
+fn version_run(binary: &Path) -> Duration {
     let started = Instant::now();
     let status = Command::new(binary)
         .arg("--version")

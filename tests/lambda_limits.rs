@@ -3,9 +3,8 @@
 //! exactly as in AWS; the in-process tests call the same text path directly.
 
 use std::io::Write;
-use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use buildkite_ecs_macro::macro_io::{MacroStatus, respond_to_text};
@@ -13,7 +12,7 @@ use serde_json::{Value, json};
 
 #[path = "support/runtime_api.rs"]
 mod runtime_api;
-use runtime_api::serve_runtime_api;
+use runtime_api::{function_command, start_runtime_api};
 
 const PARAMETER_MARKER: &str = "param-value-zq81";
 const SECRET_MARKER: &str = "secret-ref-zq82";
@@ -208,18 +207,9 @@ fn the_lambda_answers_every_event_and_logs_nothing_of_the_template() {
     ];
     let count = events.len();
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    let (sender, posted) = mpsc::channel();
-    std::thread::spawn(move || serve_runtime_api(listener, events, sender));
-    let mut function = Command::new(env!("CARGO_BIN_EXE_buildkite-ecs-macro"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "macro")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "stream")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "group")
+    let (address, posted) = start_runtime_api(events);
+    let binary = Path::new(env!("CARGO_BIN_EXE_buildkite-ecs-macro"));
+    let mut function = function_command(binary, address)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

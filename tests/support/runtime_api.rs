@@ -4,13 +4,39 @@
 //! responses and errors.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// Starts a stand-in Runtime API on a free port of 127.0.0.1, in a thread of its own, handing
+/// out `events`: its address, and every `(path, body)` the function posts.
+pub fn start_runtime_api(events: Vec<String>) -> (SocketAddr, mpsc::Receiver<(String, String)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let address = listener.local_addr().unwrap();
+    let (sender, posted) = mpsc::channel();
+    std::thread::spawn(move || serve_runtime_api(listener, events, sender));
+    (address, posted)
+}
+
+/// `binary` as Lambda starts the function: a clean environment naming the Runtime API.
+pub fn function_command(binary: &Path, runtime_api: SocketAddr) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "macro")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "stream")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "group");
+    command
+}
+
 /// A stand-in Lambda Runtime API: hands out `events` in turn, then holds the next request;
 /// sends every `(path, body)` the function posts.
-pub fn serve_runtime_api(
+fn serve_runtime_api(
     listener: TcpListener,
     events: Vec<String>,
     posted: mpsc::Sender<(String, String)>,
