@@ -194,7 +194,10 @@ fn invoke_command(event: Option<PathBuf>) -> ExitCode {
     };
     // The Lambda's own path from the event's text, so a too-deep event is answered the same.
     let (response, summary) = respond_to_text(&text);
-    if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+    if !summary.request_read
+        && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+    {
+        // Where it went wrong, for a person at a terminal; the response cannot say.
         eprintln!("the event is not JSON: {error}");
     }
     let printed = print(&format!("{}\n", pretty_json(&response)));
