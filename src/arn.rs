@@ -108,6 +108,21 @@ fn is_iam_path_and_name(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
 }
 
+/// An IAM path, as IAM's pattern has it: `/`, or `/`, 1 to 510 characters from `!` to `~`,
+/// and `/`.
+pub fn check_iam_path(text: &str) -> Result<(), String> {
+    let fits = text == "/"
+        || ((3..=512).contains(&text.len())
+            && text.starts_with('/')
+            && text.ends_with('/')
+            && text.bytes().all(|b| (b'!'..=b'~').contains(&b)));
+    if fits {
+        Ok(())
+    } else {
+        Err("is not an IAM path (/, or /<path>/ of at most 512 characters from ! to ~)".to_owned())
+    }
+}
+
 pub fn check_role_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     check_iam_arn(text, "an IAM role", "role/", false, context).map(drop)
 }
@@ -361,6 +376,26 @@ mod tests {
             check_role_arn("arn:aws:iam::123456789012:role/x", &in_china),
             Err("is in partition aws, but the stack is in partition aws-cn".to_owned())
         );
+    }
+
+    #[test]
+    fn checks_iam_paths() {
+        for good in ["/", "/BuildkiteAgentTask/", "/ci/agents-2/"] {
+            assert_eq!(check_iam_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "BuildkiteAgentTask",
+            "/no-end",
+            "no-start/",
+            "//",
+            "/sp ace/",
+            "/é/",
+        ] {
+            assert!(check_iam_path(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(check_iam_path(&format!("/{}/", "a".repeat(510))).is_ok());
+        assert!(check_iam_path(&format!("/{}/", "a".repeat(511))).is_err());
     }
 
     #[test]

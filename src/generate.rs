@@ -2,7 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::properties::{ContainerSecret, SshAgent, TaskDefinitionProperties};
+use crate::properties::{
+    ContainerSecret, EfsVolume, RegistryCredentials, SSH_VOLUME, ServiceContainer, SshAgent,
+    TaskDefinitionProperties,
+};
 use crate::secret_grant::{SecretGrant, SecretStore};
 use crate::value::{Piece, build_sub, object};
 
@@ -51,7 +54,6 @@ pub struct ResourceAttributes {
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
 pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
-const SSH_VOLUME: &str = "ssh-agent";
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 
@@ -136,9 +138,12 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
             object([("SizeInGiB", size.clone())]),
         );
     }
+    let mut volumes = Vec::new();
     if properties.ssh_agent.is_some() {
-        task.insert("Volumes".into(), json!([{ "Name": SSH_VOLUME }]));
+        volumes.push(json!({ "Name": SSH_VOLUME }));
     }
+    volumes.extend(properties.volumes.iter().map(efs_volume));
+    insert_list(&mut task, "Volumes", volumes);
     let log_configuration = json!({
         "LogDriver": "awslogs",
         "Options": {
@@ -165,9 +170,75 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     if let Some(ssh_agent) = &properties.ssh_agent {
         containers.push(ssh_agent_container(ssh_agent, &log_configuration));
     }
+    for service in &properties.services {
+        containers.push(service_container(
+            service,
+            &properties.volumes,
+            &log_configuration,
+        ));
+    }
     task.insert("ContainerDefinitions".into(), Value::Array(containers));
     insert_tags(&mut task, properties);
     resource("AWS::ECS::TaskDefinition", task)
+}
+
+/// An EFS volume: encrypted in transit, mounted with the task role's identity (IAM
+/// authorisation), through its access point when it has one.
+fn efs_volume(volume: &EfsVolume) -> Value {
+    let mut configuration = Map::new();
+    configuration.insert("FilesystemId".into(), volume.file_system_id.clone());
+    if let Some(root) = &volume.root_directory {
+        configuration.insert("RootDirectory".into(), root.clone());
+    }
+    configuration.insert("TransitEncryption".into(), json!("ENABLED"));
+    let mut authorization = Map::new();
+    if let Some(access_point) = &volume.access_point_id {
+        authorization.insert("AccessPointId".into(), access_point.clone());
+    }
+    authorization.insert("IAM".into(), json!("ENABLED"));
+    configuration.insert("AuthorizationConfig".into(), Value::Object(authorization));
+    object([
+        ("Name", json!(volume.name)),
+        ("EFSVolumeConfiguration", Value::Object(configuration)),
+    ])
+}
+
+fn mount_point(volume: &EfsVolume) -> Value {
+    object([
+        ("SourceVolume", json!(volume.name)),
+        ("ContainerPath", volume.container_path.clone()),
+        ("ReadOnly", json!(volume.read_only)),
+    ])
+}
+
+fn name_value_entries(entries: &[(Value, Value)]) -> Vec<Value> {
+    entries
+        .iter()
+        .map(|(name, value)| object([("Name", name.clone()), ("Value", value.clone())]))
+        .collect()
+}
+
+fn secret_entries<'a>(secrets: impl Iterator<Item = &'a ContainerSecret>) -> Vec<Value> {
+    secrets
+        .map(|secret| {
+            object([
+                ("Name", secret.name.clone()),
+                ("ValueFrom", secret.value_from.clone()),
+            ])
+        })
+        .collect()
+}
+
+fn insert_repository_credentials(
+    container: &mut Map<String, Value>,
+    credentials: Option<&RegistryCredentials>,
+) {
+    if let Some(credentials) = credentials {
+        container.insert(
+            "RepositoryCredentials".into(),
+            object([("CredentialsParameter", credentials.secret.clone())]),
+        );
+    }
 }
 
 fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Value) -> Value {
@@ -180,11 +251,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
     };
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
-    let mut environment: Vec<Value> = properties
-        .environment
-        .iter()
-        .map(|(name, value)| object([("Name", name.clone()), ("Value", value.clone())]))
-        .collect();
+    let mut environment = name_value_entries(&properties.environment);
     let mut generated: Vec<(&str, &str)> = Vec::new();
     if has_sidecar {
         generated.extend([
@@ -207,18 +274,8 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
             environment.push(json!({ "Name": name, "Value": value }));
         }
     }
-
-    let secrets: Vec<Value> = properties
-        .agent_token
-        .iter()
-        .chain(&properties.secrets)
-        .map(|secret| {
-            object([
-                ("Name", secret.name.clone()),
-                ("ValueFrom", secret.value_from.clone()),
-            ])
-        })
-        .collect();
+    let secrets =
+        secret_entries(std::iter::once(&properties.agent_token).chain(&properties.secrets));
 
     let mut depends_on = Vec::new();
     if has_sidecar {
@@ -227,10 +284,28 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
     if has_ssh_agent {
         depends_on.push(json!({"ContainerName": SSH_AGENT_CONTAINER, "Condition": "HEALTHY"}));
     }
+    for service in &properties.services {
+        // A service with a health check is waited for until healthy, else until started.
+        let condition = if service.health_check.is_some() {
+            "HEALTHY"
+        } else {
+            "START"
+        };
+        depends_on.push(json!({"ContainerName": service.name, "Condition": condition}));
+    }
+
+    let mut mount_points = Vec::new();
+    if has_ssh_agent {
+        mount_points.push(
+            json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
+        );
+    }
+    mount_points.extend(properties.volumes.iter().map(mount_point));
 
     let mut container = Map::new();
     container.insert("Name".into(), json!(AGENT_CONTAINER));
     container.insert("Image".into(), properties.image.clone());
+    insert_repository_credentials(&mut container, properties.repository_credentials.as_ref());
     container.insert("Essential".into(), json!(true));
     container.insert("EntryPoint".into(), json!([entry_point]));
     container.insert("Command".into(), json!(["start"]));
@@ -244,11 +319,52 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
             json!([{"SourceContainer": SIDECAR_CONTAINER, "ReadOnly": false}]),
         );
     }
-    if has_ssh_agent {
+    insert_list(&mut container, "MountPoints", mount_points);
+    if properties.execute_command {
+        // ECS Exec's agent runs beside the build: an init process reaps what it leaves.
         container.insert(
-            "MountPoints".into(),
-            json!([{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}]),
+            "LinuxParameters".into(),
+            json!({"InitProcessEnabled": true}),
         );
+    }
+    if let Some(seconds) = &properties.stop_timeout {
+        container.insert("StopTimeout".into(), seconds.clone());
+    }
+    container.insert("LogConfiguration".into(), log_configuration.clone());
+    Value::Object(container)
+}
+
+fn service_container(
+    service: &ServiceContainer,
+    volumes: &[EfsVolume],
+    log_configuration: &Value,
+) -> Value {
+    let mut container = Map::new();
+    container.insert("Name".into(), json!(service.name));
+    container.insert("Image".into(), service.image.clone());
+    insert_repository_credentials(&mut container, service.repository_credentials.as_ref());
+    container.insert("Essential".into(), json!(service.essential));
+    if let Some(command) = &service.command {
+        container.insert("Command".into(), command.clone());
+    }
+    insert_list(
+        &mut container,
+        "Environment",
+        name_value_entries(&service.environment),
+    );
+    insert_list(
+        &mut container,
+        "Secrets",
+        secret_entries(service.secrets.iter()),
+    );
+    let mount_points = volumes
+        .iter()
+        .filter(|volume| service.volumes.contains(&volume.name))
+        .map(mount_point)
+        .collect();
+    insert_list(&mut container, "MountPoints", mount_points);
+    if let Some(health_check) = &service.health_check {
+        container.insert("HealthCheck".into(), health_check.clone());
     }
     container.insert("LogConfiguration".into(), log_configuration.clone());
     Value::Object(container)
@@ -339,14 +455,14 @@ fn trust_policy(condition: Option<Value>) -> Value {
 }
 
 fn role(
-    path: &str,
+    path: &Value,
     trust: Value,
     policies: Vec<Value>,
     managed: Vec<Value>,
     properties: &TaskDefinitionProperties,
 ) -> Value {
     let mut role = Map::new();
-    role.insert("Path".into(), json!(path));
+    role.insert("Path".into(), path.clone());
     role.insert("AssumeRolePolicyDocument".into(), trust);
     insert_list(&mut role, "ManagedPolicyArns", managed);
     insert_list(&mut role, "Policies", policies);
@@ -361,23 +477,21 @@ fn execution_role(properties: &TaskDefinitionProperties) -> Value {
     let managed = vec![json!({
         "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
     })];
-    let secrets: Vec<&ContainerSecret> = properties
-        .agent_token
-        .iter()
-        .chain(&properties.secrets)
-        .collect();
     let policy = object([
         ("PolicyName", json!("ReadAgentSecrets")),
         (
             "PolicyDocument",
             object([
                 ("Version", json!("2012-10-17")),
-                ("Statement", Value::Array(secret_statements(&secrets))),
+                (
+                    "Statement",
+                    Value::Array(secret_statements(&properties.execution_role_grants())),
+                ),
             ]),
         ),
     ]);
     role(
-        "/BuildkiteAgentExecution/",
+        &properties.execution_role_path,
         trust_policy(None),
         vec![policy],
         managed,
@@ -386,8 +500,7 @@ fn execution_role(properties: &TaskDefinitionProperties) -> Value {
 }
 
 /// Read exactly the secrets named; decrypt only through the services that hold them.
-fn secret_statements(secrets: &[&ContainerSecret]) -> Vec<Value> {
-    let grants: Vec<&SecretGrant> = secrets.iter().map(|secret| &secret.grant).collect();
+fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
@@ -484,12 +597,101 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
             }
         }));
     }
+    if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
+        policies.push(policy);
+    }
+    if properties.execute_command {
+        policies.push(json!({
+            "PolicyName": "ExecuteCommand",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "OpenSessionChannels",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel"
+                    ],
+                    // These four actions take no resource but `*` (ECS Exec's own guide).
+                    "Resource": "*"
+                }]
+            }
+        }));
+    }
     policies.extend(properties.task_role_policies.iter().cloned());
     role(
-        "/BuildkiteAgentTask/",
+        &properties.task_role_path,
         trust,
         policies,
         properties.task_role_managed_policy_arns.clone(),
         properties,
     )
+}
+
+/// Mount exactly the file systems of `Volumes`, through their access points, writing only
+/// where a volume is not read-only.
+fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
+    let efs_arn = |kind: &str, id: &Value| {
+        build_sub(&[
+            Piece::Text("arn:"),
+            Piece::Pseudo("AWS::Partition"),
+            Piece::Text(":elasticfilesystem:"),
+            Piece::Pseudo("AWS::Region"),
+            Piece::Text(":"),
+            Piece::Pseudo("AWS::AccountId"),
+            Piece::Text(kind),
+            Piece::Value(id),
+        ])
+    };
+    // One statement per file system and access point, writing if any of its volumes writes.
+    let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
+    for volume in volumes {
+        let file_system = efs_arn(":file-system/", &volume.file_system_id);
+        let access_point = volume
+            .access_point_id
+            .as_ref()
+            .map(|id| efs_arn(":access-point/", id));
+        match mounts
+            .iter_mut()
+            .find(|(fs, ap, _)| *fs == file_system && *ap == access_point)
+        {
+            Some((_, _, writes)) => *writes |= !volume.read_only,
+            None => mounts.push((file_system, access_point, !volume.read_only)),
+        }
+    }
+    if mounts.is_empty() {
+        return None;
+    }
+    let statements: Vec<Value> = mounts
+        .into_iter()
+        .map(|(file_system, access_point, writes)| {
+            let mut actions = vec![json!("elasticfilesystem:ClientMount")];
+            if writes {
+                actions.push(json!("elasticfilesystem:ClientWrite"));
+            }
+            let mut statement = Map::new();
+            statement.insert("Effect".into(), json!("Allow"));
+            statement.insert("Action".into(), Value::Array(actions));
+            statement.insert("Resource".into(), file_system);
+            if let Some(access_point) = access_point {
+                statement.insert(
+                    "Condition".into(),
+                    json!({"StringEquals": {"elasticfilesystem:AccessPointArn": access_point}}),
+                );
+            }
+            Value::Object(statement)
+        })
+        .collect();
+    Some(object([
+        ("PolicyName", json!("MountFileSystems")),
+        (
+            "PolicyDocument",
+            object([
+                ("Version", json!("2012-10-17")),
+                ("Statement", Value::Array(statements)),
+            ]),
+        ),
+    ]))
 }

@@ -3,19 +3,13 @@
 use serde_json::{Map, Value};
 
 use crate::problems::{Problems, unknown_name_message};
-use crate::properties::{PROPERTY_NAMES, PropertyInput, Sourced};
+use crate::properties::{PropertyInput, Sourced};
+use crate::property_table::{ListShape, Shape, declaration, property_names};
 
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
 
-/// The list properties merged entry by entry, with the key that names an entry.
-const MERGED_LISTS: [(&str, &str); 3] = [
-    ("Environment", "Name"),
-    ("Secrets", "Name"),
-    ("Tags", "Key"),
-];
-
-/// Checks the globals section itself: an object of known properties, `TaskFamily` not
-/// among them (a family belongs to one task definition).
+/// Checks the globals section itself: an object of known properties, each one its
+/// declaration lets be global (not `TaskFamily`: a family belongs to one task definition).
 pub fn check_globals<'a>(
     globals: &'a Value,
     problems: &mut Problems,
@@ -27,18 +21,22 @@ pub fn check_globals<'a>(
     let mut sound = true;
     for name in properties.keys() {
         let path = format!("{GLOBALS_PATH}.{name}");
-        if name == "TaskFamily" {
-            problems.push(
-                path,
-                "cannot be global: each task definition needs its own family",
-            );
-            sound = false;
-        } else if !PROPERTY_NAMES.contains(&name.as_str()) {
-            problems.push(
-                path,
-                unknown_name_message("property", name, &PROPERTY_NAMES),
-            );
-            sound = false;
+        match declaration(name) {
+            Some(property) if property.global => {}
+            Some(_) => {
+                problems.push(
+                    path,
+                    "cannot be global: each task definition needs its own family",
+                );
+                sound = false;
+            }
+            None => {
+                problems.push(
+                    path,
+                    unknown_name_message("property", name, &property_names()),
+                );
+                sound = false;
+            }
         }
     }
     sound.then_some(properties)
@@ -55,7 +53,8 @@ pub fn apply_globals<'a>(
     let mut inputs: Vec<(String, PropertyInput<'a>)> = Vec::new();
     let single = |value: &'a Value, path: String| PropertyInput::Single(Sourced { value, path });
     for (name, value) in globals.into_iter().flatten() {
-        if name == "TaskFamily" || own.contains_key(name) && !is_merged_list(name) {
+        let global = declaration(name).is_some_and(|property| property.global);
+        if !global || own.contains_key(name) && merge_key(name).is_none() {
             continue;
         }
         inputs.push((
@@ -68,10 +67,8 @@ pub fn apply_globals<'a>(
         let global = inputs.iter_mut().find(|(key, _)| key == name);
         match global {
             Some((_, input)) => {
-                let merged = MERGED_LISTS
-                    .iter()
-                    .find(|(list, _)| list == name)
-                    .and_then(|(_, key)| merge_entries(input, value, &path, key));
+                let merged =
+                    merge_key(name).and_then(|key| merge_entries(input, value, &path, key));
                 *input = merged.unwrap_or_else(|| single(value, path));
             }
             None => inputs.push((name.clone(), single(value, path))),
@@ -80,8 +77,12 @@ pub fn apply_globals<'a>(
     inputs
 }
 
-fn is_merged_list(name: &str) -> bool {
-    MERGED_LISTS.iter().any(|(list, _)| *list == name)
+/// The key by which a list property's global and own entries merge, if it merges.
+fn merge_key(name: &str) -> Option<&'static str> {
+    match declaration(name)?.shape {
+        Shape::List(ListShape { merge_key, .. }) => merge_key,
+        _ => None,
+    }
 }
 
 /// Both sides must be literal lists to merge; otherwise the resource's value wins.

@@ -16,6 +16,7 @@ pub mod lambda;
 pub mod macro_io;
 pub mod problems;
 pub mod properties;
+pub mod property_table;
 pub mod references;
 pub mod secret_grant;
 pub mod value;

@@ -88,6 +88,33 @@ pub fn grant_for(value_from: &Value, scope: &TemplateScope<'_>) -> Result<Secret
     Ok(grant)
 }
 
+/// The grant for a private registry's credentials (`RepositoryCredentials`), which ECS reads
+/// from a Secrets Manager secret, named whole.
+pub fn registry_credentials_grant(
+    secret: &Value,
+    scope: &TemplateScope<'_>,
+) -> Result<SecretGrant, String> {
+    let grant = grant_for(secret, scope)?;
+    let shape = format!(
+        "arn:{}:secretsmanager:<region>:<account>:secret:<name>",
+        scope.context.partition()
+    );
+    if grant.store != SecretStore::SecretsManager {
+        return Err(format!(
+            "is not a Secrets Manager secret: ECS reads private registry credentials from Secrets Manager only ({shape})"
+        ));
+    }
+    if secret
+        .as_str()
+        .is_some_and(|arn| arn.split(':').count() > 7)
+    {
+        return Err(format!(
+            "names a JSON key of a secret; ECS takes the secret itself ({shape})"
+        ));
+    }
+    Ok(grant)
+}
+
 /// A `Ref` to a secret or parameter declared in the same template.
 fn grant_for_resource_ref(value_from: &Value, scope: &TemplateScope<'_>) -> Option<SecretGrant> {
     let target = ref_target(value_from)?;

@@ -1,0 +1,501 @@
+//! Every property of `Buildkite::ECS::TaskDefinition`, declared once: its name, its shape, its
+//! default, whether `Globals.TaskDefinition` may set it, and what it means. The reader
+//! (`properties`), the unknown-property and Globals checks, and the README's property table
+//! all come from [`PROPERTIES`], so they cannot disagree.
+
+use crate::ExpansionContext;
+use crate::arn;
+use crate::fargate;
+
+/// A check of a string value known at expansion: why it is wrong, worded to follow the value
+/// (never quoting a parameter's value).
+pub type TextCheck = fn(&str, &ExpansionContext) -> Result<(), String>;
+/// A check of a whole number known at expansion.
+pub type NumberCheck = fn(u64) -> Result<(), String>;
+
+/// How a property's value is written.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// A string, or an intrinsic function that yields one; `""` and `AWS::NoValue` count as
+    /// absent.
+    Text(Option<TextCheck>),
+    /// A whole number, written as a number or a string of digits.
+    WholeNumber(Option<NumberCheck>),
+    /// `true` or `false` (or a parameter holding one): the macro decides with it.
+    Boolean,
+    /// A list of entries.
+    List(ListShape),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ListShape {
+    pub entry: EntryShape,
+    /// The key naming an entry, by which `Globals.TaskDefinition`'s entries and a resource's
+    /// are merged; a list without one is replaced whole by the resource's.
+    pub merge_key: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum EntryShape {
+    Text,
+    /// An object of these keys, the required ones first.
+    Object {
+        required: &'static [&'static str],
+        optional: &'static [&'static str],
+    },
+}
+
+impl EntryShape {
+    pub fn keys(&self) -> Vec<&'static str> {
+        match self {
+            EntryShape::Text => Vec::new(),
+            EntryShape::Object { required, optional } => {
+                required.iter().chain(optional.iter()).copied().collect()
+            }
+        }
+    }
+}
+
+/// What a property is when the template does not set it.
+#[derive(Debug, Clone, Copy)]
+pub enum PropertyDefault {
+    Required,
+    /// Absent: the feature it turns on is off.
+    Absent,
+    Text(&'static str),
+    Number(u64),
+    Boolean(bool),
+    EmptyList,
+    /// Computed by the reader; the text says how.
+    Computed(&'static str),
+    /// The first release read this template parameter: a `Ref` to it when the template
+    /// declares it, else the first release's default.
+    FirstReleaseParameter {
+        parameter: &'static str,
+        otherwise: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PropertyDeclaration {
+    pub name: &'static str,
+    pub shape: Shape,
+    pub default: PropertyDefault,
+    /// Whether `Globals.TaskDefinition` may set it for every resource.
+    pub global: bool,
+    /// One line for the README's table.
+    pub meaning: &'static str,
+}
+
+pub const DEFAULT_SSH_AGENT_IMAGE: &str = "buildkite/iam-ssh-agent:0.3.0";
+pub const AGENT_TOKEN_VARIABLE: &str = "BUILDKITE_AGENT_TOKEN";
+
+/// The retention periods CloudWatch Logs accepts.
+const LOG_RETENTION_DAYS: [u64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+const fn text(check: TextCheck) -> Shape {
+    Shape::Text(Some(check))
+}
+
+const ANY_TEXT: Shape = Shape::Text(None);
+
+const fn list(entry: EntryShape, merge_key: Option<&'static str>) -> Shape {
+    Shape::List(ListShape { entry, merge_key })
+}
+
+const fn object(
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+) -> EntryShape {
+    EntryShape::Object { required, optional }
+}
+
+/// The keys of a `Secrets` entry, of the resource or of a service container.
+pub const SECRET_ENTRY: EntryShape = object(&["Name", "ValueFrom"], &[]);
+/// The keys of an `Environment` entry.
+pub const ENVIRONMENT_ENTRY: EntryShape = object(&["Name", "Value"], &[]);
+/// The keys of a `Services` entry: a container beside the agent.
+pub const SERVICE_ENTRY: EntryShape = object(
+    &["Name", "Image"],
+    &[
+        "Environment",
+        "Secrets",
+        "Command",
+        "HealthCheck",
+        "RepositoryCredentials",
+        "Essential",
+        "Volumes",
+    ],
+);
+/// The keys of a `Volumes` entry: an EFS file system mounted into the containers.
+pub const VOLUME_ENTRY: EntryShape = object(
+    &["Name", "FileSystemId", "ContainerPath"],
+    &["AccessPointId", "RootDirectory", "ReadOnly"],
+);
+
+/// Every property, in the order of the README's table.
+pub const PROPERTIES: &[PropertyDeclaration] = &[
+    PropertyDeclaration {
+        name: "Image",
+        shape: ANY_TEXT,
+        default: PropertyDefault::Required,
+        global: true,
+        meaning: "image of the `agent` container, which runs the Buildkite agent",
+    },
+    PropertyDeclaration {
+        name: "BuildkiteAgentImage",
+        shape: ANY_TEXT,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "agent sidecar image (a `/buildkite` volume holding `bin/buildkite-agent`); adds container `agent-init`",
+    },
+    PropertyDeclaration {
+        name: "SshAgentBackend",
+        shape: text(check_execute_api_stage),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>`; adds container `ssh-agent`",
+    },
+    PropertyDeclaration {
+        name: "SshAgentImage",
+        shape: ANY_TEXT,
+        default: PropertyDefault::Text(DEFAULT_SSH_AGENT_IMAGE),
+        global: true,
+        meaning: "image of the `ssh-agent` container",
+    },
+    PropertyDeclaration {
+        name: "Secrets",
+        shape: list(SECRET_ENTRY, Some("Name")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "variables of the `agent` container read from SSM or Secrets Manager; `ValueFrom` is an SSM parameter name (`token`), path (`/ci/token`) or ARN, or a Secrets Manager secret ARN (optionally with a `:json-key:version-stage:version-id` suffix)",
+    },
+    PropertyDeclaration {
+        name: "Environment",
+        shape: list(ENVIRONMENT_ENTRY, Some("Name")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "variables of the `agent` container; number and boolean values become strings",
+    },
+    PropertyDeclaration {
+        name: "TaskFamily",
+        shape: text(check_family),
+        default: PropertyDefault::Computed("the logical ID in lower case"),
+        global: false,
+        meaning: "task definition family: 1-255 of `A-Za-z0-9_-`",
+    },
+    PropertyDeclaration {
+        name: "TaskCpu",
+        shape: Shape::WholeNumber(Some(check_cpu)),
+        default: PropertyDefault::Number(256),
+        global: true,
+        meaning: "Fargate CPU units; with `TaskMemory`, a pair Fargate accepts (below)",
+    },
+    PropertyDeclaration {
+        name: "TaskMemory",
+        shape: Shape::WholeNumber(Some(check_memory)),
+        default: PropertyDefault::Number(512),
+        global: true,
+        meaning: "Fargate memory in MiB; with `TaskCpu`, a pair Fargate accepts (below)",
+    },
+    PropertyDeclaration {
+        name: "TaskRoleArn",
+        shape: text(check_role_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "use this role; no task role is generated (you then own its ssh, EFS and ECS Exec grants)",
+    },
+    PropertyDeclaration {
+        name: "TaskRolePolicies",
+        shape: list(object(&["PolicyName", "PolicyDocument"], &[]), None),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "inline policies added to the generated task role (IAM `Policies` shape)",
+    },
+    PropertyDeclaration {
+        name: "TaskRoleManagedPolicyArns",
+        shape: list(EntryShape::Text, None),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "managed policy ARNs attached to the generated task role",
+    },
+    PropertyDeclaration {
+        name: "BuildkiteAgentTokenParameterPath",
+        shape: ANY_TEXT,
+        default: PropertyDefault::FirstReleaseParameter {
+            parameter: "BuildkiteAgentTokenParameterPath",
+            otherwise: "/buildkite-agent/token",
+        },
+        global: true,
+        meaning: "SSM parameter (name, path or ARN; any intrinsic, `!ImportValue` included) injected as secret `BUILDKITE_AGENT_TOKEN`",
+    },
+    PropertyDeclaration {
+        name: "ExecutionRolePath",
+        shape: text(check_iam_path),
+        default: PropertyDefault::FirstReleaseParameter {
+            parameter: "ExecutionRolePrefix",
+            otherwise: "/BuildkiteAgentExecution/",
+        },
+        global: true,
+        meaning: "IAM `Path` of the generated execution role (`/` or `/.../`)",
+    },
+    PropertyDeclaration {
+        name: "TaskRolePath",
+        shape: text(check_iam_path),
+        default: PropertyDefault::FirstReleaseParameter {
+            parameter: "TaskRolePrefix",
+            otherwise: "/BuildkiteAgentTask/",
+        },
+        global: true,
+        meaning: "IAM `Path` of the generated task role (`/` or `/.../`)",
+    },
+    PropertyDeclaration {
+        name: "LogRetentionInDays",
+        shape: Shape::WholeNumber(Some(check_log_retention)),
+        default: PropertyDefault::Number(30),
+        global: true,
+        meaning: "retention of the log group: one of the values CloudWatch Logs accepts",
+    },
+    PropertyDeclaration {
+        name: "LogKmsKeyId",
+        shape: text(check_kms_key_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "KMS key ARN that encrypts the log group (its key policy must let CloudWatch Logs use it)",
+    },
+    PropertyDeclaration {
+        name: "CpuArchitecture",
+        shape: text(check_cpu_architecture),
+        default: PropertyDefault::Text("X86_64"),
+        global: true,
+        meaning: "`X86_64` or `ARM64` (sets `RuntimePlatform`)",
+    },
+    PropertyDeclaration {
+        name: "EphemeralStorageGiB",
+        shape: Shape::WholeNumber(Some(check_ephemeral_storage)),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "task storage in GiB, 21-200",
+    },
+    PropertyDeclaration {
+        name: "PermissionsBoundary",
+        shape: text(check_policy_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "IAM policy ARN set on every generated role",
+    },
+    PropertyDeclaration {
+        name: "Tags",
+        shape: list(object(&["Key", "Value"], &[]), Some("Key")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "tags set on every generated resource that takes tags",
+    },
+    PropertyDeclaration {
+        name: "RepositoryCredentials",
+        shape: ANY_TEXT,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "Secrets Manager secret (ARN, `!Ref` of an `AWS::SecretsManager::Secret`, or `!Sub`) holding the private registry credentials of `Image`; the execution role reads it",
+    },
+    PropertyDeclaration {
+        name: "Services",
+        shape: list(SERVICE_ENTRY, Some("Name")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "containers beside the agent that builds reach on localhost (a database, a cache, a browser); the agent waits for each",
+    },
+    PropertyDeclaration {
+        name: "Volumes",
+        shape: list(VOLUME_ENTRY, Some("Name")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "EFS file systems (build caches) mounted into `agent` and, by name, into services; the task role may mount exactly those",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommand",
+        shape: Shape::Boolean,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "ready the task for ECS Exec (`aws ecs execute-command`): the task role's `ssmmessages` grant and an init process in `agent`",
+    },
+    PropertyDeclaration {
+        name: "StopTimeout",
+        shape: Shape::WholeNumber(Some(check_stop_timeout)),
+        default: PropertyDefault::Computed("ECS's, 30"),
+        global: true,
+        meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
+    },
+];
+
+/// The declaration of `name`, if it is a property.
+pub fn declaration(name: &str) -> Option<&'static PropertyDeclaration> {
+    PROPERTIES.iter().find(|property| property.name == name)
+}
+
+/// Every property name, for "did you mean" messages.
+pub fn property_names() -> Vec<&'static str> {
+    PROPERTIES.iter().map(|property| property.name).collect()
+}
+
+fn check_execute_api_stage(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::parse_execute_api_stage(text, context).map(drop)
+}
+
+fn check_role_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::check_role_arn(text, context)
+}
+
+fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::check_policy_arn(text, context)
+}
+
+fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::check_kms_key_arn(text, context)
+}
+
+fn check_iam_path(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    arn::check_iam_path(text)
+}
+
+pub fn check_family(family: &str, _: &ExpansionContext) -> Result<(), String> {
+    let fits = (1..=255).contains(&family.len())
+        && family
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if fits {
+        Ok(())
+    } else {
+        Err("is not a task definition family (1 to 255 of A-Z, a-z, 0-9, _ and -)".to_owned())
+    }
+}
+
+fn check_cpu_architecture(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    match text {
+        "X86_64" | "ARM64" => Ok(()),
+        _ => Err("is not a CPU architecture Fargate offers (X86_64 or ARM64)".to_owned()),
+    }
+}
+
+fn check_cpu(cpu: u64) -> Result<(), String> {
+    if fargate::is_cpu_size(cpu) {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not a Fargate CPU size ({})",
+            fargate::cpu_sizes()
+        ))
+    }
+}
+
+fn check_memory(memory: u64) -> Result<(), String> {
+    if fargate::is_memory_size(memory) {
+        Ok(())
+    } else {
+        Err("is not a Fargate memory size in MiB".to_owned())
+    }
+}
+
+fn check_log_retention(days: u64) -> Result<(), String> {
+    if LOG_RETENTION_DAYS.contains(&days) {
+        Ok(())
+    } else {
+        let accepted: Vec<String> = LOG_RETENTION_DAYS.iter().map(u64::to_string).collect();
+        Err(format!(
+            "is not a retention CloudWatch Logs accepts ({})",
+            fargate::join_alternatives(&accepted)
+        ))
+    }
+}
+
+fn check_ephemeral_storage(size: u64) -> Result<(), String> {
+    if (21..=200).contains(&size) {
+        Ok(())
+    } else {
+        Err("is not an ephemeral storage size Fargate offers (21 to 200 GiB)".to_owned())
+    }
+}
+
+fn check_stop_timeout(seconds: u64) -> Result<(), String> {
+    if (2..=120).contains(&seconds) {
+        Ok(())
+    } else {
+        Err("is not a stop timeout Fargate allows (2 to 120 seconds)".to_owned())
+    }
+}
+
+/// The README's property table, as Markdown.
+pub fn readme_table() -> String {
+    let mut table = String::from(
+        "| Property | Shape | Default | In `Globals` | Meaning |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for property in PROPERTIES {
+        let shape = match property.shape {
+            Shape::Text(_) => "string".to_owned(),
+            Shape::WholeNumber(_) => "whole number".to_owned(),
+            Shape::Boolean => "boolean".to_owned(),
+            Shape::List(ListShape {
+                entry: EntryShape::Text,
+                ..
+            }) => "list of strings".to_owned(),
+            Shape::List(ListShape { entry, .. }) => {
+                format!("list of `{{{}}}`", entry.keys().join(", "))
+            }
+        };
+        let default = match property.default {
+            PropertyDefault::Required => "required".to_owned(),
+            PropertyDefault::Absent => "none".to_owned(),
+            PropertyDefault::Text(text) => format!("`{text}`"),
+            PropertyDefault::Number(number) => number.to_string(),
+            PropertyDefault::Boolean(flag) => format!("`{flag}`"),
+            PropertyDefault::EmptyList => "`[]`".to_owned(),
+            PropertyDefault::Computed(how) => how.to_owned(),
+            PropertyDefault::FirstReleaseParameter {
+                parameter,
+                otherwise,
+            } => format!("`!Ref {parameter}` if the template declares it, else `{otherwise}`"),
+        };
+        let global = if property.global { "yes" } else { "no" };
+        table.push_str(&format!(
+            "| `{}` | {shape} | {default} | {global} | {} |\n",
+            property.name, property.meaning
+        ));
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_list_merge_keys_are_entry_keys() {
+        for (index, property) in PROPERTIES.iter().enumerate() {
+            assert!(
+                PROPERTIES[..index].iter().all(|p| p.name != property.name),
+                "{} is declared twice",
+                property.name
+            );
+            if let Shape::List(ListShape {
+                entry,
+                merge_key: Some(key),
+            }) = property.shape
+            {
+                assert!(entry.keys().contains(&key), "{}", property.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_readme_table_is_the_declarations() {
+        let readme = include_str!("../README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's property table differs from src/property_table.rs; the table the declarations give is:\n\n{table}"
+        );
+    }
+}
