@@ -1069,15 +1069,29 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         })
     }
 
-    /// A container command: a list of strings (or functions yielding them).
+    /// A container command: a list of strings (or functions yielding them), not empty.
     fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         let input = PropertyInput::Single(sourced.clone());
         let before = self.problems.len();
-        let parts = self.list(Some(&input), |reader, part| reader.required_string(part));
+        let parts = self.list(Some(&input), |reader, part| match part.value {
+            Value::String(_) => Some(part.value.clone()),
+            value if crate::value::is_intrinsic(value) => Some(value.clone()),
+            other => {
+                reader.problems.push(
+                    &part.path,
+                    format!("must be a string, not {}", kind_of(other)),
+                );
+                None
+            }
+        });
         if self.problems.len() > before {
             return None;
         }
-        (!parts.is_empty()).then_some(Value::Array(parts))
+        if parts.is_empty() {
+            self.problems.push(&sourced.path, "must not be empty");
+            return None;
+        }
+        Some(Value::Array(parts))
     }
 
     /// An ECS health check: `Command` (starting with `CMD` or `CMD-SHELL`) and its timings.
