@@ -563,7 +563,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             _ => {
                 self.problems.push(
                     &sourced.path,
-                    format!("must be written out, not a function or parameter: the macro refers to {what} by its name"),
+                    format!("must be written out, not a function or parameter: the macro refers to a {what} by its name"),
                 );
                 return None;
             }
@@ -576,7 +576,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         if !fits {
             self.problems.push(
                 &sourced.path,
-                format!("{shown} is not {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)"),
+                format!("{shown} is not a {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)"),
             );
             return None;
         }
@@ -593,7 +593,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         if let Some(first) = names.claim(&name, &sourced.path) {
             self.problems.push(
                 &sourced.path,
-                format!("{shown} is also the name at {first}; each {what} needs its own"),
+                format!("{shown} is also the name at {first}; each {what} needs a name of its own"),
             );
             return None;
         }
@@ -944,7 +944,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             };
             let name = reader.literal_name(
                 &field("Name")?,
-                "a volume",
+                "volume",
                 &mut names,
                 &[SSH_VOLUME],
             );
@@ -1013,7 +1013,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let list_field = |key: &str| field(key).map(PropertyInput::Single);
             let name = reader.literal_name(
                 &field("Name")?,
-                "a container",
+                "container",
                 &mut names,
                 &RESERVED_CONTAINER_NAMES,
             );
