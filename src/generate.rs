@@ -678,7 +678,7 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
             if let Some(access_point) = access_point {
                 statement.insert(
                     "Condition".into(),
-                    json!({"StringEquals": {"elasticfilesystem:AccessPointArn": access_point}}),
+                    json!({"ArnEquals": {"elasticfilesystem:AccessPointArn": access_point}}),
                 );
             }
             Value::Object(statement)

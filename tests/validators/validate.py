@@ -21,8 +21,9 @@ Runs on every file:
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
   take sts:AssumeRole, the point of it, for credentials exposure).
 - Checks of our own on the same documents: `Version: "2012-10-17"` (POLICY_VERSION), no
-  `"Resource": "*"` (WILDCARD_RESOURCE), and an execution role that reads exactly the SSM
-  parameters and Secrets Manager secrets its task definition names (EXACT_GRANTS) and
+  `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
+  take no other, and an execution role that reads exactly the SSM parameters and Secrets
+  Manager secrets its task definition names, registry credentials included (EXACT_GRANTS) and
   decrypts only through those services (DECRYPT_VIA_SERVICE).
 
 Exit status: 0 when nothing is found, 1 when something is (each finding on its own line,
@@ -59,6 +60,12 @@ PSEUDO = {
 }
 POLICY_VERSION = "2012-10-17"
 LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
+ECS_EXEC_ACTIONS = {
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+}
 SECRET_SERVICES = {"ssm": "ssm:GetParameters", "secretsmanager": "secretsmanager:GetSecretValue"}
 
 
@@ -497,6 +504,11 @@ def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -
         if document.trust:
             continue
         for statement in statements_of(document.filled):
+            actions = set(as_list(statement.get("Action")))
+            # ECS Exec's session channels take no resource but `*` (README, where the IAM
+            # keeps a wildcard): exactly those four actions may have it.
+            if actions and actions <= ECS_EXEC_ACTIONS:
+                continue
             if "*" in as_list(statement.get("Resource")):
                 findings.append(Finding(str(expanded.path), "iam", "WILDCARD_RESOURCE", document.where,
                                         f'"Resource": "*" for {json.dumps(statement.get("Action"))}'))
@@ -536,10 +548,15 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
         tally.execution_roles += 1
         where = f"Resources/{role_id}/Properties/Policies"
         try:
+            containers = properties.get("ContainerDefinitions") or []
             named = {
                 named_grant(filler.fill(secret["ValueFrom"]))
-                for container in properties.get("ContainerDefinitions") or []
+                for container in containers
                 for secret in container.get("Secrets") or []
+            } | {
+                named_grant(filler.fill(container["RepositoryCredentials"]["CredentialsParameter"]))
+                for container in containers
+                if "RepositoryCredentials" in container
             }
             statements = [
                 statement
