@@ -53,7 +53,7 @@ const ATTRIBUTES: [&str; 11] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 19] = [
+const PROPERTY_NAMES: [&str; 26] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -73,6 +73,13 @@ const PROPERTY_NAMES: [&str; 19] = [
     "EphemeralStorageGiB",
     "PermissionsBoundary",
     "Tags",
+    "ExecutionRolePath",
+    "TaskRolePath",
+    "RepositoryCredentials",
+    "Services",
+    "Volumes",
+    "ExecuteCommand",
+    "StopTimeout",
 ];
 
 fn cases() -> u32 {
@@ -407,6 +414,9 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
             "arn:aws:kms:us-east-1:123456789012:alias/x",
         ]),
         "CpuArchitecture" => strings(&["X86_64", "ARM64", "arm64"]),
+        "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/", "ci", "/a b/"]),
+        "StopTimeout" => strings(&["30", "1", "121", "x"]),
+        "ExecuteCommand" => prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed(),
         "Tags" => named_entries("Value", strings(&["ci", "aws:x"])).prop_map(|tags| {
             // Tags name their entries with Key.
             let text = tags.to_string().replace("\"Name\"", "\"Key\"");
@@ -473,6 +483,25 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         .boxed(),
         "TaskCpu" => strings(&["1024"]),
         "TaskMemory" => strings(&["2048", "4096"]),
+        "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/agents/", ""]),
+        "RepositoryCredentials" => prop_oneof![
+            strings(&["arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbC123"]),
+            Just(json!({"Ref": "Db"})),
+        ]
+        .boxed(),
+        "Services" => prop_oneof![
+            Just(json!([])),
+            Just(json!([{"Name": "db", "Image": "postgres:16",
+                "HealthCheck": {"Command": ["CMD-SHELL", "pg_isready"], "Retries": 3},
+                "Secrets": [{"Name": "PASSWORD", "ValueFrom": "/ci/db/password"}]},
+                {"Name": "redis", "Image": "redis:7", "Essential": "true"}])),
+        ]
+        .boxed(),
+        "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",
+            "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true}]))
+        .boxed(),
+        "ExecuteCommand" => prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed(),
+        "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),
         "TaskRoleArn" => prop_oneof![
