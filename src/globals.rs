@@ -213,6 +213,33 @@ mod tests {
     }
 
     #[test]
+    fn services_and_volumes_merge_by_name_as_declared_and_policies_are_replaced_whole() {
+        let merged = applied(
+            json!({
+                "Services": [{"Name": "db", "Image": "postgres:17"}],
+                "Volumes": [{"Name": "npm", "FileSystemId": "fs-2", "ContainerPath": "/npm"}],
+                "TaskRolePolicies": [{"PolicyName": "own"}]
+            }),
+            json!({
+                "Services": [{"Name": "db", "Image": "postgres:16"}, {"Name": "redis", "Image": "redis:7"}],
+                "Volumes": [{"Name": "cache", "FileSystemId": "fs-1", "ContainerPath": "/cache"}],
+                "TaskRolePolicies": [{"PolicyName": "global"}]
+            }),
+        );
+        assert_eq!(
+            merged[0].1,
+            json!([{"Name": "db", "Image": "postgres:17"}, {"Name": "redis", "Image": "redis:7"}])
+        );
+        assert_eq!(
+            merged[1].1,
+            json!([{"Name": "cache", "FileSystemId": "fs-1", "ContainerPath": "/cache"},
+                   {"Name": "npm", "FileSystemId": "fs-2", "ContainerPath": "/npm"}])
+        );
+        assert_eq!(merged[2].1, json!([{"PolicyName": "own"}]));
+        assert_eq!(merged[2].2, vec!["Resources.A.Properties.TaskRolePolicies".to_owned()]);
+    }
+
+    #[test]
     fn globals_may_not_set_a_family_or_unknown_properties() {
         let mut problems = Problems::new();
         assert!(
