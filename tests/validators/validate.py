@@ -24,7 +24,9 @@ Runs on every file:
   `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
   take no other, and an execution role that reads exactly the SSM parameters and Secrets
   Manager secrets its task definition names, registry credentials included (EXACT_GRANTS) and
-  decrypts only through those services (DECRYPT_VIA_SERVICE).
+  decrypts only through those services (DECRYPT_VIA_SERVICE); a task role that mounts exactly
+  the EFS file systems (and access points) its task definition mounts, writing only where a
+  container mounts one writable (EXACT_MOUNTS).
 
 Exit status: 0 when nothing is found, 1 when something is (each finding on its own line,
 naming file, tool, rule and place), 2 when the validators themselves could not run.
@@ -600,6 +602,65 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
     return findings
 
 
+def task_role_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
+    """Each generated task role mounts exactly the EFS volumes its task definition mounts,
+    writing only where a container mounts one writable (EXACT_MOUNTS)."""
+    findings = []
+    resources = expanded.template["Resources"]
+    for logical_id in sorted(expanded.generated):
+        resource = resources[logical_id]
+        if resource.get("Type") != "AWS::ECS::TaskDefinition":
+            continue
+        properties = resource.get("Properties") or {}
+        role_reference = properties.get("TaskRoleArn")
+        role_id = (role_reference or {}).get("Fn::GetAtt", [None])[0] if isinstance(role_reference, dict) else None
+        if role_id not in expanded.generated:
+            continue
+        where = f"Resources/{role_id}/Properties/Policies"
+        try:
+            # (file system ARN, access point ARN or None) -> whether some container writes to it
+            needed: dict[tuple[str, str | None], bool] = {}
+            for volume in filler.fill(properties.get("Volumes") or []):
+                efs = volume.get("EFSVolumeConfiguration")
+                if not efs:
+                    continue
+                prefix = f"arn:{PARTITION}:elasticfilesystem:{REGION}:{ACCOUNT}"
+                access_point = (efs.get("AuthorizationConfig") or {}).get("AccessPointId")
+                key = (f"{prefix}:file-system/{efs['FilesystemId']}",
+                       f"{prefix}:access-point/{access_point}" if access_point else None)
+                writes = any(
+                    mount.get("SourceVolume") == volume["Name"] and not mount.get("ReadOnly", False)
+                    for container in properties.get("ContainerDefinitions") or []
+                    for mount in container.get("MountPoints") or []
+                )
+                needed[key] = needed.get(key, False) or writes
+            granted: dict[tuple[str, str | None], set[str]] = {}
+            for policy in filler.fill(resources[role_id].get("Properties", {}).get("Policies") or []):
+                for statement in statements_of(policy.get("PolicyDocument")):
+                    actions = [a for a in as_list(statement.get("Action")) if str(a).startswith("elasticfilesystem:")]
+                    if not actions:
+                        continue
+                    conditions = statement.get("Condition") or {}
+                    access_points = [v for values in conditions.values() if isinstance(values, dict)
+                                     for v in as_list(values.get("elasticfilesystem:AccessPointArn", []))]
+                    for file_system in as_list(statement.get("Resource")):
+                        for access_point in access_points or [None]:
+                            granted.setdefault((file_system, access_point), set()).update(actions)
+        except (CannotFill, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            findings.append(Finding(str(expanded.path), "iam", "CANNOT_FILL", where, str(error)))
+            continue
+        for key, writes in sorted(needed.items(), key=str):
+            want = {"elasticfilesystem:ClientMount"} | ({"elasticfilesystem:ClientWrite"} if writes else set())
+            if granted.get(key) != want:
+                findings.append(Finding(str(expanded.path), "iam", "EXACT_MOUNTS", where,
+                                        f"{key} is mounted by {logical_id} and needs {sorted(want)}, "
+                                        f"but the task role has {sorted(granted.get(key, []))}"))
+        for key in sorted(set(granted) - set(needed), key=str):
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_MOUNTS", where,
+                                    f"{key} is granted but mounted by no volume of {logical_id}"))
+    return findings
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -631,6 +692,7 @@ def main(argv: list[str]) -> int:
                 findings += run_parliament(expanded, documents, parliament_api)
                 findings += policy_shape_findings(expanded, documents)
                 findings += grant_findings(expanded, filler, tally)
+                findings += task_role_findings(expanded, filler)
             findings = cfn_lint.result() + checkov.result() + findings
             import importlib.metadata
 
