@@ -236,7 +236,10 @@ mod tests {
                    {"Name": "npm", "FileSystemId": "fs-2", "ContainerPath": "/npm"}])
         );
         assert_eq!(merged[2].1, json!([{"PolicyName": "own"}]));
-        assert_eq!(merged[2].2, vec!["Resources.A.Properties.TaskRolePolicies".to_owned()]);
+        assert_eq!(
+            merged[2].2,
+            vec!["Resources.A.Properties.TaskRolePolicies".to_owned()]
+        );
     }
 
     #[test]
