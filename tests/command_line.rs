@@ -77,7 +77,10 @@ fn transforms_left(transforms: Value, arguments: &[&str]) -> Value {
         "Transform": transforms,
         "Resources": {"Go": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {"Image": "golang:1"}}}
     });
-    let output = run(&[&["expand", "-"], arguments].concat(), &template.to_string());
+    let output = run(
+        &[&["expand", "-"], arguments].concat(),
+        &template.to_string(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let expanded: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     expanded.get("Transform").cloned().unwrap_or(Value::Null)
@@ -97,7 +100,11 @@ fn expand_drops_either_name_of_the_first_release_unless_told_another() {
     // A name of your own replaces both: the others are another macro's, which runs after.
     assert_eq!(
         transforms_left(
-            json!(["Buildkite-Agents-2020-03-09", "Ours", "Buildkite-Agents-2020-03-21"]),
+            json!([
+                "Buildkite-Agents-2020-03-09",
+                "Ours",
+                "Buildkite-Agents-2020-03-21"
+            ]),
             &["--transform-name", "Ours"]
         ),
         json!(["Buildkite-Agents-2020-03-09", "Buildkite-Agents-2020-03-21"])
