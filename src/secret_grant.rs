@@ -314,8 +314,9 @@ fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
 /// has no colon, so in `value + prefix + value` (prefix the stack's own
 /// `arn:...:parameter/`) the first `arn:` is the prefix's for a name or path, and the
 /// value's own for an ARN; either way the text after it, up to the next `arn:`, is the ARN
-/// without its `arn:`. A path leaves `parameter//`, which becomes `parameter/`. Region and
-/// account are that ARN's fields 3 and 4, so the KMS grant is exact too.
+/// without its `arn:`. A path leaves `parameter//`, which becomes `parameter/`. The region
+/// and account are fields 3 and 4 of `value + prefix`, which are that ARN's, so the KMS
+/// grant is exact too.
 pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
     let prefix =
         json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
@@ -324,12 +325,14 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
     let with_double_slash = json!({"Fn::Join": ["", ["arn:", after_first_arn]]});
     let arn =
         json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", with_double_slash]}]});
-    let field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", arn]}]});
+    let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
+    let field =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
     SecretGrant {
         store: SecretStore::Ssm,
+        resources: vec![arn],
         region: field(3),
         account: field(4),
-        resources: vec![arn],
     }
 }
 
@@ -727,14 +730,15 @@ mod tests {
         let prefix = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
         let arn = json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", {"Fn::Join": ["", ["arn:", {"Fn::Select": [1, {"Fn::Split": ["arn:", {"Fn::Join": ["", [value, prefix, value]]}]}]}]]}]}]});
         let grant = any_form(&value);
-        assert_eq!(grant.resources, vec![arn.clone()]);
+        assert_eq!(grant.resources, vec![arn]);
+        let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
         assert_eq!(
             grant.region,
-            json!({"Fn::Select": [3, {"Fn::Split": [":", arn]}]})
+            json!({"Fn::Select": [3, {"Fn::Split": [":", value_then_prefix]}]})
         );
         assert_eq!(
             grant.account,
-            json!({"Fn::Select": [4, {"Fn::Split": [":", arn]}]})
+            json!({"Fn::Select": [4, {"Fn::Split": [":", value_then_prefix]}]})
         );
         assert_eq!(
             grant.store,
