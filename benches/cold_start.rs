@@ -28,7 +28,7 @@ fn minimal_event() -> String {
     json!({
         "region": "us-east-1",
         "accountId": "123456789012",
-        "transformId": "123456789012::Buildkite-Agents-2020-03-21",
+        "transformId": "123456789012::Buildkite-Agents-2020-03-09",
         "requestId": "cold-start",
         "params": {},
         "templateParameterValues": {},

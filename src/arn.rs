@@ -40,11 +40,11 @@ pub fn parse_arn(text: &str) -> Option<Arn<'_>> {
     (!arn.partition.is_empty() && !arn.service.is_empty()).then_some(arn)
 }
 
-fn is_account_id(text: &str) -> bool {
+pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|byte| byte.is_ascii_digit())
 }
 
-fn is_region(text: &str) -> bool {
+pub fn is_region(text: &str) -> bool {
     !text.is_empty()
         && text
             .bytes()
@@ -62,22 +62,31 @@ fn parse_in_partition<'a>(
     if arn.service != service {
         return Err(format!("is not {kind} ARN (its service is not {service})"));
     }
-    if arn.partition != context.partition() {
-        // The value may be a parameter's: name its partition only when it is a known one.
-        return Err(if PARTITIONS.contains(&arn.partition) {
-            format!(
-                "is in partition {}, but the stack is in partition {}",
-                arn.partition,
-                context.partition()
-            )
-        } else {
-            format!(
-                "is not {kind} ARN in the stack's partition {}",
-                context.partition()
-            )
-        });
-    }
+    check_partition(arn.partition, kind, context)?;
     Ok(arn)
+}
+
+/// Why an ARN of `kind` in `partition` does not belong in the stack's partition.
+pub fn check_partition(
+    partition: &str,
+    kind: &str,
+    context: &ExpansionContext,
+) -> Result<(), String> {
+    if partition == context.partition() {
+        return Ok(());
+    }
+    // The value may be a parameter's: name its partition only when it is a known one.
+    Err(if PARTITIONS.contains(&partition) {
+        format!(
+            "is in partition {partition}, but the stack is in partition {}",
+            context.partition()
+        )
+    } else {
+        format!(
+            "is not {kind} ARN in the stack's partition {}",
+            context.partition()
+        )
+    })
 }
 
 fn check_iam_arn<'a>(
@@ -279,7 +288,7 @@ fn classify_secrets_manager_arn(
 }
 
 /// Secrets Manager ends every secret's ARN with `-` and six random characters.
-fn has_random_suffix(name: &str) -> bool {
+pub fn has_random_suffix(name: &str) -> bool {
     match name.rsplit_once('-') {
         Some((stem, suffix)) => {
             !stem.is_empty()

@@ -12,8 +12,14 @@ use crate::macro_io::{MacroStatus, respond_to_text};
 use crate::yaml::{parse_template, to_yaml_string};
 use crate::{ExpansionContext, expand};
 
-/// The macro's default name, as deployed by template.yaml.
-pub const DEFAULT_TRANSFORM_NAME: &str = "Buildkite-Agents-2020-03-21";
+/// The macro's default name, as template.yaml deploys it: the first release's deploy name,
+/// which the stacks written for it use.
+pub const DEFAULT_TRANSFORM_NAME: &str = "Buildkite-Agents-2020-03-09";
+
+/// The names `expand` drops from `Transform` unless `--transform-name` says otherwise: the
+/// first release deployed as `-2020-03-09`, and its README's examples said `-2020-03-21`.
+pub const KNOWN_TRANSFORM_NAMES: [&str; 2] =
+    [DEFAULT_TRANSFORM_NAME, "Buildkite-Agents-2020-03-21"];
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,9 +51,10 @@ enum Command {
         /// Output format; default: the input's
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// The macro's name in the template's Transform, which is dropped
-        #[arg(long, default_value = DEFAULT_TRANSFORM_NAME)]
-        transform_name: String,
+        /// The macro's name in the template's Transform, which is dropped (repeatable); given,
+        /// it replaces the default names, Buildkite-Agents-2020-03-09 and Buildkite-Agents-2020-03-21
+        #[arg(long = "transform-name", value_name = "NAME")]
+        transform_names: Vec<String>,
     },
     /// Answer a macro request event (JSON) with the macro response, as the Lambda does
     Invoke {
@@ -82,7 +89,7 @@ pub fn main() -> ExitCode {
             region,
             account_id,
             format,
-            transform_name,
+            transform_names,
         } => {
             let context = ExpansionContext {
                 region,
@@ -92,7 +99,12 @@ pub fn main() -> ExitCode {
                     .map(|(k, v)| (k, Value::String(v)))
                     .collect(),
             };
-            expand_command(template, context, format, &transform_name)
+            let transform_names: Vec<&str> = if transform_names.is_empty() {
+                KNOWN_TRANSFORM_NAMES.to_vec()
+            } else {
+                transform_names.iter().map(String::as_str).collect()
+            };
+            expand_command(template, context, format, &transform_names)
         }
         Command::Invoke { event } => invoke_command(event),
     }
@@ -132,7 +144,7 @@ fn expand_command(
     template: Option<PathBuf>,
     context: ExpansionContext,
     format: Option<Format>,
-    transform_name: &str,
+    transform_names: &[&str],
 ) -> ExitCode {
     let text = match read_input(template) {
         Ok(text) => text,
@@ -153,7 +165,7 @@ fn expand_command(
         );
     }
     if let Value::Object(root) = &mut template {
-        drop_own_transform(root, transform_name);
+        drop_own_transform(root, transform_names);
     }
     let format = format.unwrap_or(if text.trim_start().starts_with('{') {
         Format::Json
@@ -169,10 +181,14 @@ fn expand_command(
     }
 }
 
-/// Removes this macro from the template's `Transform`, as CloudFormation does before
-/// calling it; other transforms stay in order.
-pub fn drop_own_transform(root: &mut Map<String, Value>, transform_name: &str) {
-    let is_own = |transform: &Value| transform.as_str() == Some(transform_name);
+/// Removes this macro, under any of `transform_names`, from the template's `Transform`, as
+/// CloudFormation does before calling it; other transforms stay in order.
+pub fn drop_own_transform(root: &mut Map<String, Value>, transform_names: &[&str]) {
+    let is_own = |transform: &Value| {
+        transform
+            .as_str()
+            .is_some_and(|name| transform_names.contains(&name))
+    };
     match root.get_mut("Transform") {
         Some(transform) if is_own(transform) => {
             root.shift_remove("Transform");

@@ -514,7 +514,7 @@ fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
             grants
                 .iter()
                 .filter(|g| g.store == store)
-                .map(|g| g.resource.clone()),
+                .flat_map(|g| g.resources.iter().cloned()),
         );
         if !resources.is_empty() {
             statements.push(object([

@@ -9,7 +9,7 @@ use crate::property_table::{
     AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, PropertyDeclaration, PropertyDefault,
     SECRET_ENTRY, SERVICE_ENTRY, Shape, VOLUME_ENTRY, declaration, property_names,
 };
-use crate::secret_grant::{SecretGrant, grant_for, registry_credentials_grant};
+use crate::secret_grant::{SecretGrant, agent_token_grant, grant_for, registry_credentials_grant};
 use crate::value::{Resolved, TemplateScope, object};
 
 /// Container names the macro gives its own containers.
@@ -488,7 +488,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(sourced) => (self.required_string(&sourced)?, sourced.path),
             None => (self.text_or_default(NAME), self.place(NAME)),
         };
-        let grant = self.grant(&value_from, &place)?;
+        let grant = match agent_token_grant(&value_from, self.scope) {
+            Ok(grant) => grant,
+            Err(why) => {
+                self.problems.push(&place, why);
+                return None;
+            }
+        };
         Some(ContainerSecret {
             name: json!(AGENT_TOKEN_VARIABLE),
             value_from,

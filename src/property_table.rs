@@ -87,7 +87,10 @@ pub struct PropertyDeclaration {
     pub meaning: &'static str,
 }
 
-pub const DEFAULT_SSH_AGENT_IMAGE: &str = "buildkite/iam-ssh-agent:0.3.0";
+/// The iam-ssh-agent image the first release's users run: the tag its examples pin (the
+/// agent crate's version 0.2.2); an Alpine image with the binary on the PATH and busybox's
+/// `sh` and `test` for the health check (README, "Choices").
+pub const DEFAULT_SSH_AGENT_IMAGE: &str = "keithduncan/iam-ssh-agent:0.2.2";
 pub const AGENT_TOKEN_VARIABLE: &str = "BUILDKITE_AGENT_TOKEN";
 
 /// The retention periods CloudWatch Logs accepts.

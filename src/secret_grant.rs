@@ -1,9 +1,13 @@
 //! What the execution role must be allowed to read for one secret's `ValueFrom`:
 //! the exact SSM parameter or Secrets Manager secret ARN, and where its KMS key lives.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::arn::{SecretReference, classify_secret_reference};
+use crate::ExpansionContext;
+use crate::arn::{
+    SecretReference, check_partition, classify_secret_reference, has_random_suffix, is_account_id,
+    is_region,
+};
 use crate::value::{
     Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, sub_arguments,
     unescape_sub_text,
@@ -15,48 +19,92 @@ pub enum SecretStore {
     SecretsManager,
 }
 
-/// One resource the execution role reads, with the region and account of the service
-/// that decrypts it (`*` where the template leaves them open).
+/// What the execution role reads for one secret, with the region and account of the
+/// service that decrypts it (`*` where the template leaves them open).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecretGrant {
     pub store: SecretStore,
-    pub resource: Value,
+    /// The ARN, or ARN patterns: two where a Secrets Manager name the macro cannot see may
+    /// be a full name or a partial one.
+    pub resources: Vec<Value>,
     pub region: Value,
     pub account: Value,
 }
 
-const CANNOT_TELL: &str = "cannot tell which SSM parameter or Secrets Manager secret this names, so the execution role could not be limited to it; write a name or ARN, a !Sub of one, or a !Ref to a parameter, an AWS::SSM::Parameter or an AWS::SecretsManager::Secret";
+const CANNOT_TELL: &str = "cannot tell an SSM parameter from a Secrets Manager secret in this value, so the execution role could not be limited to it; write a name or ARN, a !Ref to a parameter, an AWS::SSM::Parameter or an AWS::SecretsManager::Secret, or a !Sub whose text says the kind and leaves the name to a variable: !Sub [\"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Name}\", {Name: ...}] for an SSM parameter path (parameter/${Name} for a name without a leading /) or !Sub [\"arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}\", {Name: ...}] for a Secrets Manager secret name";
 
-/// The grant for `value_from`, or why none can be derived. Messages never contain the
-/// value of a parameter.
+const TOKEN_IN_SECRETS_MANAGER: &str = "names a Secrets Manager secret, but the agent token is read from an SSM parameter: write the parameter's name, path or ARN";
+
+/// The grant for a `Secrets` entry's `ValueFrom`, or why none can be derived. Messages
+/// never contain the value of a parameter.
 pub fn grant_for(value_from: &Value, scope: &TemplateScope<'_>) -> Result<SecretGrant, String> {
-    if let Some(grant) = grant_for_resource_ref(value_from, scope) {
-        return Ok(grant);
+    match read(value_from, scope) {
+        Reading::Grant(grant) => Ok(grant),
+        Reading::Invalid(why) | Reading::Opaque(why) => Err(why),
     }
-    let written = WrittenReference::read(value_from, scope)?;
-    let reference = classify_secret_reference(&written.sample, scope.context)
-        .map_err(|why| format!("{} {why}", written.subject))?;
-    let stack_region = || json!({"Ref": "AWS::Region"});
-    let stack_account = || json!({"Ref": "AWS::AccountId"});
+}
+
+/// The grant for the agent token, which is always an SSM parameter: a name, path or ARN
+/// is read as for a secret; any value the macro cannot see is granted exactly, whichever
+/// of the three forms it takes when the stack is deployed ([`ssm_parameter_of_any_form`]).
+pub fn agent_token_grant(value: &Value, scope: &TemplateScope<'_>) -> Result<SecretGrant, String> {
+    match read(value, scope) {
+        Reading::Grant(grant) if grant.store == SecretStore::Ssm => Ok(grant),
+        Reading::Grant(_) => Err(TOKEN_IN_SECRETS_MANAGER.to_owned()),
+        Reading::Invalid(why) => Err(why),
+        Reading::Opaque(_) => Ok(ssm_parameter_of_any_form(value)),
+    }
+}
+
+/// What a value says about the secret it names.
+enum Reading {
+    Grant(SecretGrant),
+    /// It names something no secret can be: the message says why.
+    Invalid(String),
+    /// Nothing the macro can see tells the store (or, for a parameter without a value,
+    /// the name): the message for a secret.
+    Opaque(String),
+}
+
+fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
+    match read_as_written(value, scope) {
+        Reading::Grant(grant) => Reading::Grant(relative_to_stack(grant, scope.context)),
+        other => other,
+    }
+}
+
+fn read_as_written(value: &Value, scope: &TemplateScope<'_>) -> Reading {
+    if let Some(target) = ref_target(value) {
+        if let Some(grant) = grant_for_resource_ref(value, target, scope) {
+            return Reading::Grant(grant);
+        }
+        if scope.is_parameter(target) && scope.sample_variable(target).is_none() {
+            return Reading::Opaque(format!(
+                "parameter {target} has no value to check, so the execution role could not be limited to it"
+            ));
+        }
+    }
+    if let Some(written) = WrittenReference::read(value, scope) {
+        return read_sample(value, &written, scope.context);
+    }
+    if let Some((template, variables)) = sub_arguments(value) {
+        return read_sub_text(value, template, variables, scope.context);
+    }
+    Reading::Opaque(CANNOT_TELL.to_owned())
+}
+
+/// A value whose text the macro knows (a literal, a parameter's value, a `!Sub` of known
+/// variables), granted by what that text is.
+fn read_sample(value: &Value, written: &WrittenReference, context: &ExpansionContext) -> Reading {
+    let reference = match classify_secret_reference(&written.sample, context) {
+        Ok(reference) => reference,
+        Err(why) => return Reading::Invalid(format!("{} {why}", written.subject)),
+    };
     let grant = match reference {
-        SecretReference::SsmName { is_path } => SecretGrant {
-            store: SecretStore::Ssm,
-            resource: build_sub(&[
-                Piece::Text("arn:"),
-                Piece::Pseudo("AWS::Partition"),
-                Piece::Text(":ssm:"),
-                Piece::Pseudo("AWS::Region"),
-                Piece::Text(":"),
-                Piece::Pseudo("AWS::AccountId"),
-                Piece::Text(if is_path { ":parameter" } else { ":parameter/" }),
-                Piece::Value(value_from),
-            ]),
-            region: stack_region(),
-            account: stack_account(),
-        },
+        SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
         SecretReference::SsmArn => SecretGrant {
             store: SecretStore::Ssm,
-            resource: value_from.clone(),
+            resources: vec![value.clone()],
             region: written.field(3),
             account: written.field(4),
         },
@@ -65,27 +113,33 @@ pub fn grant_for(value_from: &Value, scope: &TemplateScope<'_>) -> Result<Secret
             partial,
         } => {
             let secret_arn = if with_selector {
-                written.leading_fields(7).ok_or_else(|| {
-                    format!("{} ends in a JSON key selector that cannot be removed from an intrinsic function to name the secret itself; write the ARN literally or with a !Sub whose variables hold no colons", written.subject)
-                })?
+                match written.leading_fields(7) {
+                    Some(arn) => arn,
+                    None => {
+                        return Reading::Invalid(format!(
+                            "{} ends in a JSON key selector that cannot be removed from an intrinsic function to name the secret itself; write the ARN literally or with a !Sub whose variables hold no colons",
+                            written.subject
+                        ));
+                    }
+                }
             } else {
-                value_from.clone()
+                value.clone()
             };
             // A partial ARN names the secret without the six characters AWS appends.
             let resource = if partial {
-                build_sub(&[Piece::Value(&secret_arn), Piece::Text("-??????")])
+                with_random_suffix(&secret_arn)
             } else {
                 secret_arn
             };
             SecretGrant {
                 store: SecretStore::SecretsManager,
-                resource,
+                resources: vec![resource],
                 region: written.field(3),
                 account: written.field(4),
             }
         }
     };
-    Ok(grant)
+    Reading::Grant(grant)
 }
 
 /// The grant for a private registry's credentials (`RepositoryCredentials`), which ECS reads
@@ -115,125 +169,335 @@ pub fn registry_credentials_grant(
     Ok(grant)
 }
 
-/// A `Ref` to a secret or parameter declared in the same template.
-fn grant_for_resource_ref(value_from: &Value, scope: &TemplateScope<'_>) -> Option<SecretGrant> {
-    let target = ref_target(value_from)?;
-    let (store, resource) = match scope.resource_type(target)? {
-        "AWS::SecretsManager::Secret" => (SecretStore::SecretsManager, value_from.clone()),
-        "AWS::SSM::Parameter" => {
-            let declared_name = scope.resources.get(target)?.pointer("/Properties/Name");
-            let is_path = declared_name
-                .and_then(Value::as_str)
-                .is_some_and(|name| name.starts_with('/'));
-            let resource = build_sub(&[
-                Piece::Text("arn:"),
-                Piece::Pseudo("AWS::Partition"),
-                Piece::Text(":ssm:"),
-                Piece::Pseudo("AWS::Region"),
-                Piece::Text(":"),
-                Piece::Pseudo("AWS::AccountId"),
-                Piece::Text(if is_path { ":parameter" } else { ":parameter/" }),
-                Piece::Value(value_from),
-            ]);
-            (SecretStore::Ssm, resource)
-        }
-        _ => return None,
+/// A `!Sub` with variables the macro cannot see, read from its literal text: an ARN whose
+/// service is written (`arn:...:ssm:...:parameter${Path}`, `arn:...:secretsmanager:...`),
+/// or text that cannot begin an ARN, which is an SSM parameter's name or path (ECS reads a
+/// Secrets Manager secret by ARN only). The variables are left to CloudFormation.
+fn read_sub_text(
+    value: &Value,
+    template: &str,
+    variables: Option<&Map<String, Value>>,
+    context: &ExpansionContext,
+) -> Reading {
+    let fields = split_outside_variables(template);
+    if literal_text(fields[0]).as_deref() == Some("arn") {
+        return read_arn_text(value, &fields, variables, context);
+    }
+    let parts = parse_sub(template);
+    let Some(SubPart::Text(first)) = parts.first() else {
+        return Reading::Opaque(CANNOT_TELL.to_owned());
     };
-    Some(SecretGrant {
-        store,
-        resource,
-        region: json!({"Ref": "AWS::Region"}),
-        account: json!({"Ref": "AWS::AccountId"}),
+    let first = unescape_sub_text(first);
+    if "arn:".starts_with(&first) || first.starts_with("arn:") {
+        return Reading::Opaque(CANNOT_TELL.to_owned());
+    }
+    let names_a_parameter = parts.iter().all(|part| match part {
+        SubPart::Text(text) => unescape_sub_text(text)
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)),
+        SubPart::Variable(_) => true,
+    });
+    if !names_a_parameter {
+        return Reading::Invalid("the !Sub is neither an SSM parameter name (letters, digits and _.-/ , a path starting with /) nor an SSM or Secrets Manager ARN".to_owned());
+    }
+    Reading::Grant(ssm_parameter_in_stack(value, first.starts_with('/')))
+}
+
+/// The fields of an ARN written in a `!Sub`, split at the colons of its text.
+fn read_arn_text(
+    value: &Value,
+    fields: &[&str],
+    variables: Option<&Map<String, Value>>,
+    context: &ExpansionContext,
+) -> Reading {
+    let literal = |index: usize| fields.get(index).and_then(|field| literal_text(field));
+    let Some(service) = literal(2) else {
+        return Reading::Opaque(CANNOT_TELL.to_owned());
+    };
+    let (kind, shape) = match service.as_str() {
+        "ssm" => (
+            "an SSM parameter",
+            "arn:${AWS::Partition}:ssm:<region>:<account>:parameter/<name>, the name's slash written or in a variable",
+        ),
+        "secretsmanager" => (
+            "a Secrets Manager secret",
+            "arn:${AWS::Partition}:secretsmanager:<region>:<account>:secret:<name>, optionally followed by :<json-key>:<version-stage>:<version-id>",
+        ),
+        _ => {
+            return Reading::Invalid(
+                "the !Sub is an ARN, but not of an SSM parameter or a Secrets Manager secret"
+                    .to_owned(),
+            );
+        }
+    };
+    if let Some(partition) = literal(1)
+        && let Err(why) = check_partition(&partition, kind, context)
+    {
+        return Reading::Invalid(format!("the !Sub {why}"));
+    }
+    let wrong_shape = || Reading::Invalid(format!("the !Sub is not {kind} ARN ({shape})"));
+    if fields.len() < 6
+        || literal(3).is_some_and(|region| !is_region(&region))
+        || literal(4).is_some_and(|account| !is_account_id(&account))
+    {
+        return wrong_shape();
+    }
+    let region = sub_piece(fields[3], variables);
+    let account = sub_piece(fields[4], variables);
+    if service == "ssm" {
+        let names_a_parameter = fields.len() == 6
+            && match parse_sub(fields[5]).as_slice() {
+                [SubPart::Text(text), SubPart::Variable(_), ..] if *text == "parameter" => true,
+                [SubPart::Text(text), ..] => text.starts_with("parameter/"),
+                _ => false,
+            };
+        if !names_a_parameter {
+            return wrong_shape();
+        }
+        return Reading::Grant(SecretGrant {
+            store: SecretStore::Ssm,
+            resources: vec![value.clone()],
+            region,
+            account,
+        });
+    }
+    if !matches!(fields.len(), 7 | 10)
+        || literal(5).as_deref() != Some("secret")
+        || fields[6].is_empty()
+    {
+        return wrong_shape();
+    }
+    let secret_arn = if fields.len() == 7 {
+        value.clone()
+    } else {
+        sub_piece(&fields[..7].join(":"), variables)
+    };
+    // A name the macro cannot see may be the full name, with the six characters AWS appends,
+    // or the name alone: grant both forms, each exactly.
+    let resources = match literal(6) {
+        Some(name) if has_random_suffix(&name) => vec![secret_arn],
+        Some(_) => vec![with_random_suffix(&secret_arn)],
+        None => {
+            let partial = with_random_suffix(&secret_arn);
+            vec![secret_arn, partial]
+        }
+    };
+    Reading::Grant(SecretGrant {
+        store: SecretStore::SecretsManager,
+        resources,
+        region,
+        account,
     })
 }
 
-/// A `ValueFrom` as written (a string, a `Fn::Sub`, a `Ref` to a parameter), with the
-/// text it stands for when checked.
+/// A parameter of the stack's own region and account, by name or path.
+fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
+    SecretGrant {
+        store: SecretStore::Ssm,
+        resources: vec![build_sub(&[
+            Piece::Text("arn:"),
+            Piece::Pseudo("AWS::Partition"),
+            Piece::Text(":ssm:"),
+            Piece::Pseudo("AWS::Region"),
+            Piece::Text(":"),
+            Piece::Pseudo("AWS::AccountId"),
+            Piece::Text(if is_path { ":parameter" } else { ":parameter/" }),
+            Piece::Value(name),
+        ])],
+        region: json!({"Ref": "AWS::Region"}),
+        account: json!({"Ref": "AWS::AccountId"}),
+    }
+}
+
+/// The ARN of the SSM parameter `value` names, built by CloudFormation for whichever form
+/// the value takes when the stack is deployed: a name, a `/path` or an ARN. An SSM name
+/// has no colon, so in `value + prefix + value` (prefix the stack's own
+/// `arn:...:parameter/`) the first `arn:` is the prefix's for a name or path, and the
+/// value's own for an ARN; either way the text after it, up to the next `arn:`, is the ARN
+/// without its `arn:`. A path leaves `parameter//`, which becomes `parameter/`. The region
+/// and account are fields 3 and 4 of `value + prefix`, which are that ARN's, so the KMS
+/// grant is exact too.
+pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
+    let prefix =
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
+    let doubled = json!({"Fn::Join": ["", [value, prefix, value]]});
+    let after_first_arn = json!({"Fn::Select": [1, {"Fn::Split": ["arn:", doubled]}]});
+    let with_double_slash = json!({"Fn::Join": ["", ["arn:", after_first_arn]]});
+    let arn =
+        json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", with_double_slash]}]});
+    let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
+    let field =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
+    SecretGrant {
+        store: SecretStore::Ssm,
+        resources: vec![arn],
+        region: field(3),
+        account: field(4),
+    }
+}
+
+/// A literal region or account that is the stack's own is written as the pseudo parameter,
+/// so a key or service the grants share is written once.
+fn relative_to_stack(mut grant: SecretGrant, context: &ExpansionContext) -> SecretGrant {
+    if grant.region.as_str() == Some(context.region.as_str()) {
+        grant.region = json!({"Ref": "AWS::Region"});
+    }
+    if grant.account.as_str() == Some(context.account_id.as_str()) {
+        grant.account = json!({"Ref": "AWS::AccountId"});
+    }
+    grant
+}
+
+/// A `Ref` to a secret or parameter declared in the same template.
+fn grant_for_resource_ref(
+    value_from: &Value,
+    target: &str,
+    scope: &TemplateScope<'_>,
+) -> Option<SecretGrant> {
+    match scope.resource_type(target)? {
+        "AWS::SecretsManager::Secret" => Some(SecretGrant {
+            store: SecretStore::SecretsManager,
+            resources: vec![value_from.clone()],
+            region: json!({"Ref": "AWS::Region"}),
+            account: json!({"Ref": "AWS::AccountId"}),
+        }),
+        "AWS::SSM::Parameter" => {
+            let declared_name = scope.resources.get(target)?.pointer("/Properties/Name");
+            Some(match declared_name {
+                // CloudFormation names it without a leading slash.
+                None => ssm_parameter_in_stack(value_from, false),
+                Some(Value::String(name)) => {
+                    ssm_parameter_in_stack(value_from, name.starts_with('/'))
+                }
+                Some(_) => ssm_parameter_of_any_form(value_from),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `arn` followed by `-??????`: the secret whose name it ends with, and the six characters
+/// Secrets Manager appends.
+fn with_random_suffix(arn: &Value) -> Value {
+    const SUFFIX: &str = "-??????";
+    match arn {
+        Value::String(text) => Value::String(format!("{text}{SUFFIX}")),
+        _ => match sub_arguments(arn) {
+            Some((template, None)) => json!({ "Fn::Sub": format!("{template}{SUFFIX}") }),
+            Some((template, Some(variables))) => {
+                json!({ "Fn::Sub": [format!("{template}{SUFFIX}"), variables] })
+            }
+            None => build_sub(&[Piece::Value(arn), Piece::Text(SUFFIX)]),
+        },
+    }
+}
+
+/// A `ValueFrom` whose text the macro knows (a string, a `Ref` to a parameter with a value,
+/// a `Fn::Sub` whose variables all have one), with that text.
 struct WrittenReference {
-    /// The value in `Fn::Sub` syntax, when it has no list-form variables.
-    sub_template: Option<String>,
+    /// The value in `Fn::Sub` syntax, with the variables of a list-form `Fn::Sub`.
+    template: String,
+    variables: Option<Map<String, Value>>,
     sample: String,
     /// How messages name it: the literal, or "the value of parameter P".
     subject: String,
 }
 
 impl WrittenReference {
-    fn read(value_from: &Value, scope: &TemplateScope<'_>) -> Result<Self, String> {
+    fn read(value_from: &Value, scope: &TemplateScope<'_>) -> Option<Self> {
         if let Value::String(text) = value_from {
-            return Ok(Self {
-                sub_template: Some(text.replace("${", "${!")),
+            return Some(Self {
+                template: text.replace("${", "${!"),
+                variables: None,
                 sample: text.clone(),
                 subject: crate::problems::show_literal(value_from),
             });
         }
         if let Some(name) = ref_target(value_from) {
-            if scope.is_parameter(name) {
-                let sample = scope.sample_variable(name).ok_or_else(|| {
-                    format!("parameter {name} has no value to check, so the execution role could not be limited to it")
-                })?;
-                return Ok(Self {
-                    sub_template: Some(format!("${{{name}}}")),
-                    sample,
-                    subject: format!("the value of parameter {name}"),
-                });
+            if !scope.is_parameter(name) {
+                return None;
             }
-            return Err(CANNOT_TELL.to_owned());
-        }
-        if let Some((template, variables)) = sub_arguments(value_from) {
-            let mut sample = String::new();
-            for part in parse_sub(template) {
-                match part {
-                    SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
-                    SubPart::Variable(name) => {
-                        let known = match variables.and_then(|v| v.get(name)) {
-                            Some(Value::String(text)) => Some(text.clone()),
-                            Some(other) => ref_target(other).and_then(|p| scope.sample_variable(p)),
-                            None => scope.sample_variable(name),
-                        };
-                        sample.push_str(&known.ok_or_else(|| CANNOT_TELL.to_owned())?);
-                    }
-                }
-            }
-            return Ok(Self {
-                sub_template: variables.is_none().then(|| template.to_owned()),
-                sample,
-                subject: "the !Sub".to_owned(),
+            return Some(Self {
+                template: format!("${{{name}}}"),
+                variables: None,
+                sample: scope.sample_variable(name)?,
+                subject: format!("the value of parameter {name}"),
             });
         }
-        Err(CANNOT_TELL.to_owned())
+        let (template, variables) = sub_arguments(value_from)?;
+        let mut sample = String::new();
+        for part in parse_sub(template) {
+            match part {
+                SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
+                SubPart::Variable(name) => {
+                    let known = match variables.and_then(|v| v.get(name)) {
+                        Some(Value::String(text)) => Some(text.clone()),
+                        Some(other) => ref_target(other).and_then(|p| scope.sample_variable(p)),
+                        None => scope.sample_variable(name),
+                    };
+                    sample.push_str(&known?);
+                }
+            }
+        }
+        Some(Self {
+            template: template.to_owned(),
+            variables: variables.cloned(),
+            sample,
+            subject: "the !Sub".to_owned(),
+        })
     }
 
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
     fn fields(&self) -> Option<Vec<&str>> {
-        let template = self.sub_template.as_deref()?;
-        let fields = split_outside_variables(template);
+        let fields = split_outside_variables(&self.template);
         (fields.len() == self.sample.split(':').count()).then_some(fields)
     }
 
     /// Field `index` as a value: a string, a `Fn::Sub`, or `*` when it cannot be told.
     fn field(&self, index: usize) -> Value {
         match self.fields().and_then(|fields| fields.get(index).copied()) {
-            Some(field) => sub_value(field),
+            Some(field) => sub_piece(field, self.variables.as_ref()),
             None => json!("*"),
         }
     }
 
     fn leading_fields(&self, count: usize) -> Option<Value> {
         let fields = self.fields()?;
-        Some(sub_value(&fields.get(..count)?.join(":")))
+        Some(sub_piece(
+            &fields.get(..count)?.join(":"),
+            self.variables.as_ref(),
+        ))
     }
 }
 
-/// A `Fn::Sub` string as the simplest value: plain when it has no variables.
-fn sub_value(template: &str) -> Value {
-    if parse_sub(template)
+/// The text of a `Fn::Sub` string that holds no variable.
+fn literal_text(template: &str) -> Option<String> {
+    parse_sub(template)
         .iter()
-        .any(|part| matches!(part, SubPart::Variable(_)))
-    {
+        .all(|part| matches!(part, SubPart::Text(_)))
+        .then(|| unescape_sub_text(template))
+}
+
+/// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
+/// with those of `variables` it uses when it has.
+fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
+    if let Some(text) = literal_text(template) {
+        return Value::String(text);
+    }
+    let used: Map<String, Value> = parse_sub(template)
+        .iter()
+        .filter_map(|part| match part {
+            SubPart::Variable(name) => variables?
+                .get(*name)
+                .map(|value| ((*name).to_owned(), value.clone())),
+            SubPart::Text(_) => None,
+        })
+        .collect();
+    if used.is_empty() {
         json!({ "Fn::Sub": template })
     } else {
-        Value::String(unescape_sub_text(template))
+        json!({ "Fn::Sub": [template, used] })
     }
 }
 
@@ -275,7 +539,10 @@ mod tests {
         }
     }
 
-    fn grant(value_from: Value) -> Result<SecretGrant, String> {
+    /// `read` with a scope of the stack us-east-1/123456789012, two parameters with values
+    /// (`TokenArn` a Secrets Manager ARN, `TokenName` a path), one without (`Unset`), and a
+    /// few resources.
+    fn in_scope<T>(read: impl FnOnce(&TemplateScope<'_>) -> T) -> T {
         let mut context = ExpansionContext::new("us-east-1", "123456789012");
         context.parameter_values.insert(
             "TokenArn".into(),
@@ -288,32 +555,44 @@ mod tests {
         let resources = json!({
             "Db": {"Type": "AWS::SecretsManager::Secret"},
             "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/ci/p"}},
+            "NamedBySub": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": {"Fn::Sub": "${AWS::StackName}-token"}}},
             "Bucket": {"Type": "AWS::S3::Bucket"}
         });
-        grant_for(
-            &value_from,
-            &scope_with(
-                &context,
-                parameters.as_object().unwrap(),
-                resources.as_object().unwrap(),
-            ),
-        )
+        read(&scope_with(
+            &context,
+            parameters.as_object().unwrap(),
+            resources.as_object().unwrap(),
+        ))
+    }
+
+    fn grant(value_from: Value) -> Result<SecretGrant, String> {
+        in_scope(|scope| grant_for(&value_from, scope))
+    }
+
+    fn token(value: Value) -> Result<SecretGrant, String> {
+        in_scope(|scope| agent_token_grant(&value, scope))
+    }
+
+    /// The one resource a grant reads.
+    fn only(grant: &SecretGrant) -> Value {
+        assert_eq!(grant.resources.len(), 1, "{grant:?}");
+        grant.resources[0].clone()
     }
 
     #[test]
     fn ssm_names_and_paths_become_parameter_arns_in_the_stack_account() {
         assert_eq!(
-            grant(json!("token")).unwrap().resource,
+            only(&grant(json!("token")).unwrap()),
             json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/token"})
         );
         let path = grant(json!("/ci/token")).unwrap();
         assert_eq!(path.store, SecretStore::Ssm);
         assert_eq!(
-            path.resource,
+            only(&path),
             json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ci/token"})
         );
         assert_eq!(
-            grant(json!({"Ref": "TokenName"})).unwrap().resource,
+            only(&grant(json!({"Ref": "TokenName"})).unwrap()),
             json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TokenName}"}),
             "the parameter's value starts with a slash, so none is added, and the value stays a Ref"
         );
@@ -326,18 +605,18 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            selected.resource,
+            only(&selected),
             json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123")
         );
         assert_eq!(selected.region, json!("eu-west-1"));
         let in_sub = grant(json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db:password::"})).unwrap();
         assert_eq!(
-            in_sub.resource,
+            only(&in_sub),
             json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db-??????"})
         );
         assert_eq!(in_sub.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
         let by_parameter = grant(json!({"Ref": "TokenArn"})).unwrap();
-        assert_eq!(by_parameter.resource, json!({"Ref": "TokenArn"}));
+        assert_eq!(only(&by_parameter), json!({"Ref": "TokenArn"}));
         assert_eq!(
             by_parameter.region,
             json!("*"),
@@ -348,11 +627,11 @@ mod tests {
     #[test]
     fn refs_to_secrets_and_parameters_of_the_template_are_understood() {
         assert_eq!(
-            grant(json!({"Ref": "Db"})).unwrap().resource,
+            only(&grant(json!({"Ref": "Db"})).unwrap()),
             json!({"Ref": "Db"})
         );
         assert_eq!(
-            grant(json!({"Ref": "Param"})).unwrap().resource,
+            only(&grant(json!({"Ref": "Param"})).unwrap()),
             json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Param}"})
         );
     }
@@ -390,5 +669,214 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("not a valid name!"));
+    }
+
+    /// The grant CloudFormation builds for an SSM parameter in any form.
+    fn any_form(value: &Value) -> SecretGrant {
+        ssm_parameter_of_any_form(value)
+    }
+
+    #[test]
+    fn the_agent_token_takes_a_name_path_or_arn_as_a_secret_does() {
+        for value in [
+            json!("token"),
+            json!("/ci/token"),
+            json!("arn:aws:ssm:eu-west-1:210987654321:parameter/ci/token"),
+            json!({"Ref": "TokenName"}),
+            json!({"Ref": "Param"}),
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/t"}),
+        ] {
+            assert_eq!(token(value.clone()), grant(value.clone()), "{value}");
+            assert_eq!(token(value.clone()).unwrap().store, SecretStore::Ssm);
+        }
+    }
+
+    #[test]
+    fn the_agent_token_is_never_a_secrets_manager_secret() {
+        for value in [
+            json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbCdEf"),
+            json!({"Ref": "TokenArn"}),
+            json!({"Ref": "Db"}),
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${N}", {"N": {"Fn::ImportValue": "n"}}]}),
+        ] {
+            let error = token(value.clone()).unwrap_err();
+            assert_eq!(error, TOKEN_IN_SECRETS_MANAGER, "{value}");
+            assert!(!error.contains("eu-west-1"), "no parameter value is echoed");
+        }
+        assert!(
+            token(json!("has spaces"))
+                .unwrap_err()
+                .starts_with("\"has spaces\" is neither"),
+            "a literal that names nothing is refused as for a secret"
+        );
+    }
+
+    #[test]
+    fn an_agent_token_the_macro_cannot_see_is_granted_in_whatever_form_it_takes() {
+        for value in [
+            json!({"Fn::ImportValue": "agent-scheduler-BuildkiteAgentTokenParameter"}),
+            json!({"Fn::GetAtt": ["Stack", "Outputs.TokenPath"]}),
+            json!({"Fn::If": ["HasPath", {"Ref": "TokenName"}, "/buildkite-agent/token"]}),
+            json!({"Fn::FindInMap": ["Tokens", {"Ref": "AWS::Region"}, "Path"]}),
+            json!({"Fn::Join": ["", ["/ci/", {"Ref": "AWS::StackName"}]]}),
+            json!({"Fn::Sub": ["${Prefix}token", {"Prefix": {"Fn::ImportValue": "p"}}]}),
+            json!({"Ref": "Unset"}),
+            json!({"Ref": "Bucket"}),
+        ] {
+            let grant = token(value.clone()).unwrap();
+            assert_eq!(grant, any_form(&value), "{value}");
+        }
+        let value = json!({"Fn::ImportValue": "x"});
+        let prefix = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
+        let arn = json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", {"Fn::Join": ["", ["arn:", {"Fn::Select": [1, {"Fn::Split": ["arn:", {"Fn::Join": ["", [value, prefix, value]]}]}]}]]}]}]});
+        let grant = any_form(&value);
+        assert_eq!(grant.resources, vec![arn]);
+        let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
+        assert_eq!(
+            grant.region,
+            json!({"Fn::Select": [3, {"Fn::Split": [":", value_then_prefix]}]})
+        );
+        assert_eq!(
+            grant.account,
+            json!({"Fn::Select": [4, {"Fn::Split": [":", value_then_prefix]}]})
+        );
+        assert_eq!(
+            grant.store,
+            SecretStore::Ssm,
+            "the secret is the value as written"
+        );
+    }
+
+    #[test]
+    fn an_ssm_parameter_named_by_a_function_is_granted_in_any_form() {
+        let by_ref = json!({"Ref": "NamedBySub"});
+        assert_eq!(grant(by_ref.clone()).unwrap(), any_form(&by_ref));
+        assert_eq!(token(by_ref.clone()).unwrap(), any_form(&by_ref));
+    }
+
+    #[test]
+    fn a_sub_whose_text_writes_the_service_leaves_its_variables_to_cloudformation() {
+        let imported = |name: &str| json!({"Fn::ImportValue": name});
+        let ssm = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}", {"Path": imported("path")}]});
+        let granted = grant(ssm.clone()).unwrap();
+        assert_eq!(granted.store, SecretStore::Ssm);
+        assert_eq!(granted.resources, vec![ssm], "the ARN as written");
+        assert_eq!(granted.region, json!({"Fn::Sub": "${AWS::Region}"}));
+        assert_eq!(granted.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
+
+        let elsewhere = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${Region}:210987654321:parameter/${Name}", {"Region": imported("region"), "Name": imported("name"), "Unused": "x"}]});
+        let granted = grant(elsewhere).unwrap();
+        assert_eq!(
+            granted.region,
+            json!({"Fn::Sub": ["${Region}", {"Region": imported("region")}]}),
+            "a field keeps the variables it uses"
+        );
+        assert_eq!(granted.account, json!("210987654321"));
+
+        // A Secrets Manager name the macro cannot see: the full name, or the name alone.
+        let secret = json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}", {"Name": imported("name")}]});
+        let granted = grant(secret.clone()).unwrap();
+        assert_eq!(granted.store, SecretStore::SecretsManager);
+        assert_eq!(
+            granted.resources,
+            vec![
+                secret,
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}-??????", {"Name": imported("name")}]})
+            ]
+        );
+        let with_selector = json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}:${Key}::", {"Name": imported("name"), "Key": imported("key")}]});
+        assert_eq!(
+            grant(with_selector).unwrap().resources,
+            vec![
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}", {"Name": imported("name")}]}),
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}-??????", {"Name": imported("name")}]})
+            ],
+            "the selector is cut, and with it the variable only it used"
+        );
+        // A literal name decides the form, whatever the other fields hold.
+        let literal_name = |name: &str| json!({"Fn::Sub": [format!("arn:${{AWS::Partition}}:secretsmanager:${{Region}}:${{AWS::AccountId}}:secret:{name}"), {"Region": imported("region")}]});
+        assert_eq!(
+            grant(literal_name("db-AbC123")).unwrap().resources,
+            vec![literal_name("db-AbC123")]
+        );
+        assert_eq!(
+            grant(literal_name("db")).unwrap().resources,
+            vec![
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${Region}:${AWS::AccountId}:secret:db-??????", {"Region": imported("region")}]})
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sub_whose_text_cannot_begin_an_arn_is_an_ssm_name_or_path() {
+        let path = json!({"Fn::Sub": ["/ci/${Env}/token", {"Env": {"Fn::ImportValue": "env"}}]});
+        assert_eq!(
+            only(&grant(path.clone()).unwrap()),
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Value1}", {"Value1": path}]})
+        );
+        let name = json!({"Fn::Sub": ["ci-${Env}", {"Env": {"Fn::ImportValue": "env"}}]});
+        assert_eq!(
+            only(&grant(name.clone()).unwrap()),
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Value1}", {"Value1": name}]})
+        );
+    }
+
+    #[test]
+    fn a_sub_whose_text_does_not_tell_or_names_nothing_is_refused() {
+        let imported = json!({"Fn::ImportValue": "x"});
+        for (template, expected) in [
+            ("${X}", "cannot tell"),
+            ("${X}/token", "cannot tell"),
+            ("ar${X}", "cannot tell"),
+            (
+                "arn:${AWS::Partition}:${X}:${AWS::Region}:${AWS::AccountId}:parameter/t",
+                "cannot tell",
+            ),
+            ("arn:${X}", "cannot tell"),
+            (
+                "arn:${AWS::Partition}:s3:::${X}",
+                "the !Sub is an ARN, but not of an SSM parameter or a Secrets Manager secret",
+            ),
+            (
+                "arn:aws-cn:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${X}",
+                "the !Sub is in partition aws-cn, but the stack is in partition aws",
+            ),
+            (
+                "arn:${AWS::Partition}:ssm:${X}",
+                "the !Sub is not an SSM parameter ARN",
+            ),
+            (
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:1234:parameter/${X}",
+                "the !Sub is not an SSM parameter ARN",
+            ),
+            (
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/${X}",
+                "the !Sub is not an SSM parameter ARN",
+            ),
+            (
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${X}:key",
+                "the !Sub is not a Secrets Manager secret ARN",
+            ),
+            ("has space ${X}", "the !Sub is neither"),
+        ] {
+            let value = json!({"Fn::Sub": [template, {"X": imported}]});
+            let error = grant(value).unwrap_err();
+            assert!(error.starts_with(expected), "{template}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_literal_region_and_account_that_are_the_stacks_are_written_as_pseudo_parameters() {
+        let here = grant(json!("arn:aws:ssm:us-east-1:123456789012:parameter/t")).unwrap();
+        assert_eq!(here.region, json!({"Ref": "AWS::Region"}));
+        assert_eq!(here.account, json!({"Ref": "AWS::AccountId"}));
+        assert_eq!(
+            only(&here),
+            json!("arn:aws:ssm:us-east-1:123456789012:parameter/t"),
+            "the ARN itself as written"
+        );
+        let elsewhere = grant(json!("arn:aws:ssm:eu-west-1:123456789012:parameter/t")).unwrap();
+        assert_eq!(elsewhere.region, json!("eu-west-1"));
+        assert_eq!(elsewhere.account, json!({"Ref": "AWS::AccountId"}));
     }
 }

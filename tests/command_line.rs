@@ -25,7 +25,7 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const MINIMAL: &str = "Transform: Buildkite-Agents-2020-03-21\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n";
+const MINIMAL: &str = "Transform: Buildkite-Agents-2020-03-09\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n";
 
 #[test]
 fn expand_prints_yaml_for_yaml_that_reads_back_without_the_transform() {
@@ -61,13 +61,62 @@ fn expand_reads_standard_input_and_writes_the_format_asked_for() {
 
     // JSON in gives JSON out; other transforms stay in order.
     let template = json!({
-        "Transform": ["Buildkite-Agents-2020-03-21", "AWS::Serverless-2016-10-31"],
+        "Transform": ["Buildkite-Agents-2020-03-09", "AWS::Serverless-2016-10-31"],
         "Resources": {"Go": {"Type": "Buildkite::ECS::Agent", "Properties": {"Image": "golang:1"}}}
     });
     let output = run(&["expand"], &template.to_string());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let expanded: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     assert_eq!(expanded["Transform"], json!(["AWS::Serverless-2016-10-31"]));
+}
+
+/// The `Transform` left in the output of `expand` with `arguments` for a template naming
+/// `transforms`.
+fn transforms_left(transforms: Value, arguments: &[&str]) -> Value {
+    let template = json!({
+        "Transform": transforms,
+        "Resources": {"Go": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {"Image": "golang:1"}}}
+    });
+    let output = run(
+        &[&["expand", "-"], arguments].concat(),
+        &template.to_string(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expanded: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    expanded.get("Transform").cloned().unwrap_or(Value::Null)
+}
+
+#[test]
+fn expand_drops_either_name_of_the_first_release_unless_told_another() {
+    // The first release deployed as -2020-03-09; its README's examples said -2020-03-21.
+    for name in ["Buildkite-Agents-2020-03-09", "Buildkite-Agents-2020-03-21"] {
+        assert_eq!(transforms_left(json!(name), &[]), Value::Null, "{name}");
+        assert_eq!(
+            transforms_left(json!([name, "AWS::Serverless-2016-10-31"]), &[]),
+            json!(["AWS::Serverless-2016-10-31"]),
+            "{name}"
+        );
+    }
+    // A name of your own replaces both: the others are another macro's, which runs after.
+    assert_eq!(
+        transforms_left(
+            json!([
+                "Buildkite-Agents-2020-03-09",
+                "Ours",
+                "Buildkite-Agents-2020-03-21"
+            ]),
+            &["--transform-name", "Ours"]
+        ),
+        json!(["Buildkite-Agents-2020-03-09", "Buildkite-Agents-2020-03-21"])
+    );
+    assert_eq!(
+        transforms_left(
+            json!(["Ours", "Staging"]),
+            &["--transform-name", "Ours", "--transform-name", "Staging"]
+        ),
+        Value::Null,
+        "--transform-name is repeatable"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every example expands, and every error fixture fails with a message naming the place;
 //! each result is a snapshot named after its file.
 
-use buildkite_ecs_macro::cli::{DEFAULT_TRANSFORM_NAME, drop_own_transform};
+use buildkite_ecs_macro::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
 use buildkite_ecs_macro::yaml::parse_template;
 use buildkite_ecs_macro::{ExpansionContext, Problems, expand};
 use serde_json::Value;
@@ -11,7 +11,7 @@ fn expand_file(path: &std::path::Path) -> Result<Value, Problems> {
     let mut template =
         parse_template(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     if let Value::Object(root) = &mut template {
-        drop_own_transform(root, DEFAULT_TRANSFORM_NAME);
+        drop_own_transform(root, &KNOWN_TRANSFORM_NAMES);
     }
     expand(
         template,

@@ -913,7 +913,7 @@ fn event_of(clean: bool) -> impl Strategy<Value = Value> {
                     "region": region,
                     "accountId": "123456789012",
                     "fragment": odd_fragment.unwrap_or(fragment),
-                    "transformId": "123456789012::Buildkite-Agents-2020-03-21",
+                    "transformId": "123456789012::Buildkite-Agents-2020-03-09",
                     "params": {},
                     "requestId": request_id,
                     "templateParameterValues": values,

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use buildkite_ecs_macro::cli::drop_own_transform;
+use buildkite_ecs_macro::cli::{DEFAULT_TRANSFORM_NAME, KNOWN_TRANSFORM_NAMES, drop_own_transform};
 use buildkite_ecs_macro::macro_io::respond_to_text;
 use buildkite_ecs_macro::yaml::parse_template;
 use serde_json::{Map, Value, json};
 
-const TRANSFORM: &str = "Buildkite-Agents-2020-03-21";
+const TRANSFORM: &str = DEFAULT_TRANSFORM_NAME;
 /// A recognisable fake secret, passed as a NoEcho parameter's value in every event: it must
 /// appear in no response and no log line.
 const FAKE_SECRET: &str = "fake-secret-e2e-Zq7vX2";
@@ -195,7 +195,7 @@ fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
 /// Every template declares the NoEcho parameter that carries the fake secret.
 fn event_for(request_id: &str, mut template: Value, values: &[(&str, &str)]) -> String {
     let root = template.as_object_mut().unwrap();
-    drop_own_transform(root, TRANSFORM);
+    drop_own_transform(root, &KNOWN_TRANSFORM_NAMES);
     let parameters = root
         .entry("Parameters")
         .or_insert_with(|| json!({}))

@@ -11,7 +11,7 @@ fn request(fragment: Value) -> Value {
         "region": "eu-west-1",
         "accountId": "123456789012",
         "fragment": fragment,
-        "transformId": "123456789012::Buildkite-Agents-2020-03-21",
+        "transformId": "123456789012::Buildkite-Agents-2020-03-09",
         "params": {},
         "requestId": "6a6b0e3f-request",
         "templateParameterValues": {"Secret": "do-not-log-me"}

@@ -23,7 +23,7 @@ fn event(request_id: &str, fragment: Value) -> Value {
         "region": "us-east-1",
         "accountId": "123456789012",
         "fragment": fragment,
-        "transformId": "123456789012::Buildkite-Agents-2020-03-21",
+        "transformId": "123456789012::Buildkite-Agents-2020-03-09",
         "params": {},
         "requestId": request_id,
         "templateParameterValues": {"Token": PARAMETER_MARKER, "Memory": "7168"}

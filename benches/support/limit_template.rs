@@ -16,7 +16,7 @@ pub fn limit_request_json() -> String {
     let request = json!({
         "region": "us-east-1",
         "accountId": "123456789012",
-        "transformId": "123456789012::Buildkite-Agents-2020-03-21",
+        "transformId": "123456789012::Buildkite-Agents-2020-03-09",
         "requestId": "bench-request",
         "params": {},
         "templateParameterValues": {"Stage": "prod"},

@@ -16,7 +16,8 @@ Runs on every file:
   pass it. A check skipped in a generated resource's own Metadata is a finding (CHECKOV_SKIP).
 - parliament on every IAM policy document of a generated role or policy, with `Fn::Sub`,
   `Ref`, `Fn::GetAtt` and the like filled with sample values (partition aws, region us-east-1,
-  account 123456789012). Trust policies get their role's ARN as `Resource`, the resource a
+  account 123456789012; `Fn::Join`, `Fn::Split` and `Fn::Select` evaluated; an import by the
+  form its export's name says, `import_sample`). Trust policies get their role's ARN as `Resource`, the resource a
   trust policy guards, since parliament stops at a statement without one. Every finding down to
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
   take sts:AssumeRole, the point of it, for credentials exposure).
@@ -126,6 +127,17 @@ NO_VALUE = _NoValue()
 SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
+def import_sample(name: str) -> str:
+    """Another stack's export, in the form its name says: an export named `...Arn` is an SSM
+    parameter ARN of another region and account, `...Path` a path, anything else a name. So
+    the grants built for a value the macro cannot see are checked in each form it may take."""
+    if name.endswith("Arn"):
+        return f"arn:{PARTITION}:ssm:eu-west-1:210987654321:parameter/imported/{name}"
+    if name.endswith("Path"):
+        return f"/imported/{name}"
+    return f"imported-{name}"
+
+
 class Filler:
     """Evaluates the intrinsic functions of one template with sample values."""
 
@@ -172,7 +184,7 @@ class Filler:
             # The condition is taken to hold: the first branch is the sample.
             return self.fill(argument[1])
         if key == "Fn::ImportValue":
-            return f"imported-{self.fill(argument)}"
+            return import_sample(self.fill(argument))
         if key == "Fn::FindInMap":
             name, first, second = self.fill(argument[:3])
             return self.mappings[name][first][second]
