@@ -1,0 +1,223 @@
+//! Reading templates (YAML with CloudFormation's short-form tags, or JSON) into the long JSON form
+//! CloudFormation sends a macro, exactly as AWS's cfn-lint decoder reads them, and writing a
+//! template back as YAML that reads the same way.
+//!
+//! Reading is in two steps, as in PyYAML: [`compose`] turns the text into nodes (one document,
+//! tags resolved by the YAML 1.1 rules of [`resolve`], aliases pointing at their anchored node),
+//! then [`construct`] turns the nodes into JSON with cfn-lint's constructors. JSON is read the
+//! same way, being YAML, as the decoder reads it.
+
+mod compose;
+mod construct;
+mod resolve;
+mod write;
+
+use serde_json::Value;
+use thiserror::Error;
+
+pub use write::to_yaml_string;
+
+/// Why a template could not be read. Messages name the place (the path where it is known, the
+/// line and column) and never quote the template's content: a value may be a secret.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TemplateReadError {
+    /// The parser stopped: not YAML (or JSON) at all.
+    #[error("the template is not valid {format}: {message} at line {line} column {column}")]
+    Syntax {
+        format: &'static str,
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// YAML that CloudFormation's reading refuses, or that has no JSON form.
+    #[error("{place}: {why}")]
+    Refused { place: String, why: String },
+    #[error("the template must be a mapping at the top level")]
+    NotAMapping,
+}
+
+/// Reads a template, YAML or JSON, as AWS's cfn-lint decoder reads it (see the module's
+/// documentation), except that a date stays the text written.
+pub fn parse_template(text: &str) -> Result<Value, TemplateReadError> {
+    let format = if text.trim_start().starts_with('{') {
+        "JSON"
+    } else {
+        "YAML"
+    };
+    let document = compose::compose(text, format)?;
+    // cfn-lint bounds the size of what aliases expand to when the text has an `&`.
+    let template = construct::construct_template(&document, text.contains('&'))?;
+    if template.is_object() {
+        Ok(template)
+    } else {
+        Err(TemplateReadError::NotAMapping)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn short_form_tags_become_long_form() {
+        let text = r#"
+Resources:
+  A:
+    Properties:
+      Ref: !Ref Name
+      Att: !GetAtt Db.Endpoint.Address
+      AttList: !GetAtt [Db, Arn]
+      Sub: !Sub "${AWS::Region}-x"
+      SubList: !Sub ["${A}", {A: !Ref B}]
+      Join: !Join [",", [a, b]]
+      Select: !Select [0, !GetAZs ""]
+      Split: !Split [",", "a,b"]
+      If: !If [Cond, !Ref "AWS::NoValue", x]
+      Cond: !And [!Equals [a, b], !Not [!Condition Other], !Or [!Condition C1, !Condition C2]]
+      Map: !FindInMap [M, K, V]
+      Import: !ImportValue Exported
+      B64: !Base64 text
+      Cidr: !Cidr [10.0.0.0/16, 4, 8]
+      Tx: !Transform {Name: AWS::Include, Parameters: {Location: s3://b/k}}
+"#;
+        let template = parse_template(text).unwrap();
+        let properties = &template["Resources"]["A"]["Properties"];
+        assert_eq!(properties["Ref"], json!({"Ref": "Name"}));
+        assert_eq!(
+            properties["Att"],
+            json!({"Fn::GetAtt": ["Db", "Endpoint.Address"]})
+        );
+        assert_eq!(properties["AttList"], json!({"Fn::GetAtt": ["Db", "Arn"]}));
+        assert_eq!(properties["Sub"], json!({"Fn::Sub": "${AWS::Region}-x"}));
+        assert_eq!(
+            properties["SubList"],
+            json!({"Fn::Sub": ["${A}", {"A": {"Ref": "B"}}]})
+        );
+        assert_eq!(properties["Join"], json!({"Fn::Join": [",", ["a", "b"]]}));
+        assert_eq!(
+            properties["Select"],
+            json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]})
+        );
+        assert_eq!(properties["Split"], json!({"Fn::Split": [",", "a,b"]}));
+        assert_eq!(
+            properties["If"],
+            json!({"Fn::If": ["Cond", {"Ref": "AWS::NoValue"}, "x"]})
+        );
+        assert_eq!(
+            properties["Cond"],
+            json!({"Fn::And": [
+                {"Fn::Equals": ["a", "b"]},
+                {"Fn::Not": [{"Condition": "Other"}]},
+                {"Fn::Or": [{"Condition": "C1"}, {"Condition": "C2"}]}
+            ]})
+        );
+        assert_eq!(properties["Map"], json!({"Fn::FindInMap": ["M", "K", "V"]}));
+        assert_eq!(properties["Import"], json!({"Fn::ImportValue": "Exported"}));
+        assert_eq!(properties["B64"], json!({"Fn::Base64": "text"}));
+        assert_eq!(
+            properties["Cidr"],
+            json!({"Fn::Cidr": ["10.0.0.0/16", 4, 8]})
+        );
+        assert_eq!(
+            properties["Tx"],
+            json!({"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}})
+        );
+    }
+
+    #[test]
+    fn quoted_numbers_and_dates_stay_strings() {
+        let template =
+            parse_template("AWSTemplateFormatVersion: '2010-09-09'\nA: \"1\"\nB: 1\nC: 0.5\n")
+                .unwrap();
+        assert_eq!(
+            template,
+            json!({"AWSTemplateFormatVersion": "2010-09-09", "A": "1", "B": 1, "C": 0.5})
+        );
+    }
+
+    #[test]
+    fn json_is_read_as_json_keeping_key_order() {
+        let template = parse_template(r#"{"Z": 1, "A": {"Ref": "X"}}"#).unwrap();
+        let keys: Vec<_> = template.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Z", "A"]);
+    }
+
+    #[test]
+    fn every_local_tag_is_a_function_as_the_decoder_reads_it() {
+        let template = parse_template(
+            "Rules:\n  R:\n    Assertions:\n      - Assert: !Contains [[a], !ValueOf [P, Tags]]\n\
+             Resources:\n  A:\n    Properties:\n      Az: !Select [0, !GetAZs ]\n      \
+             Att: !GetAtt NoDot\n      Other: !Reff Y\n",
+        )
+        .unwrap();
+        assert_eq!(
+            template["Rules"]["R"]["Assertions"][0]["Assert"],
+            json!({"Fn::Contains": [["a"], {"Fn::ValueOf": ["P", "Tags"]}]})
+        );
+        let properties = &template["Resources"]["A"]["Properties"];
+        assert_eq!(
+            properties["Az"],
+            json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]})
+        );
+        assert_eq!(properties["Att"], json!({"Fn::GetAtt": ["NoDot"]}));
+        assert_eq!(properties["Other"], json!({"Fn::Reff": "Y"}));
+    }
+
+    #[test]
+    fn refusals_name_the_place() {
+        let error = parse_template("Resources:\n  A:\n    Properties:\n      X: !!python/str Y\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "Resources.A.Properties.X at line 4 column 10: unknown tag !!python/str"
+        );
+        let error = parse_template("Resources:\n  A:\n    Type: X\n    Type: Y\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "Resources.A.Type at line 4 column 5: a key given twice in one mapping (first at line 3 column 5)"
+        );
+    }
+
+    #[test]
+    fn yaml_errors_do_not_quote_the_template() {
+        let error = parse_template("A: [unclosed-secret-value\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("unclosed-secret-value"), "{error}");
+        assert!(error.contains("line"), "{error}");
+    }
+
+    #[test]
+    fn top_level_must_be_a_mapping() {
+        assert_eq!(
+            parse_template("- a\n- b\n"),
+            Err(TemplateReadError::NotAMapping)
+        );
+    }
+
+    #[test]
+    fn written_yaml_reads_back_to_the_same_template() {
+        let template = json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "A": {
+                    "Type": "AWS::ECS::TaskDefinition",
+                    "Properties": {
+                        "Cpu": "1024",
+                        "Empty": [],
+                        "EmptyMap": {},
+                        "Nested": [[1, 2], [], {"K": "v", "L": [true, null]}],
+                        "Containers": [{"Name": "agent", "Environment": [{"Name": "X", "Value": "yes"}]}],
+                        "Sub": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}"}
+                    }
+                }
+            }
+        });
+        let written = to_yaml_string(&template);
+        assert_eq!(parse_template(&written).unwrap(), template, "{written}");
+    }
+}
