@@ -160,6 +160,16 @@ fn python_float_repr(value: f64) -> Option<String> {
     })
 }
 
+/// Named by line and column only: the path there is 128 steps long.
+fn too_deep(mark: Mark) -> TemplateReadError {
+    TemplateReadError::Refused {
+        place: format!("line {} column {}", mark.line, mark.column),
+        why: format!(
+            "nested deeper than {MAX_DEPTH} levels, more than the macro reads CloudFormation's JSON to"
+        ),
+    }
+}
+
 fn too_many_nodes() -> TemplateReadError {
     TemplateReadError::Refused {
         place: "(top level)".to_owned(),
@@ -231,10 +241,7 @@ impl Constructor<'_> {
         let collection =
             !matches!(node.content, Content::Scalar(_)) || matches!(node.tag, Tag::Local(_));
         if depth >= MAX_DEPTH && collection {
-            return Err(self.refuse(
-                mark,
-                format!("nested deeper than {MAX_DEPTH} levels, more than CloudFormation's JSON can carry to the macro"),
-            ));
+            return Err(too_deep(mark));
         }
         let built = match (&node.tag, &node.content) {
             (Tag::Local(name), content) => return self.function(name, id, content, depth),
@@ -356,9 +363,7 @@ impl Constructor<'_> {
                 return Err(self.refuse(node.mark, "!!omap and !!pairs hold one-entry mappings"));
             };
             if depth + 1 >= MAX_DEPTH {
-                return Err(
-                    self.refuse(node.mark, format!("nested deeper than {MAX_DEPTH} levels"))
-                );
+                return Err(too_deep(node.mark));
             }
             let key = self.value(key, depth + 2)?;
             let value = self.value(value, depth + 2)?;
@@ -387,8 +392,7 @@ impl Constructor<'_> {
             format!("Fn::{name}")
         };
         if depth + 1 >= MAX_DEPTH && !matches!(content, Content::Scalar(_)) {
-            let mark = self.document.node(id).mark;
-            return Err(self.refuse(mark, format!("nested deeper than {MAX_DEPTH} levels")));
+            return Err(too_deep(self.document.node(id).mark));
         }
         let length = self.path.len();
         if !self.path.is_empty() {

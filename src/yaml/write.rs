@@ -300,11 +300,6 @@ mod tests {
         ] {
             let written = inline(&number);
             assert_eq!(read_back(&written), number, "{written}");
-            assert!(
-                !is_core_schema_non_string(&written)
-                    || written.contains('.')
-                    || !written.contains('e')
-            );
         }
         assert_eq!(inline(&json!(1e16)), "1.0e+16");
     }
