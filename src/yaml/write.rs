@@ -23,8 +23,7 @@ fn write_block(value: &Value, indent: usize, out: &mut String) {
         Value::Object(map) if !map.is_empty() => {
             for (key, item) in map {
                 push_indent(indent, out);
-                out.push_str(&scalar_string(key));
-                out.push(':');
+                push_key(key, indent, out);
                 write_after_key(item, indent, out);
             }
         }
@@ -38,14 +37,12 @@ fn write_block(value: &Value, indent: usize, out: &mut String) {
                         let mut entries = map.iter();
                         if let Some((key, first)) = entries.next() {
                             out.push(' ');
-                            out.push_str(&scalar_string(key));
-                            out.push(':');
+                            push_key(key, indent + 2, out);
                             write_after_key(first, indent + 2, out);
                         }
                         for (key, rest) in entries {
                             push_indent(indent + 2, out);
-                            out.push_str(&scalar_string(key));
-                            out.push(':');
+                            push_key(key, indent + 2, out);
                             write_after_key(rest, indent + 2, out);
                         }
                     }
@@ -85,6 +82,21 @@ fn write_after_key(value: &Value, indent: usize, out: &mut String) {
             out.push('\n');
         }
     }
+}
+
+/// `key:`, or, for a key too long to be a simple key in YAML 1.1 (1024 characters), `? key` with
+/// the `:` on the next line at the same indentation.
+fn push_key(key: &str, indent: usize, out: &mut String) {
+    let written = scalar_string(key);
+    if written.len() > 1000 {
+        out.push_str("? ");
+        out.push_str(&written);
+        out.push('\n');
+        push_indent(indent, out);
+    } else {
+        out.push_str(&written);
+    }
+    out.push(':');
 }
 
 fn push_indent(indent: usize, out: &mut String) {

@@ -87,9 +87,10 @@ def decoder_json(template, matches):
     """The decoder's reading as JSON text and strict value, or why there is none."""
     if matches:
         first = matches[0]
-        # "Template could not be parsed" (a constructor's error) comes with line 1 whatever the
-        # place; libyaml's errors and duplicate keys carry the real line.
-        line = None if first.message.startswith("Template could not be parsed") else first.linenumber
+        # The decoder's own refusals (a constructor's error, too many nodes) come at line 1
+        # column 1 whatever the place; libyaml's errors and duplicate keys carry the real line.
+        located = (first.linenumber, first.columnnumber) != (1, 1)
+        line = first.linenumber if located else None
         return None, Refusal(f"the decoder: {first.message.splitlines()[0]}", line)
     if not isinstance(template, dict):
         return None, Refusal("the top level is not a mapping")
