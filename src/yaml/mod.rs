@@ -137,10 +137,167 @@ Resources:
     }
 
     #[test]
-    fn json_is_read_as_json_keeping_key_order() {
+    fn json_is_read_as_the_decoder_reads_it_keeping_key_order() {
         let template = parse_template(r#"{"Z": 1, "A": {"Ref": "X"}}"#).unwrap();
         let keys: Vec<_> = template.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["Z", "A"]);
+        // JSON is YAML to the decoder: 1e3 is a string there too, 1.5E+3 a float.
+        let template = parse_template("{\"A\": 1e3, \"B\": 1.5E+3, \"C\": -0}").unwrap();
+        assert_eq!(template, json!({"A": "1e3", "B": 1500.0, "C": 0}));
+        let error = parse_template("{\"A\": 1,\n \"A\": 2}").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "A at line 2 column 2: a key given twice in one mapping (first at line 1 column 2)"
+        );
+    }
+
+    fn read(text: &str) -> Value {
+        parse_template(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+    }
+
+    #[test]
+    fn plain_scalars_are_read_the_yaml_1_1_way() {
+        let template = read(
+            "A: [Yes, no, On, OFF, y, n]\nB: [0755, 0o755, 1_000, 1:20, 0x1F, 0b101, 08]\n\
+             C: [1e3, 1.5e3, 1.5e+3, .5, 190:20:30.15]\nD: [~, null, NULL, nUll, ]\n\
+             E: ['yes', \"0755\", '1:20', \"~\"]\n",
+        );
+        assert_eq!(
+            template,
+            json!({
+                "A": [true, false, true, false, "y", "n"],
+                "B": [493, "0o755", 1000, 80, 31, 5, "08"],
+                "C": ["1e3", "1.5e3", 1500.0, 0.5, 685_230.15],
+                "D": [null, null, null, "nUll"],
+                "E": ["yes", "0755", "1:20", "~"]
+            })
+        );
+    }
+
+    #[test]
+    fn dates_stay_the_text_written() {
+        let template = read(
+            "AWSTemplateFormatVersion: 2010-09-09\nA: 2001-12-14t21:59:43.10-05:00\n\
+             B: 2010-13-45\n2024-01-31: key\n",
+        );
+        assert_eq!(
+            template,
+            json!({
+                "AWSTemplateFormatVersion": "2010-09-09",
+                "A": "2001-12-14t21:59:43.10-05:00",
+                "B": "2010-13-45",
+                "2024-01-31": "key"
+            })
+        );
+    }
+
+    #[test]
+    fn merge_keys_merge_as_pyyaml_does() {
+        let template = read(
+            "Base: &base {Region: r, Size: s}\nExtra: &extra {Size: l, Zone: z}\n\
+             One: {Size: m, <<: *base, Own: 1}\nList: {<<: [*extra, *base]}\n\
+             Repeated: {<<: *base, a: 1, a: 2}\nQuoted: {\"<<\": x}\n",
+        );
+        // Merged entries first, in the merged mapping's order; a written entry wins.
+        assert_eq!(
+            template["One"],
+            json!({"Region": "r", "Size": "m", "Own": 1})
+        );
+        let keys: Vec<_> = template["One"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Region", "Size", "Own"]);
+        // Of a list, the first listed wins, and the last listed comes first.
+        assert_eq!(
+            template["List"],
+            json!({"Region": "r", "Size": "l", "Zone": "z"})
+        );
+        let keys: Vec<_> = template["List"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Region", "Size", "Zone"]);
+        // A mapping that merges may repeat a key: the last wins.
+        assert_eq!(template["Repeated"]["a"], 2);
+        assert_eq!(template["Quoted"], json!({"<<": "x"}));
+    }
+
+    #[test]
+    fn anchors_aliases_and_the_non_specific_tag() {
+        let template = read(
+            "A: &a !Sub \"${X}\"\nB: *a\nC: &c [1, 2]\nD: *c\n! \"Ref\": \"AWS::AccountId\"\n\
+             E: ! \"123\"\nF: !\nG: ! text\n",
+        );
+        assert_eq!(
+            template,
+            json!({
+                "A": {"Fn::Sub": "${X}"}, "B": {"Fn::Sub": "${X}"}, "C": [1, 2], "D": [1, 2],
+                "Ref": "AWS::AccountId", "E": 123, "F": "", "G": "text"
+            })
+        );
+    }
+
+    #[test]
+    fn keys_are_written_as_json_writes_them() {
+        let template =
+            read("80: a\n0755: b\nyes: c\n1.5: d\n1e3: e\nF: !Transform {1: x, 1: y, ~: z}\n");
+        assert_eq!(
+            template,
+            json!({"80": "a", "493": "b", "true": "c", "1.5": "d", "1e3": "e",
+                   "F": {"Fn::Transform": {"1": "y", "null": "z"}}})
+        );
+    }
+
+    #[test]
+    fn what_has_no_json_form_is_refused_naming_the_place() {
+        for (text, expected) in [
+            (
+                "A:\n  B: .inf\n",
+                "A.B at line 2 column 6: numbers must be finite (.inf and .nan have no JSON form)",
+            ),
+            (
+                "A: 123456789012345678901234567890\n",
+                "A at line 1 column 4: an integer past 64 bits, which the macro cannot carry exactly: quote it",
+            ),
+            (
+                "A: !!binary aGVsbG8=\n",
+                "A at line 1 column 4: !!binary has no JSON form",
+            ),
+            (
+                "A:\n  1: x\n  \"1\": y\n",
+                "A at line 3 column 3: two keys that JSON writes the same (such as 1 and \"1\")",
+            ),
+            (
+                "A:\n  ~: x\n",
+                "A at line 2 column 3: a null key, which a template cannot hold",
+            ),
+            (
+                "A: 1\n---\nB: 2\n",
+                "line 2 column 1: a second document: a template is one YAML document",
+            ),
+            (
+                "A: =\n",
+                "A at line 1 column 4: a plain =, !, & or * means nothing to a YAML 1.1 reader: quote it",
+            ),
+        ] {
+            assert_eq!(
+                parse_template(text).unwrap_err().to_string(),
+                expected,
+                "{text}"
+            );
+        }
+        assert_eq!(read(""), json!({}));
+        assert_eq!(read("~\n"), json!({}));
+    }
+
+    #[test]
+    fn refusals_do_not_quote_the_template() {
+        for text in [
+            "Password: !!int hunter2-secret\n",
+            "Password: !!bool hunter2-secret\n",
+            "Password: \"hunter2-secret \\q\"\n",
+            "Password: !!python/str hunter2-secret\n",
+            "Password: [hunter2-secret, &x.y hunter2-secret]\n",
+        ] {
+            let error = parse_template(text).unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("line 1"), "{error}");
+        }
     }
 
     #[test]

@@ -185,10 +185,11 @@ fn is_float(text: &[u8]) -> bool {
     } else {
         return false;
     }
-    if cursor.eat(b'e') || cursor.eat(b'E') {
-        if !(cursor.eat(b'-') || cursor.eat(b'+')) || cursor.many(|c| c.is_ascii_digit()) == 0 {
-            return false;
-        }
+    let exponent = cursor.eat(b'e') || cursor.eat(b'E');
+    if exponent
+        && (!(cursor.eat(b'-') || cursor.eat(b'+')) || cursor.many(|c| c.is_ascii_digit()) == 0)
+    {
+        return false;
     }
     cursor.at_end()
 }
