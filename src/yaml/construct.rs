@@ -201,7 +201,7 @@ struct Constructor<'d> {
     bounded: bool,
 }
 
-impl Constructor<'_> {
+impl<'d> Constructor<'d> {
     fn refuse(&self, mark: Mark, why: impl Into<String>) -> TemplateReadError {
         let place = if self.path.is_empty() {
             format!("(top level) at line {} column {}", mark.line, mark.column)
@@ -248,43 +248,18 @@ impl Constructor<'_> {
             (Tag::Seq, Content::Sequence(items)) => self.sequence(items, depth)?,
             (Tag::Map, Content::Mapping(_)) => self.mapping(id, Keys::Checked, depth)?,
             (Tag::Omap | Tag::Pairs, Content::Sequence(items)) => self.pairs(items, depth)?,
-            (Tag::Str | Tag::Timestamp, Content::Scalar(text)) => {
-                Built::leaf(Value::String(text.clone()))
-            }
-            (Tag::Null, Content::Scalar(_)) => Built::leaf(Value::Null),
-            (Tag::Bool, Content::Scalar(text)) => match construct_bool(text) {
-                Some(flag) => Built::leaf(Value::Bool(flag)),
-                None => {
-                    return Err(self.refuse(mark, "!!bool takes yes, no, true, false, on or off"));
-                }
-            },
-            (Tag::Int, Content::Scalar(text)) => {
-                let number = self.integer(text, mark)?;
-                let number = i64::try_from(number)
-                    .map(Number::from)
-                    .or_else(|_| u64::try_from(number).map(Number::from))
-                    .map_err(|_| {
-                        self.refuse(
-                            mark,
-                            "an integer past 64 bits, which the macro cannot carry exactly: quote it",
-                        )
-                    })?;
-                Built::leaf(Value::Number(number))
-            }
-            (Tag::Float, Content::Scalar(text)) => {
-                let number = self.float(text, mark)?;
-                match Number::from_f64(number) {
-                    Some(number) => Built::leaf(Value::Number(number)),
-                    None => {
-                        return Err(self.refuse(
-                            mark,
-                            "numbers must be finite (.inf and .nan have no JSON form)",
-                        ));
-                    }
-                }
-            }
-            (Tag::Binary, Content::Scalar(_)) => {
-                return Err(self.refuse(mark, "!!binary has no JSON form"));
+            (
+                tag @ (Tag::Str
+                | Tag::Timestamp
+                | Tag::Null
+                | Tag::Bool
+                | Tag::Int
+                | Tag::Float
+                | Tag::Binary),
+                content,
+            ) if self.scalar_of(id).is_some() || matches!(content, Content::Scalar(_)) => {
+                let text = self.scalar_of(id).unwrap_or_default();
+                Built::leaf(self.scalar(tag, text, mark)?)
             }
             (Tag::Set, Content::Mapping(_)) => {
                 return Err(self.refuse(mark, "!!set has no JSON form"));
@@ -318,6 +293,58 @@ impl Constructor<'_> {
         };
         self.count(1)?;
         Ok(built)
+    }
+
+    /// PyYAML's `construct_scalar`: a scalar's text, or, for a mapping with a `=` key (YAML 1.1's
+    /// "value"), the scalar of that key's value: `!!str {=: x}` is `x`.
+    fn scalar_of(&self, id: NodeId) -> Option<&'d str> {
+        let document = self.document;
+        match &document.node(id).content {
+            Content::Scalar(text) => Some(text),
+            Content::Mapping(entries) => entries
+                .iter()
+                .find(|&&(key, _)| document.node(key).tag == Tag::Value)
+                .and_then(|&(_, value)| self.scalar_of(value)),
+            Content::Sequence(_) => None,
+        }
+    }
+
+    /// A scalar constructed by its standard tag.
+    fn scalar(&self, tag: &Tag, text: &str, mark: Mark) -> Result<Value, TemplateReadError> {
+        Ok(match tag {
+            Tag::Null => Value::Null,
+            Tag::Bool => match construct_bool(text) {
+                Some(flag) => Value::Bool(flag),
+                None => {
+                    return Err(self.refuse(mark, "!!bool takes yes, no, true, false, on or off"));
+                }
+            },
+            Tag::Int => {
+                let number = self.integer(text, mark)?;
+                let number = i64::try_from(number)
+                    .map(Number::from)
+                    .or_else(|_| u64::try_from(number).map(Number::from))
+                    .map_err(|_| {
+                        self.refuse(
+                            mark,
+                            "an integer past 64 bits, which the macro cannot carry exactly: quote it",
+                        )
+                    })?;
+                Value::Number(number)
+            }
+            Tag::Float => match Number::from_f64(self.float(text, mark)?) {
+                Some(number) => Value::Number(number),
+                None => {
+                    return Err(self.refuse(
+                        mark,
+                        "numbers must be finite (.inf and .nan have no JSON form)",
+                    ));
+                }
+            },
+            Tag::Binary => return Err(self.refuse(mark, "!!binary has no JSON form")),
+            // Str, and Timestamp: a date stays the text written.
+            _ => Value::String(text.to_owned()),
+        })
     }
 
     fn integer(&self, text: &str, mark: Mark) -> Result<i128, TemplateReadError> {
@@ -562,12 +589,17 @@ impl Constructor<'_> {
     fn key(&mut self, id: NodeId) -> Result<Key, TemplateReadError> {
         let node = self.document.node(id);
         let mark = node.mark;
-        let Content::Scalar(text) = &node.content else {
-            return Err(self.refuse(mark, "a key that is a list or a mapping"));
+        let scalar_tag = matches!(
+            node.tag,
+            Tag::Str | Tag::Timestamp | Tag::Value | Tag::Null | Tag::Bool | Tag::Int | Tag::Float
+        );
+        let text = match self.scalar_of(id) {
+            Some(text) if scalar_tag || matches!(node.content, Content::Scalar(_)) => text,
+            _ => return Err(self.refuse(mark, "a key that is a list or a mapping")),
         };
         Ok(match &node.tag {
             // flatten_mapping reads a key `=` as the string.
-            Tag::Str | Tag::Timestamp | Tag::Value => Key::Str(text.clone()),
+            Tag::Str | Tag::Timestamp | Tag::Value => Key::Str(text.to_owned()),
             Tag::Null => Key::Null,
             Tag::Bool => match construct_bool(text) {
                 Some(flag) => Key::Bool(flag),

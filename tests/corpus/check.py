@@ -54,7 +54,8 @@ class _DatesAsTextLoader(cfn_yaml.CfnFullLoader):
 
 _DatesAsTextLoader.add_constructor(
     "tag:yaml.org,2002:timestamp",
-    lambda loader, node: str_node(node.value, node.start_mark, node.end_mark),
+    # construct_scalar refuses a list or a mapping tagged !!timestamp, as the decoder's own does.
+    lambda loader, node: str_node(loader.construct_scalar(node), node.start_mark, node.end_mark),
 )
 
 
