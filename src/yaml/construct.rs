@@ -53,16 +53,23 @@ pub(super) fn construct_template(
     })
 }
 
-/// A value and how many values it holds, itself included (keys not counted), as cfn-lint counts.
+/// A value, how many values it holds, itself included (keys not counted, as cfn-lint counts), and
+/// how many levels of lists and mappings it nests.
 #[derive(Clone)]
 struct Built {
     value: Value,
     size: usize,
+    height: usize,
 }
 
 impl Built {
     fn leaf(value: Value) -> Built {
-        Built { value, size: 1 }
+        let height = usize::from(value.is_array() || value.is_object());
+        Built {
+            value,
+            size: 1,
+            height,
+        }
     }
 }
 
@@ -224,7 +231,11 @@ impl<'d> Constructor<'d> {
 
     fn value(&mut self, id: NodeId, depth: usize) -> Result<Built, TemplateReadError> {
         if let Some(built) = self.cache.get(&id) {
-            let size = built.size;
+            let (size, height) = (built.size, built.height);
+            // An alias puts its anchor's value at a new depth.
+            if depth + height > MAX_DEPTH {
+                return Err(too_deep(self.document.node(id).mark));
+            }
             self.count(size)?;
             return Ok(self.cache[&id].clone());
         }
@@ -360,25 +371,27 @@ impl<'d> Constructor<'d> {
 
     fn sequence(&mut self, items: &[NodeId], depth: usize) -> Result<Built, TemplateReadError> {
         let mut values = Vec::with_capacity(items.len());
-        let mut size = 1;
+        let (mut size, mut height) = (1, 1);
         for (index, &item) in items.iter().enumerate() {
             let length = self.path.len();
             push_index(&mut self.path, index);
             let built = self.value(item, depth + 1)?;
             self.path.truncate(length);
             size += built.size;
+            height = height.max(1 + built.height);
             values.push(built.value);
         }
         Ok(Built {
             value: Value::Array(values),
             size,
+            height,
         })
     }
 
     /// `!!omap` and `!!pairs`: a list of one-entry mappings, as a list of `[key, value]` lists.
     fn pairs(&mut self, items: &[NodeId], depth: usize) -> Result<Built, TemplateReadError> {
         let mut values = Vec::with_capacity(items.len());
-        let mut size = 1;
+        let (mut size, mut height) = (1, 2);
         for (index, &item) in items.iter().enumerate() {
             let length = self.path.len();
             push_index(&mut self.path, index);
@@ -396,12 +409,14 @@ impl<'d> Constructor<'d> {
             let value = self.value(value, depth + 2)?;
             self.path.truncate(length);
             size += 1 + key.size + value.size;
+            height = height.max(2 + key.height.max(value.height));
             self.count(1)?;
             values.push(Value::Array(vec![key.value, value.value]));
         }
         Ok(Built {
             value: Value::Array(values),
             size,
+            height,
         })
     }
 
@@ -437,6 +452,7 @@ impl<'d> Constructor<'d> {
                 Built {
                     value: Value::Array(parts),
                     size,
+                    height: 1,
                 }
             }
             Content::Scalar(text) => Built::leaf(Value::String(text.clone())),
@@ -458,6 +474,7 @@ impl<'d> Constructor<'d> {
         Ok(Built {
             value: Value::Object(call),
             size: 1 + argument.size,
+            height: 1 + argument.height,
         })
     }
 
@@ -564,7 +581,7 @@ impl<'d> Constructor<'d> {
             self.path.truncate(length);
         }
         let mut map = Map::with_capacity(dict.len());
-        let mut size = 1;
+        let (mut size, mut height) = (1, 1);
         for (key, mark, value) in dict {
             let Some(text) = key.json_text() else {
                 return Err(self.refuse(mark, "a key that is not a finite number"));
@@ -576,11 +593,13 @@ impl<'d> Constructor<'d> {
                 ));
             }
             size += value.size;
+            height = height.max(1 + value.height);
             map.insert(text, value.value);
         }
         Ok(Built {
             value: Value::Object(map),
             size,
+            height,
         })
     }
 
@@ -630,6 +649,22 @@ fn tag_text(tag: &Tag) -> String {
 #[cfg(test)]
 mod tests {
     use super::python_float_repr;
+
+    #[test]
+    fn an_alias_is_held_to_the_depth_where_it_is_used() {
+        let nested = |levels: usize| format!("{}x{}", "[".repeat(levels), "]".repeat(levels));
+        let within = format!("A: &a {}\nB: *a\n", nested(120));
+        assert!(crate::yaml::parse_template(&within).is_ok());
+        let too_deep = format!(
+            "A: &a {}\nB: {}\n",
+            nested(100),
+            nested(100).replace('x', "*a")
+        );
+        let error = crate::yaml::parse_template(&too_deep)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("nested deeper than 128 levels"), "{error}");
+    }
 
     #[test]
     fn float_keys_are_written_as_python_writes_them() {
