@@ -546,19 +546,26 @@ def named_grant(value_from: str) -> tuple[str, str]:
     return "ssm", f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{separator}{value_from}"
 
 
-def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Finding]:
-    """Each generated execution role reads exactly what its task definition names."""
-    findings = []
+def generated_roles_of_task_definitions(expanded: Expanded, role_property: str):
+    """(task definition ID, its properties, role ID) for each generated task definition whose
+    `role_property` (ExecutionRoleArn, TaskRoleArn) names a generated role."""
     resources = expanded.template["Resources"]
     for logical_id in sorted(expanded.generated):
         resource = resources[logical_id]
         if resource.get("Type") != "AWS::ECS::TaskDefinition":
             continue
         properties = resource.get("Properties") or {}
-        role_reference = properties.get("ExecutionRoleArn")
+        role_reference = properties.get(role_property)
         role_id = (role_reference or {}).get("Fn::GetAtt", [None])[0] if isinstance(role_reference, dict) else None
-        if role_id not in expanded.generated:
-            continue
+        if role_id in expanded.generated:
+            yield logical_id, properties, role_id
+
+
+def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Finding]:
+    """Each generated execution role reads exactly what its task definition names."""
+    findings = []
+    resources = expanded.template["Resources"]
+    for logical_id, properties, role_id in generated_roles_of_task_definitions(expanded, "ExecutionRoleArn"):
         tally.execution_roles += 1
         where = f"Resources/{role_id}/Properties/Policies"
         try:
@@ -619,15 +626,7 @@ def task_role_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
     writing only where a container mounts one writable (EXACT_MOUNTS)."""
     findings = []
     resources = expanded.template["Resources"]
-    for logical_id in sorted(expanded.generated):
-        resource = resources[logical_id]
-        if resource.get("Type") != "AWS::ECS::TaskDefinition":
-            continue
-        properties = resource.get("Properties") or {}
-        role_reference = properties.get("TaskRoleArn")
-        role_id = (role_reference or {}).get("Fn::GetAtt", [None])[0] if isinstance(role_reference, dict) else None
-        if role_id not in expanded.generated:
-            continue
+    for logical_id, properties, role_id in generated_roles_of_task_definitions(expanded, "TaskRoleArn"):
         where = f"Resources/{role_id}/Properties/Policies"
         try:
             # (file system ARN, access point ARN or None) -> whether some container writes to it
