@@ -13,7 +13,11 @@ use crate::secret_grant::{SecretGrant, agent_token_grant, grant_for, registry_cr
 use crate::value::{Resolved, TemplateScope, object};
 
 /// Container names the macro gives its own containers.
-pub const RESERVED_CONTAINER_NAMES: [&str; 3] = ["agent", "agent-init", "ssh-agent"];
+pub const RESERVED_CONTAINER_NAMES: [&str; 3] = [
+    crate::generate::AGENT_CONTAINER,
+    crate::generate::SIDECAR_CONTAINER,
+    crate::generate::SSH_AGENT_CONTAINER,
+];
 /// The task volume the macro gives the ssh agent's socket.
 pub const SSH_VOLUME: &str = "ssh-agent";
 
