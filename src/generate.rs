@@ -7,7 +7,7 @@ use crate::properties::{
     TaskDefinitionProperties,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, object};
+use crate::value::{Piece, build_sub, object, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -633,18 +633,7 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
 /// Mount exactly the file systems of `Volumes`, through their access points, writing only
 /// where a volume is not read-only.
 fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
-    let efs_arn = |kind: &str, id: &Value| {
-        build_sub(&[
-            Piece::Text("arn:"),
-            Piece::Pseudo("AWS::Partition"),
-            Piece::Text(":elasticfilesystem:"),
-            Piece::Pseudo("AWS::Region"),
-            Piece::Text(":"),
-            Piece::Pseudo("AWS::AccountId"),
-            Piece::Text(kind),
-            Piece::Value(id),
-        ])
-    };
+    let efs_arn = |kind: &str, id: &Value| stack_arn("elasticfilesystem", kind, id);
     // One statement per file system and access point, writing if any of its volumes writes.
     let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
     for volume in volumes {

@@ -9,7 +9,7 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, sub_arguments,
+    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, stack_arn, sub_arguments,
     unescape_sub_text,
 };
 
@@ -294,16 +294,11 @@ fn read_arn_text(
 fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
     SecretGrant {
         store: SecretStore::Ssm,
-        resources: vec![build_sub(&[
-            Piece::Text("arn:"),
-            Piece::Pseudo("AWS::Partition"),
-            Piece::Text(":ssm:"),
-            Piece::Pseudo("AWS::Region"),
-            Piece::Text(":"),
-            Piece::Pseudo("AWS::AccountId"),
-            Piece::Text(if is_path { ":parameter" } else { ":parameter/" }),
-            Piece::Value(name),
-        ])],
+        resources: vec![stack_arn(
+            "ssm",
+            if is_path { ":parameter" } else { ":parameter/" },
+            name,
+        )],
         region: json!({"Ref": "AWS::Region"}),
         account: json!({"Ref": "AWS::AccountId"}),
     }
@@ -318,8 +313,7 @@ fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
 /// and account are fields 3 and 4 of `value + prefix`, which are that ARN's, so the KMS
 /// grant is exact too.
 pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
-    let prefix =
-        json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
+    let prefix = stack_arn("ssm", ":parameter/", &json!(""));
     let doubled = json!({"Fn::Join": ["", [value, prefix, value]]});
     let after_first_arn = json!({"Fn::Select": [1, {"Fn::Split": ["arn:", doubled]}]});
     let with_double_slash = json!({"Fn::Join": ["", ["arn:", after_first_arn]]});

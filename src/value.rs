@@ -203,6 +203,23 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
     }
 }
 
+/// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
+/// a resource in the stack's own partition, region and account, as simply as [`build_sub`] can.
+pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
+    build_sub(&[
+        Piece::Text("arn:"),
+        Piece::Pseudo("AWS::Partition"),
+        Piece::Text(":"),
+        Piece::Text(service),
+        Piece::Text(":"),
+        Piece::Pseudo("AWS::Region"),
+        Piece::Text(":"),
+        Piece::Pseudo("AWS::AccountId"),
+        Piece::Text(resource),
+        Piece::Value(value),
+    ])
+}
+
 /// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
 fn push_sub_text(sub: &mut String, text: &str) {
     if text.contains("${") {
