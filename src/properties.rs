@@ -158,20 +158,26 @@ pub fn read_properties(
     problems: &mut Problems,
 ) -> Option<TaskDefinitionProperties> {
     let before = problems.len();
-    let names = property_names();
     for (name, input) in inputs {
         if declaration(name).is_none() {
-            problems.push(input.path(), unknown_name_message("property", name, &names));
+            problems.push(
+                input.path(),
+                unknown_name_message("property", name, &property_names()),
+            );
         }
     }
     // The first release's parameters, for the properties that default to them.
-    let parameter_refs: Vec<(&str, Value)> = crate::property_table::PROPERTIES
+    let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES
         .iter()
         .filter_map(|property| match property.default {
             PropertyDefault::FirstReleaseParameter { parameter, .. }
                 if scope.is_parameter(parameter) =>
             {
-                Some((property.name, json!({ "Ref": parameter })))
+                Some(ParameterDefault {
+                    property: property.name,
+                    path: format!("Parameters.{parameter}"),
+                    reference: json!({ "Ref": parameter }),
+                })
             }
             _ => None,
         })
@@ -180,7 +186,7 @@ pub fn read_properties(
         scope,
         problems,
         inputs,
-        parameter_refs: &parameter_refs,
+        parameter_defaults: &parameter_defaults,
         properties_path,
     };
 
@@ -289,12 +295,28 @@ struct PropertyReader<'s, 'p, 'i> {
     inputs: &'i [(String, PropertyInput<'i>)],
     /// `(property, {"Ref": parameter})` for the properties that default to a parameter the
     /// template declares.
-    parameter_refs: &'i [(&'static str, Value)],
+    parameter_defaults: &'i [ParameterDefault],
     properties_path: &'i str,
+}
+
+/// A property that defaults to a template parameter the template declares: the `Ref` to it,
+/// and the place a problem with its value is reported.
+struct ParameterDefault {
+    property: &'static str,
+    path: String,
+    reference: Value,
 }
 
 fn declared(name: &str) -> &'static PropertyDeclaration {
     declaration(name).unwrap_or_else(|| panic!("{name} is not a declared property"))
+}
+
+/// The entries a list property declares.
+fn list_entry(name: &str) -> EntryShape {
+    match declared(name).shape {
+        Shape::List(list) => list.entry,
+        _ => unreachable!("{name} is a list"),
+    }
 }
 
 impl<'i> PropertyReader<'_, '_, 'i> {
@@ -312,11 +334,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(PropertyInput::Single(sourced)) => Some(sourced.clone()),
             Some(PropertyInput::Entries { .. }) => None,
             None => {
-                let (_, reference) = self.parameter_refs.iter().find(|(p, _)| *p == name)?;
-                let parameter = reference["Ref"].as_str().unwrap_or_default();
+                let default = self
+                    .parameter_defaults
+                    .iter()
+                    .find(|d| d.property == name)?;
                 Some(Sourced {
-                    value: reference,
-                    path: format!("Parameters.{parameter}"),
+                    value: &default.reference,
+                    path: default.path.clone(),
                 })
             }
         }
@@ -884,11 +908,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
-        let shape = match declared("TaskRolePolicies").shape {
-            Shape::List(list) => list.entry,
-            _ => unreachable!("TaskRolePolicies is a list"),
-        };
-        let fields = self.entry_fields(entry, shape)?;
+        let fields = self.entry_fields(entry, list_entry("TaskRolePolicies"))?;
         self.required_string(&Sourced {
             value: &fields["PolicyName"],
             path: format!("{}.PolicyName", entry.path),
@@ -908,11 +928,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
-        let shape = match declared("Tags").shape {
-            Shape::List(list) => list.entry,
-            _ => unreachable!("Tags is a list"),
-        };
-        let fields = self.entry_fields(entry, shape)?;
+        let fields = self.entry_fields(entry, list_entry("Tags"))?;
         let key_path = format!("{}.Key", entry.path);
         let key = self.required_string_checked(
             &Sourced {
