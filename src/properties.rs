@@ -293,8 +293,7 @@ struct PropertyReader<'s, 'p, 'i> {
     scope: &'s TemplateScope<'s>,
     problems: &'p mut Problems,
     inputs: &'i [(String, PropertyInput<'i>)],
-    /// `(property, {"Ref": parameter})` for the properties that default to a parameter the
-    /// template declares.
+    /// The properties that default to a parameter the template declares.
     parameter_defaults: &'i [ParameterDefault],
     properties_path: &'i str,
 }
