@@ -479,12 +479,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     fn ssh_agent(&mut self) -> Option<SshAgent> {
-        let Some(backend) = self.sourced("SshAgentBackend") else {
+        let backend = self.sourced("SshAgentBackend");
+        let Some((backend, value)) = backend.and_then(|b| Some((b, self.text("SshAgentBackend")?)))
+        else {
             // An image for an ssh agent that is not there is still checked for its shape.
-            self.text("SshAgentImage");
-            return None;
-        };
-        let Some(value) = self.text("SshAgentBackend") else {
             self.text("SshAgentImage");
             return None;
         };
