@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use crate::ExpansionContext;
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
 use crate::globals::{apply_globals, check_globals};
+use crate::model::TaskDefinitionProperties;
 use crate::problems::{Problems, unknown_name_message};
-use crate::properties::{TaskDefinitionProperties, read_properties};
+use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
 use crate::value::TemplateScope;
 

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::properties::{
-    ContainerSecret, EfsVolume, RegistryCredentials, SSH_VOLUME, ServiceContainer, SshAgent,
-    TaskDefinitionProperties,
+use crate::model::{
+    AGENT_CONTAINER, ContainerSecret, EfsVolume, RegistryCredentials, SIDECAR_CONTAINER,
+    SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent, TaskDefinitionProperties,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
 use crate::value::{Piece, build_sub, object, stack_arn};
@@ -51,9 +51,6 @@ pub struct ResourceAttributes {
     pub task_definition_only: Map<String, Value>,
 }
 
-pub const AGENT_CONTAINER: &str = "agent";
-pub const SIDECAR_CONTAINER: &str = "agent-init";
-pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 

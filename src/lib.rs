@@ -14,6 +14,7 @@ pub mod generate;
 pub mod globals;
 pub mod lambda;
 pub mod macro_io;
+pub mod model;
 pub mod problems;
 pub mod properties;
 pub mod property_table;

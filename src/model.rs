@@ -1,0 +1,114 @@
+//! The checked model of one Buildkite resource: what the property reader builds and the
+//! generator writes out.
+
+use serde_json::Value;
+
+use crate::secret_grant::SecretGrant;
+
+pub const AGENT_CONTAINER: &str = "agent";
+pub const SIDECAR_CONTAINER: &str = "agent-init";
+pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
+/// Container names the macro gives its own containers.
+pub const RESERVED_CONTAINER_NAMES: [&str; 3] =
+    [AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER];
+/// The task volume the macro gives the ssh agent's socket.
+pub const SSH_VOLUME: &str = "ssh-agent";
+
+/// An entry of a container's `Secrets`, with what the execution role needs to read it.
+#[derive(Debug, Clone)]
+pub struct ContainerSecret {
+    pub name: Value,
+    pub value_from: Value,
+    pub grant: SecretGrant,
+}
+
+/// A Secrets Manager secret holding a private registry's credentials.
+#[derive(Debug, Clone)]
+pub struct RegistryCredentials {
+    pub secret: Value,
+    pub grant: SecretGrant,
+}
+
+#[derive(Debug, Clone)]
+pub struct SshAgent {
+    /// The execute-api stage ARN as written.
+    pub backend: Value,
+    /// The parts of a literal ARN, computed here; `None` for an intrinsic.
+    pub literal_stage: Option<(String, String, String)>,
+    pub image: Value,
+}
+
+/// A container beside the agent (`Services`).
+#[derive(Debug, Clone)]
+pub struct ServiceContainer {
+    pub name: String,
+    pub image: Value,
+    pub environment: Vec<(Value, Value)>,
+    pub secrets: Vec<ContainerSecret>,
+    pub command: Option<Value>,
+    pub health_check: Option<Value>,
+    pub repository_credentials: Option<RegistryCredentials>,
+    pub essential: bool,
+    /// Names of `Volumes` mounted into it.
+    pub volumes: Vec<String>,
+}
+
+/// An EFS file system mounted into the containers (`Volumes`).
+#[derive(Debug, Clone)]
+pub struct EfsVolume {
+    pub name: String,
+    pub file_system_id: Value,
+    pub access_point_id: Option<Value>,
+    pub root_directory: Option<Value>,
+    pub container_path: Value,
+    pub read_only: bool,
+}
+
+/// The checked properties of one resource, each as it goes into the output.
+#[derive(Debug, Clone)]
+pub struct TaskDefinitionProperties {
+    pub image: Value,
+    pub agent_sidecar_image: Option<Value>,
+    pub ssh_agent: Option<SshAgent>,
+    pub agent_token: ContainerSecret,
+    pub secrets: Vec<ContainerSecret>,
+    /// `(Name, Value)` entries, values as strings.
+    pub environment: Vec<(Value, Value)>,
+    pub family: Value,
+    pub cpu: Value,
+    pub memory: Value,
+    pub task_role_arn: Option<Value>,
+    pub task_role_policies: Vec<Value>,
+    pub task_role_managed_policy_arns: Vec<Value>,
+    pub execution_role_path: Value,
+    pub task_role_path: Value,
+    pub log_retention_days: Value,
+    pub log_kms_key_id: Option<Value>,
+    pub cpu_architecture: Value,
+    pub ephemeral_storage_gib: Option<Value>,
+    pub permissions_boundary: Option<Value>,
+    pub tags: Vec<Value>,
+    pub repository_credentials: Option<RegistryCredentials>,
+    pub services: Vec<ServiceContainer>,
+    pub volumes: Vec<EfsVolume>,
+    pub execute_command: bool,
+    pub stop_timeout: Option<Value>,
+}
+
+impl TaskDefinitionProperties {
+    /// Every secret the execution role reads: the agent's, its registry's, the services'.
+    pub fn execution_role_grants(&self) -> Vec<&SecretGrant> {
+        let agent = std::iter::once(&self.agent_token)
+            .chain(&self.secrets)
+            .map(|secret| &secret.grant)
+            .chain(self.repository_credentials.iter().map(|c| &c.grant));
+        let services = self.services.iter().flat_map(|service| {
+            service
+                .secrets
+                .iter()
+                .map(|secret| &secret.grant)
+                .chain(service.repository_credentials.iter().map(|c| &c.grant))
+        });
+        agent.chain(services).collect()
+    }
+}

@@ -1,0 +1,218 @@
+//! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
+//! declaration in [`crate::property_table`].
+
+mod containers;
+mod primitives;
+mod secrets;
+mod task;
+mod volumes;
+
+use serde_json::{Value, json};
+
+use crate::model::TaskDefinitionProperties;
+use crate::problems::{Problems, unknown_name_message};
+use crate::property_table::{
+    AGENT_TOKEN_VARIABLE, EntryShape, PropertyDeclaration, PropertyDefault, Shape, declaration,
+    property_names,
+};
+use crate::value::TemplateScope;
+
+pub use primitives::kind_of;
+
+/// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
+/// template parameter a property defaults to.
+#[derive(Debug, Clone)]
+pub struct Sourced<'a> {
+    pub value: &'a Value,
+    pub path: String,
+}
+
+/// A property as given to one resource after `Globals.TaskDefinition` is applied.
+#[derive(Debug, Clone)]
+pub enum PropertyInput<'a> {
+    Single(Sourced<'a>),
+    /// A list merged from the globals and the resource, entry by entry.
+    Entries {
+        path: String,
+        entries: Vec<Sourced<'a>>,
+    },
+}
+
+impl PropertyInput<'_> {
+    pub fn path(&self) -> &str {
+        match self {
+            PropertyInput::Single(sourced) => &sourced.path,
+            PropertyInput::Entries { path, .. } => path,
+        }
+    }
+}
+
+/// Reads the properties of resource `logical_id`, recording every problem. Returns
+/// `None` when a problem leaves nothing sound to build from.
+pub fn read_properties(
+    logical_id: &str,
+    properties_path: &str,
+    inputs: &[(String, PropertyInput<'_>)],
+    scope: &TemplateScope<'_>,
+    problems: &mut Problems,
+) -> Option<TaskDefinitionProperties> {
+    let before = problems.len();
+    for (name, input) in inputs {
+        if declaration(name).is_none() {
+            problems.push(
+                input.path(),
+                unknown_name_message("property", name, &property_names()),
+            );
+        }
+    }
+    // The first release's parameters, for the properties that default to them.
+    let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES
+        .iter()
+        .filter_map(|property| match property.default {
+            PropertyDefault::FirstReleaseParameter { parameter, .. }
+                if scope.is_parameter(parameter) =>
+            {
+                Some(ParameterDefault {
+                    property: property.name,
+                    path: format!("Parameters.{parameter}"),
+                    reference: json!({ "Ref": parameter }),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let mut reader = PropertyReader {
+        scope,
+        problems,
+        inputs,
+        parameter_defaults: &parameter_defaults,
+        properties_path,
+    };
+
+    let image = reader.required_text("Image", "the image of the agent container");
+    let agent_sidecar_image = reader.text("BuildkiteAgentImage");
+    let ssh_agent = reader.ssh_agent();
+    let agent_token = reader.agent_token();
+
+    let mut agent_names = UsedNames::default();
+    agent_names.claim(AGENT_TOKEN_VARIABLE, "BuildkiteAgentTokenParameterPath");
+    let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
+    let environment = reader.environment(reader.input("Environment"), &mut agent_names);
+    let family = reader.family(logical_id);
+    let (cpu, memory) = reader.cpu_and_memory();
+
+    let task_role_arn = reader.text("TaskRoleArn");
+    let task_role_policies = reader.list(reader.input("TaskRolePolicies"), |reader, entry| {
+        reader.policy(entry)
+    });
+    let task_role_managed_policy_arns = reader.list(
+        reader.input("TaskRoleManagedPolicyArns"),
+        |reader, entry| {
+            let context = reader.scope.context;
+            reader
+                .required_string_checked(entry, |text| crate::arn::check_policy_arn(text, context))
+        },
+    );
+    if task_role_arn.is_some() {
+        for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
+            if let Some(input) = reader.input(name) {
+                reader.problems.push(input.path(), "has no effect with TaskRoleArn: no task role is generated, so attach these to your own role");
+            }
+        }
+    }
+    let execution_role_path = reader.text_or_default("ExecutionRolePath");
+    let task_role_path = reader.text_or_default("TaskRolePath");
+
+    let log_retention_days = reader.number_or_default("LogRetentionInDays");
+    let log_kms_key_id = reader.text("LogKmsKeyId");
+    let cpu_architecture = reader.text_or_default("CpuArchitecture");
+    let ephemeral_storage_gib = reader.number("EphemeralStorageGiB").map(|(value, _)| value);
+    let permissions_boundary = reader.text("PermissionsBoundary");
+    let tags = reader.list(reader.input("Tags"), |reader, entry| reader.tag(entry));
+
+    let repository_credentials = reader
+        .sourced("RepositoryCredentials")
+        .and_then(|sourced| reader.registry_credentials(&sourced));
+    let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
+    let services = reader.services(&volumes);
+    let execute_command = reader.boolean_property("ExecuteCommand");
+    let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+
+    if problems.len() > before {
+        return None;
+    }
+    Some(TaskDefinitionProperties {
+        image: image?,
+        agent_sidecar_image,
+        ssh_agent,
+        agent_token: agent_token?,
+        secrets,
+        environment,
+        family,
+        cpu,
+        memory,
+        task_role_arn,
+        task_role_policies,
+        task_role_managed_policy_arns,
+        execution_role_path,
+        task_role_path,
+        log_retention_days,
+        log_kms_key_id,
+        cpu_architecture,
+        ephemeral_storage_gib,
+        permissions_boundary,
+        tags,
+        repository_credentials,
+        services,
+        volumes,
+        execute_command,
+        stop_timeout,
+    })
+}
+
+/// The names used so far in one namespace (a container's variables, the containers, the
+/// volumes), and where.
+#[derive(Default)]
+struct UsedNames {
+    used: Vec<(String, String)>,
+}
+
+impl UsedNames {
+    /// `Some(place of the first use)` when `name` is taken already.
+    fn claim(&mut self, name: &str, place: &str) -> Option<String> {
+        if let Some((_, first)) = self.used.iter().find(|(used, _)| used == name) {
+            return Some(first.clone());
+        }
+        self.used.push((name.to_owned(), place.to_owned()));
+        None
+    }
+}
+
+struct PropertyReader<'s, 'p, 'i> {
+    scope: &'s TemplateScope<'s>,
+    problems: &'p mut Problems,
+    inputs: &'i [(String, PropertyInput<'i>)],
+    /// The properties that default to a parameter the template declares.
+    parameter_defaults: &'i [ParameterDefault],
+    properties_path: &'i str,
+}
+
+/// A property that defaults to a template parameter the template declares: the `Ref` to it,
+/// and the place a problem with its value is reported.
+struct ParameterDefault {
+    property: &'static str,
+    path: String,
+    reference: Value,
+}
+
+fn declared(name: &str) -> &'static PropertyDeclaration {
+    declaration(name).unwrap_or_else(|| panic!("{name} is not a declared property"))
+}
+
+/// The entries a list property declares.
+fn list_entry(name: &str) -> EntryShape {
+    match declared(name).shape {
+        Shape::List(list) => list.entry,
+        _ => unreachable!("{name} is a list"),
+    }
+}

@@ -1,0 +1,411 @@
+//! The reader's primitives: a property by its declaration, strings, numbers, booleans,
+//! names, lists and the fields of their entries.
+
+use serde_json::{Map, Value, json};
+
+use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
+use crate::problems::unknown_name_message;
+use crate::property_table::{EntryShape, PropertyDefault, Shape, TextCheck};
+use crate::value::Resolved;
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
+        self.inputs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, input)| input)
+    }
+
+    /// The value given for a property, or the `Ref` to the first release's parameter it
+    /// defaults to.
+    pub(super) fn sourced(&self, name: &str) -> Option<Sourced<'i>> {
+        match self.input(name) {
+            Some(PropertyInput::Single(sourced)) => Some(sourced.clone()),
+            Some(PropertyInput::Entries { .. }) => None,
+            None => {
+                let default = self
+                    .parameter_defaults
+                    .iter()
+                    .find(|d| d.property == name)?;
+                Some(Sourced {
+                    value: &default.reference,
+                    path: default.path.clone(),
+                })
+            }
+        }
+    }
+
+    pub(super) fn place(&self, name: &str) -> String {
+        format!("{}.{name}", self.properties_path)
+    }
+
+    pub(super) fn text_check(name: &str) -> Option<TextCheck> {
+        match declared(name).shape {
+            Shape::Text(check) => check,
+            _ => None,
+        }
+    }
+
+    /// An optional string property, checked as declared; `None` when absent or unset.
+    pub(super) fn text(&mut self, name: &str) -> Option<Value> {
+        let sourced = self.sourced(name)?;
+        let check = Self::text_check(name);
+        let context = self.scope.context;
+        self.optional_string(&sourced, |text| check.map_or(Ok(()), |c| c(text, context)))
+    }
+
+    /// A string property with a default: the value, else the declared default.
+    pub(super) fn text_or_default(&mut self, name: &str) -> Value {
+        let default = match declared(name).default {
+            PropertyDefault::Text(text)
+            | PropertyDefault::FirstReleaseParameter {
+                otherwise: text, ..
+            } => text,
+            _ => unreachable!("{name} declares a text default"),
+        };
+        self.text(name).unwrap_or_else(|| json!(default))
+    }
+
+    pub(super) fn required_text(&mut self, name: &str, what: &str) -> Option<Value> {
+        let Some(sourced) = self.sourced(name) else {
+            self.problems
+                .push(self.place(name), format!("is required: {what}"));
+            return None;
+        };
+        let before = self.problems.len();
+        let value = self.text(name);
+        if value.is_none() && self.problems.len() == before {
+            self.problems
+                .push(&sourced.path, format!("must not be empty: it is {what}"));
+        }
+        value
+    }
+
+    /// A whole-number property: the value for the output and the number when known, or the
+    /// declared default; `None` when absent without a default.
+    pub(super) fn number(&mut self, name: &str) -> Option<(Value, Option<u64>)> {
+        let check = match declared(name).shape {
+            Shape::WholeNumber(check) => check,
+            _ => unreachable!("{name} is a whole number"),
+        };
+        match self.sourced(name) {
+            Some(sourced) => Some(self.whole_number(&sourced, |n| check.map_or(Ok(()), |c| c(n)))),
+            None => match declared(name).default {
+                PropertyDefault::Number(number) => Some((json!(number), Some(number))),
+                _ => None,
+            },
+        }
+    }
+
+    pub(super) fn number_or_default(&mut self, name: &str) -> Value {
+        self.number(name)
+            .map(|(value, _)| value)
+            .unwrap_or_default()
+    }
+
+    pub(super) fn boolean_property(&mut self, name: &str) -> bool {
+        let default = match declared(name).default {
+            PropertyDefault::Boolean(flag) => flag,
+            _ => false,
+        };
+        self.sourced(name)
+            .and_then(|sourced| self.boolean(&sourced))
+            .unwrap_or(default)
+    }
+
+    /// A string, an intrinsic yielding one, or nothing (absent, `""`, `AWS::NoValue`).
+    pub(super) fn optional_string(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<Value> {
+        let resolved = self.scope.resolve(sourced.value);
+        if resolved.is_unset() {
+            return None;
+        }
+        match &resolved {
+            Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
+                if let Some(Err(why)) = resolved.as_str().map(&check) {
+                    self.problems
+                        .push(&sourced.path, format!("{} {why}", resolved.describe()));
+                }
+                Some(sourced.value.clone())
+            }
+            Resolved::Literal(other) => {
+                self.problems.push(
+                    &sourced.path,
+                    format!("must be a string, not {}", kind_of(other)),
+                );
+                None
+            }
+            Resolved::NoValue => None,
+            Resolved::Unknown => Some(sourced.value.clone()),
+        }
+    }
+
+    pub(super) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+        self.required_string_checked(sourced, |_| Ok(()))
+    }
+
+    pub(super) fn required_string_checked(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<Value> {
+        let before = self.problems.len();
+        let value = self.optional_string(sourced, check);
+        if value.is_none() && self.problems.len() == before {
+            self.problems.push(&sourced.path, "must not be empty");
+        }
+        value
+    }
+
+    /// A name the macro must see, written as a string: containers and volumes are matched by it.
+    pub(super) fn literal_name(
+        &mut self,
+        sourced: &Sourced<'_>,
+        what: &str,
+        names: &mut UsedNames,
+        reserved: &[&str],
+    ) -> Option<String> {
+        let name = match self.scope.resolve(sourced.value) {
+            Resolved::Literal(Value::String(name)) => name.clone(),
+            Resolved::Literal(other) => {
+                self.problems.push(
+                    &sourced.path,
+                    format!("must be a string, not {}", kind_of(other)),
+                );
+                return None;
+            }
+            _ => {
+                self.problems.push(
+                    &sourced.path,
+                    format!("must be written out, not a function or parameter: the macro refers to a {what} by its name"),
+                );
+                return None;
+            }
+        };
+        let shown = crate::problems::show_literal(sourced.value);
+        let fits = (1..=255).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !fits {
+            self.problems.push(
+                &sourced.path,
+                format!("{shown} is not a {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)"),
+            );
+            return None;
+        }
+        if reserved.contains(&name.as_str()) {
+            self.problems.push(
+                &sourced.path,
+                format!(
+                    "{shown} is the name of one the macro generates ({}); choose another",
+                    reserved.join(", ")
+                ),
+            );
+            return None;
+        }
+        if let Some(first) = names.claim(&name, &sourced.path) {
+            self.problems.push(
+                &sourced.path,
+                format!("{shown} is also the name at {first}; each {what} needs a name of its own"),
+            );
+            return None;
+        }
+        Some(name)
+    }
+
+    /// `true` or `false`, written (a boolean, or the strings CloudFormation writes) or as a
+    /// parameter's value; the macro decides with it, so another function is refused.
+    pub(super) fn boolean(&mut self, sourced: &Sourced<'_>) -> Option<bool> {
+        let resolved = self.scope.resolve(sourced.value);
+        let flag = match resolved.value() {
+            None if resolved == Resolved::NoValue => return None,
+            None => {
+                self.problems.push(
+                    &sourced.path,
+                    "must be true or false, written or as a parameter's value: the macro decides with it, so it cannot wait for a function to be evaluated",
+                );
+                return None;
+            }
+            Some(Value::Bool(flag)) => Some(*flag),
+            Some(Value::String(text)) if text.eq_ignore_ascii_case("true") => Some(true),
+            Some(Value::String(text)) if text.eq_ignore_ascii_case("false") => Some(false),
+            Some(_) => None,
+        };
+        if flag.is_none() {
+            let message = match &resolved {
+                Resolved::Literal(value @ (Value::Array(_) | Value::Object(_) | Value::Null)) => {
+                    format!("must be true or false, not {}", kind_of(value))
+                }
+                _ => format!("{} is not true or false", resolved.describe()),
+            };
+            self.problems.push(&sourced.path, message);
+        }
+        flag
+    }
+
+    /// A whole number, written as a number or a string of digits, checked when known.
+    /// Returns the value for the output and the number when known.
+    pub(super) fn whole_number(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: impl Fn(u64) -> Result<(), String>,
+    ) -> (Value, Option<u64>) {
+        let resolved = self.scope.resolve(sourced.value);
+        let known = match resolved.value() {
+            None => return (sourced.value.clone(), None),
+            Some(value) => whole_number(value),
+        };
+        let Some(number) = known else {
+            let message = match &resolved {
+                Resolved::Literal(
+                    value @ (Value::Array(_) | Value::Object(_) | Value::Bool(_) | Value::Null),
+                ) => {
+                    format!("must be a whole number, not {}", kind_of(value))
+                }
+                _ => format!("{} is not a whole number", resolved.describe()),
+            };
+            self.problems.push(&sourced.path, message);
+            return (Value::Null, None);
+        };
+        if let Err(why) = check(number) {
+            self.problems
+                .push(&sourced.path, format!("{} {why}", resolved.describe()));
+            return (Value::Null, None);
+        }
+        match resolved {
+            Resolved::Literal(_) => (json!(number), Some(number)),
+            _ => (sourced.value.clone(), Some(number)),
+        }
+    }
+
+    /// The entries of a list property, each read by `read_entry`.
+    pub(super) fn list<T>(
+        &mut self,
+        input: Option<&PropertyInput<'_>>,
+        mut read_entry: impl FnMut(&mut Self, &Sourced<'_>) -> Option<T>,
+    ) -> Vec<T> {
+        let entries = match input {
+            None => return Vec::new(),
+            Some(PropertyInput::Entries { entries, .. }) => entries.clone(),
+            Some(PropertyInput::Single(sourced)) => match sourced.value {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, value)| Sourced {
+                        value,
+                        path: format!("{}[{index}]", sourced.path),
+                    })
+                    .collect(),
+                Value::Null => Vec::new(),
+                other => {
+                    let what = if crate::value::is_intrinsic(other) {
+                        "an intrinsic function (write the list, with intrinsics in its entries)"
+                    } else {
+                        kind_of(other)
+                    };
+                    self.problems
+                        .push(&sourced.path, format!("must be a list, not {what}"));
+                    return Vec::new();
+                }
+            },
+        };
+        entries
+            .iter()
+            .filter(|entry| self.scope.resolve(entry.value) != Resolved::NoValue)
+            .filter_map(|entry| read_entry(self, entry))
+            .collect()
+    }
+
+    /// The fields of a list entry, an object of the keys `shape` declares; every required
+    /// key is there, else a problem.
+    pub(super) fn entry_fields<'v>(
+        &mut self,
+        entry: &Sourced<'v>,
+        shape: EntryShape,
+    ) -> Option<&'v Map<String, Value>> {
+        let EntryShape::Object { required, .. } = shape else {
+            unreachable!("an entry of fields is an object")
+        };
+        let known = shape.keys();
+        let Some(fields) = entry
+            .value
+            .as_object()
+            .filter(|_| !crate::value::is_intrinsic(entry.value))
+        else {
+            self.problems.push(
+                &entry.path,
+                format!(
+                    "must be an object with {}, not {}",
+                    required.join(" and "),
+                    kind_of(entry.value)
+                ),
+            );
+            return None;
+        };
+        let mut sound = true;
+        for key in fields.keys() {
+            if !known.contains(&key.as_str()) {
+                self.problems.push(
+                    format!("{}.{key}", entry.path),
+                    unknown_name_message("key", key, &known),
+                );
+                sound = false;
+            }
+        }
+        for key in required {
+            if !fields.contains_key(*key) {
+                self.problems.push(&entry.path, format!("has no {key}"));
+                sound = false;
+            }
+        }
+        sound.then_some(fields)
+    }
+
+    /// A string, number or boolean as a string (the type ECS and tags take).
+    pub(super) fn scalar_as_string(&mut self, value: &Value, path: &str) -> Option<Value> {
+        match value {
+            Value::String(_) => Some(value.clone()),
+            Value::Number(number) => Some(Value::String(number.to_string())),
+            Value::Bool(flag) => Some(Value::String(flag.to_string())),
+            _ if crate::value::is_intrinsic(value) => Some(value.clone()),
+            other => {
+                self.problems.push(
+                    path,
+                    format!(
+                        "must be a string, number or boolean, not {}",
+                        kind_of(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A whole number from a JSON number or a string of digits.
+fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// What kind of JSON value this is, for messages.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) if crate::value::is_intrinsic(value) => "an intrinsic function",
+        Value::Object(_) => "an object",
+    }
+}

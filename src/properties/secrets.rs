@@ -1,0 +1,78 @@
+//! Secrets and what the execution role needs to read them: the agent token, `Secrets`,
+//! registry credentials.
+
+use serde_json::{Value, json};
+
+use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use crate::model::{ContainerSecret, RegistryCredentials};
+use crate::property_table::{AGENT_TOKEN_VARIABLE, SECRET_ENTRY};
+use crate::secret_grant::{SecretGrant, agent_token_grant, grant_for, registry_credentials_grant};
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    pub(super) fn agent_token(&mut self) -> Option<ContainerSecret> {
+        const NAME: &str = "BuildkiteAgentTokenParameterPath";
+        let (value_from, place) = match self.sourced(NAME) {
+            Some(sourced) => (self.required_string(&sourced)?, sourced.path),
+            None => (self.text_or_default(NAME), self.place(NAME)),
+        };
+        let grant = match agent_token_grant(&value_from, self.scope) {
+            Ok(grant) => grant,
+            Err(why) => {
+                self.problems.push(&place, why);
+                return None;
+            }
+        };
+        Some(ContainerSecret {
+            name: json!(AGENT_TOKEN_VARIABLE),
+            value_from,
+            grant,
+        })
+    }
+
+    pub(super) fn grant(&mut self, value_from: &Value, place: &str) -> Option<SecretGrant> {
+        match grant_for(value_from, self.scope) {
+            Ok(grant) => Some(grant),
+            Err(why) => {
+                self.problems.push(place, why);
+                None
+            }
+        }
+    }
+
+    pub(super) fn registry_credentials(
+        &mut self,
+        sourced: &Sourced<'_>,
+    ) -> Option<RegistryCredentials> {
+        let secret = self.optional_string(sourced, |_| Ok(()))?;
+        match registry_credentials_grant(&secret, self.scope) {
+            Ok(grant) => Some(RegistryCredentials { secret, grant }),
+            Err(why) => {
+                self.problems.push(&sourced.path, why);
+                None
+            }
+        }
+    }
+
+    pub(super) fn secrets(
+        &mut self,
+        input: Option<&PropertyInput<'_>>,
+        names: &mut UsedNames,
+    ) -> Vec<ContainerSecret> {
+        self.list(input, |reader, entry| {
+            let fields = reader.entry_fields(entry, SECRET_ENTRY)?;
+            let name =
+                reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
+            let place = format!("{}.ValueFrom", entry.path);
+            let value_from = reader.required_string(&Sourced {
+                value: &fields["ValueFrom"],
+                path: place.clone(),
+            })?;
+            let grant = reader.grant(&value_from, &place)?;
+            Some(ContainerSecret {
+                name: name?,
+                value_from,
+                grant,
+            })
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! Task-wide properties: the family, the CPU and memory pair, the task role's policies, tags.
+
+use serde_json::Value;
+
+use super::{PropertyReader, Sourced, kind_of, list_entry};
+use crate::fargate;
+use crate::value::{Resolved, object};
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    pub(super) fn family(&mut self, logical_id: &str) -> Value {
+        match self.sourced("TaskFamily") {
+            Some(sourced) => self.text("TaskFamily").unwrap_or_else(|| {
+                self.problems.push(&sourced.path, "must not be empty");
+                Value::Null
+            }),
+            None => {
+                let family = logical_id.to_ascii_lowercase();
+                if let Err(why) = crate::property_table::check_family(&family, self.scope.context) {
+                    self.problems.push(self.place("TaskFamily"), format!("the default family {family:?} (the logical ID in lower case) {why}; set TaskFamily"));
+                }
+                Value::String(family)
+            }
+        }
+    }
+
+    /// `Cpu` and `Memory` as the task definition takes them (strings), checked as a pair.
+    pub(super) fn cpu_and_memory(&mut self) -> (Value, Value) {
+        let (cpu, known_cpu) = self.number("TaskCpu").unwrap_or_default();
+        let (memory, known_memory) = self.number("TaskMemory").unwrap_or_default();
+        if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
+            && let Some(why) = fargate::pair_problem(cpu, memory)
+        {
+            // A size from a parameter is named by the parameter, never by its value.
+            let parameter = |name: &str| {
+                self.sourced(name)
+                    .map(|s| self.scope.resolve(s.value))
+                    .filter(|resolved| matches!(resolved, Resolved::Parameter { .. }))
+            };
+            let why = match (parameter("TaskCpu"), parameter("TaskMemory")) {
+                (None, None) => why,
+                (None, Some(memory)) => format!(
+                    "{} is not a Fargate memory size for {cpu} CPU units ({})",
+                    memory.describe(),
+                    fargate::memory_sizes_for(cpu).unwrap_or_default()
+                ),
+                (Some(cpu_parameter), memory_parameter) => format!(
+                    "{} is not a Fargate memory size for {} as CPU units",
+                    memory_parameter.map_or_else(|| format!("{memory} MiB"), |m| m.describe()),
+                    cpu_parameter.describe()
+                ),
+            };
+            let place = self
+                .sourced("TaskMemory")
+                .or(self.sourced("TaskCpu"))
+                .map_or_else(|| self.place("TaskMemory"), |s| s.path);
+            self.problems.push(place, why);
+        }
+        let as_string = |value: Value| match value {
+            Value::Number(number) => Value::String(number.to_string()),
+            other => other,
+        };
+        (as_string(cpu), as_string(memory))
+    }
+
+    pub(super) fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
+        let fields = self.entry_fields(entry, list_entry("TaskRolePolicies"))?;
+        self.required_string(&Sourced {
+            value: &fields["PolicyName"],
+            path: format!("{}.PolicyName", entry.path),
+        })?;
+        let document = &fields["PolicyDocument"];
+        if !document.is_object() {
+            self.problems.push(
+                format!("{}.PolicyDocument", entry.path),
+                format!(
+                    "must be a policy document object, not {}",
+                    kind_of(document)
+                ),
+            );
+            return None;
+        }
+        Some(entry.value.clone())
+    }
+
+    pub(super) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
+        let fields = self.entry_fields(entry, list_entry("Tags"))?;
+        let key_path = format!("{}.Key", entry.path);
+        let key = self.required_string_checked(
+            &Sourced {
+                value: &fields["Key"],
+                path: key_path,
+            },
+            |key| {
+                if key.len() > 128 {
+                    Err("is longer than the 128 characters a tag key may have".to_owned())
+                } else if key.starts_with("aws:") {
+                    Err("starts with aws:, which AWS keeps for its own tags".to_owned())
+                } else {
+                    Ok(())
+                }
+            },
+        )?;
+        let value = self.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path))?;
+        Some(object([("Key", key.clone()), ("Value", value)]))
+    }
+}

@@ -1,0 +1,98 @@
+//! EFS volumes and where they are mounted.
+
+use super::{PropertyReader, Sourced, UsedNames};
+use crate::model::{EfsVolume, SSH_VOLUME};
+use crate::property_table::VOLUME_ENTRY;
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// The EFS volumes, each with a name of its own and a mount point that no other mount of
+    /// the agent container uses.
+    pub(super) fn volumes(&mut self, has_sidecar: bool, has_ssh_agent: bool) -> Vec<EfsVolume> {
+        let mut names = UsedNames::default();
+        let mut agent_paths = UsedNames::default();
+        if has_sidecar {
+            agent_paths.claim("/buildkite", "BuildkiteAgentImage");
+        }
+        if has_ssh_agent {
+            agent_paths.claim("/ssh", "SshAgentBackend");
+        }
+        self.list(self.input("Volumes"), |reader, entry| {
+            let fields = reader.entry_fields(entry, VOLUME_ENTRY)?;
+            let field = |key: &str| {
+                fields.get(key).map(|value| Sourced {
+                    value,
+                    path: format!("{}.{key}", entry.path),
+                })
+            };
+            let name = reader.literal_name(
+                &field("Name")?,
+                "volume",
+                &mut names,
+                &[SSH_VOLUME],
+            );
+            let file_system_id = reader.required_string_checked(&field("FileSystemId")?, |id| {
+                check_efs_id(id, "fs-", "an EFS file system ID")
+            });
+            let access_point_id = field("AccessPointId").and_then(|sourced| {
+                reader.optional_string(&sourced, |id| {
+                    check_efs_id(id, "fsap-", "an EFS access point ID")
+                })
+            });
+            let root_directory = field("RootDirectory").and_then(|sourced| {
+                let with_access_point = access_point_id.is_some();
+                reader.optional_string(&sourced, |path| {
+                    if !path.starts_with('/') {
+                        Err("is not an absolute path".to_owned())
+                    } else if with_access_point && path != "/" {
+                        Err("must be / or left out with AccessPointId: the access point sets the directory".to_owned())
+                    } else {
+                        Ok(())
+                    }
+                })
+            });
+            let container_path_field = field("ContainerPath")?;
+            let container_path =
+                reader.required_string_checked(&container_path_field, |path| {
+                    if path.starts_with('/') && path.len() > 1 {
+                        Ok(())
+                    } else {
+                        Err("is not an absolute path below /".to_owned())
+                    }
+                });
+            if let Some(path) = reader.scope.resolve(container_path_field.value).as_str()
+                && let Some(first) = agent_paths.claim(path, &container_path_field.path)
+            {
+                let shown = reader.scope.resolve(container_path_field.value).describe();
+                reader.problems.push(
+                    &container_path_field.path,
+                    format!("{shown} is also mounted by {first} in the agent container; give each mount its own path"),
+                );
+            }
+            let read_only = field("ReadOnly")
+                .and_then(|sourced| reader.boolean(&sourced))
+                .unwrap_or(false);
+            Some(EfsVolume {
+                name: name?,
+                file_system_id: file_system_id?,
+                access_point_id,
+                root_directory,
+                container_path: container_path?,
+                read_only,
+            })
+        })
+    }
+}
+
+/// `fs-` or `fsap-` and 8 to 40 hexadecimal digits, as EFS writes its IDs.
+fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
+    let digits = id.strip_prefix(prefix).unwrap_or_default();
+    if (8..=40).contains(&digits.len())
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(format!("is not {what} ({prefix} and hexadecimal digits)"))
+    }
+}
