@@ -49,3 +49,73 @@ fn error_fixtures_fail_naming_the_place() {
         insta::assert_snapshot!(problems.to_string());
     });
 }
+
+/// The problems of a template written inline, one line each.
+fn problems_of(yaml: &str) -> Vec<String> {
+    let template = parse_template(yaml).expect("the test's YAML reads");
+    match expand(
+        template,
+        &ExpansionContext::new("us-east-1", "123456789012"),
+    ) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Every key of an entry is checked even after another failed; only these problems hide later
+/// checks, because those checks would have nothing to read: an entry that is not an object (its
+/// keys), a `ValueFrom` that is empty or not a string (its grant), a health check `Command` that
+/// is not a list of strings (its `CMD`/`CMD-SHELL` form), a container or volume `Name` that is
+/// not written out (its uniqueness).
+#[test]
+fn only_a_problem_that_makes_later_checks_meaningless_hides_them() {
+    let problems = problems_of(
+        r#"
+Resources:
+  Agent:
+    Type: Buildkite::ECS::TaskDefinition
+    Properties:
+      Image: buildkite/agent:3
+      Secrets:
+        - not an entry
+        - {Name: "A B", ValueFrom: "", Colour: red}
+      Services:
+        - Name: !Ref AWS::StackName
+          Image: ""
+          HealthCheck:
+            Command: CMD true
+            Interval: 1
+            Retries: 0
+        - Name: !Ref AWS::StackName
+          Image: redis:7
+          Command: [7]
+"#,
+    );
+    let path = "Resources.Agent.Properties";
+    assert_eq!(
+        problems,
+        [
+            format!("{path}.Secrets[0]: must be an object with Name and ValueFrom, not a string"),
+            format!("{path}.Secrets[1].Colour: unknown key; expected one of Name, ValueFrom"),
+            format!(
+                "{path}.Secrets[1].Name: \"A B\" is not a variable name (no =, spaces or control characters)"
+            ),
+            format!("{path}.Secrets[1].ValueFrom: must not be empty"),
+            format!(
+                "{path}.Services[0].Name: must be written out, not a function or parameter: the macro refers to a container by its name"
+            ),
+            format!("{path}.Services[0].Image: must not be empty"),
+            format!("{path}.Services[0].HealthCheck.Command: must be a list, not a string"),
+            format!(
+                "{path}.Services[0].HealthCheck.Interval: 1 is not between 5 and 300, as ECS requires"
+            ),
+            format!(
+                "{path}.Services[0].HealthCheck.Retries: 0 is not between 1 and 10, as ECS requires"
+            ),
+            format!(
+                "{path}.Services[1].Name: must be written out, not a function or parameter: the macro refers to a container by its name"
+            ),
+            format!("{path}.Services[1].Command[0]: must be a string, not a number"),
+        ]
+    );
+}

@@ -9,6 +9,9 @@ use crate::problems::unknown_name_message;
 use crate::property_table::{AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY};
 use crate::value::Resolved;
 
+/// ECS's quota of containers in one task definition (not adjustable).
+pub const MAX_CONTAINERS: usize = 10;
+
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
@@ -98,32 +101,33 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     ) -> Vec<(Value, Value)> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ENVIRONMENT_ENTRY)?;
+            let field = |key: &str| Self::entry_field(fields, entry, key);
             let name =
-                reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
-            let value = reader.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path));
+                field("Name").and_then(|name| reader.variable_name(name.value, &name.path, names));
+            let value =
+                field("Value").and_then(|value| reader.scalar_as_string(value.value, &value.path));
             Some((name?, value?))
         })
     }
 
-    pub(super) fn services(&mut self, volumes: &[EfsVolume]) -> Vec<ServiceContainer> {
+    /// The services, beside the macro's own containers (`macro_containers`, named for the
+    /// message): ECS takes at most [`MAX_CONTAINERS`] in a task definition.
+    pub(super) fn services(
+        &mut self,
+        volumes: &[EfsVolume],
+        macro_containers: &[&str],
+    ) -> Vec<ServiceContainer> {
         let mut names = UsedNames::default();
-        self.list(self.input("Services"), |reader, entry| {
+        let mut entries = 0;
+        let services = self.list(self.input("Services"), |reader, entry| {
+            entries += 1;
             let fields = reader.entry_fields(entry, SERVICE_ENTRY)?;
-            let field = |key: &str| {
-                fields.get(key).map(|value| Sourced {
-                    value,
-                    path: format!("{}.{key}", entry.path),
-                })
-            };
+            let field = |key: &str| Self::entry_field(fields, entry, key);
             let list_field = |key: &str| field(key).map(PropertyInput::Single);
-            let name = reader.literal_name(
-                &field("Name")?,
-                "container",
-                &mut names,
-                &RESERVED_CONTAINER_NAMES,
-            );
-            let image_field = field("Image")?;
-            let image = reader.required_string(&image_field);
+            let name = field("Name").and_then(|name| {
+                reader.literal_name(&name, "container", &mut names, &RESERVED_CONTAINER_NAMES)
+            });
+            let image = field("Image").and_then(|image| reader.required_string(&image));
             let mut variables = UsedNames::default();
             let environment =
                 reader.environment(list_field("Environment").as_ref(), &mut variables);
@@ -171,7 +175,22 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 essential,
                 volumes: mounted,
             })
-        })
+        });
+        let containers = macro_containers.len() + entries;
+        if containers > MAX_CONTAINERS
+            && let Some(input) = self.input("Services")
+        {
+            let service_or_services = if entries == 1 { "service" } else { "services" };
+            self.problems.push(
+                input.path(),
+                format!(
+                    "makes {containers} containers ({} and {entries} {service_or_services}), over the {MAX_CONTAINERS} ECS allows in one task definition; at most {} services fit here",
+                    macro_containers.join(", "),
+                    MAX_CONTAINERS.saturating_sub(macro_containers.len())
+                ),
+            );
+        }
+        services
     }
 
     /// A container command: a list of strings (or functions yielding them), not empty.
@@ -212,21 +231,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             ("StartPeriod", 0, 300),
         ];
         let fields = self.entry_fields(sourced, SHAPE)?;
-        let command_path = format!("{}.Command", sourced.path);
-        let command = self.command(&Sourced {
-            value: &fields["Command"],
-            path: command_path.clone(),
-        })?;
-        let first = command.get(0).and_then(Value::as_str);
-        if !matches!(first, Some("CMD" | "CMD-SHELL")) && !command[0].is_object() {
-            self.problems.push(
-                format!("{command_path}[0]"),
-                "must be CMD or CMD-SHELL, as ECS requires of a health check's command",
-            );
-            return None;
-        }
+        let before = self.problems.len();
+        // A command that is not a list of strings hides the checks of its first words.
+        let command = Self::entry_field(fields, sourced, "Command").and_then(|command| {
+            let parts = self.command(&command)?;
+            self.check_health_command(&parts, &command.path);
+            Some(parts)
+        });
         let mut check = Map::new();
-        check.insert("Command".into(), command);
+        if let Some(command) = command {
+            check.insert("Command".into(), command);
+        }
         for (key, low, high) in TIMINGS {
             if let Some(value) = fields.get(key) {
                 let (value, _) = self.whole_number(
@@ -245,6 +260,65 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 check.insert(key.into(), value);
             }
         }
+        if self.problems.len() > before || !check.contains_key("Command") {
+            return None;
+        }
         Some(Value::Object(check))
+    }
+
+    /// ECS runs `CMD` and its arguments directly, and `CMD-SHELL` with one command string for
+    /// the container's shell: a shell line given to `CMD`, or words split after `CMD-SHELL`,
+    /// never reports healthy, and the agent waits for HEALTHY.
+    fn check_health_command(&mut self, parts: &Value, command_path: &str) {
+        let Some(parts) = parts.as_array() else {
+            return;
+        };
+        let literal = |index: usize| parts.get(index).and_then(Value::as_str);
+        match literal(0) {
+            Some("CMD-SHELL") if parts.len() == 1 => self.problems.push(
+                command_path,
+                "CMD-SHELL needs the command string after it, as in [CMD-SHELL, \"pg_isready -U postgres\"]",
+            ),
+            Some("CMD-SHELL") if parts.len() > 2 => {
+                let joined: Option<Vec<&str>> = (1..parts.len()).map(literal).collect();
+                let hint = match joined {
+                    Some(words) => format!(
+                        "; write [CMD-SHELL, {}]",
+                        crate::problems::show_literal(&Value::String(words.join(" ")))
+                    ),
+                    None => String::new(),
+                };
+                self.problems.push(
+                    command_path,
+                    format!(
+                        "CMD-SHELL takes exactly one command string after it, which the container's shell runs, not {} words{hint}",
+                        parts.len() - 1
+                    ),
+                );
+            }
+            Some("CMD") if parts.len() == 1 => self.problems.push(
+                command_path,
+                "CMD needs the executable to run after it, as in [CMD, pg_isready, -U, postgres]",
+            ),
+            Some("CMD")
+                if parts.len() == 2
+                    && literal(1).is_some_and(|line| line.trim().contains(' ')) =>
+            {
+                self.problems.push(
+                    format!("{command_path}[1]"),
+                    format!(
+                        "{} is run as one executable's name with CMD; did you mean CMD-SHELL, which runs it with the container's shell?",
+                        crate::problems::show_literal(&parts[1])
+                    ),
+                );
+            }
+            Some("CMD" | "CMD-SHELL") => {}
+            Some(_) => self.problems.push(
+                format!("{command_path}[0]"),
+                "must be CMD or CMD-SHELL, as ECS requires of a health check's command",
+            ),
+            // A function: known only when the stack is deployed.
+            None => {}
+        }
     }
 }

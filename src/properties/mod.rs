@@ -9,7 +9,9 @@ mod volumes;
 
 use serde_json::{Value, json};
 
-use crate::model::TaskDefinitionProperties;
+use crate::model::{
+    AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
+};
 use crate::problems::{Problems, unknown_name_message};
 use crate::property_table::{
     AGENT_TOKEN_VARIABLE, EntryShape, PropertyDeclaration, PropertyDefault, Shape, declaration,
@@ -134,7 +136,15 @@ pub fn read_properties(
         .sourced("RepositoryCredentials")
         .and_then(|sourced| reader.registry_credentials(&sourced));
     let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
-    let services = reader.services(&volumes);
+    let macro_containers: Vec<&str> = [
+        Some(AGENT_CONTAINER),
+        agent_sidecar_image.as_ref().map(|_| SIDECAR_CONTAINER),
+        ssh_agent.as_ref().map(|_| SSH_AGENT_CONTAINER),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let services = reader.services(&volumes, &macro_containers);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
 

@@ -320,8 +320,9 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             .collect()
     }
 
-    /// The fields of a list entry, an object of the keys `shape` declares; every required
-    /// key is there, else a problem.
+    /// The fields of a list entry, an object of the keys `shape` declares. An unknown key or a
+    /// missing required one is a problem, but the fields are still returned so that every other
+    /// key of the entry is checked too; `None` only when the entry is not an object at all.
     pub(super) fn entry_fields<'v>(
         &mut self,
         entry: &Sourced<'v>,
@@ -346,23 +347,32 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
             return None;
         };
-        let mut sound = true;
         for key in fields.keys() {
             if !known.contains(&key.as_str()) {
                 self.problems.push(
                     format!("{}.{key}", entry.path),
                     unknown_name_message("key", key, &known),
                 );
-                sound = false;
             }
         }
         for key in required {
             if !fields.contains_key(*key) {
                 self.problems.push(&entry.path, format!("has no {key}"));
-                sound = false;
             }
         }
-        sound.then_some(fields)
+        Some(fields)
+    }
+
+    /// The field `key` of an entry, with its place.
+    pub(super) fn entry_field<'v>(
+        fields: &'v Map<String, Value>,
+        entry: &Sourced<'_>,
+        key: &str,
+    ) -> Option<Sourced<'v>> {
+        fields.get(key).map(|value| Sourced {
+            value,
+            path: format!("{}.{key}", entry.path),
+        })
     }
 
     /// A string, number or boolean as a string (the type ECS and tags take).

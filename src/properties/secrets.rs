@@ -60,13 +60,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     ) -> Vec<ContainerSecret> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, SECRET_ENTRY)?;
-            let name =
-                reader.variable_name(&fields["Name"], &format!("{}.Name", entry.path), names);
-            let place = format!("{}.ValueFrom", entry.path);
-            let value_from = reader.required_string(&Sourced {
-                value: &fields["ValueFrom"],
-                path: place.clone(),
-            })?;
+            let name = Self::entry_field(fields, entry, "Name")
+                .and_then(|name| reader.variable_name(name.value, &name.path, names));
+            let value_from = Self::entry_field(fields, entry, "ValueFrom")?;
+            // An empty or non-string ValueFrom names nothing to grant: the grant is not read.
+            let place = value_from.path.clone();
+            let value_from = reader.required_string(&value_from)?;
             let grant = reader.grant(&value_from, &place)?;
             Some(ContainerSecret {
                 name: name?,

@@ -64,33 +64,26 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     pub(super) fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
         let fields = self.entry_fields(entry, list_entry("TaskRolePolicies"))?;
-        self.required_string(&Sourced {
-            value: &fields["PolicyName"],
-            path: format!("{}.PolicyName", entry.path),
-        })?;
-        let document = &fields["PolicyDocument"];
-        if !document.is_object() {
+        let name = Self::entry_field(fields, entry, "PolicyName")
+            .and_then(|name| self.required_string(&name));
+        let document = Self::entry_field(fields, entry, "PolicyDocument")?;
+        if !document.value.is_object() {
             self.problems.push(
-                format!("{}.PolicyDocument", entry.path),
+                &document.path,
                 format!(
                     "must be a policy document object, not {}",
-                    kind_of(document)
+                    kind_of(document.value)
                 ),
             );
             return None;
         }
-        Some(entry.value.clone())
+        name.map(|_| entry.value.clone())
     }
 
     pub(super) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
         let fields = self.entry_fields(entry, list_entry("Tags"))?;
-        let key_path = format!("{}.Key", entry.path);
-        let key = self.required_string_checked(
-            &Sourced {
-                value: &fields["Key"],
-                path: key_path,
-            },
-            |key| {
+        let key = Self::entry_field(fields, entry, "Key").and_then(|key| {
+            self.required_string_checked(&key, |key| {
                 if key.len() > 128 {
                     Err("is longer than the 128 characters a tag key may have".to_owned())
                 } else if key.starts_with("aws:") {
@@ -98,9 +91,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 } else {
                     Ok(())
                 }
-            },
-        )?;
-        let value = self.scalar_as_string(&fields["Value"], &format!("{}.Value", entry.path))?;
-        Some(object([("Key", key.clone()), ("Value", value)]))
+            })
+        });
+        let value = Self::entry_field(fields, entry, "Value")
+            .and_then(|value| self.scalar_as_string(value.value, &value.path));
+        Some(object([("Key", key?), ("Value", value?)]))
     }
 }

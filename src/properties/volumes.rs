@@ -1,6 +1,6 @@
 //! EFS volumes and where they are mounted.
 
-use super::{PropertyReader, Sourced, UsedNames};
+use super::{PropertyReader, UsedNames};
 use crate::model::{EfsVolume, SSH_VOLUME};
 use crate::property_table::VOLUME_ENTRY;
 
@@ -18,20 +18,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
         self.list(self.input("Volumes"), |reader, entry| {
             let fields = reader.entry_fields(entry, VOLUME_ENTRY)?;
-            let field = |key: &str| {
-                fields.get(key).map(|value| Sourced {
-                    value,
-                    path: format!("{}.{key}", entry.path),
+            let field = |key: &str| Self::entry_field(fields, entry, key);
+            let name = field("Name")
+                .and_then(|name| reader.literal_name(&name, "volume", &mut names, &[SSH_VOLUME]));
+            let file_system_id = field("FileSystemId").and_then(|id| {
+                reader.required_string_checked(&id, |id| {
+                    check_efs_id(id, "fs-", "an EFS file system ID")
                 })
-            };
-            let name = reader.literal_name(
-                &field("Name")?,
-                "volume",
-                &mut names,
-                &[SSH_VOLUME],
-            );
-            let file_system_id = reader.required_string_checked(&field("FileSystemId")?, |id| {
-                check_efs_id(id, "fs-", "an EFS file system ID")
             });
             let access_point_id = field("AccessPointId").and_then(|sourced| {
                 reader.optional_string(&sourced, |id| {
@@ -50,24 +43,26 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     }
                 })
             });
-            let container_path_field = field("ContainerPath")?;
-            let container_path =
-                reader.required_string_checked(&container_path_field, |path| {
-                    if path.starts_with('/') && path.len() > 1 {
-                        Ok(())
-                    } else {
-                        Err("is not an absolute path below /".to_owned())
-                    }
-                });
-            if let Some(path) = reader.scope.resolve(container_path_field.value).as_str()
-                && let Some(first) = agent_paths.claim(path, &container_path_field.path)
-            {
-                let shown = reader.scope.resolve(container_path_field.value).describe();
-                reader.problems.push(
-                    &container_path_field.path,
-                    format!("{shown} is also mounted by {first} in the agent container; give each mount its own path"),
-                );
-            }
+            let container_path = field("ContainerPath").and_then(|container_path_field| {
+                let container_path =
+                    reader.required_string_checked(&container_path_field, |path| {
+                        if path.starts_with('/') && path.len() > 1 {
+                            Ok(())
+                        } else {
+                            Err("is not an absolute path below /".to_owned())
+                        }
+                    });
+                if let Some(path) = reader.scope.resolve(container_path_field.value).as_str()
+                    && let Some(first) = agent_paths.claim(path, &container_path_field.path)
+                {
+                    let shown = reader.scope.resolve(container_path_field.value).describe();
+                    reader.problems.push(
+                        &container_path_field.path,
+                        format!("{shown} is also mounted by {first} in the agent container; give each mount its own path"),
+                    );
+                }
+                container_path
+            });
             let read_only = field("ReadOnly")
                 .and_then(|sourced| reader.boolean(&sourced))
                 .unwrap_or(false);
