@@ -98,6 +98,7 @@ pub fn main() -> ExitCode {
                     .into_iter()
                     .map(|(k, v)| (k, Value::String(v)))
                     .collect(),
+                language_extensions_after: None,
             };
             let transform_names: Vec<&str> = if transform_names.is_empty() {
                 KNOWN_TRANSFORM_NAMES.to_vec()
@@ -142,7 +143,7 @@ fn print(text: &str) -> ExitCode {
 
 fn expand_command(
     template: Option<PathBuf>,
-    context: ExpansionContext,
+    mut context: ExpansionContext,
     format: Option<Format>,
     transform_names: &[&str],
 ) -> ExitCode {
@@ -165,6 +166,7 @@ fn expand_command(
         );
     }
     if let Value::Object(root) = &mut template {
+        context.language_extensions_after = Some(language_extensions_after(root, transform_names));
         drop_own_transform(root, transform_names);
     }
     let format = format.unwrap_or(if text.trim_start().starts_with('{') {
@@ -179,6 +181,25 @@ fn expand_command(
         }),
         Err(problems) => fail(FAILURE, &problems.to_string()),
     }
+}
+
+/// The transforms of the template's `Transform`, in order: a name or a list of names.
+fn transforms(root: &Map<String, Value>) -> Vec<&str> {
+    match root.get("Transform") {
+        Some(Value::String(name)) => vec![name.as_str()],
+        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `AWS::LanguageExtensions` comes after this macro (under any of `transform_names`)
+/// in the template's `Transform`, and so resolves what the macro leaves to it.
+pub fn language_extensions_after(root: &Map<String, Value>, transform_names: &[&str]) -> bool {
+    let transforms = transforms(root);
+    transforms
+        .iter()
+        .position(|name| transform_names.contains(name))
+        .is_some_and(|own| transforms[own..].contains(&"AWS::LanguageExtensions"))
 }
 
 /// Removes this macro, under any of `transform_names`, from the template's `Transform`, as

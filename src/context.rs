@@ -9,6 +9,10 @@ pub struct ExpansionContext {
     pub region: String,
     pub account_id: String,
     pub parameter_values: Map<String, Value>,
+    /// Whether the template's `Transform` lists `AWS::LanguageExtensions` after this macro,
+    /// which resolves a function in `DeletionPolicy` or `UpdateReplacePolicy`; `None` when
+    /// not known: a macro request carries no `Transform` section.
+    pub language_extensions_after: Option<bool>,
 }
 
 impl ExpansionContext {
@@ -17,6 +21,7 @@ impl ExpansionContext {
             region: region.into(),
             account_id: account_id.into(),
             parameter_values: Map::new(),
+            language_extensions_after: None,
         }
     }
 

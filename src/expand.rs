@@ -322,7 +322,7 @@ fn expand_resource(
             &empty
         }
     };
-    let attributes = resource_attributes(resource, &path, problems);
+    let attributes = resource_attributes(resource, &path, scope.context, problems);
     let inputs = apply_globals(own, &properties_path, globals);
     let properties = read_properties(logical_id, &properties_path, &inputs, scope, problems);
     // A problem anywhere fails the expansion: build nothing more. (A global value's problem is
@@ -345,13 +345,14 @@ fn expand_resource(
 fn resource_attributes(
     resource: &Map<String, Value>,
     path: &str,
+    context: &ExpansionContext,
     problems: &mut Problems,
 ) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
         if let Some(value) = resource.get(name) {
             if name != "Condition" {
-                check_policy_attribute(value, &format!("{path}.{name}"), problems);
+                check_policy_attribute(name, value, &format!("{path}.{name}"), context, problems);
             }
             attributes.shared.insert(name.to_owned(), value.clone());
         }
@@ -366,19 +367,46 @@ fn resource_attributes(
     attributes
 }
 
-/// `DeletionPolicy` and `UpdateReplacePolicy` values that apply to every generated type
-/// (`Snapshot` applies to none of them).
-fn check_policy_attribute(value: &Value, path: &str, problems: &mut Problems) {
-    const POLICIES: [&str; 3] = ["Delete", "Retain", "RetainExceptOnCreate"];
+/// `DeletionPolicy` and `UpdateReplacePolicy` values as CloudFormation takes them for every
+/// generated type: `Snapshot` applies to none of them, and `RetainExceptOnCreate` is a
+/// `DeletionPolicy` value only. A function there needs `AWS::LanguageExtensions` after the
+/// macro; only `expand` knows the Transform list, so the Lambda carries it as written.
+fn check_policy_attribute(
+    name: &str,
+    value: &Value,
+    path: &str,
+    context: &ExpansionContext,
+    problems: &mut Problems,
+) {
+    let policies: &[&str] = if name == "DeletionPolicy" {
+        &["Delete", "Retain", "RetainExceptOnCreate"]
+    } else {
+        &["Delete", "Retain"]
+    };
+    let listed = match policies {
+        [one, two] => format!("{one} or {two}"),
+        _ => "Delete, Retain or RetainExceptOnCreate".to_owned(),
+    };
     match value.as_str() {
-        Some(policy) if POLICIES.contains(&policy) => {}
+        Some(policy) if policies.contains(&policy) => {}
         Some("Snapshot") => problems.push(
             path,
-            "Snapshot applies to none of the generated resources; use Delete, Retain or RetainExceptOnCreate",
+            format!("Snapshot applies to none of the generated resources (a task definition, a log group and IAM roles); use {listed}"),
         ),
-        Some(policy) => problems.push(path, unknown_name_message("policy", policy, &POLICIES)),
-        None if crate::value::is_intrinsic(value) => {}
-        None => problems.push(path, "must be Delete, Retain or RetainExceptOnCreate"),
+        Some("RetainExceptOnCreate") => problems.push(
+            path,
+            format!("RetainExceptOnCreate is a DeletionPolicy value only; {name} takes {listed}"),
+        ),
+        Some(policy) => problems.push(path, unknown_name_message("policy", policy, policies)),
+        None if crate::value::is_intrinsic(value) => {
+            if context.language_extensions_after == Some(false) {
+                problems.push(
+                    path,
+                    format!("CloudFormation takes a function in {name} only when the template's Transform lists AWS::LanguageExtensions after this macro; add it there, or write {listed}"),
+                );
+            }
+        }
+        None => problems.push(path, format!("must be {listed}")),
     }
 }
 

@@ -258,6 +258,8 @@ pub fn respond(request: MacroRequest) -> (MacroResponse, RequestSummary) {
         region,
         account_id,
         parameter_values: template_parameter_values,
+        // CloudFormation sends the template without its Transform section.
+        language_extensions_after: None,
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| expand_with_summary(fragment, &context)));
     let mut summary = RequestSummary {

@@ -240,3 +240,46 @@ fn help_and_version_behave_as_users_expect() {
         assert!(expand_help.contains(flag), "{expand_help}");
     }
 }
+
+#[test]
+fn a_function_in_a_deletion_policy_needs_language_extensions_after_the_macro() {
+    let template = |transform: &str| {
+        format!(
+            "Transform: {transform}\nParameters:\n  Policy:\n    Type: String\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    DeletionPolicy: !Ref Policy\n    UpdateReplacePolicy: !Ref Policy\n    Properties:\n      Image: ruby:3.3\n"
+        )
+    };
+    let refused = run(&["expand", "-"], &template("Buildkite-Agents-2020-03-09"));
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("Resources.Ruby.DeletionPolicy: CloudFormation takes a function in DeletionPolicy only when the template's Transform lists AWS::LanguageExtensions after this macro")
+            && stderr.contains("Resources.Ruby.UpdateReplacePolicy: "),
+        "{stderr}"
+    );
+    // Before the macro, it has run by the time the macro sees the template: not what expand shows.
+    let before = run(
+        &["expand", "-"],
+        &template("[AWS::LanguageExtensions, Buildkite-Agents-2020-03-09]"),
+    );
+    assert_eq!(before.status.code(), Some(1));
+
+    let after = run(
+        &["expand", "-", "--format", "json"],
+        &template("[Buildkite-Agents-2020-03-09, AWS::LanguageExtensions]"),
+    );
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    let expanded: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(expanded["Transform"], json!(["AWS::LanguageExtensions"]));
+    for resource in expanded["Resources"].as_object().unwrap().values() {
+        assert_eq!(resource["DeletionPolicy"], json!({"Ref": "Policy"}));
+    }
+
+    // The Lambda cannot see the Transform list: it carries the function.
+    let event = json!({
+        "region": "us-east-1", "accountId": "123456789012", "transformId": "t",
+        "params": {}, "requestId": "policy", "templateParameterValues": {"Policy": "Retain"},
+        "fragment": parse_template(&template("Buildkite-Agents-2020-03-09")).unwrap()
+    });
+    let invoked = run(&["invoke"], &event.to_string());
+    assert_eq!(invoked.status.code(), Some(0), "{}", text(&invoked.stdout));
+}

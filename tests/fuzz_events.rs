@@ -1071,6 +1071,7 @@ fn check_event(event: Value) -> Result<(), TestCaseError> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
+        language_extensions_after: None,
     };
     let direct = expand_with_summary(fragment.clone(), &context);
 
