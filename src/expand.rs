@@ -65,6 +65,7 @@ pub fn expand_with_summary(
         problems.push("Template", "must be an object with a Resources section");
         return Err(problems);
     };
+    crate::composition::check_composition(&root, &mut problems);
     let empty = Map::new();
     let resources = match root.get("Resources") {
         None => &empty,
