@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::macro_io::{MacroStatus, respond_to_text};
+use crate::problems::{Problems, nearest};
 use crate::yaml::{parse_template, to_yaml_string};
 use crate::{ExpansionContext, expand};
 
@@ -55,6 +56,10 @@ enum Command {
         /// it replaces the default names, Buildkite-Agents-2020-03-09 and Buildkite-Agents-2020-03-21
         #[arg(long = "transform-name", value_name = "NAME")]
         transform_names: Vec<String>,
+        /// Expand even when the template's Transform does not name the macro (CloudFormation
+        /// would never call it on such a template)
+        #[arg(long)]
+        no_transform_check: bool,
     },
     /// Answer a macro request event (JSON) with the macro response, as the Lambda does
     Invoke {
@@ -90,6 +95,7 @@ pub fn main() -> ExitCode {
             account_id,
             format,
             transform_names,
+            no_transform_check,
         } => {
             let context = ExpansionContext {
                 region,
@@ -105,7 +111,13 @@ pub fn main() -> ExitCode {
             } else {
                 transform_names.iter().map(String::as_str).collect()
             };
-            expand_command(template, context, format, &transform_names)
+            expand_command(
+                template,
+                context,
+                format,
+                &transform_names,
+                !no_transform_check,
+            )
         }
         Command::Invoke { event } => invoke_command(event),
     }
@@ -146,6 +158,7 @@ fn expand_command(
     mut context: ExpansionContext,
     format: Option<Format>,
     transform_names: &[&str],
+    check_transform: bool,
 ) -> ExitCode {
     let text = match read_input(template) {
         Ok(text) => text,
@@ -164,6 +177,14 @@ fn expand_command(
             UNUSABLE,
             &format!("--parameter {undeclared}: the template declares no such parameter"),
         );
+    }
+    if let Value::Object(root) = &template
+        && check_transform
+        && let Some(problem) = transform_problem(root, transform_names)
+    {
+        let mut problems = Problems::new();
+        problems.push("Transform", problem);
+        return fail(FAILURE, &problems.to_string());
     }
     if let Value::Object(root) = &mut template {
         context.language_extensions_after = Some(language_extensions_after(root, transform_names));
@@ -190,6 +211,33 @@ fn transforms(root: &Map<String, Value>) -> Vec<&str> {
         Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Why the template's `Transform` would never call the macro (under any of `transform_names`):
+/// CloudFormation would deploy its Buildkite resources unexpanded, or refuse them.
+pub fn transform_problem(root: &Map<String, Value>, transform_names: &[&str]) -> Option<String> {
+    let transforms = transforms(root);
+    if transforms.iter().any(|name| transform_names.contains(name)) {
+        return None;
+    }
+    let names = transform_names.join(" or ");
+    let anyway = "or pass --no-transform-check to expand it anyway";
+    let near_miss = transforms
+        .iter()
+        .find_map(|name| Some((name, nearest(name, transform_names)?)));
+    Some(match (root.get("Transform"), near_miss) {
+        (None, _) => format!(
+            "the template has none, so CloudFormation would never call the macro: add `Transform: {}` (or, for a macro deployed under another name, pass --transform-name NAME), {anyway}",
+            transform_names[0]
+        ),
+        (Some(_), Some((written, meant))) => format!(
+            "{written} does not name the macro ({names}), so CloudFormation would never call it; did you mean {meant}? Or pass --transform-name {written} if you deployed it under that name, {anyway}"
+        ),
+        (Some(_), None) => format!(
+            "does not name the macro ({names}), so CloudFormation would never call it: add {} to it (or, for a macro deployed under another name, pass --transform-name NAME), {anyway}",
+            transform_names[0]
+        ),
+    })
 }
 
 /// Whether `AWS::LanguageExtensions` comes after this macro (under any of `transform_names`)

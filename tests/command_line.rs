@@ -121,7 +121,7 @@ fn expand_drops_either_name_of_the_first_release_unless_told_another() {
 
 #[test]
 fn expand_uses_parameters_region_and_account() {
-    let template = "Parameters:\n  Backend:\n    Type: String\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n      SshAgentBackend: !Ref Backend\n";
+    let template = "Transform: Buildkite-Agents-2020-03-09\nParameters:\n  Backend:\n    Type: String\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n      SshAgentBackend: !Ref Backend\n";
     let without = run(
         &["expand", "-", "--parameter", "Backend=", "--format", "json"],
         template,
@@ -236,6 +236,7 @@ fn help_and_version_behave_as_users_expect() {
         "--account-id",
         "--format",
         "--transform-name",
+        "--no-transform-check",
     ] {
         assert!(expand_help.contains(flag), "{expand_help}");
     }
@@ -282,4 +283,59 @@ fn a_function_in_a_deletion_policy_needs_language_extensions_after_the_macro() {
     });
     let invoked = run(&["invoke"], &event.to_string());
     assert_eq!(invoked.status.code(), Some(0), "{}", text(&invoked.stdout));
+}
+
+#[test]
+fn expand_refuses_a_template_whose_transform_does_not_name_the_macro() {
+    let resources = "Resources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n";
+    let refusal = |template: &str, arguments: &[&str]| {
+        let output = run(&[&["expand", "-"], arguments].concat(), template);
+        assert_eq!(output.status.code(), Some(1), "{template}");
+        assert!(output.stdout.is_empty());
+        text(&output.stderr)
+    };
+
+    let none = refusal(resources, &[]);
+    assert!(
+        none.starts_with("Buildkite-Agents found 1 problem in the template:\nTransform: the template has none, so CloudFormation would never call the macro: add `Transform: Buildkite-Agents-2020-03-09`"),
+        "{none}"
+    );
+    assert!(
+        none.contains("--transform-name NAME") && none.contains("--no-transform-check"),
+        "{none}"
+    );
+
+    // Month and day swapped.
+    let swapped = refusal(
+        &format!(
+            "Transform: [AWS::Serverless-2016-10-31, Buildkite-Agents-2020-09-03]\n{resources}"
+        ),
+        &[],
+    );
+    assert!(
+        swapped.contains("Transform: Buildkite-Agents-2020-09-03 does not name the macro (Buildkite-Agents-2020-03-09 or Buildkite-Agents-2020-03-21), so CloudFormation would never call it; did you mean Buildkite-Agents-2020-03-09?"),
+        "{swapped}"
+    );
+
+    let other = refusal(
+        &format!("Transform: AWS::Serverless-2016-10-31\n{resources}"),
+        &[],
+    );
+    assert!(
+        other.contains("Transform: does not name the macro"),
+        "{other}"
+    );
+    assert!(!other.contains("did you mean"), "{other}");
+
+    // The names given with --transform-name are the macro's.
+    let ours = refusal(
+        &format!("Transform: Buildkite-Agents-2020-03-09\n{resources}"),
+        &["--transform-name", "Ours"],
+    );
+    assert!(ours.contains("does not name the macro (Ours)"), "{ours}");
+
+    // Expanding anyway.
+    let anyway = run(&["expand", "-", "--no-transform-check"], resources);
+    assert_eq!(anyway.status.code(), Some(0), "{}", text(&anyway.stderr));
+    assert!(text(&anyway.stdout).contains("RubyTaskDefinition"));
 }
