@@ -166,6 +166,14 @@ pub fn parse_execute_api_stage<'a>(
     context: &ExpansionContext,
 ) -> Result<ExecuteApiStage<'a>, String> {
     let kind = "an API Gateway stage";
+    if text.starts_with("https://") {
+        // Written in the template, the URL is read by `parse_execute_api_url`; a parameter's
+        // value must be the ARN, which the task role is granted and the URL is built from.
+        return Err(format!(
+            "is an invoke URL; a parameter's value must be the stage's ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>), though the URL may be written in the template",
+            context.partition()
+        ));
+    }
     let arn = parse_in_partition(text, "execute-api", kind, context)?;
     let shape = || {
         format!(
@@ -190,6 +198,51 @@ pub fn parse_execute_api_stage<'a>(
     }
     Ok(ExecuteApiStage {
         region: arn.region,
+        api_id,
+        stage,
+    })
+}
+
+/// A stage's invoke URL, `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`, on the
+/// domain of the stack's partition.
+pub fn parse_execute_api_url<'a>(
+    text: &'a str,
+    context: &ExpansionContext,
+) -> Result<ExecuteApiStage<'a>, String> {
+    let shape = || {
+        format!(
+            "is not an API Gateway stage's invoke URL (https://<api-id>.execute-api.<region>.{}/<stage>) nor its ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
+            context.url_suffix(),
+            context.partition()
+        )
+    };
+    let rest = text.strip_prefix("https://").ok_or_else(shape)?;
+    let (host, path) = rest.split_once('/').ok_or_else(shape)?;
+    let stage = path.strip_suffix('/').unwrap_or(path);
+    let (api_id, host) = host.split_once(".execute-api.").ok_or_else(shape)?;
+    let (region, suffix) = host.split_once('.').ok_or_else(shape)?;
+    let is_word = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if api_id.is_empty()
+        || !api_id.chars().all(|c| c.is_ascii_alphanumeric())
+        || !is_region(region)
+        || !is_word(stage)
+    {
+        return Err(shape());
+    }
+    if suffix != context.url_suffix() {
+        return Err(format!(
+            "is an invoke URL on {suffix}, but the stack's partition {} serves API Gateway on {}",
+            context.partition(),
+            context.url_suffix()
+        ));
+    }
+    Ok(ExecuteApiStage {
+        region,
         api_id,
         stage,
     })
@@ -420,6 +473,33 @@ mod tests {
                 api_id: "abc123defg",
                 stage: "prod"
             })
+        );
+        assert_eq!(
+            parse_execute_api_url(
+                "https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod",
+                &c
+            ),
+            Ok(ExecuteApiStage {
+                region: "eu-west-1",
+                api_id: "abc123defg",
+                stage: "prod"
+            })
+        );
+        for bad in [
+            "https://abc123defg.execute-api.eu-west-1.amazonaws.com",
+            "https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod/identities",
+            "https://example.com/prod",
+            "https://abc123defg.execute-api.cn-north-1.amazonaws.com.cn/prod",
+        ] {
+            assert!(
+                parse_execute_api_url(bad, &c).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        assert!(
+            parse_execute_api_stage("https://abc.execute-api.eu-west-1.amazonaws.com/prod", &c)
+                .unwrap_err()
+                .starts_with("is an invoke URL; a parameter's value must be the stage's ARN")
         );
         for bad in [
             "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",

@@ -91,26 +91,60 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// Shows a value the user wrote literally, short and on one line, for an error message.
+/// Shows a value the user wrote literally, short and on one line, for an error message: a long
+/// one keeps its start and its end (where a pasted value usually goes wrong), and whitespace at
+/// either end, invisible once quoted, is named.
 /// Never called on a parameter's value: those are described by the parameter's name.
 pub fn show_literal(value: &serde_json::Value) -> String {
     const LIMIT: usize = 64;
+    const KEPT: usize = 30;
+    let shortened = |text: &str| -> Option<String> {
+        let count = text.chars().count();
+        (count > LIMIT).then(|| {
+            let start: String = text.chars().take(KEPT).collect();
+            let end: String = text.chars().skip(count - KEPT).collect();
+            format!("{start}\u{2026}{end}")
+        })
+    };
     match value {
-        serde_json::Value::String(text) if text.chars().count() > LIMIT => {
-            let cut: String = text.chars().take(LIMIT).collect();
-            let quoted = serde_json::Value::String(cut).to_string();
-            format!("{}...\"", &quoted[..quoted.len() - 1])
+        serde_json::Value::String(text) => {
+            let shown = match shortened(text) {
+                // Quoted as JSON, the marker between the two ends stays one character.
+                Some(cut) => serde_json::Value::String(cut).to_string(),
+                None => value.to_string(),
+            };
+            format!("{shown}{}", whitespace_note(text))
         }
-        serde_json::Value::String(_) => value.to_string(),
         other => {
             let text = other.to_string();
-            if text.chars().count() <= LIMIT {
-                text
-            } else {
-                let cut: String = text.chars().take(LIMIT).collect();
-                format!("{cut}...")
-            }
+            shortened(&text).unwrap_or(text)
         }
+    }
+}
+
+/// " (with a trailing space)" and the like, when `text` starts or ends with whitespace; else "".
+/// Says which character without showing the text, so it may follow a parameter's name.
+pub fn whitespace_note(text: &str) -> String {
+    let name = |c: char| match c {
+        ' ' => "space",
+        '\t' => "tab",
+        '\n' | '\r' => "line break",
+        _ => "whitespace character",
+    };
+    let leading = text.chars().next().filter(|c| c.is_whitespace());
+    let trailing = text.chars().next_back().filter(|c| c.is_whitespace());
+    match (leading, trailing) {
+        _ if text.trim().is_empty() => String::new(),
+        (Some(first), Some(last)) => {
+            format!(
+                " (with a leading {} and a trailing {})",
+                name(first),
+                name(last)
+            )
+        }
+        (Some(first), None) => format!(" (with a leading {})", name(first)),
+        (None, Some(last)) => format!(" (with a trailing {})", name(last)),
+        (None, None) => String::new(),
     }
 }
 
@@ -200,9 +234,30 @@ mod tests {
     }
 
     #[test]
-    fn shortens_long_literals() {
+    fn shortens_long_literals_keeping_both_ends() {
         let long = serde_json::Value::String("x".repeat(200));
-        assert!(show_literal(&long).len() < 80);
+        assert!(show_literal(&long).chars().count() < 80);
         assert_eq!(show_literal(&serde_json::json!(8192)), "8192");
+        // Issue 20: a JSON-key ARN cut at 64 characters hid the part that was wrong.
+        let arn = serde_json::json!(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123:password:AWSCURRENT"
+        );
+        assert_eq!(
+            show_literal(&arn),
+            "\"arn:aws:secretsmanager:us-east\u{2026}/db-AbC123:password:AWSCURRENT\""
+        );
+    }
+
+    #[test]
+    fn names_whitespace_at_either_end() {
+        let shown = |text: &str| show_literal(&serde_json::json!(text));
+        assert_eq!(shown("token "), "\"token \" (with a trailing space)");
+        assert_eq!(shown("\ttoken"), "\"\\ttoken\" (with a leading tab)");
+        assert_eq!(
+            shown(" token\n"),
+            "\" token\\n\" (with a leading space and a trailing line break)"
+        );
+        assert_eq!(shown("to ken"), "\"to ken\"");
+        assert_eq!(shown(" "), "\" \"");
     }
 }

@@ -411,11 +411,15 @@ impl WrittenReference {
             if !scope.is_parameter(name) {
                 return None;
             }
+            let sample = scope.sample_variable(name)?;
             return Some(Self {
                 template: format!("${{{name}}}"),
                 variables: None,
-                sample: scope.sample_variable(name)?,
-                subject: format!("the value of parameter {name}"),
+                subject: format!(
+                    "the value of parameter {name}{}",
+                    crate::problems::whitespace_note(&sample)
+                ),
+                sample,
             });
         }
         let (template, variables) = sub_arguments(value_from)?;

@@ -65,7 +65,13 @@ impl<'a> Resolved<'a> {
     pub fn describe(&self) -> String {
         match self {
             Resolved::Literal(value) => crate::problems::show_literal(value),
-            Resolved::Parameter { name, .. } => format!("the value of parameter {name}"),
+            Resolved::Parameter { name, value } => format!(
+                "the value of parameter {name}{}",
+                value
+                    .as_str()
+                    .map(crate::problems::whitespace_note)
+                    .unwrap_or_default()
+            ),
             Resolved::NoValue => "AWS::NoValue".to_owned(),
             Resolved::Unknown => "an intrinsic function".to_owned(),
         }

@@ -339,3 +339,19 @@ fn expand_refuses_a_template_whose_transform_does_not_name_the_macro() {
     assert_eq!(anyway.status.code(), Some(0), "{}", text(&anyway.stderr));
     assert!(text(&anyway.stdout).contains("RubyTaskDefinition"));
 }
+
+#[test]
+fn a_yaml_value_that_reads_as_a_key_is_suggested_quoting() {
+    let template = "Transform: Buildkite-Agents-2020-03-09\nResources:\n  Agent:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: buildkite/agent:3\n      Secrets:\n        - Name: DB\n          ValueFrom: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbC123:password::\n";
+    let output = run(&["expand", "-"], template);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("cannot read the template: the template is not valid YAML: mapping values are not allowed in this context at line 9 column 94; a plain value holding \": \" or ending in \":\" reads as a key: quote the value"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("db-AbC123"),
+        "the text is never shown: {stderr}"
+    );
+}

@@ -125,3 +125,37 @@ fn the_sub_forms_a_refusal_suggests_expand() {
         "one suggestion reads an SSM parameter, the other a Secrets Manager secret (beside the token)"
     );
 }
+
+#[test]
+fn an_ssh_agent_backend_given_as_its_invoke_url_is_granted_in_the_stacks_own_account() {
+    let expanded = expand_yaml(
+        "Resources:\n  Agent:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: buildkite/agent:3\n      SshAgentBackend: https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod\n",
+    )
+    .unwrap_or_else(|problems| panic!("{problems}"));
+    let policies = &expanded["Resources"]["AgentTaskRole"]["Properties"]["Policies"];
+    let invoke = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|policy| policy["PolicyName"] == "InvokeSshAgentBackend")
+        .expect("the task role may invoke the backend");
+    assert_eq!(
+        invoke["PolicyDocument"]["Statement"][0]["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:eu-west-1:${AWS::AccountId}:abc123defg/prod/*/*"})
+    );
+    let containers =
+        &expanded["Resources"]["AgentTaskDefinition"]["Properties"]["ContainerDefinitions"];
+    let ssh_agent = containers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|container| container["Name"] == "ssh-agent")
+        .expect("an ssh-agent container");
+    assert!(
+        ssh_agent["Environment"].to_string().contains(
+            r#"{"Fn::Sub":"https://abc123defg.execute-api.eu-west-1.${AWS::URLSuffix}/prod"}"#
+        ),
+        "{}",
+        ssh_agent["Environment"]
+    );
+}

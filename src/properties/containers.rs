@@ -1,7 +1,7 @@
 //! The containers beside the agent's: the ssh agent, services, their variables, commands and
 //! health checks.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
 use crate::model::{EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
@@ -15,6 +15,35 @@ pub const MAX_CONTAINERS: usize = 10;
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
+        // The stage's invoke URL, as people have it: the ARN the task role is granted is built
+        // from it, in the stack's own account.
+        if let Some(backend) = &backend
+            && let Resolved::Literal(Value::String(url)) = self.scope.resolve(backend.value)
+            && url.starts_with("https://")
+        {
+            return match crate::arn::parse_execute_api_url(url, self.scope.context) {
+                Ok(stage) => Some(SshAgent {
+                    backend: json!({"Fn::Sub": format!(
+                        "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
+                        stage.region, stage.api_id, stage.stage
+                    )}),
+                    literal_stage: Some((
+                        stage.api_id.to_owned(),
+                        stage.region.to_owned(),
+                        stage.stage.to_owned(),
+                    )),
+                    image: self.text_or_default("SshAgentImage"),
+                }),
+                Err(why) => {
+                    self.problems.push(
+                        &backend.path,
+                        format!("{} {why}", crate::problems::show_literal(backend.value)),
+                    );
+                    self.text("SshAgentImage");
+                    None
+                }
+            };
+        }
         let Some((backend, value)) = backend.and_then(|b| Some((b, self.text("SshAgentBackend")?)))
         else {
             // An image for an ssh agent that is not there is still checked for its shape.

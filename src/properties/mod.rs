@@ -21,6 +21,16 @@ use crate::value::TemplateScope;
 
 pub use primitives::kind_of;
 
+/// The resource attributes the macro carries to what it generates: written under `Properties`,
+/// they are misplaced rather than unknown.
+const CARRIED_ATTRIBUTES: [&str; 5] = [
+    "Condition",
+    "DependsOn",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "Metadata",
+];
+
 /// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
 /// template parameter a property defaults to.
 #[derive(Debug, Clone)]
@@ -59,13 +69,23 @@ pub fn read_properties(
     problems: &mut Problems,
 ) -> Option<TaskDefinitionProperties> {
     let before = problems.len();
+    let resource_path = properties_path
+        .strip_suffix(".Properties")
+        .unwrap_or(properties_path);
     for (name, input) in inputs {
-        if declaration(name).is_none() {
-            problems.push(
-                input.path(),
-                unknown_name_message("property", name, &property_names()),
-            );
+        if declaration(name).is_some() {
+            continue;
         }
+        let message = if CARRIED_ATTRIBUTES.contains(&name.as_str()) {
+            format!(
+                "is a resource attribute, not a property: write it beside Type and Properties, as {resource_path}.{name}"
+            )
+        } else if ["CreationPolicy", "UpdatePolicy"].contains(&name.as_str()) {
+            "is a resource attribute, not a property, and none of the resources this expands to (a task definition, a log group and IAM roles) takes it".to_owned()
+        } else {
+            unknown_name_message("property", name, &property_names())
+        };
+        problems.push(input.path(), message);
     }
     // The first release's parameters, for the properties that default to them.
     let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES

@@ -78,16 +78,32 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 }
 
-/// `fs-` or `fsap-` and 8 to 40 hexadecimal digits, as EFS writes its IDs.
+/// `fs-` or `fsap-` and 8 to 40 lower-case hexadecimal digits, as EFS's API states its IDs. ECS's
+/// `EFSVolumeConfiguration` takes the IDs only, so an ARN (which EFS's own API also takes) is
+/// refused, saying which part to write.
 fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
-    let digits = id.strip_prefix(prefix).unwrap_or_default();
-    if (8..=40).contains(&digits.len())
-        && digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        Ok(())
-    } else {
-        Err(format!("is not {what} ({prefix} and hexadecimal digits)"))
+    let is_id = |id: &str| {
+        let digits = id.strip_prefix(prefix).unwrap_or_default();
+        (8..=40).contains(&digits.len())
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if is_id(id) {
+        return Ok(());
     }
+    let resource = if prefix == "fs-" {
+        "file-system/"
+    } else {
+        "access-point/"
+    };
+    let arn_id = crate::arn::parse_arn(id)
+        .filter(|arn| arn.service == "elasticfilesystem")
+        .and_then(|arn| arn.resource.strip_prefix(resource));
+    Err(match arn_id {
+        Some(arn_id) if is_id(arn_id) => format!(
+            "is an ARN, but ECS takes only {what}: write the part after {resource} ({prefix} and 8 to 40 lower-case hexadecimal digits)"
+        ),
+        _ => format!("is not {what} ({prefix} and 8 to 40 lower-case hexadecimal digits)"),
+    })
 }

@@ -167,11 +167,19 @@ fn syntax_error(
         Some(context) => format!("{context}, {}", error.problem()),
         None => error.problem().to_owned(),
     };
+    // A plain value holding `: ` or ending in `:` reads as a key: an ARN with a JSON key
+    // (`...:secret:name:key::`) is the usual one.
+    let hint = if format == "YAML" && message.contains("mapping values are not allowed") {
+        "; a plain value holding \": \" or ending in \":\" reads as a key: quote the value (as in ValueFrom: \"arn:aws:secretsmanager:...:secret:name:key::\")"
+    } else {
+        ""
+    };
     TemplateReadError::Syntax {
         format,
         message,
         line: mark.line,
         column: mark.column,
+        hint,
     }
 }
 

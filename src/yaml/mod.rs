@@ -22,12 +22,14 @@ pub use write::to_yaml_string;
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateReadError {
     /// The parser stopped: not YAML (or JSON) at all.
-    #[error("the template is not valid {format}: {message} at line {line} column {column}")]
+    #[error("the template is not valid {format}: {message} at line {line} column {column}{hint}")]
     Syntax {
         format: &'static str,
         message: String,
         line: usize,
         column: usize,
+        /// How the usual cause is fixed, after `; `, or empty.
+        hint: &'static str,
     },
     /// YAML that CloudFormation's reading refuses, or that has no JSON form.
     #[error("{place}: {why}")]
