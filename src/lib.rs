@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod cli;
+pub mod conditions;
 pub mod context;
 pub mod expand;
 pub mod fargate;
