@@ -314,20 +314,20 @@ pub fn join_two(name: &str, a: Value, b: Value) -> Value {
     let no_value = || json!({"Ref": "AWS::NoValue"});
     match (a, b) {
         (Value::Object(a), Value::Object(b)) if !is_intrinsic_map(&a) && !is_intrinsic_map(&b) => {
-            let mut b = b;
-            let mut out = Map::with_capacity(a.len().max(b.len()));
-            for (key, value_a) in a {
-                match b.shift_remove(&key) {
-                    Some(value_b) => {
-                        out.insert(key, join_two(name, value_a, value_b));
-                    }
-                    None => {
-                        out.insert(key, branch(value_a, no_value()));
-                    }
-                }
-            }
-            for (key, value_b) in b {
-                out.insert(key, branch(no_value(), value_b));
+            // Keys in both orders at once: one only on the false side follows its neighbours.
+            let pairs = align(
+                a.into_iter().collect(),
+                b.into_iter().collect(),
+                |(key, _): &(String, Value)| Value::String(key.clone()),
+            );
+            let mut out = Map::with_capacity(pairs.len());
+            for pair in pairs {
+                let (key, value) = match pair {
+                    Aligned::Both((key, a), (_, b)) => (key, join_two(name, a, b)),
+                    Aligned::Left((key, a)) => (key, branch(a, no_value())),
+                    Aligned::Right((key, b)) => (key, branch(no_value(), b)),
+                };
+                out.insert(key, value);
             }
             Value::Object(out)
         }
