@@ -12,6 +12,12 @@ resolved policy: the SSM parameters and Secrets Manager secrets it reads are exa
 named (the ARN moto itself gives the parameter or secret, where it holds one), and `kms:Decrypt`
 and `kms:ViaService` are exactly the region and account of those, with no `*`.
 
+Then examples/conditions.yaml is deployed on each branch of its conditions (the template
+parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
+in production, and the task role exists only when `UseOwnRole` does not hold. moto evaluates
+`Fn::If` and resource `Condition`s itself; only its lists keep an `AWS::NoValue` entry, which
+`drop_no_value_list_entries` leaves out as CloudFormation does.
+
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
 the macro could not run.
@@ -20,6 +26,7 @@ the macro could not run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import ast
 import json
 import os
@@ -58,7 +65,27 @@ os.environ.pop("AWS_PROFILE", None)
 refuse_network()
 
 import boto3  # noqa: E402  (after the fake credentials and the guard)
+import moto.cloudformation.parsing as moto_parsing  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+
+def drop_no_value_list_entries() -> None:
+    """CloudFormation leaves out a list entry that is `AWS::NoValue` (an `Fn::If` branch); moto
+    5.2.5's `clean_json` leaves `None` in its place (measured: an IAM role's `Tags` entry
+    `Fn::If [C, {Key, Value}, AWS::NoValue]` with C false crashes moto's tag check on `None`).
+    Its object keys it already drops. Make lists do as CloudFormation does, and nothing else."""
+    clean_json = moto_parsing.clean_json
+
+    def cleaned(resource_json, resources_map):
+        value = clean_json(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(value, list):
+            return [item for item in value if item is not None]
+        return value
+
+    moto_parsing.clean_json = cleaned
+
+
+drop_no_value_list_entries()
 
 
 class CannotRun(Exception):
@@ -226,7 +253,7 @@ def expand_file(macro: Path, path: Path, parameters: dict[str, str]) -> dict:
 
 
 def prove_conditions(macro: Path, cloudformation, iam, secretsmanager) -> list[Outcome]:
-    """examples/conditions.yaml deployed on each branch of its conditions: the Secrets entry
+    """examples/conditions.yaml deployed on each of the four ways its two conditions go: the Secrets entry
     under `IsProduction` is granted only when production, the generated task role exists only
     when `UseOwnRole` does not hold, and the `!GetAtt Agent.TaskRoleArn` output follows it."""
     deploy_key = secretsmanager.create_secret(Name="ci/deploy-key", SecretString="fake")["ARN"]
@@ -234,7 +261,7 @@ def prove_conditions(macro: Path, cloudformation, iam, secretsmanager) -> list[O
     npm_token = parameter_arn("/ci/npm-token")
     token = parameter_arn("/buildkite-agent/token")
     outcomes = []
-    for number, (production, own_role) in enumerate([("true", "false"), ("false", "true")]):
+    for number, (production, own_role) in enumerate(itertools.product(["true", "false"], repeat=2)):
         parameters = {"Production": production, "OwnRole": own_role}
         name = f"conditions, Production={production} OwnRole={own_role}"
         expanded = expand_file(macro, EXAMPLES / "conditions.yaml", parameters)
@@ -247,7 +274,8 @@ def prove_conditions(macro: Path, cloudformation, iam, secretsmanager) -> list[O
         if status["StackStatus"] != "CREATE_COMPLETE":
             raise CannotRun(f"{name}: the stack is {status['StackStatus']}")
         resources = cloudformation.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
-        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+        # moto lists a resource whose Condition does not hold as an entry with no IDs (measured).
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if "LogicalResourceId" in r}
         document = policy_document(
             iam.get_role_policy(RoleName=physical["AgentExecutionRole"], PolicyName="ReadAgentSecrets")["PolicyDocument"]
         )
