@@ -17,6 +17,10 @@ use crate::value::{intrinsic_name, ref_target};
 /// output grows with 2 to this power.
 pub const MAX_CONDITIONS: usize = 3;
 
+/// Lists longer than this, multiplied, are joined whole rather than entry by entry: aligning
+/// them takes time and memory in proportion.
+const MAX_ALIGNED_PAIRS: usize = 250_000;
+
 /// Values the macro copies without reading, so an `Fn::If` inside stays as written.
 const OPAQUE_KEYS: [&str; 1] = ["PolicyDocument"];
 
@@ -330,6 +334,11 @@ pub fn join_two(name: &str, a: Value, b: Value) -> Value {
                 out.insert(key, value);
             }
             Value::Object(out)
+        }
+        (Value::Array(a), Value::Array(b))
+            if a.len().saturating_mul(b.len()) > MAX_ALIGNED_PAIRS =>
+        {
+            branch(Value::Array(a), Value::Array(b))
         }
         (Value::Array(a), Value::Array(b)) => {
             let pairs = align(a, b, entry_identity);
