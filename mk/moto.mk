@@ -3,7 +3,10 @@
 #                      and account, and the Secrets !Sub forms, each exported by one stack and
 #                      read by another that moto's CloudFormation creates from the binary's
 #                      expansion; the execution role's policy, read back with iam.get_role_policy,
-#                      must name exactly those parameters and secrets (tests/moto/prove_grants.py).
+#                      must name exactly those parameters and secrets (tests/moto/prove_grants.py);
+#                      then examples/conditions.yaml, deployed with its parameters each of the four
+#                      ways: a secret under a condition is granted only when it holds, and the task
+#                      role exists only when the stack brings none.
 #                      In-process, fake credentials, every network connection refused.
 # `make test` runs it.
 VENV ?= .venv

@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
+use crate::conditions::{
+    Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_map,
+};
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
-use crate::globals::{apply_globals, check_globals};
-use crate::model::TaskDefinitionProperties;
-use crate::problems::{Problems, unknown_name_message};
+use crate::globals::{GLOBALS_PATH, apply_globals, check_globals};
+use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
 use crate::value::TemplateScope;
@@ -37,6 +39,8 @@ const RESOURCE_KEYS: [&str; 7] = [
 struct Expansion {
     logical_id: String,
     resources: Vec<(String, Value)>,
+    /// Conditions made for generated resources that exist on some branches only.
+    conditions: Vec<(String, Value)>,
 }
 
 /// Summary of an expansion, for logs.
@@ -100,10 +104,12 @@ pub fn expand_with_summary(
             resources,
         };
         let globals = sound_globals(&root, globals_sound);
+        let known_conditions = root.get("Conditions").and_then(Value::as_object);
         buildkite_ids
             .iter()
             .map(|id| {
-                let target = reference_target(id, &resources[id.as_str()], globals, &scope);
+                let resource = &resources[id.as_str()];
+                let target = reference_target(id, resource, globals, known_conditions, &scope);
                 (id.clone(), target)
             })
             .collect()
@@ -129,6 +135,7 @@ pub fn expand_with_summary(
     };
     let globals = sound_globals(&root, globals_sound);
     let parameters = root.get("Parameters").and_then(Value::as_object);
+    let known_conditions = root.get("Conditions").and_then(Value::as_object);
     let scope = TemplateScope {
         context,
         parameters,
@@ -160,9 +167,15 @@ pub fn expand_with_summary(
             }
         }
         let resource = &resources[logical_id.as_str()];
-        if let Some(expansion) =
-            expand_resource(logical_id, resource, ids, globals, &scope, &mut problems)
-        {
+        if let Some(expansion) = expand_resource(
+            logical_id,
+            resource,
+            ids,
+            globals,
+            known_conditions,
+            &scope,
+            &mut problems,
+        ) {
             expansions.push(expansion);
         }
     }
@@ -209,16 +222,28 @@ fn put_in_place(root: &mut Map<String, Value>, expansions: Vec<Expansion>, resou
         return;
     };
     let mut expanded_resources = Map::with_capacity(resources_out);
+    let mut new_conditions = Vec::new();
     let mut expansions = expansions.into_iter().peekable();
     for (logical_id, resource) in std::mem::take(input_resources) {
         match expansions.next_if(|expansion| expansion.logical_id == logical_id) {
-            Some(expansion) => expanded_resources.extend(expansion.resources),
+            Some(expansion) => {
+                expanded_resources.extend(expansion.resources);
+                new_conditions.extend(expansion.conditions);
+            }
             None => {
                 expanded_resources.insert(logical_id, resource);
             }
         }
     }
     *input_resources = expanded_resources;
+    if !new_conditions.is_empty() {
+        let conditions = root
+            .entry("Conditions")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(conditions) = conditions {
+            conditions.extend(new_conditions);
+        }
+    }
 }
 
 fn task_definition_globals(root: &Map<String, Value>) -> Option<&Value> {
@@ -233,33 +258,83 @@ fn sound_globals(root: &Map<String, Value>, sound: bool) -> Option<&Map<String, 
 }
 
 /// What references to Buildkite resource `logical_id` become, from its properties as written
-/// (a `TaskRoleArn` of its own or of `Globals.TaskDefinition`, its `TaskFamily`). They are
-/// checked later, with the rest; a resource with a problem there is not expanded anyway.
+/// (a `TaskRoleArn` of its own or of `Globals.TaskDefinition`, its `TaskFamily`), on each
+/// branch of its conditions and joined under them. They are checked later, with the rest; a
+/// resource with a problem there is not expanded anyway.
 fn reference_target(
     logical_id: &str,
     resource: &Value,
     globals: Option<&Map<String, Value>>,
+    known_conditions: Option<&Map<String, Value>>,
     scope: &TemplateScope<'_>,
 ) -> ReferenceTarget {
-    let own = resource.get("Properties");
-    let own_or_global = |name: &str| {
-        own.and_then(|own| own.get(name))
-            .or_else(|| globals.and_then(|globals| globals.get(name)))
-    };
-    let task_role_arn =
-        own_or_global("TaskRoleArn").filter(|value| !scope.resolve(value).is_unset());
-    let ids = GeneratedIds::new(logical_id, task_role_arn.is_none());
-    ReferenceTarget {
-        task_role_arn: match &ids.task_role {
-            Some(task_role) => serde_json::json!({"Fn::GetAtt": [task_role, "Arn"]}),
-            None => task_role_arn.cloned().unwrap_or_default(),
-        },
-        family: own
-            .and_then(|own| own.get("TaskFamily"))
-            .cloned()
-            .unwrap_or_else(|| Value::String(logical_id.to_ascii_lowercase())),
-        ids,
+    let empty = Map::new();
+    let own = resource
+        .get("Properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut branching = branching_of(
+        own,
+        &format!("Resources.{logical_id}.Properties"),
+        globals,
+        known_conditions,
+        &mut Problems::new(),
+    );
+    if branching.conditions.len() > MAX_CONDITIONS {
+        // Refused later; one branch is enough to name the resources it would become.
+        branching = Branching::default();
     }
+    let task_role_id = format!("{logical_id}TaskRole");
+    let mut task_role_arns = Vec::new();
+    let mut families = Vec::new();
+    let mut generates_task_role = false;
+    for assignment in branching.assignments() {
+        let own = resolve_map(own, &assignment);
+        let globals = globals.map(|globals| resolve_map(globals, &assignment));
+        let own_or_global = |name: &str| {
+            own.get(name)
+                .or_else(|| globals.as_deref().and_then(|globals| globals.get(name)))
+        };
+        let task_role_arn = own_or_global("TaskRoleArn")
+            .filter(|value| !scope.resolve(value).is_unset())
+            .cloned();
+        generates_task_role |= task_role_arn.is_none();
+        task_role_arns.push(
+            task_role_arn
+                .unwrap_or_else(|| serde_json::json!({"Fn::GetAtt": [task_role_id, "Arn"]})),
+        );
+        families.push(
+            own.get("TaskFamily")
+                .cloned()
+                .unwrap_or_else(|| Value::String(logical_id.to_ascii_lowercase())),
+        );
+    }
+    ReferenceTarget {
+        ids: GeneratedIds::new(logical_id, generates_task_role),
+        task_role_arn: join_values(&branching, task_role_arns),
+        family: join_values(&branching, families),
+    }
+}
+
+/// The conditions that the `Fn::If`s of a resource's properties and of the globals it takes
+/// name, with a problem for each `Fn::If` the macro cannot branch on.
+fn branching_of(
+    own: &Map<String, Value>,
+    properties_path: &str,
+    globals: Option<&Map<String, Value>>,
+    known_conditions: Option<&Map<String, Value>>,
+    problems: &mut Problems,
+) -> Branching {
+    let mut branching = Branching::default();
+    for (name, value) in own {
+        let mut path = format!("{properties_path}.{name}");
+        branching.collect(value, &mut path, known_conditions, problems);
+    }
+    for (name, value) in globals.into_iter().flatten() {
+        let mut path = format!("{GLOBALS_PATH}.{name}");
+        branching.collect(value, &mut path, known_conditions, problems);
+    }
+    branching
 }
 
 fn is_buildkite_resource(resource: &Value) -> bool {
@@ -289,6 +364,7 @@ fn expand_resource(
     resource: &Value,
     ids: &GeneratedIds,
     globals: Option<&Map<String, Value>>,
+    known_conditions: Option<&Map<String, Value>>,
     scope: &TemplateScope<'_>,
     problems: &mut Problems,
 ) -> Option<Expansion> {
@@ -318,28 +394,111 @@ fn expand_resource(
     let own = match resource.get("Properties") {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(own)) if !crate::value::is_intrinsic(&resource["Properties"]) => own,
+        Some(value) if crate::value::intrinsic_name(value) == Some("Fn::If") => {
+            problems.push(
+                &properties_path,
+                "must be an object of properties: write the Fn::If on each property that differs",
+            );
+            &empty
+        }
         Some(_) => {
             problems.push(&properties_path, "must be an object of properties");
             &empty
         }
     };
     let attributes = resource_attributes(resource, &path, scope.context, problems);
-    let inputs = apply_globals(own, &properties_path, globals);
-    let properties = read_properties(logical_id, &properties_path, &inputs, scope, problems);
+    let branching = branching_of(own, &properties_path, globals, known_conditions, problems);
+    if branching.conditions.len() > MAX_CONDITIONS {
+        problems.push(
+            &properties_path,
+            format!(
+                "branches on {} conditions ({}), and the macro expands every combination of them: at most {MAX_CONDITIONS} in one resource; split it into resources under the resource's own Condition, or use one condition for what goes together",
+                branching.conditions.len(),
+                branching.conditions.join(", ")
+            ),
+        );
+        return None;
+    }
+    // Each combination of the conditions is read and generated as a template without them.
+    let mut outputs = Vec::new();
+    let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
+    let mut found_at: HashMap<Problem, usize> = HashMap::new();
+    for (index, assignment) in branching.assignments().enumerate() {
+        let own = resolve_map(own, &assignment);
+        let globals = globals.map(|globals| resolve_map(globals, &assignment));
+        let inputs = apply_globals(&own, &properties_path, globals.as_deref());
+        let mut branch_problems = Problems::new();
+        let properties = read_properties(
+            logical_id,
+            &properties_path,
+            &inputs,
+            scope,
+            &mut branch_problems,
+        );
+        for problem in branch_problems.iter() {
+            match found_at.get(problem) {
+                Some(&at) => found[at].1.push(index),
+                None => {
+                    found_at.insert(problem.clone(), found.len());
+                    found.push((problem.clone(), vec![index]));
+                }
+            }
+        }
+        if let Some(properties) = properties.filter(|_| branch_problems.is_empty()) {
+            let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none());
+            debug_assert!(
+                branch_ids.task_role.is_none() || ids.task_role.is_some(),
+                "the reference target and the properties agree on the task role"
+            );
+            outputs.push(generate(&branch_ids, &properties, &attributes));
+        }
+    }
+    for (problem, indexes) in found {
+        let when = branching.when(&indexes);
+        problems.push(problem.path, format!("{}{when}", problem.message));
+    }
     // A problem anywhere fails the expansion: build nothing more. (A global value's problem is
     // reported once, so it would not show as this resource's.)
     if !problems.is_empty() {
         return None;
     }
-    let properties: TaskDefinitionProperties = properties?;
-    debug_assert_eq!(
-        ids.task_role.is_none(),
-        properties.task_role_arn.is_some(),
-        "the reference target and the properties agree on the task role"
-    );
+    let mut resources = Vec::new();
+    let mut conditions = Vec::new();
+    for (id, mut value, presence) in join_resources(&branching, outputs) {
+        if let Presence::When(expression) = presence {
+            let expression = match attributes.shared.get("Condition") {
+                Some(own_condition) => {
+                    serde_json::json!({"Fn::And": [{"Condition": own_condition}, expression]})
+                }
+                None => expression,
+            };
+            let name = match expression.get("Condition").and_then(Value::as_str) {
+                Some(name) if expression.as_object().is_some_and(|e| e.len() == 1) => {
+                    name.to_owned()
+                }
+                _ => {
+                    let name = format!("{id}Condition");
+                    if known_conditions.is_some_and(|known| known.contains_key(&name)) {
+                        problems.push(
+                            &path,
+                            format!("expands to condition {name} (for {id}, which exists on some branches of its Fn::If only), which the template's Conditions already has; rename that condition"),
+                        );
+                        return None;
+                    }
+                    conditions.push((name.clone(), expression));
+                    name
+                }
+            };
+            if let Some(resource) = value.as_object_mut() {
+                resource.insert("Condition".to_owned(), Value::String(name));
+            }
+        }
+        resources.push((id, value));
+    }
     Some(Expansion {
         logical_id: logical_id.to_owned(),
-        resources: generate(ids, &properties, &attributes),
+        resources,
+        conditions,
     })
 }
 

@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod cli;
 pub mod composition;
+pub mod conditions;
 pub mod context;
 pub mod expand;
 pub mod fargate;

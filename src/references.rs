@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::generate::GeneratedIds;
 use crate::problems::{Problems, nearest, push_index};
-use crate::value::{SubPart, parse_sub};
+use crate::value::{SubPart, parse_sub, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -177,13 +177,11 @@ impl<'t> ReferenceRewriter<'t> {
                     }
                 }
             }
-            ("Fn::Sub", argument) => {
-                if self.rewrite_sub(argument, path) {
-                    Rewritten::Done
-                } else {
-                    Rewritten::Untouched
-                }
-            }
+            ("Fn::Sub", argument) => match self.rewrite_sub(argument, path) {
+                SubRewritten::NotSub => Rewritten::Untouched,
+                SubRewritten::Done => Rewritten::Done,
+                SubRewritten::Plain(text) => Rewritten::Replaced(Value::String(text)),
+            },
             _ => Rewritten::Untouched,
         }
     }
@@ -216,16 +214,16 @@ impl<'t> ReferenceRewriter<'t> {
 
     /// `${X}` and `${X.Attribute}` inside a `Fn::Sub` string, unless a variable of the
     /// list form of that very name shadows it (a variable `X` does not shadow `${X.Attribute}`,
-    /// as in CloudFormation); a value that is not a name becomes a new variable. False when
-    /// the argument is of neither form of `Fn::Sub`, and so left to walk as any value.
-    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) -> bool {
+    /// as in CloudFormation); a value that is not a name becomes a new variable. A string left
+    /// with no variable is plain text (a `Fn::Sub` of none is what cfn-lint's W1020 flags).
+    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) -> SubRewritten {
         let (template, mut variables) = match argument {
             Value::String(template) => (template, None),
             Value::Array(parts) => match parts.as_mut_slice() {
                 [Value::String(template), Value::Object(variables)] => (template, Some(variables)),
-                _ => return false,
+                _ => return SubRewritten::NotSub,
             },
-            _ => return false,
+            _ => return SubRewritten::NotSub,
         };
         if let Some(variables) = variables.as_deref_mut() {
             for (name, value) in variables.iter_mut() {
@@ -280,7 +278,15 @@ impl<'t> ReferenceRewriter<'t> {
             ));
         }
         if !changed {
-            return true;
+            return SubRewritten::Done;
+        }
+        if variables.is_none()
+            && new_variables.is_empty()
+            && parse_sub(&rewritten)
+                .iter()
+                .all(|part| matches!(part, SubPart::Text(_)))
+        {
+            return SubRewritten::Plain(unescape_sub_text(&rewritten));
         }
         *template = rewritten;
         if !new_variables.is_empty() {
@@ -289,8 +295,18 @@ impl<'t> ReferenceRewriter<'t> {
                 None => *argument = json!([template.clone(), new_variables]),
             }
         }
-        true
+        SubRewritten::Done
     }
+}
+
+/// What became of a `Fn::Sub`.
+enum SubRewritten {
+    /// Of neither form of `Fn::Sub`: left to walk as any value.
+    NotSub,
+    /// Rewritten in place (or nothing to rewrite).
+    Done,
+    /// No variable left: its text.
+    Plain(String),
 }
 
 /// How a value is written inside a `Fn::Sub` string: a name for a `Ref` or
@@ -406,6 +422,39 @@ mod tests {
                 "B": {"Fn::Sub": ["${Ruby}", {"Ruby": "mine"}]},
                 "C": {"Fn::Sub": ["family ${RubyFamily}", {"RubyFamily": {"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}}]},
                 "D": {"Fn::Sub": ["${RubyTaskDefinition} ${V}", {"V": {"Ref": "RubyTaskDefinition"}}]}
+            })
+        );
+    }
+
+    #[test]
+    fn a_sub_left_with_no_variable_is_its_plain_text() {
+        let targets = HashMap::from([(
+            "Agent".to_owned(),
+            ReferenceTarget {
+                ids: GeneratedIds::new("Agent", true),
+                task_role_arn: json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]}),
+                family: json!("buildkite-medium"),
+            },
+        )]);
+        let mut problems = Problems::new();
+        let mut value = json!({
+            "A": {"Fn::Sub": "${Agent.Family}"},
+            "B": {"Fn::Sub": "queue=${Agent.Family} ${!Literal}"},
+            "C": {"Fn::Sub": "${Agent.Family}-${AWS::Region}"},
+            "D": {"Fn::Sub": ["${Agent.Family}", {"Unused": "x"}]},
+            "E": {"Fn::Sub": "untouched"}
+        });
+        ReferenceRewriter::new(&targets, &mut problems)
+            .rewrite(&mut value, &mut "Outputs".to_owned());
+        assert!(problems.is_empty(), "{problems}");
+        assert_eq!(
+            value,
+            json!({
+                "A": "buildkite-medium",
+                "B": "queue=buildkite-medium ${Literal}",
+                "C": {"Fn::Sub": "buildkite-medium-${AWS::Region}"},
+                "D": {"Fn::Sub": ["buildkite-medium", {"Unused": "x"}]},
+                "E": {"Fn::Sub": "untouched"}
             })
         );
     }

@@ -26,12 +26,44 @@ fn examples_expand() {
             expand_file(path).unwrap_or_else(|problems| panic!("{}: {problems}", path.display()));
         let text = serde_json::to_string_pretty(&expanded).unwrap();
         assert!(!text.contains("Buildkite::"), "no Buildkite type is left");
-        assert!(
-            !text.contains("AWS::NoValue"),
-            "no list holds a NoValue placeholder"
-        );
+        assert_no_bare_no_value(&expanded, &mut String::new());
         insta::assert_snapshot!(text);
     });
+}
+
+/// No list holds a `{"Ref": "AWS::NoValue"}` placeholder, and no key has one for its value,
+/// except as a branch of `Fn::If`.
+fn assert_no_bare_no_value(value: &Value, path: &mut String) {
+    let no_value = |v: &Value| v.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue");
+    match value {
+        Value::Object(map) if map.contains_key("Fn::If") => {
+            if let Some(Value::Array(arguments)) = map.get("Fn::If") {
+                for branch in arguments.iter().skip(1).filter(|b| !no_value(b)) {
+                    assert_no_bare_no_value(branch, path);
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (key, child) in map {
+                let length = path.len();
+                path.push('.');
+                path.push_str(key);
+                assert!(!no_value(child), "a bare AWS::NoValue at {path}");
+                assert_no_bare_no_value(child, path);
+                path.truncate(length);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = path.len();
+                path.push_str(&format!("[{index}]"));
+                assert!(!no_value(item), "a bare AWS::NoValue at {path}");
+                assert_no_bare_no_value(item, path);
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[test]

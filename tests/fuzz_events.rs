@@ -306,6 +306,11 @@ fn named_entries(value_key: &'static str, value: BoxedStrategy<Value>) -> BoxedS
         1 => any_value(),
         1 => Just(json!({"Ref": "AWS::NoValue"})),
     ];
+    // An optional entry, under a condition.
+    let entry = prop_oneof![
+        5 => entry.clone(),
+        1 => entry.prop_map(|e| json!({"Fn::If": ["Cond", e, {"Ref": "AWS::NoValue"}]})),
+    ];
     prop::collection::vec(entry, 0..4)
         .prop_map(Value::Array)
         .boxed()
@@ -573,6 +578,12 @@ fn properties() -> impl Strategy<Value = Value> {
                 5 => Just(None),
                 weight_present => plausible(property).prop_map(move |v| Some((property.to_owned(), v))),
                 1 => any_value().prop_map(move |v| Some((property.to_owned(), v))),
+                // A property decided by a condition: both branches expanded and joined.
+                1 => (select(&["C", "Cond", "Undeclared"][..]), plausible(property), prop_oneof![
+                    plausible(property),
+                    Just(json!({"Ref": "AWS::NoValue"})),
+                ])
+                    .prop_map(move |(c, a, b)| Some((property.to_owned(), json!({"Fn::If": [c, a, b]})))),
             ]
             .boxed()
         })
@@ -862,6 +873,15 @@ fn fragment(clean: bool) -> impl Strategy<Value = (Value, Map<String, Value>)> {
                 let mut fragment = Map::new();
                 fragment.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
                 fragment.insert("Parameters".into(), parameters);
+                // The conditions the generators' `Fn::If`s name (but `Undeclared`).
+                fragment.insert(
+                    "Conditions".into(),
+                    json!({
+                        "C": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                        "Cond": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-2"]},
+                        "IsEnabled": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-west-2"]}
+                    }),
+                );
                 if let Some(globals) = globals {
                     fragment.insert("Globals".into(), globals);
                 }

@@ -12,6 +12,12 @@ resolved policy: the SSM parameters and Secrets Manager secrets it reads are exa
 named (the ARN moto itself gives the parameter or secret, where it holds one), and `kms:Decrypt`
 and `kms:ViaService` are exactly the region and account of those, with no `*`.
 
+Then examples/conditions.yaml is deployed on each branch of its conditions (the template
+parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
+in production, and the task role exists only when `UseOwnRole` does not hold. moto evaluates
+`Fn::If` and resource `Condition`s itself; only its lists keep an `AWS::NoValue` entry, which
+`drop_no_value_list_entries` leaves out as CloudFormation does.
+
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
 the macro could not run.
@@ -20,6 +26,7 @@ the macro could not run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import ast
 import json
 import os
@@ -58,7 +65,27 @@ os.environ.pop("AWS_PROFILE", None)
 refuse_network()
 
 import boto3  # noqa: E402  (after the fake credentials and the guard)
+import moto.cloudformation.parsing as moto_parsing  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+
+def drop_no_value_list_entries() -> None:
+    """CloudFormation leaves out a list entry that is `AWS::NoValue` (an `Fn::If` branch); moto
+    5.2.5's `clean_json` leaves `None` in its place (measured: an IAM role's `Tags` entry
+    `Fn::If [C, {Key, Value}, AWS::NoValue]` with C false crashes moto's tag check on `None`).
+    Its object keys it already drops. Make lists do as CloudFormation does, and nothing else."""
+    clean_json = moto_parsing.clean_json
+
+    def cleaned(resource_json, resources_map):
+        value = clean_json(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(value, list):
+            return [item for item in value if item is not None]
+        return value
+
+    moto_parsing.clean_json = cleaned
+
+
+drop_no_value_list_entries()
 
 
 class CannotRun(Exception):
@@ -212,6 +239,81 @@ Secrets:
     ]
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def expand_file(macro: Path, path: Path, parameters: dict[str, str]) -> dict:
+    command = [str(macro), "expand", str(path), "--format", "json", "--region", REGION, "--account-id", ACCOUNT]
+    for key, value in parameters.items():
+        command += ["--parameter", f"{key}={value}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise CannotRun(f"expand exited {result.returncode}: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def prove_conditions(macro: Path, cloudformation, iam, secretsmanager) -> list[Outcome]:
+    """examples/conditions.yaml deployed on each of the four ways its two conditions go: the Secrets entry
+    under `IsProduction` is granted only when production, the generated task role exists only
+    when `UseOwnRole` does not hold, and the `!GetAtt Agent.TaskRoleArn` output follows it."""
+    deploy_key = secretsmanager.create_secret(Name="ci/deploy-key", SecretString="fake")["ARN"]
+    decoy = secretsmanager.create_secret(Name="ci/deploy-keys", SecretString="fake")["ARN"]
+    npm_token = parameter_arn("/ci/npm-token")
+    token = parameter_arn("/buildkite-agent/token")
+    outcomes = []
+    for number, (production, own_role) in enumerate(itertools.product(["true", "false"], repeat=2)):
+        parameters = {"Production": production, "OwnRole": own_role}
+        name = f"conditions, Production={production} OwnRole={own_role}"
+        expanded = expand_file(macro, EXAMPLES / "conditions.yaml", parameters)
+        stack = cloudformation.create_stack(
+            StackName=f"conditions-{number}",
+            TemplateBody=json.dumps(expanded),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        )
+        status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]
+        if status["StackStatus"] != "CREATE_COMPLETE":
+            raise CannotRun(f"{name}: the stack is {status['StackStatus']}")
+        resources = cloudformation.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
+        # moto lists a resource whose Condition does not hold as an entry with no IDs (measured).
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if "LogicalResourceId" in r}
+        document = policy_document(
+            iam.get_role_policy(RoleName=physical["AgentExecutionRole"], PolicyName="ReadAgentSecrets")["PolicyDocument"]
+        )
+        granted: dict[str, list] = {}
+        for statement in as_list(document["Statement"]):
+            for action in as_list(statement["Action"]):
+                granted.setdefault(action, []).extend(str(r) for r in as_list(statement["Resource"]))
+        failures = []
+        parameters_read = granted.get("ssm:GetParameters", [])
+        if sorted(set(parameters_read)) != sorted({token, npm_token}):
+            failures.append(f"ssm:GetParameters on {parameters_read}, not exactly {[token, npm_token]}")
+        patterns = granted.get("secretsmanager:GetSecretValue", [])
+        reads_key = any(iam_matches(p, deploy_key) for p in patterns)
+        if reads_key != (production == "true"):
+            failures.append(f"the deploy key granted: {reads_key}, with Production={production} ({patterns})")
+        if any(iam_matches(p, decoy) for p in patterns):
+            failures.append(f"the secret {decoy}, not named, is granted by {patterns}")
+        if any("AWS::NoValue" in str(v) or "Fn::If" in str(v) for v in parameters_read + patterns):
+            failures.append(f"an unevaluated function in a granted resource: {parameters_read + patterns}")
+        has_task_role = "AgentTaskRole" in physical
+        if has_task_role != (own_role == "false"):
+            failures.append(f"AgentTaskRole exists: {has_task_role}, with OwnRole={own_role}")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in cloudformation.describe_stacks(
+            StackName=stack["StackId"])["Stacks"][0].get("Outputs", [])}
+        role_arn = outputs.get("TaskRoleArn", "")
+        expected_role = f"arn:aws:iam::{ACCOUNT}:role/ci-agent" if own_role == "true" else "generated"
+        if own_role == "true" and role_arn != expected_role:
+            failures.append(f"the TaskRoleArn output is {role_arn!r}, not {expected_role}")
+        if own_role == "false" and ":role/" not in role_arn:
+            failures.append(f"the TaskRoleArn output is {role_arn!r}, not the generated role's ARN")
+        if outputs.get("Family") != "buildkite-medium":
+            failures.append(f"the Family output is {outputs.get('Family')!r}")
+        outcomes.append(Outcome(name, {"ssm": parameters_read, "secretsmanager": patterns,
+                                       "task role": [role_arn]}, failures))
+        cloudformation.delete_stack(StackName=stack["StackId"])
+    return outcomes
+
+
 @dataclass
 class Outcome:
     case: str
@@ -301,6 +403,8 @@ def main(argv: list[str]) -> int:
                 outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs))
                 cloudformation.delete_stack(StackName=stack["StackId"])
                 cloudformation.delete_stack(StackName=f"exporter-{number}")
+            outcomes += prove_conditions(arguments.macro, cloudformation, iam,
+                                         boto3.client("secretsmanager", region_name=REGION))
     except CannotRun as error:
         print(f"prove_grants: could not run: {error}", file=sys.stderr)
         return 2

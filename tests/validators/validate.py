@@ -21,6 +21,11 @@ Runs on every file:
   trust policy guards, since parliament stops at a statement without one. Every finding down to
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
   take sts:AssumeRole, the point of it, for credentials exposure).
+- The documents of the generated resources are read once for each way the conditions they
+  branch on can go (`Fn::If` in their properties, their `Condition`s; a condition defined only
+  by `Condition`, `Fn::Not`, `Fn::And` and `Fn::Or` follows the ones it names): each `Fn::If`
+  resolved, `AWS::NoValue` dropped, a generated resource whose `Condition` does not hold left
+  out; a finding on one way names it (`[IsProduction=false]`).
 - Checks of our own on the same documents: `Version: "2012-10-17"` (POLICY_VERSION), no
   `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
   take no other, and an execution role that reads exactly the SSM parameters and Secrets
@@ -39,6 +44,7 @@ from __future__ import annotations
 import argparse
 import base64
 import concurrent.futures
+import itertools
 import json
 import os
 import re
@@ -418,6 +424,107 @@ def run_checkov(files: list[Expanded], checkov: Path, tally: Tally) -> list[Find
 
 
 # ---------------------------------------------------------------------------------------------
+# Conditions: each way they can go
+
+
+def condition_scenarios(expanded: Expanded) -> list[tuple[str, Expanded]]:
+    """(label, template) for each way the conditions the generated resources branch on can go;
+    the template itself, labelled "", when they branch on none."""
+    template = expanded.template
+    conditions = template.get("Conditions") or {}
+    resources = template["Resources"]
+
+    def named_in(value, found: set[str]) -> set[str]:
+        if isinstance(value, dict):
+            if len(value) == 1 and isinstance(value.get("Fn::If"), list) and value["Fn::If"]:
+                found.add(str(value["Fn::If"][0]))
+            for child in value.values():
+                named_in(child, found)
+        elif isinstance(value, list):
+            for child in value:
+                named_in(child, found)
+        return found
+
+    def referenced(definition, found: set[str]) -> set[str]:
+        """The conditions a definition of Condition/Fn::Not/Fn::And/Fn::Or names."""
+        if isinstance(definition, dict) and len(definition) == 1:
+            (key, argument), = definition.items()
+            if key == "Condition":
+                found.add(str(argument))
+            elif key in ("Fn::Not", "Fn::And", "Fn::Or") and isinstance(argument, list):
+                for item in argument:
+                    referenced(item, found)
+        return found
+
+    def derived(name: str) -> bool:
+        definition = conditions.get(name)
+        return (isinstance(definition, dict) and len(definition) == 1
+                and next(iter(definition)) in ("Condition", "Fn::Not", "Fn::And", "Fn::Or")
+                and all(derived(n) or n in conditions for n in referenced(definition, set())))
+
+    named: set[str] = set()
+    for logical_id in expanded.generated:
+        resource = resources[logical_id] or {}
+        if isinstance(resource.get("Condition"), str):
+            named.add(resource["Condition"])
+        named_in(resource.get("Properties"), named)
+    base: set[str] = set()
+    pending = list(named)
+    while pending:
+        name = pending.pop()
+        if derived(name):
+            pending += [n for n in referenced(conditions[name], set()) if n not in base]
+        else:
+            base.add(name)
+    if not base:
+        return [("", expanded)]
+    order = sorted(base)
+    scenarios = []
+    for values in itertools.product([True, False], repeat=len(order)):
+        truth = dict(zip(order, values))
+
+        def holds(name: str) -> bool:
+            if name in truth:
+                return truth[name]
+            return evaluate(conditions[name])
+
+        def evaluate(definition) -> bool:
+            (key, argument), = definition.items()
+            if key == "Condition":
+                return holds(argument)
+            if key == "Fn::Not":
+                return not evaluate(argument[0])
+            if key == "Fn::And":
+                return all(evaluate(item) for item in argument)
+            return any(evaluate(item) for item in argument)
+
+        def resolve(value):
+            if isinstance(value, dict):
+                if len(value) == 1 and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
+                    name, when_true, when_false = value["Fn::If"]
+                    return resolve(when_true if holds(name) else when_false)
+                if value == {"Ref": "AWS::NoValue"}:
+                    return NO_VALUE
+                resolved = {k: resolve(v) for k, v in value.items()}
+                return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+            if isinstance(value, list):
+                return [v for v in map(resolve, value) if v is not NO_VALUE]
+            return value
+
+        kept = {}
+        for logical_id, resource in resources.items():
+            if logical_id not in expanded.generated:
+                kept[logical_id] = resource
+            elif not isinstance(resource.get("Condition"), str) or holds(resource["Condition"]):
+                kept[logical_id] = resolve(resource)
+        label = ",".join(f"{name}={str(truth[name]).lower()}" for name in order)
+        scenario = Expanded(expanded.path, dict(template, Resources=kept),
+                            expanded.generated & set(kept), expanded.source)
+        scenarios.append((label, scenario))
+    return scenarios
+
+
+# ---------------------------------------------------------------------------------------------
 # IAM policy documents: parliament and our own checks
 
 
@@ -694,16 +801,20 @@ def main(argv: list[str]) -> int:
             checkov = pool.submit(run_checkov, files, arguments.checkov, tally)
             findings: list[Finding] = []
             parliament_api = setup_parliament()
-            for expanded in files:
-                filler = Filler(expanded.template)
-                documents, problems = policy_documents(expanded, filler)
-                tally.identity_policies += sum(not d.trust for d in documents)
-                tally.trust_policies += sum(d.trust for d in documents)
-                findings += problems
-                findings += run_parliament(expanded, documents, parliament_api)
-                findings += policy_shape_findings(expanded, documents)
-                findings += grant_findings(expanded, filler, tally)
-                findings += task_role_findings(expanded, filler)
+            for written in files:
+                for label, expanded in condition_scenarios(written):
+                    filler = Filler(expanded.template)
+                    documents, problems = policy_documents(expanded, filler)
+                    tally.identity_policies += sum(not d.trust for d in documents)
+                    tally.trust_policies += sum(d.trust for d in documents)
+                    found = problems
+                    found += run_parliament(expanded, documents, parliament_api)
+                    found += policy_shape_findings(expanded, documents)
+                    found += grant_findings(expanded, filler, tally)
+                    found += task_role_findings(expanded, filler)
+                    for finding in found:
+                        finding.where += f" [{label}]" if label else ""
+                    findings += found
             findings = cfn_lint.result() + checkov.result() + findings
             import importlib.metadata
 
