@@ -135,7 +135,7 @@ pub struct PropertyDeclaration {
 
 /// The iam-ssh-agent image the first release's users run: the tag its examples pin (the
 /// agent crate's version 0.2.2); an Alpine image with the binary on the PATH and busybox's
-/// `sh` and `test` for the health check (README, "Choices").
+/// `sh` and `test` for the health check (docs/grants.md, "Choices").
 pub const DEFAULT_SSH_AGENT_IMAGE: &str = "keithduncan/iam-ssh-agent:0.2.2";
 pub const AGENT_TOKEN_VARIABLE: &str = "BUILDKITE_AGENT_TOKEN";
 
