@@ -26,7 +26,7 @@ pub const KNOWN_TRANSFORM_NAMES: [&str; 2] =
     name = "buildkite-ecs-macro",
     version,
     about = "Expands Buildkite::ECS::TaskDefinition resources into Fargate task definitions, offline or as a CloudFormation macro",
-    after_help = "Exit status: 0 success; 1 the template (or the event) failed, with the reason on standard error (for invoke, in the response); 2 bad usage or unreadable input.\n\nRun with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
+    after_help = "Exit status: 0 success; 1 a template with problems (the reason on standard error; for invoke, in the response); 2 bad usage, unreadable input or an event that is not a macro request.\n\nRun with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
 )]
 pub struct Cli {
     #[command(subcommand)]
