@@ -4,7 +4,7 @@
 //! (a) full: parse the request JSON, expand, write the response JSON.
 //! (b) floor: parse the same request JSON, write the same response JSON (computed once).
 //!
-//! The ratio (a)/(b) is what the README reports; both run in the same `cargo bench`.
+//! The ratio (a)/(b) is what docs/performance.md reports; both run in the same `cargo bench`.
 
 #[path = "support/limit_template.rs"]
 mod limit_template;

@@ -1,4 +1,4 @@
-# Reading templates as CloudFormation does (README "Developing"):
+# Reading templates as CloudFormation does (docs/developing.md):
 #   make corpus-check   every template of tests/corpus/templates (308 real ones) and every edge case
 #                       of tests/corpus/fixtures through the built binary and AWS's cfn-lint decoder,
 #                       by tests/corpus/check.py: expand reads each as the decoder does (or refuses

@@ -1,4 +1,4 @@
-# The deploy path (template.yaml, README "Deploying"):
+# The deploy path (template.yaml, docs/deploying.md):
 #   make sam-build      sam build, which runs build-TransformFunction below: no Docker, no AWS account
 #   make sam-validate   sam validate --lint, offline, and cfn-lint on template.yaml; its
 #                       SemanticVersion must be Cargo.toml's version

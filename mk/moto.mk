@@ -1,4 +1,4 @@
-# The grants of values the macro cannot see, evaluated rather than read (README "Developing"):
+# The grants of values the macro cannot see, evaluated rather than read (docs/developing.md):
 #   make moto-grants   an !ImportValue agent token as a name, a /path and an ARN of another region
 #                      and account, and the Secrets !Sub forms, each exported by one stack and
 #                      read by another that moto's CloudFormation creates from the binary's

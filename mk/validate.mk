@@ -1,4 +1,4 @@
-# Every example's expansion held to AWS's own validators (README "Developing"):
+# Every example's expansion held to AWS's own validators (docs/developing.md):
 #   make validate-examples   expand examples/*.yaml, then cfn-lint (strict types, I3042), checkov
 #                            and parliament on each through tests/validators/validate.py
 #   make validate-can-fail   the same wrapper must flag every fixture in tests/validators/broken/,

@@ -27,16 +27,54 @@ pub const KNOWN_TRANSFORM_NAMES: [&str; 2] =
     name = "buildkite-ecs-macro",
     version,
     about = "Expands Buildkite::ECS::TaskDefinition resources into Fargate task definitions, offline or as a CloudFormation macro",
-    after_help = "Run with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
+    after_help = "Exit status: 0 success; 1 a template with problems (the reason on standard error; for invoke, in the response); 2 bad usage, unreadable input or an event that is not a macro request.\n\nRun with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// What `invoke --help` says of its event.
+const INVOKE_HELP: &str = "\
+The event is what CloudFormation sends the macro's function: a JSON object with region,
+accountId, fragment (the whole template as JSON, without its Transform section) and
+requestId; transformId, params and templateParameterValues may be left out. A missing
+field is reported with every other missing field. The smallest event:
+
+  {
+    \"region\": \"us-east-1\",
+    \"accountId\": \"123456789012\",
+    \"requestId\": \"local-1\",
+    \"transformId\": \"123456789012::Buildkite-Agents-2020-03-09\",
+    \"params\": {},
+    \"templateParameterValues\": {},
+    \"fragment\": {
+      \"Resources\": {
+        \"Ruby\": {
+          \"Type\": \"Buildkite::ECS::TaskDefinition\",
+          \"Properties\": {\"Image\": \"ruby:3.3\"}
+        }
+      }
+    }
+  }
+
+Standard output: the response, always (status success with the fragment, or failure with
+errorMessage). Standard error: only, for an event that is not JSON, where the JSON breaks.
+Exit status: 0 success; 1 failure (a problem with the template); 2 an event that cannot be
+read (not JSON, not an object, a field missing or of the wrong type).";
+
+/// What `expand --help` says after its options.
+const EXPAND_HELP: &str = "\
+Standard output: the expanded template. Standard error: only the reason for a failure (every
+problem in the template, each naming its place; never a parameter's value); expand writes no
+warnings. Exit status: 0 success; 1 a template that cannot be read or whose expansion has
+problems; 2 bad usage (an unknown option, or --parameter for a parameter the template does not
+declare).";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Expand a template (YAML with short-form tags, or JSON) as the macro would
+    #[command(after_help = EXPAND_HELP)]
     Expand {
         /// The template file; standard input when absent or `-`
         template: Option<PathBuf>,
@@ -62,9 +100,20 @@ enum Command {
         no_transform_check: bool,
     },
     /// Answer a macro request event (JSON) with the macro response, as the Lambda does
+    #[command(after_help = INVOKE_HELP)]
     Invoke {
         /// The event file; standard input when absent or `-`
         event: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the resource's Properties and of Globals.TaskDefinition
+    #[command(
+        after_help = "The committed copies are schema/task-definition.schema.json (this) and schema/template.schema.json (--template). Exit status: 0."
+    )]
+    Schema {
+        /// Print instead the schema of a whole CloudFormation template, for an editor's YAML
+        /// language server: it checks Buildkite resources and Globals.TaskDefinition only
+        #[arg(long)]
+        template: bool,
     },
 }
 
@@ -120,6 +169,11 @@ pub fn main() -> ExitCode {
             )
         }
         Command::Invoke { event } => invoke_command(event),
+        Command::Schema { template } => print(&crate::schema::to_text(&if template {
+            crate::schema::template_schema()
+        } else {
+            crate::schema::resource_schema()
+        })),
     }
 }
 
@@ -168,15 +222,8 @@ fn expand_command(
         Ok(template) => template,
         Err(error) => return fail(FAILURE, &format!("cannot read the template: {error}")),
     };
-    if let Some(undeclared) = context
-        .parameter_values
-        .keys()
-        .find(|name| template.pointer(&format!("/Parameters/{name}")).is_none())
-    {
-        return fail(
-            UNUSABLE,
-            &format!("--parameter {undeclared}: the template declares no such parameter"),
-        );
+    if let Some(why) = undeclared_parameters(&context, &template) {
+        return fail(UNUSABLE, &why);
     }
     if let Value::Object(root) = &template
         && check_transform
@@ -248,6 +295,30 @@ pub fn language_extensions_after(root: &Map<String, Value>, transform_names: &[&
         .iter()
         .position(|name| transform_names.contains(name))
         .is_some_and(|own| transforms[own..].contains(&"AWS::LanguageExtensions"))
+}
+
+/// Why the `--parameter` names the template does not declare are bad usage, one line each with
+/// the nearest declared name; never a value.
+fn undeclared_parameters(context: &ExpansionContext, template: &Value) -> Option<String> {
+    let declared: Vec<&str> = template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|parameters| parameters.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let lines: Vec<String> = context
+        .parameter_values
+        .keys()
+        .filter(|name| !declared.contains(&name.as_str()))
+        .map(|name| {
+            let hint = match crate::problems::nearest(name, &declared) {
+                Some(nearest) => format!("; did you mean {nearest}?"),
+                None if declared.is_empty() => "; it declares no parameters".to_owned(),
+                None => format!("; it declares {}", declared.join(", ")),
+            };
+            format!("--parameter {name}: the template declares no such parameter{hint}")
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// Removes this macro, under any of `transform_names`, from the template's `Transform`, as

@@ -21,6 +21,7 @@ pub mod problems;
 pub mod properties;
 pub mod property_table;
 pub mod references;
+pub mod schema;
 pub mod secret_grant;
 pub mod value;
 pub mod yaml;

@@ -65,44 +65,85 @@ pub struct RequestSummary {
     pub request_read: bool,
 }
 
+/// The fields a macro request must have, in the order CloudFormation writes them; the others
+/// (`transformId`, `params`, `templateParameterValues`) may be absent.
+pub const REQUIRED_FIELDS: [&str; 4] = ["region", "accountId", "fragment", "requestId"];
+
 impl MacroRequest {
-    /// Reads a request event. Errors name the field, never its value.
+    /// Reads a request event. An error names every field missing or of the wrong type at
+    /// once, never a value.
     pub fn from_event(event: Value) -> Result<Self, String> {
         let Value::Object(mut fields) = event else {
             return Err("the macro request is not a JSON object".to_owned());
         };
-        let mut text = |name: &str| match fields.remove(name) {
-            Some(Value::String(text)) => Ok(text),
-            Some(_) => Err(format!("the macro request's {name} is not a string")),
-            None => Err(format!("the macro request has no {name}")),
+        let mut missing = Vec::new();
+        let mut wrong = Vec::new();
+        let mut text = |name: &'static str| match fields.remove(name) {
+            Some(Value::String(text)) => Some(text),
+            Some(_) => {
+                wrong.push(format!("the macro request's {name} is not a string"));
+                None
+            }
+            None => {
+                missing.push(name);
+                None
+            }
         };
-        let request_id = text("requestId")?;
-        let region = text("region")?;
-        let account_id = text("accountId")?;
-        let transform_id = text("transformId").unwrap_or_default();
+        let region = text("region");
+        let account_id = text("accountId");
+        let request_id = text("requestId");
+        // Only a log line reads it: absent or not a string, it is "".
+        let transform_id = match fields.remove("transformId") {
+            Some(Value::String(text)) => text,
+            _ => String::new(),
+        };
         let fragment = match fields.remove("fragment") {
-            Some(fragment @ Value::Object(_)) => fragment,
-            Some(_) => return Err("the macro request's fragment is not a JSON object".to_owned()),
-            None => return Err("the macro request has no fragment".to_owned()),
+            Some(fragment @ Value::Object(_)) => Some(fragment),
+            Some(_) => {
+                wrong.push("the macro request's fragment is not a JSON object".to_owned());
+                None
+            }
+            None => {
+                missing.push("fragment");
+                None
+            }
         };
         let template_parameter_values = match fields.remove("templateParameterValues") {
             Some(Value::Object(values)) => values,
             None | Some(Value::Null) => Map::new(),
             Some(_) => {
-                return Err(
+                wrong.push(
                     "the macro request's templateParameterValues is not a JSON object".to_owned(),
                 );
+                Map::new()
             }
         };
-        Ok(Self {
-            region,
-            account_id,
-            fragment,
-            transform_id,
-            params: fields.remove("params").unwrap_or(Value::Null),
-            request_id,
-            template_parameter_values,
-        })
+        missing.sort_by_key(|name| REQUIRED_FIELDS.iter().position(|field| field == name));
+        let mut problems = Vec::new();
+        if !missing.is_empty() {
+            let missing: Vec<String> = missing.iter().map(|name| (*name).to_owned()).collect();
+            problems.push(format!(
+                "the macro request has no {}",
+                crate::fargate::join_alternatives(&missing)
+            ));
+        }
+        problems.extend(wrong);
+        match (region, account_id, fragment, request_id) {
+            (Some(region), Some(account_id), Some(fragment), Some(request_id))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    region,
+                    account_id,
+                    fragment,
+                    transform_id,
+                    params: fields.remove("params").unwrap_or(Value::Null),
+                    request_id,
+                    template_parameter_values,
+                })
+            }
+            _ => Err(problems.join("; ")),
+        }
     }
 }
 

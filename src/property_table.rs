@@ -76,10 +76,56 @@ pub enum PropertyDefault {
     },
 }
 
+/// What a literal value may be beyond its shape, as data, so that the property's check and the
+/// JSON Schema (`crate::schema`) read the same thing. A pattern is a necessary condition: the
+/// check may refuse more (a partition other than the stack's, a length).
+#[derive(Debug, Clone, Copy)]
+pub enum ValueLimits {
+    /// Nothing beyond the shape.
+    Unlimited,
+    /// One of these texts.
+    OneOf(&'static [&'static str]),
+    /// A text this regular expression matches (written for both ECMA-262, which JSON Schema's
+    /// `pattern` uses, and Python's `re`).
+    Pattern(&'static str),
+    /// One of these numbers.
+    Numbers(&'static [u64]),
+    /// A number from `min` to `max`.
+    Range { min: u64, max: u64 },
+    /// A number `accepts` takes, none above `max`.
+    NumbersWhere { accepts: fn(u64) -> bool, max: u64 },
+}
+
+impl ValueLimits {
+    /// Whether a number is within these limits; `None` for limits of text.
+    pub fn allows_number(&self, number: u64) -> Option<bool> {
+        match *self {
+            ValueLimits::Unlimited => Some(true),
+            ValueLimits::Numbers(numbers) => Some(numbers.contains(&number)),
+            ValueLimits::Range { min, max } => Some((min..=max).contains(&number)),
+            ValueLimits::NumbersWhere { accepts, max } => Some(number <= max && accepts(number)),
+            ValueLimits::OneOf(_) | ValueLimits::Pattern(_) => None,
+        }
+    }
+
+    /// Every number within these limits, for a schema's `enum`; `None` for a range or text.
+    pub fn listed_numbers(&self) -> Option<Vec<u64>> {
+        match *self {
+            ValueLimits::Numbers(numbers) => Some(numbers.to_vec()),
+            ValueLimits::NumbersWhere { accepts, max } => {
+                Some((0..=max).filter(|number| accepts(*number)).collect())
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct PropertyDeclaration {
     pub name: &'static str,
     pub shape: Shape,
+    /// What a literal value may be beyond its shape.
+    pub limits: ValueLimits,
     pub default: PropertyDefault,
     /// Whether `Globals.TaskDefinition` may set it for every resource.
     pub global: bool,
@@ -89,15 +135,36 @@ pub struct PropertyDeclaration {
 
 /// The iam-ssh-agent image the first release's users run: the tag its examples pin (the
 /// agent crate's version 0.2.2); an Alpine image with the binary on the PATH and busybox's
-/// `sh` and `test` for the health check (README, "Choices").
+/// `sh` and `test` for the health check (docs/grants.md, "Choices").
 pub const DEFAULT_SSH_AGENT_IMAGE: &str = "keithduncan/iam-ssh-agent:0.2.2";
 pub const AGENT_TOKEN_VARIABLE: &str = "BUILDKITE_AGENT_TOKEN";
 
 /// The retention periods CloudWatch Logs accepts.
-const LOG_RETENTION_DAYS: [u64; 22] = [
+const LOG_RETENTION_DAYS: ValueLimits = ValueLimits::Numbers(&[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
-];
+]);
+const CPU_ARCHITECTURES: ValueLimits = ValueLimits::OneOf(&["X86_64", "ARM64"]);
+const EPHEMERAL_STORAGE_GIB: ValueLimits = ValueLimits::Range { min: 21, max: 200 };
+const STOP_TIMEOUT_SECONDS: ValueLimits = ValueLimits::Range { min: 2, max: 120 };
+const FARGATE_CPU: ValueLimits = ValueLimits::NumbersWhere {
+    accepts: fargate::is_cpu_size,
+    max: 16384,
+};
+const FARGATE_MEMORY: ValueLimits = ValueLimits::NumbersWhere {
+    accepts: fargate::is_memory_size,
+    max: 122_880,
+};
+/// A task definition family: what [`check_family`] accepts.
+const FAMILY: ValueLimits = ValueLimits::Pattern("^[A-Za-z0-9_-]{1,255}$");
+/// The shapes `arn` checks, less what only the stack's partition tells.
+/// A stage's ARN, or (written in the template) its invoke URL.
+const EXECUTE_API_STAGE: &str = "^arn:[^:]+:execute-api:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9]+/[A-Za-z0-9_-]+$|^https://[A-Za-z0-9]+\\.execute-api\\.[a-z0-9-]+\\.[a-z0-9.]+/[A-Za-z0-9_-]+/?$";
+const ROLE_ARN: &str = "^arn:[^:]+:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$";
+const POLICY_ARN: &str =
+    "^arn:[^:]+:iam::([0-9]{12}|aws):policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$";
+const KMS_KEY_ARN: &str = "^arn:[^:]+:kms:[a-z0-9-]+:[0-9]{12}:key/[^/]+$";
+const IAM_PATH: &str = "^(/|/[!-~]{1,510}/)$";
 
 const fn text(check: TextCheck) -> Shape {
     Shape::Text(Some(check))
@@ -144,6 +211,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Image",
         shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::Required,
         global: true,
         meaning: "image of the `agent` container, which runs the Buildkite agent",
@@ -151,6 +219,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "BuildkiteAgentImage",
         shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
         meaning: "agent sidecar image (a `/buildkite` volume holding `bin/buildkite-agent`); adds container `agent-init`",
@@ -158,6 +227,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "SshAgentBackend",
         shape: text(check_execute_api_stage),
+        limits: ValueLimits::Pattern(EXECUTE_API_STAGE),
         default: PropertyDefault::Absent,
         global: true,
         meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>` or, written in the template, its invoke URL `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>` (granted in the stack's own account); adds container `ssh-agent`",
@@ -165,6 +235,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "SshAgentImage",
         shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::Text(DEFAULT_SSH_AGENT_IMAGE),
         global: true,
         meaning: "image of the `ssh-agent` container",
@@ -172,6 +243,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Secrets",
         shape: list(SECRET_ENTRY, Some("Name")),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "variables of the `agent` container read from SSM or Secrets Manager; `ValueFrom` is an SSM parameter name (`token`), path (`/ci/token`) or ARN, or a Secrets Manager secret ARN (optionally with a `:json-key:version-stage:version-id` suffix)",
@@ -179,6 +251,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Environment",
         shape: list(ENVIRONMENT_ENTRY, Some("Name")),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "variables of the `agent` container; number and boolean values become strings",
@@ -186,6 +259,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskFamily",
         shape: text(check_family),
+        limits: FAMILY,
         default: PropertyDefault::Computed("the logical ID in lower case"),
         global: false,
         meaning: "task definition family: 1-255 of `A-Za-z0-9_-`",
@@ -193,6 +267,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskCpu",
         shape: Shape::WholeNumber(Some(check_cpu)),
+        limits: FARGATE_CPU,
         default: PropertyDefault::Number(256),
         global: true,
         meaning: "Fargate CPU units; with `TaskMemory`, a pair Fargate accepts (below)",
@@ -200,6 +275,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskMemory",
         shape: Shape::WholeNumber(Some(check_memory)),
+        limits: FARGATE_MEMORY,
         default: PropertyDefault::Number(512),
         global: true,
         meaning: "Fargate memory in MiB; with `TaskCpu`, a pair Fargate accepts (below)",
@@ -207,6 +283,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskRoleArn",
         shape: text(check_role_arn),
+        limits: ValueLimits::Pattern(ROLE_ARN),
         default: PropertyDefault::Absent,
         global: true,
         meaning: "use this role; no task role is generated (you then own its ssh, EFS and ECS Exec grants)",
@@ -214,6 +291,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskRolePolicies",
         shape: list(object(&["PolicyName", "PolicyDocument"], &[]), None),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "inline policies added to the generated task role (IAM `Policies` shape)",
@@ -221,6 +299,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskRoleManagedPolicyArns",
         shape: list(EntryShape::Text, None),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "managed policy ARNs attached to the generated task role",
@@ -228,6 +307,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "BuildkiteAgentTokenParameterPath",
         shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::FirstReleaseParameter {
             parameter: "BuildkiteAgentTokenParameterPath",
             otherwise: "/buildkite-agent/token",
@@ -238,6 +318,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "ExecutionRolePath",
         shape: text(check_iam_path),
+        limits: ValueLimits::Pattern(IAM_PATH),
         default: PropertyDefault::FirstReleaseParameter {
             parameter: "ExecutionRolePrefix",
             otherwise: "/BuildkiteAgentExecution/",
@@ -248,6 +329,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "TaskRolePath",
         shape: text(check_iam_path),
+        limits: ValueLimits::Pattern(IAM_PATH),
         default: PropertyDefault::FirstReleaseParameter {
             parameter: "TaskRolePrefix",
             otherwise: "/BuildkiteAgentTask/",
@@ -258,6 +340,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "LogRetentionInDays",
         shape: Shape::WholeNumber(Some(check_log_retention)),
+        limits: LOG_RETENTION_DAYS,
         default: PropertyDefault::Number(30),
         global: true,
         meaning: "retention of the log group: one of the values CloudWatch Logs accepts",
@@ -265,6 +348,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "LogKmsKeyId",
         shape: text(check_kms_key_arn),
+        limits: ValueLimits::Pattern(KMS_KEY_ARN),
         default: PropertyDefault::Absent,
         global: true,
         meaning: "KMS key ARN that encrypts the log group (its key policy must let CloudWatch Logs use it)",
@@ -272,6 +356,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "CpuArchitecture",
         shape: text(check_cpu_architecture),
+        limits: CPU_ARCHITECTURES,
         default: PropertyDefault::Text("X86_64"),
         global: true,
         meaning: "`X86_64` or `ARM64` (sets `RuntimePlatform`)",
@@ -279,6 +364,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "EphemeralStorageGiB",
         shape: Shape::WholeNumber(Some(check_ephemeral_storage)),
+        limits: EPHEMERAL_STORAGE_GIB,
         default: PropertyDefault::Absent,
         global: true,
         meaning: "task storage in GiB, 21-200",
@@ -286,6 +372,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "PermissionsBoundary",
         shape: text(check_policy_arn),
+        limits: ValueLimits::Pattern(POLICY_ARN),
         default: PropertyDefault::Absent,
         global: true,
         meaning: "IAM policy ARN set on every generated role",
@@ -293,6 +380,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Tags",
         shape: list(object(&["Key", "Value"], &[]), Some("Key")),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "tags set on every generated resource that takes tags",
@@ -300,6 +388,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "RepositoryCredentials",
         shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
         meaning: "Secrets Manager secret (ARN, `!Ref` of an `AWS::SecretsManager::Secret`, or `!Sub`) holding the private registry credentials of `Image`; the execution role reads it",
@@ -307,6 +396,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Services",
         shape: list(SERVICE_ENTRY, Some("Name")),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "containers beside the agent that builds reach on localhost (a database, a cache, a browser); the agent waits for each",
@@ -314,6 +404,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "Volumes",
         shape: list(VOLUME_ENTRY, Some("Name")),
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "EFS file systems (build caches) mounted into `agent` and, by name, into services; the task role may mount exactly those",
@@ -321,6 +412,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "ExecuteCommand",
         shape: Shape::Boolean,
+        limits: ValueLimits::Unlimited,
         default: PropertyDefault::Boolean(false),
         global: true,
         meaning: "ready the task for ECS Exec (`aws ecs execute-command`): the task role's `ssmmessages` grant and an init process in `agent`",
@@ -328,6 +420,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     PropertyDeclaration {
         name: "StopTimeout",
         shape: Shape::WholeNumber(Some(check_stop_timeout)),
+        limits: STOP_TIMEOUT_SECONDS,
         default: PropertyDefault::Computed("ECS's, 30"),
         global: true,
         meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
@@ -377,14 +470,21 @@ pub fn check_family(family: &str, _: &ExpansionContext) -> Result<(), String> {
 }
 
 fn check_cpu_architecture(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    match text {
-        "X86_64" | "ARM64" => Ok(()),
-        _ => Err("is not a CPU architecture Fargate offers (X86_64 or ARM64)".to_owned()),
+    let ValueLimits::OneOf(architectures) = CPU_ARCHITECTURES else {
+        unreachable!("the architectures are texts")
+    };
+    if architectures.contains(&text) {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not a CPU architecture Fargate offers ({})",
+            architectures.join(" or ")
+        ))
     }
 }
 
 fn check_cpu(cpu: u64) -> Result<(), String> {
-    if fargate::is_cpu_size(cpu) {
+    if FARGATE_CPU.allows_number(cpu) == Some(true) {
         Ok(())
     } else {
         Err(format!(
@@ -395,7 +495,7 @@ fn check_cpu(cpu: u64) -> Result<(), String> {
 }
 
 fn check_memory(memory: u64) -> Result<(), String> {
-    if fargate::is_memory_size(memory) {
+    if FARGATE_MEMORY.allows_number(memory) == Some(true) {
         Ok(())
     } else {
         Err("is not a Fargate memory size in MiB".to_owned())
@@ -403,10 +503,13 @@ fn check_memory(memory: u64) -> Result<(), String> {
 }
 
 fn check_log_retention(days: u64) -> Result<(), String> {
-    if LOG_RETENTION_DAYS.contains(&days) {
+    let ValueLimits::Numbers(retentions) = LOG_RETENTION_DAYS else {
+        unreachable!("the retentions are listed")
+    };
+    if retentions.contains(&days) {
         Ok(())
     } else {
-        let accepted: Vec<String> = LOG_RETENTION_DAYS.iter().map(u64::to_string).collect();
+        let accepted: Vec<String> = retentions.iter().map(u64::to_string).collect();
         Err(format!(
             "is not a retention CloudWatch Logs accepts ({})",
             fargate::join_alternatives(&accepted)
@@ -415,18 +518,28 @@ fn check_log_retention(days: u64) -> Result<(), String> {
 }
 
 fn check_ephemeral_storage(size: u64) -> Result<(), String> {
-    if (21..=200).contains(&size) {
+    let ValueLimits::Range { min, max } = EPHEMERAL_STORAGE_GIB else {
+        unreachable!("the storage sizes are a range")
+    };
+    if (min..=max).contains(&size) {
         Ok(())
     } else {
-        Err("is not an ephemeral storage size Fargate offers (21 to 200 GiB)".to_owned())
+        Err(format!(
+            "is not an ephemeral storage size Fargate offers ({min} to {max} GiB)"
+        ))
     }
 }
 
 fn check_stop_timeout(seconds: u64) -> Result<(), String> {
-    if (2..=120).contains(&seconds) {
+    let ValueLimits::Range { min, max } = STOP_TIMEOUT_SECONDS else {
+        unreachable!("the stop timeouts are a range")
+    };
+    if (min..=max).contains(&seconds) {
         Ok(())
     } else {
-        Err("is not a stop timeout Fargate allows (2 to 120 seconds)".to_owned())
+        Err(format!(
+            "is not a stop timeout Fargate allows ({min} to {max} seconds)"
+        ))
     }
 }
 
@@ -436,7 +549,22 @@ pub fn readme_table() -> String {
         "| Property | Shape | Default | In `Globals` | Meaning |\n| --- | --- | --- | --- | --- |\n",
     );
     for property in PROPERTIES {
-        let shape = match property.shape {
+        let global = if property.global { "yes" } else { "no" };
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {global} | {} |\n",
+            property.name,
+            property.shape_text(),
+            property.default_text(),
+            property.meaning
+        ));
+    }
+    table
+}
+
+impl PropertyDeclaration {
+    /// How the value is written, in words (Markdown).
+    pub fn shape_text(&self) -> String {
+        match self.shape {
             Shape::Text(_) => "string".to_owned(),
             Shape::WholeNumber(_) => "whole number".to_owned(),
             Shape::Boolean => "boolean".to_owned(),
@@ -447,8 +575,12 @@ pub fn readme_table() -> String {
             Shape::List(ListShape { entry, .. }) => {
                 format!("list of `{{{}}}`", entry.keys().join(", "))
             }
-        };
-        let default = match property.default {
+        }
+    }
+
+    /// The default, in words (Markdown).
+    pub fn default_text(&self) -> String {
+        match self.default {
             PropertyDefault::Required => "required".to_owned(),
             PropertyDefault::Absent => "none".to_owned(),
             PropertyDefault::Text(text) => format!("`{text}`"),
@@ -460,14 +592,8 @@ pub fn readme_table() -> String {
                 parameter,
                 otherwise,
             } => format!("`!Ref {parameter}` if the template declares it, else `{otherwise}`"),
-        };
-        let global = if property.global { "yes" } else { "no" };
-        table.push_str(&format!(
-            "| `{}` | {shape} | {default} | {global} | {} |\n",
-            property.name, property.meaning
-        ));
+        }
     }
-    table
 }
 
 #[cfg(test)]
@@ -488,6 +614,41 @@ mod tests {
             }) = property.shape
             {
                 assert!(entry.keys().contains(&key), "{}", property.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_limits_are_what_the_checks_accept() {
+        let context = ExpansionContext::new("us-east-1", "123456789012");
+        for property in PROPERTIES {
+            match (property.shape, property.limits) {
+                (Shape::WholeNumber(Some(check)), limits) => {
+                    for number in 0..=150_000 {
+                        assert_eq!(
+                            check(number).is_ok(),
+                            limits.allows_number(number) == Some(true),
+                            "{} at {number}",
+                            property.name
+                        );
+                    }
+                }
+                (Shape::Text(Some(check)), ValueLimits::OneOf(texts)) => {
+                    for text in texts {
+                        assert!(check(text, &context).is_ok(), "{} {text}", property.name);
+                        let other = text.to_lowercase();
+                        assert!(
+                            check(&other, &context).is_err(),
+                            "{} {other}",
+                            property.name
+                        );
+                    }
+                }
+                (Shape::Text(_), ValueLimits::OneOf(_) | ValueLimits::Pattern(_))
+                | (_, ValueLimits::Unlimited) => {}
+                (shape, limits) => {
+                    panic!("{}: limits {limits:?} do not fit {shape:?}", property.name)
+                }
             }
         }
     }

@@ -355,3 +355,117 @@ fn a_yaml_value_that_reads_as_a_key_is_suggested_quoting() {
         "the text is never shown: {stderr}"
     );
 }
+
+#[test]
+fn help_states_the_exit_codes_and_what_goes_to_standard_error() {
+    let help = text(&run(&["--help"], "").stdout);
+    assert!(help.contains("Exit status: 0 success"), "{help}");
+    for command in ["expand", "invoke"] {
+        let help = text(&run(&[command, "--help"], "").stdout);
+        assert!(help.contains("Exit status: 0"), "{help}");
+        assert!(help.contains("Standard error:"), "{help}");
+    }
+}
+
+#[test]
+fn an_undeclared_parameter_is_named_with_the_nearest_declared_one_and_never_its_value() {
+    let template = "Parameters:\n  Backend:\n    Type: String\n  TokenPath:\n    Type: String\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n";
+    let output = run(
+        &[
+            "expand",
+            "-",
+            "--parameter",
+            "Backnd=marker-value-1",
+            "--parameter",
+            "Unrelated=marker-value-2",
+        ],
+        template,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "--parameter Backnd: the template declares no such parameter; did you mean Backend?"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--parameter Unrelated: the template declares no such parameter; it declares Backend, TokenPath"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("marker-value"), "{stderr}");
+}
+
+#[test]
+fn invoke_lists_every_missing_field_at_once() {
+    let output = run(&["invoke"], r#"{"requestId": "cli-3", "params": {}}"#);
+    assert_eq!(output.status.code(), Some(2));
+    let response: Value = serde_json::from_slice(&output.stdout).expect("a JSON response");
+    assert_eq!(
+        response["errorMessage"],
+        "Buildkite-Agents could not read the request: the macro request has no region, accountId or fragment"
+    );
+
+    let output = run(
+        &["invoke"],
+        r#"{"requestId": "cli-4", "region": 1, "accountId": "123456789012", "templateParameterValues": {"P": "marker-value"}}"#,
+    );
+    let response: Value = serde_json::from_slice(&output.stdout).expect("a JSON response");
+    assert_eq!(
+        response["errorMessage"],
+        "Buildkite-Agents could not read the request: the macro request has no fragment; the macro request's region is not a string"
+    );
+}
+
+#[test]
+fn the_readme_event_is_the_smallest_invoke_answers() {
+    // The README's event, and the one `invoke --help` shows, expand as they are.
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let help = text(&run(&["invoke", "--help"], "").stdout);
+    for (source, text) in [
+        ("README.md", readme.as_str()),
+        ("invoke --help", help.as_str()),
+    ] {
+        // The event's first key is region.
+        let start = text
+            .find("\"region\"")
+            .and_then(|region| text[..region].rfind('{'))
+            .unwrap_or_else(|| panic!("{source} shows an event"));
+        let mut depth = 0;
+        let end = text[start..]
+            .char_indices()
+            .find_map(|(index, c)| {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(start + index + 1)
+            })
+            .unwrap();
+        let event = &text[start..end];
+        let output = run(&["invoke"], event);
+        assert_eq!(output.status.code(), Some(0), "{source}: {event}");
+        let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(response["status"], "success", "{source}");
+    }
+}
+
+#[test]
+fn schema_prints_the_committed_schemas() {
+    for (arguments, path) in [
+        (&["schema"][..], "schema/task-definition.schema.json"),
+        (&["schema", "--template"], "schema/template.schema.json"),
+    ] {
+        let output = run(arguments, "");
+        assert_eq!(output.status.code(), Some(0));
+        let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let committed: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(printed, committed, "{path}");
+        assert_eq!(
+            printed["$schema"],
+            "http://json-schema.org/draft-07/schema#"
+        );
+    }
+}

@@ -626,7 +626,7 @@ def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -
             continue
         for statement in statements_of(document.filled):
             actions = set(as_list(statement.get("Action")))
-            # ECS Exec's session channels take no resource but `*` (README, where the IAM
+            # ECS Exec's session channels take no resource but `*` (docs/grants.md, where the IAM
             # keeps a wildcard): exactly those four actions may have it.
             if actions and actions <= ECS_EXEC_ACTIONS:
                 continue
