@@ -14,8 +14,8 @@ use crate::model::{
 };
 use crate::problems::{Problems, unknown_name_message};
 use crate::property_table::{
-    AGENT_TOKEN_VARIABLE, EntryShape, PropertyDeclaration, PropertyDefault, Shape, declaration,
-    property_names,
+    AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, EntryShape, PropertyDeclaration,
+    PropertyDefault, Shape, declaration, property_names,
 };
 use crate::value::TemplateScope;
 
@@ -148,6 +148,20 @@ pub fn read_properties(
     let log_retention_days = reader.number_or_default("LogRetentionInDays");
     let log_kms_key_id = reader.text("LogKmsKeyId");
     let cpu_architecture = reader.text_or_default("CpuArchitecture");
+    let architecture = reader.scope.resolve(&cpu_architecture);
+    if ssh_agent.is_some()
+        && reader.sourced("SshAgentImage").is_none()
+        && architecture.as_str() == Some("ARM64")
+    {
+        // An exec format error at run time: the essential ssh-agent never starts, nor the task.
+        let place = reader
+            .sourced("CpuArchitecture")
+            .map_or_else(|| reader.place("CpuArchitecture"), |s| s.path);
+        reader.problems.push(
+            place,
+            format!("{} asks for arm64 images, and with an ssh agent that needs an SshAgentImage built for arm64: the default, {DEFAULT_SSH_AGENT_IMAGE}, is built for x86_64 only", architecture.describe()),
+        );
+    }
     let ephemeral_storage_gib = reader.number("EphemeralStorageGiB").map(|(value, _)| value);
     let permissions_boundary = reader.text("PermissionsBoundary");
     let tags = reader.list(reader.input("Tags"), |reader, entry| reader.tag(entry));
