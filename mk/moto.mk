@@ -3,7 +3,10 @@
 #                      and account, and the Secrets !Sub forms, each exported by one stack and
 #                      read by another that moto's CloudFormation creates from the binary's
 #                      expansion; the execution role's policy, read back with iam.get_role_policy,
-#                      must name exactly those parameters and secrets (tests/moto/prove_grants.py).
+#                      must name exactly those parameters and secrets; ECR images given as !Ref
+#                      parameters and !Subs of imports must be pulled from exactly their
+#                      repositories, and logs written to exactly the task's log group
+#                      (tests/moto/prove_grants.py).
 #                      In-process, fake credentials, every network connection refused.
 # `make test` runs it.
 VENV ?= .venv

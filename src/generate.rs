@@ -66,7 +66,7 @@ pub fn generate(
             task_definition(ids, properties),
         ),
         (ids.log_group.clone(), log_group(properties)),
-        (ids.execution_role.clone(), execution_role(properties)),
+        (ids.execution_role.clone(), execution_role(ids, properties)),
     ];
     if let Some(task_role_id) = &ids.task_role {
         resources.push((task_role_id.clone(), task_role(properties)));
@@ -470,34 +470,22 @@ fn role(
     resource("AWS::IAM::Role", role)
 }
 
-fn execution_role(properties: &TaskDefinitionProperties) -> Value {
-    let managed = vec![json!({
-        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-    })];
-    let policy = object([
-        ("PolicyName", json!("ReadAgentSecrets")),
-        (
-            "PolicyDocument",
-            object([
-                ("Version", json!("2012-10-17")),
-                (
-                    "Statement",
-                    Value::Array(secret_statements(&properties.execution_role_grants())),
-                ),
-            ]),
-        ),
-    ]);
+fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    let policies = crate::execution_role::execution_role_policies(&ids.log_group, properties)
+        .iter()
+        .map(crate::execution_role::InlinePolicy::to_role_policy)
+        .collect();
     role(
         &properties.execution_role_path,
         trust_policy(None),
-        vec![policy],
-        managed,
+        policies,
+        crate::execution_role::execution_role_managed_policies(properties),
         properties,
     )
 }
 
 /// Read exactly the secrets named; decrypt only through the services that hold them.
-fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
+pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),

@@ -8,10 +8,12 @@
 pub mod arn;
 pub mod cli;
 pub mod context;
+pub mod execution_role;
 pub mod expand;
 pub mod fargate;
 pub mod generate;
 pub mod globals;
+pub mod image_grant;
 pub mod lambda;
 pub mod macro_io;
 pub mod model;

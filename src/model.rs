@@ -36,6 +36,8 @@ pub struct SshAgent {
     /// The parts of a literal ARN, computed here; `None` for an intrinsic.
     pub literal_stage: Option<(String, String, String)>,
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from.
+    pub image_pull: Vec<Value>,
 }
 
 /// A container beside the agent (`Services`).
@@ -43,6 +45,8 @@ pub struct SshAgent {
 pub struct ServiceContainer {
     pub name: String,
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from.
+    pub image_pull: Vec<Value>,
     pub environment: Vec<(Value, Value)>,
     pub secrets: Vec<ContainerSecret>,
     pub command: Option<Value>,
@@ -68,7 +72,10 @@ pub struct EfsVolume {
 #[derive(Debug, Clone)]
 pub struct TaskDefinitionProperties {
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from (none outside ECR).
+    pub image_pull: Vec<Value>,
     pub agent_sidecar_image: Option<Value>,
+    pub agent_sidecar_image_pull: Vec<Value>,
     pub ssh_agent: Option<SshAgent>,
     pub agent_token: ContainerSecret,
     pub secrets: Vec<ContainerSecret>,
@@ -93,6 +100,8 @@ pub struct TaskDefinitionProperties {
     pub volumes: Vec<EfsVolume>,
     pub execute_command: bool,
     pub stop_timeout: Option<Value>,
+    /// AWS's managed policy in place of the exact image and log grants.
+    pub attach_task_execution_role_policy: bool,
 }
 
 impl TaskDefinitionProperties {
@@ -110,5 +119,20 @@ impl TaskDefinitionProperties {
                 .chain(service.repository_credentials.iter().map(|c| &c.grant))
         });
         agent.chain(services).collect()
+    }
+
+    /// Every ECR repository the execution role pulls from, each once, in container order.
+    pub fn execution_role_pulls(&self) -> Vec<&Value> {
+        let images = [&self.image_pull, &self.agent_sidecar_image_pull]
+            .into_iter()
+            .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
+            .chain(self.services.iter().map(|service| &service.image_pull));
+        let mut repositories: Vec<&Value> = Vec::new();
+        for repository in images.flatten() {
+            if !repositories.contains(&repository) {
+                repositories.push(repository);
+            }
+        }
+        repositories
     }
 }

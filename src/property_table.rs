@@ -332,6 +332,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
     },
+    PropertyDeclaration {
+        name: "AttachTaskExecutionRolePolicy",
+        shape: Shape::Boolean,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "attach AWS's managed `AmazonECSTaskExecutionRolePolicy` to the execution role (ECR pulls and log writes on `*`) in place of its exact `PullImages` and `WriteLogs` grants; any image is then accepted",
+    },
 ];
 
 /// The declaration of `name`, if it is a property.

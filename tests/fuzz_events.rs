@@ -53,7 +53,7 @@ const ATTRIBUTES: [&str; 11] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 26] = [
+const PROPERTY_NAMES: [&str; 27] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -80,6 +80,7 @@ const PROPERTY_NAMES: [&str; 26] = [
     "Volumes",
     "ExecuteCommand",
     "StopTimeout",
+    "AttachTaskExecutionRolePolicy",
 ];
 
 fn cases() -> u32 {
@@ -315,9 +316,20 @@ fn named_entries(value_key: &'static str, value: BoxedStrategy<Value>) -> BoxedS
 fn plausible(property: &str) -> BoxedStrategy<Value> {
     match property {
         "Image" | "SshAgentImage" => prop_oneof![
-            strings(&["ruby:3.3", "buildkite/agent:3", ""]),
+            strings(&[
+                "ruby:3.3",
+                "buildkite/agent:3",
+                "",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby:3.3",
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci",
+                "1.dkr.ecr.us-east-1.amazonaws.com/ci",
+                "public.ecr.aws/docker/library/ruby:3.3",
+            ]),
             param_ref(),
             Just(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/ci:1"})),
+            Just(json!({"Fn::Sub": "${Image}/ci:1"})),
+            Just(json!({"Fn::ImportValue": "image"})),
+            Just(json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})),
         ]
         .boxed(),
         "BuildkiteAgentImage" => {
@@ -416,7 +428,9 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "CpuArchitecture" => strings(&["X86_64", "ARM64", "arm64"]),
         "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/", "ci", "/a b/"]),
         "StopTimeout" => strings(&["30", "1", "121", "x"]),
-        "ExecuteCommand" => prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed(),
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" => {
+            prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed()
+        }
         "Tags" => named_entries("Value", strings(&["ci", "aws:x"])).prop_map(|tags| {
             // Tags name their entries with Key.
             let text = tags.to_string().replace("\"Name\"", "\"Key\"");
@@ -430,7 +444,15 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
 /// Values a property accepts, literal or by reference to another resource.
 fn valid(property: &str) -> BoxedStrategy<Value> {
     match property {
-        "Image" | "SshAgentImage" => strings(&["ruby:3.3", "buildkite/agent:3"]),
+        "Image" | "SshAgentImage" => prop_oneof![
+            strings(&[
+                "ruby:3.3",
+                "buildkite/agent:3",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby@sha256:0f",
+            ]),
+            Just(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci:${AWS::StackName}"})),
+        ]
+        .boxed(),
         "BuildkiteAgentImage" => strings(&["keithduncan/buildkite-sidecar:latest", ""]),
         "SshAgentBackend" => prop_oneof![
             strings(&["arn:aws:execute-api:us-east-1:123456789012:abc123/prod", ""]),
@@ -500,7 +522,9 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",
             "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true}]))
         .boxed(),
-        "ExecuteCommand" => prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed(),
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" => {
+            prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
+        }
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),

@@ -32,10 +32,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
             _ => None,
         };
+        let image = self.text_or_default("SshAgentImage");
+        let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
         Some(SshAgent {
             backend: value,
             literal_stage,
-            image: self.text_or_default("SshAgentImage"),
+            image,
+            image_pull,
         })
     }
 
@@ -124,6 +127,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
             let image_field = field("Image")?;
             let image = reader.required_string(&image_field);
+            let image_pull = image
+                .as_ref()
+                .map(|image| reader.image_pull(image, &image_field.path))
+                .unwrap_or_default();
             let mut variables = UsedNames::default();
             let environment =
                 reader.environment(list_field("Environment").as_ref(), &mut variables);
@@ -163,6 +170,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(ServiceContainer {
                 name: name?,
                 image: image?,
+                image_pull,
                 environment,
                 secrets,
                 command,

@@ -2,6 +2,7 @@
 //! declaration in [`crate::property_table`].
 
 mod containers;
+mod images;
 mod primitives;
 mod secrets;
 mod task;
@@ -87,10 +88,18 @@ pub fn read_properties(
         inputs,
         parameter_defaults: &parameter_defaults,
         properties_path,
+        attach_task_execution_role_policy: false,
     };
 
+    // Read first: with AWS's managed policy, images need no exact grant.
+    let attach_task_execution_role_policy =
+        reader.boolean_property("AttachTaskExecutionRolePolicy");
+    reader.attach_task_execution_role_policy = attach_task_execution_role_policy;
     let image = reader.required_text("Image", "the image of the agent container");
+    let image_pull = reader.image_property_pull("Image", image.as_ref());
     let agent_sidecar_image = reader.text("BuildkiteAgentImage");
+    let agent_sidecar_image_pull =
+        reader.image_property_pull("BuildkiteAgentImage", agent_sidecar_image.as_ref());
     let ssh_agent = reader.ssh_agent();
     let agent_token = reader.agent_token();
 
@@ -143,7 +152,9 @@ pub fn read_properties(
     }
     Some(TaskDefinitionProperties {
         image: image?,
+        image_pull,
         agent_sidecar_image,
+        agent_sidecar_image_pull,
         ssh_agent,
         agent_token: agent_token?,
         secrets,
@@ -167,6 +178,7 @@ pub fn read_properties(
         volumes,
         execute_command,
         stop_timeout,
+        attach_task_execution_role_policy,
     })
 }
 
@@ -195,6 +207,8 @@ struct PropertyReader<'s, 'p, 'i> {
     /// The properties that default to a parameter the template declares.
     parameter_defaults: &'i [ParameterDefault],
     properties_path: &'i str,
+    /// `AttachTaskExecutionRolePolicy`: AWS's managed policy pulls every image.
+    attach_task_execution_role_policy: bool,
 }
 
 /// A property that defaults to a template parameter the template declares: the `Ref` to it,

@@ -10,7 +10,12 @@ stack, resolving `Fn::ImportValue`, `Fn::Join`, `Fn::Split`, `Fn::Select` and `F
 execution role's inline policy is read back with `iam.get_role_policy`. Each case asserts the
 resolved policy: the SSM parameters and Secrets Manager secrets it reads are exactly the ones
 named (the ARN moto itself gives the parameter or secret, where it holds one), and `kms:Decrypt`
-and `kms:ViaService` are exactly the region and account of those, with no `*`.
+and `kms:ViaService` are exactly the region and account of those, with no `*`. The images
+cases give the agent and sidecar images as `!Ref` parameters (by tag and by digest) and as
+`!Sub`s of imported variables: the execution role's `PullImages` must pull from exactly the ECR
+repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImages` at all for
+Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
+created for the task.
 
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
@@ -75,6 +80,8 @@ class Expected:
     not_secrets: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
+    # ECR repositories the execution role pulls from (PullImages), beside nothing else.
+    repositories: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,19 +92,25 @@ class Case:
     # The Buildkite resource's properties, as YAML lines under `Properties:`.
     properties: str
     expected: Expected
+    # Template parameters and their defaults, which both the macro and moto's stack read.
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 def template_for(case: Case) -> str:
     body = "\n".join(f"      {line}" for line in case.properties.strip("\n").splitlines())
+    parameters = "".join(
+        f"  {name}:\n    Type: String\n    Default: {json.dumps(default)}\n" for name, default in case.parameters.items()
+    )
     return (
         "AWSTemplateFormatVersion: 2010-09-09\n"
         "Transform: Buildkite-Agents-2020-03-09\n"
-        "Resources:\n"
+        + (f"Parameters:\n{parameters}" if parameters else "")
+        + "Resources:\n"
         "  Agent:\n"
         "    Type: Buildkite::ECS::TaskDefinition\n"
         "    Properties:\n"
-        "      Image: buildkite/agent:3\n"
-        f"{body}\n"
+        + ("" if re.search(r"^Image:", case.properties, re.MULTILINE) else "      Image: buildkite/agent:3\n")
+        + f"{body}\n"
     )
 
 
@@ -187,7 +200,55 @@ Secrets:
                      keys=[here_key], services=[here_ssm, here_secrets]),
         )
 
-    return [
+    def image_case(name: str, parameters: dict[str, str], exports: dict[str, str], properties: str,
+                   repositories: list[str]) -> Case:
+        return Case(
+            name,
+            {"ci-token": "/buildkite-agent/token", **exports},
+            "BuildkiteAgentTokenParameterPath: !ImportValue ci-token\n" + properties,
+            Expected(parameters=[token_path], keys=[here_key], services=[here_ssm], repositories=repositories),
+            parameters,
+        )
+
+    def repository(region: str, account: str, name: str) -> str:
+        return f"arn:aws:ecr:{region}:{account}:repository/{name}"
+
+    image_cases = [
+        image_case(
+            "ECR images as !Ref parameters, by tag and by digest",
+            {"AgentImage": f"{OTHER_ACCOUNT}.dkr.ecr.{OTHER_REGION}.{URL_SUFFIX}/ci/ruby:3.3",
+             "SidecarImage": f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/buildkite/agent-sidecar@sha256:0123abcd"},
+            {},
+            """Image: !Ref AgentImage
+BuildkiteAgentImage: !Ref SidecarImage""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/ruby"), repository(REGION, ACCOUNT, "buildkite/agent-sidecar")],
+        ),
+        image_case(
+            "ECR image as a !Sub of imported account and repository",
+            {},
+            {"ci-account": OTHER_ACCOUNT, "ci-repository": "ci/node"},
+            """Image: !Sub
+  - ${Account}.dkr.ecr.eu-west-1.${AWS::URLSuffix}/${Repository}:22
+  - Account: !ImportValue ci-account
+    Repository: !ImportValue ci-repository""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/node")],
+        ),
+        image_case(
+            "ECR image as a !Sub whose imported variable holds the repository and tag",
+            {},
+            {"ci-go": "ci/go:1.23"},
+            """Image: !Sub
+  - ${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${RepositoryAndTag}
+  - RepositoryAndTag: !ImportValue ci-go
+Services:
+  - Name: redis
+    Image: redis:7""",
+            [repository(REGION, ACCOUNT, "ci/go")],
+        ),
+        image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
+    ]
+
+    return image_cases + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -219,7 +280,10 @@ class Outcome:
     failures: list[str]
 
 
-def check(case: Case, stack_id: str, cloudformation, iam, ecs) -> Outcome:
+PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+
+
+def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     resources = cloudformation.describe_stack_resources(StackName=stack_id)["StackResources"]
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
     document = policy_document(
@@ -266,7 +330,40 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs) -> Outcome:
     token = next(s for s in agent["secrets"] if s["name"] == "BUILDKITE_AGENT_TOKEN")["valueFrom"]
     if token != case.exports["ci-token"]:
         failures.append(f"the agent container reads the token from {token}, not {case.exports['ci-token']}")
-    granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services}
+    # The images: exactly the repositories named (no policy at all without one), and the
+    # registry login only then; the logs: exactly the stack's own log group, as moto names it.
+    role = physical["AgentExecutionRole"]
+    policy_names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    pulled, logs_in = [], False
+    if "PullImages" in policy_names:
+        pull = policy_document(iam.get_role_policy(RoleName=role, PolicyName="PullImages")["PolicyDocument"])
+        for statement in as_list(pull["Statement"]):
+            actions = sorted(as_list(statement["Action"]))
+            if actions == sorted(PULL_ACTIONS):
+                pulled += as_list(statement["Resource"])
+            elif actions == ["ecr:GetAuthorizationToken"] and statement["Resource"] == "*":
+                logs_in = True
+            else:
+                failures.append(f"PullImages allows {actions} on {statement['Resource']}")
+    if sorted(pulled) != sorted(case.expected.repositories):
+        failures.append(f"pulls from {pulled}, not exactly {case.expected.repositories}")
+    if logs_in != bool(case.expected.repositories):
+        failures.append(f"ecr:GetAuthorizationToken {'granted' if logs_in else 'missing'} with "
+                        f"{len(case.expected.repositories)} repositories to pull from")
+    log_group = logs.describe_log_groups(logGroupNamePrefix="/aws/ecs/agent")["logGroups"][0]
+    # CloudFormation's `GetAtt LogGroup.Arn` ends in `:*` (which also covers the group's
+    # streams); moto's has no `:*`: either is the one group, and nothing else is.
+    log_group_arn = log_group["arn"].removesuffix(":*")
+    written = policy_document(iam.get_role_policy(RoleName=role, PolicyName="WriteLogs")["PolicyDocument"])
+    log_statements = as_list(written["Statement"])
+    log_resources = [r for statement in log_statements for r in as_list(statement["Resource"])]
+    log_actions = sorted(a for statement in log_statements for a in as_list(statement["Action"]))
+    if [r.removesuffix(":*") for r in log_resources] != [log_group_arn] or log_actions != ["logs:CreateLogStream", "logs:PutLogEvents"]:
+        failures.append(f"writes logs with {log_actions} to {log_resources}, not to exactly {log_group_arn}")
+    if sorted(policy_names) != sorted(["ReadAgentSecrets", "WriteLogs"] + (["PullImages"] if pulled else [])):
+        failures.append(f"the execution role's policies are {policy_names}")
+    granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
+               "ecr": pulled, "logs": log_resources}
     return Outcome(case.name, granted, failures)
 
 
@@ -280,6 +377,7 @@ def main(argv: list[str]) -> int:
         with mock_aws():
             cloudformation = boto3.client("cloudformation", region_name=REGION)
             iam, ecs = boto3.client("iam"), boto3.client("ecs", region_name=REGION)
+            logs = boto3.client("logs", region_name=REGION)
             cases = build_cases(boto3.client("ssm", region_name=REGION),
                                 boto3.client("secretsmanager", region_name=REGION))
             for number, case in enumerate(cases):
@@ -298,7 +396,7 @@ def main(argv: list[str]) -> int:
                 status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
                 if status != "CREATE_COMPLETE":
                     raise CannotRun(f"{case.name}: the stack is {status}")
-                outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs))
+                outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs, logs))
                 cloudformation.delete_stack(StackName=stack["StackId"])
                 cloudformation.delete_stack(StackName=f"exporter-{number}")
     except CannotRun as error:

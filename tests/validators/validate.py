@@ -20,12 +20,17 @@ Runs on every file:
   form its export's name says, `import_sample`). Trust policies get their role's ARN as `Resource`, the resource a
   trust policy guards, since parliament stops at a statement without one. Every finding down to
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
-  take sts:AssumeRole, the point of it, for credentials exposure).
+  take sts:AssumeRole, the point of it, for credentials exposure), but CREDENTIALS_EXPOSURE for
+  `ecr:GetAuthorizationToken` alone, ECR's registry login, which pulling an ECR image needs
+  (waived and counted; any other action's exposure is a finding).
 - Checks of our own on the same documents: `Version: "2012-10-17"` (POLICY_VERSION), no
   `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
   take no other, and an execution role that reads exactly the SSM parameters and Secrets
   Manager secrets its task definition names, registry credentials included (EXACT_GRANTS) and
-  decrypts only through those services (DECRYPT_VIA_SERVICE); a task role that mounts exactly
+  decrypts only through those services (DECRYPT_VIA_SERVICE), pulls from exactly the ECR
+  repositories of its images and logs in to ECR only then (EXACT_PULLS), and writes to exactly
+  its containers' log groups (EXACT_LOGS), unless it has AWS's managed policy instead (`ecr:GetAuthorizationToken`
+  may have `"Resource": "*"`, which it takes alone); a task role that mounts exactly
   the EFS file systems (and access points) its task definition mounts, writing only where a
   container mounts one writable (EXACT_MOUNTS).
 
@@ -63,6 +68,12 @@ PSEUDO = {
 }
 POLICY_VERSION = "2012-10-17"
 LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
+# ECR's registry login takes no resource but `*` (README, where the IAM keeps a wildcard).
+REGISTRY_LOGIN_ACTIONS = {"ecr:GetAuthorizationToken"}
+ECR_PULL_ACTIONS = {"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+TASK_EXECUTION_ROLE_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 ECS_EXEC_ACTIONS = {
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -112,6 +123,8 @@ class Tally:
     checkov_passed: int = 0
     checkov_failed: int = 0
     waived: list[str] = field(default_factory=list)
+    # Where parliament's CREDENTIALS_EXPOSURE was for ecr:GetAuthorizationToken alone.
+    registry_logins: list[str] = field(default_factory=list)
     not_held: list[str] = field(default_factory=list)
 
 
@@ -228,6 +241,8 @@ class Filler:
             return self._literal_property(name, "BucketName") or f"{name.lower()}-sample"
         if kind == "AWS::Logs::LogGroup":
             return self._literal_property(name, "LogGroupName") or f"{name}-sample"
+        if kind == "AWS::ECR::Repository":
+            return self._literal_property(name, "RepositoryName") or f"{name.lower()}-sample"
         if kind == "AWS::ECS::TaskDefinition":
             family = self._literal_property(name, "Family") or name
             return f"arn:{PARTITION}:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:1"
@@ -251,8 +266,12 @@ class Filler:
                 return f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{self._resource_ref(name)}:*"
             if kind in ("AWS::SecretsManager::Secret", "AWS::ECS::TaskDefinition"):
                 return self._resource_ref(name)
+            if kind == "AWS::ECR::Repository":
+                return f"arn:{PARTITION}:ecr:{REGION}:{ACCOUNT}:repository/{self._resource_ref(name)}"
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "sample"
             return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{name.lower()}"
+        if kind == "AWS::ECR::Repository" and attribute == "RepositoryUri":
+            return f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/{self._resource_ref(name)}"
         return f"{name}-{attribute}-sample"
 
     def sub(self, text: str, variables: dict) -> str:
@@ -476,7 +495,7 @@ def setup_parliament():
     return parliament, parliament_cli.is_finding_filtered
 
 
-def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliament_api) -> list[Finding]:
+def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliament_api, tally: Tally) -> list[Finding]:
     parliament, is_finding_filtered = parliament_api
     findings = []
     for document in documents:
@@ -489,6 +508,12 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
         for finding in policy.findings:
             finding = parliament.enhance_finding(finding)
             if is_finding_filtered(finding, "INFO"):
+                continue
+            # ECR's registry login is what pulling an ECR image needs (README, where the IAM
+            # keeps a wildcard): waived for that action alone, any other exposure is a finding.
+            actions = (finding.location or {}).get("actions") if isinstance(finding.location, dict) else None
+            if finding.issue == "CREDENTIALS_EXPOSURE" and actions == ["ecr:getauthorizationtoken"]:
+                tally.registry_logins.append(f"{expanded.path}: {document.where}")
                 continue
             detail = f": {finding.detail}" if finding.detail else ""
             findings.append(Finding(str(expanded.path), "parliament", finding.issue, document.where,
@@ -521,7 +546,7 @@ def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -
             actions = set(as_list(statement.get("Action")))
             # ECS Exec's session channels take no resource but `*` (README, where the IAM
             # keeps a wildcard): exactly those four actions may have it.
-            if actions and actions <= ECS_EXEC_ACTIONS:
+            if actions and (actions <= ECS_EXEC_ACTIONS or actions <= REGISTRY_LOGIN_ACTIONS):
                 continue
             if "*" in as_list(statement.get("Resource")):
                 findings.append(Finding(str(expanded.path), "iam", "WILDCARD_RESOURCE", document.where,
@@ -621,6 +646,68 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
     return findings
 
 
+def pull_and_log_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
+    """Each generated execution role without AWS's managed policy pulls from exactly the ECR
+    repositories of its task definition's images, logs in to ECR only when it pulls
+    (EXACT_PULLS), and writes to exactly the log groups its containers log to (EXACT_LOGS)."""
+    findings = []
+    resources = expanded.template["Resources"]
+    for logical_id, properties, role_id in generated_roles_of_task_definitions(expanded, "ExecutionRoleArn"):
+        role = resources[role_id].get("Properties") or {}
+        where = f"Resources/{role_id}/Properties/Policies"
+        try:
+            if any(TASK_EXECUTION_ROLE_POLICY in str(filler.fill(arn)) for arn in role.get("ManagedPolicyArns") or []):
+                continue
+            containers = filler.fill(properties.get("ContainerDefinitions") or [])
+            repositories = set()
+            for container in containers:
+                match = ECR_IMAGE.match(str(container.get("Image", "")))
+                if match:
+                    account, region, repository = match.groups()
+                    repositories.add(f"arn:{PARTITION}:ecr:{region}:{account}:repository/{repository}")
+            log_groups = {
+                f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{options['awslogs-group']}:*"
+                for container in containers
+                for options in [((container.get("LogConfiguration") or {}).get("Options") or {})]
+                if "awslogs-group" in options
+            }
+            pulled, logged, logs_in, other_ecr = set(), set(), False, set()
+            for policy in filler.fill(role.get("Policies") or []):
+                for statement in statements_of(policy.get("PolicyDocument")):
+                    actions = set(as_list(statement.get("Action")))
+                    granted = set(as_list(statement.get("Resource")))
+                    if actions & ECR_PULL_ACTIONS:
+                        if actions != ECR_PULL_ACTIONS:
+                            other_ecr.add(json.dumps(sorted(actions)))
+                        pulled |= granted
+                    elif actions & REGISTRY_LOGIN_ACTIONS:
+                        logs_in = True
+                    elif any(str(a).startswith("ecr:") for a in actions):
+                        other_ecr.add(json.dumps(sorted(actions)))
+                    if actions & LOG_ACTIONS or any(str(a).startswith("logs:") for a in actions):
+                        if not actions <= LOG_ACTIONS:
+                            findings.append(Finding(str(expanded.path), "iam", "EXACT_LOGS", where,
+                                                    f"{sorted(actions)} is more than writing the task's logs"))
+                        logged |= granted
+        except (CannotFill, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            findings.append(Finding(str(expanded.path), "iam", "CANNOT_FILL", where, str(error)))
+            continue
+        for actions in sorted(other_ecr):
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"ECR actions {actions} are not exactly the pull actions"))
+        if pulled != repositories:
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"pulls from {sorted(pulled)}, but the images of {logical_id} are in {sorted(repositories)}"))
+        if logs_in != bool(repositories):
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"ecr:GetAuthorizationToken {'granted' if logs_in else 'missing'} where "
+                                    f"{logical_id} pulls from {len(repositories)} ECR repositories"))
+        if logged != log_groups:
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_LOGS", where,
+                                    f"writes logs to {sorted(logged)}, but the containers of {logical_id} log to {sorted(log_groups)}"))
+    return findings
+
+
 def task_role_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
     """Each generated task role mounts exactly the EFS volumes its task definition mounts,
     writing only where a container mounts one writable (EXACT_MOUNTS)."""
@@ -700,10 +787,11 @@ def main(argv: list[str]) -> int:
                 tally.identity_policies += sum(not d.trust for d in documents)
                 tally.trust_policies += sum(d.trust for d in documents)
                 findings += problems
-                findings += run_parliament(expanded, documents, parliament_api)
+                findings += run_parliament(expanded, documents, parliament_api, tally)
                 findings += policy_shape_findings(expanded, documents)
                 findings += grant_findings(expanded, filler, tally)
                 findings += task_role_findings(expanded, filler)
+                findings += pull_and_log_findings(expanded, filler)
             findings = cfn_lint.result() + checkov.result() + findings
             import importlib.metadata
 
@@ -720,6 +808,9 @@ def main(argv: list[str]) -> int:
     if tally.waived:
         print(f"waived: {LOG_GROUP_KMS_CHECK} on {len(tally.waived)} log groups without KmsKeyId "
               f"(a customer key is the user's choice, LogKmsKeyId): {', '.join(sorted(tally.waived))}")
+    if tally.registry_logins:
+        print(f"waived: parliament CREDENTIALS_EXPOSURE for ecr:GetAuthorizationToken alone (ECR's registry "
+              f"login, which pulling an ECR image needs) in {len(tally.registry_logins)} policies")
     for line in sorted(tally.not_held):
         print(f"not held: {line}")
     print(
