@@ -149,6 +149,13 @@ fn repository_of_any_ecr_image(value: &Value, suffix: &str) -> Value {
 }
 
 fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
+    if let Some(name) = crate::value::ref_target(image)
+        && scope.is_parameter(name)
+    {
+        return Err(format!(
+            "parameter {name} has no value to read the image from, so the execution role could not be limited to it; give the parameter a Default (or a value: expand --parameter {name}=...)"
+        ));
+    }
     if let Some(repository) = ecr_repository_attribute(image, scope) {
         return Ok(vec![json!({"Fn::GetAtt": [repository, "Arn"]})]);
     }
