@@ -490,7 +490,6 @@ mod tests {
     fn an_opaque_image_is_refused_with_the_forms_that_work() {
         for image in [
             json!({"Fn::ImportValue": "image"}),
-            json!({"Ref": "Unset"}),
             json!({"Fn::Sub": "${Unset}/ci:1"}),
             json!({"Fn::Join": ["", ["a", "b"]]}),
         ] {
@@ -500,5 +499,7 @@ mod tests {
                 "{image}: {why}"
             );
         }
+        let unset = pull(json!({"Ref": "Unset"})).unwrap_err();
+        assert!(unset.contains("parameter Unset has no value"), "{unset}");
     }
 }
