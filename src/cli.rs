@@ -55,6 +55,10 @@ enum Command {
         /// it replaces the default names, Buildkite-Agents-2020-03-09 and Buildkite-Agents-2020-03-21
         #[arg(long = "transform-name", value_name = "NAME")]
         transform_names: Vec<String>,
+        /// Print, instead of the expansion, what each role given by ExecutionRoleArn or
+        /// TaskRoleArn must allow for the properties used (the grants the macro would generate)
+        #[arg(long)]
+        explain_roles: bool,
     },
     /// Answer a macro request event (JSON) with the macro response, as the Lambda does
     Invoke {
@@ -90,6 +94,7 @@ pub fn main() -> ExitCode {
             account_id,
             format,
             transform_names,
+            explain_roles,
         } => {
             let context = ExpansionContext {
                 region,
@@ -104,7 +109,7 @@ pub fn main() -> ExitCode {
             } else {
                 transform_names.iter().map(String::as_str).collect()
             };
-            expand_command(template, context, format, &transform_names)
+            expand_command(template, context, format, &transform_names, explain_roles)
         }
         Command::Invoke { event } => invoke_command(event),
     }
@@ -145,6 +150,7 @@ fn expand_command(
     context: ExpansionContext,
     format: Option<Format>,
     transform_names: &[&str],
+    explain_roles: bool,
 ) -> ExitCode {
     let text = match read_input(template) {
         Ok(text) => text,
@@ -172,7 +178,12 @@ fn expand_command(
     } else {
         Format::Yaml
     });
-    match expand(template, &context) {
+    let expanded = if explain_roles {
+        crate::explain::explain_own_roles(&template, &context)
+    } else {
+        expand(template, &context)
+    };
+    match expanded {
         Ok(expanded) => print(&match format {
             Format::Json => format!("{}\n", pretty_json(&expanded)),
             Format::Yaml => to_yaml_string(&expanded),

@@ -247,8 +247,15 @@ fn reference_target(
     };
     let task_role_arn =
         own_or_global("TaskRoleArn").filter(|value| !scope.resolve(value).is_unset());
-    let ids = GeneratedIds::new(logical_id, task_role_arn.is_none());
+    let execution_role_arn =
+        own_or_global("ExecutionRoleArn").filter(|value| !scope.resolve(value).is_unset());
+    let ids = GeneratedIds::new(logical_id, task_role_arn.is_none())
+        .generating_execution_role(execution_role_arn.is_none());
     ReferenceTarget {
+        execution_role_arn: match &ids.execution_role {
+            Some(execution_role) => serde_json::json!({"Fn::GetAtt": [execution_role, "Arn"]}),
+            None => execution_role_arn.cloned().unwrap_or_default(),
+        },
         task_role_arn: match &ids.task_role {
             Some(task_role) => serde_json::json!({"Fn::GetAtt": [task_role, "Arn"]}),
             None => task_role_arn.cloned().unwrap_or_default(),

@@ -14,7 +14,8 @@ use crate::value::{Piece, build_sub, object, stack_arn};
 pub struct GeneratedIds {
     pub task_definition: String,
     pub log_group: String,
-    pub execution_role: String,
+    /// `None` when `ExecutionRoleArn` names the user's own role.
+    pub execution_role: Option<String>,
     /// `None` when `TaskRoleArn` names the user's own role.
     pub task_role: Option<String>,
 }
@@ -24,16 +25,24 @@ impl GeneratedIds {
         Self {
             task_definition: format!("{logical_id}TaskDefinition"),
             log_group: format!("{logical_id}LogGroup"),
-            execution_role: format!("{logical_id}ExecutionRole"),
+            execution_role: Some(format!("{logical_id}ExecutionRole")),
             task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
         }
+    }
+
+    /// The same, with no execution role generated when `generates` is false.
+    pub fn generating_execution_role(mut self, generates: bool) -> Self {
+        if !generates {
+            self.execution_role = None;
+        }
+        self
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
         [
             Some(&self.task_definition),
             Some(&self.log_group),
-            Some(&self.execution_role),
+            self.execution_role.as_ref(),
             self.task_role.as_ref(),
         ]
         .into_iter()
@@ -66,8 +75,10 @@ pub fn generate(
             task_definition(ids, properties),
         ),
         (ids.log_group.clone(), log_group(properties)),
-        (ids.execution_role.clone(), execution_role(ids, properties)),
     ];
+    if let Some(execution_role_id) = &ids.execution_role {
+        resources.push((execution_role_id.clone(), execution_role(ids, properties)));
+    }
     if let Some(task_role_id) = &ids.task_role {
         resources.push((task_role_id.clone(), task_role(properties)));
     }
@@ -112,10 +123,14 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     task.insert("Memory".into(), properties.memory.clone());
     task.insert("NetworkMode".into(), json!("awsvpc"));
     task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
-    task.insert(
-        "ExecutionRoleArn".into(),
-        json!({"Fn::GetAtt": [ids.execution_role, "Arn"]}),
-    );
+    let execution_role_arn = match (&ids.execution_role, &properties.execution_role_arn) {
+        (Some(execution_role_id), _) => json!({"Fn::GetAtt": [execution_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => {
+            unreachable!("an execution role is generated unless ExecutionRoleArn is given")
+        }
+    };
+    task.insert("ExecutionRoleArn".into(), execution_role_arn);
     let task_role_arn = match (&ids.task_role, &properties.task_role_arn) {
         (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
         (None, Some(arn)) => arn.clone(),

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod context;
 pub mod execution_role;
 pub mod expand;
+pub mod explain;
 pub mod fargate;
 pub mod generate;
 pub mod globals;

@@ -85,6 +85,8 @@ pub struct TaskDefinitionProperties {
     pub cpu: Value,
     pub memory: Value,
     pub task_role_arn: Option<Value>,
+    /// The user's own execution role: none is generated.
+    pub execution_role_arn: Option<Value>,
     pub task_role_policies: Vec<Value>,
     pub task_role_managed_policy_arns: Vec<Value>,
     pub execution_role_path: Value,

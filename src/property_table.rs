@@ -339,6 +339,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "attach AWS's managed `AmazonECSTaskExecutionRolePolicy` to the execution role (ECR pulls and log writes on `*`) in place of its exact `PullImages` and `WriteLogs` grants; any image is then accepted",
     },
+    PropertyDeclaration {
+        name: "ExecutionRoleArn",
+        shape: text(check_role_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "use this execution role; none is generated, and `expand --explain-roles` prints what it must allow for the properties used",
+    },
 ];
 
 /// The declaration of `name`, if it is a property.

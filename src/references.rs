@@ -25,6 +25,8 @@ pub struct ReferenceTarget {
     pub ids: GeneratedIds,
     /// `Fn::GetAtt` of the generated task role, or the user's `TaskRoleArn`.
     pub task_role_arn: Value,
+    /// `Fn::GetAtt` of the generated execution role, or the user's `ExecutionRoleArn`.
+    pub execution_role_arn: Value,
     pub family: Value,
 }
 
@@ -33,7 +35,7 @@ impl ReferenceTarget {
         Some(match name {
             "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
             "Family" => self.family.clone(),
-            "ExecutionRoleArn" => json!({"Fn::GetAtt": [self.ids.execution_role, "Arn"]}),
+            "ExecutionRoleArn" => self.execution_role_arn.clone(),
             "TaskRoleArn" => self.task_role_arn.clone(),
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
             "LogGroupArn" => json!({"Fn::GetAtt": [self.ids.log_group, "Arn"]}),
@@ -197,7 +199,7 @@ impl<'t> ReferenceRewriter<'t> {
         value: &mut Value,
         path: &mut String,
     ) {
-        if !matches!(attribute, "Family" | "TaskRoleArn") {
+        if !matches!(attribute, "Family" | "TaskRoleArn" | "ExecutionRoleArn") {
             return;
         }
         if self.copying.iter().any(|copying| copying == name) {
@@ -342,6 +344,7 @@ mod tests {
             ReferenceTarget {
                 ids: GeneratedIds::new("Ruby", true),
                 task_role_arn: json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]}),
+                execution_role_arn: json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]}),
                 family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
             },
         )])

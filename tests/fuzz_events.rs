@@ -53,7 +53,7 @@ const ATTRIBUTES: [&str; 11] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 27] = [
+const PROPERTY_NAMES: [&str; 28] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -81,6 +81,7 @@ const PROPERTY_NAMES: [&str; 27] = [
     "ExecuteCommand",
     "StopTimeout",
     "AttachTaskExecutionRolePolicy",
+    "ExecutionRoleArn",
 ];
 
 fn cases() -> u32 {
@@ -387,13 +388,14 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
             select(&["Cpu", "Memory"][..]).prop_map(|p| json!({"Ref": p})),
         ]
         .boxed(),
-        "TaskRoleArn" => prop_oneof![
+        "TaskRoleArn" | "ExecutionRoleArn" => prop_oneof![
             strings(&[
                 "arn:aws:iam::123456789012:role/ci/agent",
                 "arn:aws:iam::123456789012:policy/x",
                 "",
             ]),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "TaskRoleArn"]})),
+            select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "ExecutionRoleArn"]})),
             Just(json!({"Fn::GetAtt": ["Über", "Arn"]})),
         ]
         .boxed(),
@@ -528,7 +530,7 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),
-        "TaskRoleArn" => prop_oneof![
+        "TaskRoleArn" | "ExecutionRoleArn" => prop_oneof![
             strings(&["arn:aws:iam::123456789012:role/ci/agent"]),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "TaskRoleArn"]})),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": format!("{n}.ExecutionRoleArn")})),
@@ -562,7 +564,10 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         .map(|&property| {
             let absent = match property {
                 "Image" => 0,
-                "TaskRolePolicies" | "TaskRoleManagedPolicyArns" | "TaskRoleArn" => 6,
+                "TaskRolePolicies"
+                | "TaskRoleManagedPolicyArns"
+                | "TaskRoleArn"
+                | "ExecutionRoleArn" => 6,
                 _ => 3,
             };
             prop_oneof![

@@ -111,6 +111,15 @@ pub fn read_properties(
     let (cpu, memory) = reader.cpu_and_memory();
 
     let task_role_arn = reader.text("TaskRoleArn");
+    let execution_role_arn = reader.text("ExecutionRoleArn");
+    if execution_role_arn.is_some()
+        && let Some(input) = reader.input("ExecutionRolePath")
+    {
+        reader.problems.push(
+            input.path(),
+            "has no effect with ExecutionRoleArn: no execution role is generated",
+        );
+    }
     let task_role_policies = reader.list(reader.input("TaskRolePolicies"), |reader, entry| {
         reader.policy(entry)
     });
@@ -163,6 +172,7 @@ pub fn read_properties(
         cpu,
         memory,
         task_role_arn,
+        execution_role_arn,
         task_role_policies,
         task_role_managed_policy_arns,
         execution_role_path,
