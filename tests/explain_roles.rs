@@ -81,3 +81,22 @@ fn an_execution_role_that_refers_to_itself_is_refused() {
         "{problems}"
     );
 }
+
+#[test]
+fn expand_explain_roles_prints_the_explanation() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_buildkite-ecs-macro"))
+        .args([
+            "expand",
+            "examples/own-execution-role.yaml",
+            "--explain-roles",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let explained =
+        explain_own_roles(&template("examples/own-execution-role.yaml"), &context()).unwrap();
+    assert_eq!(printed, explained);
+}
