@@ -165,6 +165,14 @@ pub fn expand_with_summary(
             expansions.push(expansion);
         }
     }
+    crate::run_policy::check_outputs(
+        &root,
+        buildkite_ids.iter().filter_map(|id| {
+            let run_policy = targets[id].ids.run_policy.as_deref()?;
+            Some((id.as_str(), run_policy))
+        }),
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -174,6 +182,12 @@ pub fn expand_with_summary(
     };
 
     put_in_place(&mut root, expansions, resources_out);
+    crate::run_policy::add_outputs(
+        &mut root,
+        buildkite_ids
+            .iter()
+            .filter_map(|id| targets[id].ids.run_policy.as_deref()),
+    );
     remove_task_definition_globals(&mut root);
     Ok((Value::Object(root), summary))
 }
@@ -249,8 +263,16 @@ fn reference_target(
         own_or_global("TaskRoleArn").filter(|value| !scope.resolve(value).is_unset());
     let execution_role_arn =
         own_or_global("ExecutionRoleArn").filter(|value| !scope.resolve(value).is_unset());
+    // Read as the property reader does; a value it refuses fails the expansion anyway.
+    let run_policy =
+        own_or_global("RunPolicy").is_some_and(|value| match scope.resolve(value).value() {
+            Some(Value::Bool(flag)) => *flag,
+            Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
+            _ => false,
+        });
     let ids = GeneratedIds::new(logical_id, task_role_arn.is_none())
-        .generating_execution_role(execution_role_arn.is_none());
+        .generating_execution_role(execution_role_arn.is_none())
+        .generating_run_policy(run_policy);
     ReferenceTarget {
         execution_role_arn: match &ids.execution_role {
             Some(execution_role) => serde_json::json!({"Fn::GetAtt": [execution_role, "Arn"]}),

@@ -18,6 +18,8 @@ pub struct GeneratedIds {
     pub execution_role: Option<String>,
     /// `None` when `TaskRoleArn` names the user's own role.
     pub task_role: Option<String>,
+    /// `Some` with `RunPolicy: true`.
+    pub run_policy: Option<String>,
 }
 
 impl GeneratedIds {
@@ -27,7 +29,21 @@ impl GeneratedIds {
             log_group: format!("{logical_id}LogGroup"),
             execution_role: Some(format!("{logical_id}ExecutionRole")),
             task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
+            run_policy: None,
         }
+    }
+
+    /// The same, with `XRunPolicy` generated when `generates` is true.
+    pub fn generating_run_policy(mut self, generates: bool) -> Self {
+        self.run_policy = generates.then(|| format!("{}RunPolicy", self.logical_id()));
+        self
+    }
+
+    /// The Buildkite resource's logical ID, which every generated ID starts with.
+    fn logical_id(&self) -> &str {
+        self.task_definition
+            .strip_suffix("TaskDefinition")
+            .unwrap_or(&self.task_definition)
     }
 
     /// The same, with no execution role generated when `generates` is false.
@@ -44,6 +60,7 @@ impl GeneratedIds {
             Some(&self.log_group),
             self.execution_role.as_ref(),
             self.task_role.as_ref(),
+            self.run_policy.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -82,6 +99,16 @@ pub fn generate(
     if let Some(task_role_id) = &ids.task_role {
         resources.push((task_role_id.clone(), task_role(properties)));
     }
+    if let Some(run_policy_id) = &ids.run_policy {
+        resources.push((
+            run_policy_id.clone(),
+            crate::run_policy::run_policy(
+                execution_role_arn(ids, properties),
+                task_role_arn(ids, properties),
+                properties,
+            ),
+        ));
+    }
     for (id, resource) in &mut resources {
         let resource = resource
             .as_object_mut()
@@ -96,6 +123,26 @@ pub fn generate(
         }
     }
     resources
+}
+
+/// The generated execution role's ARN, or the user's `ExecutionRoleArn`.
+fn execution_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    match (&ids.execution_role, &properties.execution_role_arn) {
+        (Some(execution_role_id), _) => json!({"Fn::GetAtt": [execution_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => {
+            unreachable!("an execution role is generated unless ExecutionRoleArn is given")
+        }
+    }
+}
+
+/// The generated task role's ARN, or the user's `TaskRoleArn`.
+fn task_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    match (&ids.task_role, &properties.task_role_arn) {
+        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
+    }
 }
 
 fn resource(resource_type: &str, properties: Map<String, Value>) -> Value {
@@ -123,20 +170,11 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     task.insert("Memory".into(), properties.memory.clone());
     task.insert("NetworkMode".into(), json!("awsvpc"));
     task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
-    let execution_role_arn = match (&ids.execution_role, &properties.execution_role_arn) {
-        (Some(execution_role_id), _) => json!({"Fn::GetAtt": [execution_role_id, "Arn"]}),
-        (None, Some(arn)) => arn.clone(),
-        (None, None) => {
-            unreachable!("an execution role is generated unless ExecutionRoleArn is given")
-        }
-    };
-    task.insert("ExecutionRoleArn".into(), execution_role_arn);
-    let task_role_arn = match (&ids.task_role, &properties.task_role_arn) {
-        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
-        (None, Some(arn)) => arn.clone(),
-        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
-    };
-    task.insert("TaskRoleArn".into(), task_role_arn);
+    task.insert(
+        "ExecutionRoleArn".into(),
+        execution_role_arn(ids, properties),
+    );
+    task.insert("TaskRoleArn".into(), task_role_arn(ids, properties));
     task.insert(
         "RuntimePlatform".into(),
         object([

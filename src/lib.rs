@@ -22,6 +22,7 @@ pub mod problems;
 pub mod properties;
 pub mod property_table;
 pub mod references;
+pub mod run_policy;
 pub mod secret_grant;
 pub mod value;
 pub mod yaml;

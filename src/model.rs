@@ -104,6 +104,8 @@ pub struct TaskDefinitionProperties {
     pub stop_timeout: Option<Value>,
     /// AWS's managed policy in place of the exact image and log grants.
     pub attach_task_execution_role_policy: bool,
+    /// Generate the managed policy a scheduler needs to run the task definition.
+    pub run_policy: bool,
 }
 
 impl TaskDefinitionProperties {

@@ -346,6 +346,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "use this execution role; none is generated, and `expand --explain-roles` prints what it must allow for the properties used",
     },
+    PropertyDeclaration {
+        name: "RunPolicy",
+        shape: Shape::Boolean,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "also generate `XRunPolicy`, a managed policy allowing `ecs:RunTask` on this family and `iam:PassRole` of its two roles to ECS, exported as `<stack name>-XRunPolicy` for the stack that runs the agents",
+    },
 ];
 
 /// The declaration of `name`, if it is a property.

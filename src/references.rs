@@ -39,6 +39,7 @@ impl ReferenceTarget {
             "TaskRoleArn" => self.task_role_arn.clone(),
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
             "LogGroupArn" => json!({"Fn::GetAtt": [self.ids.log_group, "Arn"]}),
+            "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })
     }
@@ -325,6 +326,9 @@ fn sub_text_for(
 }
 
 fn unknown_attribute(name: &str, attribute: &str) -> String {
+    if attribute == "RunPolicyArn" {
+        return format!("{name} has a RunPolicyArn only with RunPolicy: true, which generates it");
+    }
     format!(
         "{name} is a Buildkite task definition, which has no attribute {attribute}; {}",
         match nearest(attribute, &ATTRIBUTE_NAMES) {

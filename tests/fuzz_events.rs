@@ -40,20 +40,21 @@ const PSEUDO: [&str; 6] = [
     "AWS::StackName",
     "AWS::URLSuffix",
 ];
-const ATTRIBUTES: [&str; 11] = [
+const ATTRIBUTES: [&str; 12] = [
     "TaskDefinitionArn",
     "Family",
     "ExecutionRoleArn",
     "TaskRoleArn",
     "LogGroupName",
     "LogGroupArn",
+    "RunPolicyArn",
     "Arn",
     "Familly",
     "",
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 28] = [
+const PROPERTY_NAMES: [&str; 29] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -82,6 +83,7 @@ const PROPERTY_NAMES: [&str; 28] = [
     "StopTimeout",
     "AttachTaskExecutionRolePolicy",
     "ExecutionRoleArn",
+    "RunPolicy",
 ];
 
 fn cases() -> u32 {
@@ -430,7 +432,7 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "CpuArchitecture" => strings(&["X86_64", "ARM64", "arm64"]),
         "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/", "ci", "/a b/"]),
         "StopTimeout" => strings(&["30", "1", "121", "x"]),
-        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" => {
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
             prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed()
         }
         "Tags" => named_entries("Value", strings(&["ci", "aws:x"])).prop_map(|tags| {
@@ -524,7 +526,7 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",
             "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true}]))
         .boxed(),
-        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" => {
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
             prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
         }
         "StopTimeout" => strings(&["2", "120"]),

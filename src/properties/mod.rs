@@ -155,6 +155,7 @@ pub fn read_properties(
     let services = reader.services(&volumes);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+    let run_policy = reader.boolean_property("RunPolicy");
 
     if problems.len() > before {
         return None;
@@ -189,6 +190,7 @@ pub fn read_properties(
         execute_command,
         stop_timeout,
         attach_task_execution_role_policy,
+        run_policy,
     })
 }
 

@@ -22,7 +22,9 @@ Runs on every file:
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
   take sts:AssumeRole, the point of it, for credentials exposure), but CREDENTIALS_EXPOSURE for
   `ecr:GetAuthorizationToken` alone, ECR's registry login, which pulling an ECR image needs
-  (waived and counted; any other action's exposure is a finding).
+  (waived and counted; any other action's exposure is a finding), and
+  PERMISSIONS_MANAGEMENT_ACTIONS for `iam:PassRole` alone where every such statement names roles
+  (no wildcard) under one `iam:PassedToService` (a run policy's; waived and counted).
 - Checks of our own on the same documents: `Version: "2012-10-17"` (POLICY_VERSION), no
   `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
   take no other, and an execution role that reads exactly the SSM parameters and Secrets
@@ -125,6 +127,9 @@ class Tally:
     waived: list[str] = field(default_factory=list)
     # Where parliament's CREDENTIALS_EXPOSURE was for ecr:GetAuthorizationToken alone.
     registry_logins: list[str] = field(default_factory=list)
+    # Where parliament's PERMISSIONS_MANAGEMENT_ACTIONS was for iam:PassRole held to named
+    # roles and one service (iam:PassedToService).
+    role_passes: list[str] = field(default_factory=list)
     not_held: list[str] = field(default_factory=list)
 
 
@@ -515,10 +520,29 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             if finding.issue == "CREDENTIALS_EXPOSURE" and actions == ["ecr:getauthorizationtoken"]:
                 tally.registry_logins.append(f"{expanded.path}: {document.where}")
                 continue
+            # A run policy passes the task's own roles to ECS (README, a run policy for the
+            # scheduler): waived when every iam:PassRole names its roles and the one service.
+            if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["iam:passrole"] \
+                    and passes_named_roles_to_one_service(document.filled):
+                tally.role_passes.append(f"{expanded.path}: {document.where}")
+                continue
             detail = f": {finding.detail}" if finding.detail else ""
             findings.append(Finding(str(expanded.path), "parliament", finding.issue, document.where,
                                     f"{finding.severity} {finding.title}{detail}"))
     return findings
+
+
+def passes_named_roles_to_one_service(document) -> bool:
+    """Every iam:PassRole statement names roles (no wildcard) under iam:PassedToService."""
+    for statement in statements_of(document):
+        if "iam:PassRole" not in as_list(statement.get("Action")):
+            continue
+        resources = [str(r) for r in as_list(statement.get("Resource"))]
+        services = [v for values in (statement.get("Condition") or {}).values() if isinstance(values, dict)
+                    for v in as_list(values.get("iam:PassedToService", []))]
+        if not resources or any("*" in r or ":role/" not in r for r in resources) or len(services) != 1:
+            return False
+    return True
 
 
 def statements_of(document) -> list[dict]:
@@ -811,6 +835,9 @@ def main(argv: list[str]) -> int:
     if tally.registry_logins:
         print(f"waived: parliament CREDENTIALS_EXPOSURE for ecr:GetAuthorizationToken alone (ECR's registry "
               f"login, which pulling an ECR image needs) in {len(tally.registry_logins)} policies")
+    if tally.role_passes:
+        print(f"waived: parliament PERMISSIONS_MANAGEMENT_ACTIONS for iam:PassRole of named roles to one "
+              f"service (iam:PassedToService) in {len(tally.role_passes)} policies")
     for line in sorted(tally.not_held):
         print(f"not held: {line}")
     print(
