@@ -5,7 +5,8 @@
 #                      expansion; the execution role's policy, read back with iam.get_role_policy,
 #                      must name exactly those parameters and secrets; ECR images given as !Ref
 #                      parameters and !Subs of imports must be pulled from exactly their
-#                      repositories, and logs written to exactly the task's log group
+#                      repositories, logs written to exactly the task's log group, and a
+#                      signing key from a parameter or !Sub granted on exactly that key or alias
 #                      (tests/moto/prove_grants.py).
 #                      In-process, fake credentials, every network connection refused.
 # `make test` runs it.

@@ -302,16 +302,22 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
     let mut environment = name_value_entries(&properties.environment);
-    let mut generated: Vec<(&str, &str)> = Vec::new();
+    let mut generated: Vec<(&str, Value)> = Vec::new();
     if has_sidecar {
         generated.extend([
-            ("BUILDKITE_BUILD_PATH", "/buildkite/builds"),
-            ("BUILDKITE_HOOKS_PATH", "/buildkite/hooks"),
-            ("BUILDKITE_PLUGINS_PATH", "/buildkite/plugins"),
+            ("BUILDKITE_BUILD_PATH", json!("/buildkite/builds")),
+            ("BUILDKITE_HOOKS_PATH", json!("/buildkite/hooks")),
+            ("BUILDKITE_PLUGINS_PATH", json!("/buildkite/plugins")),
         ]);
     }
     if has_ssh_agent {
-        generated.push(("SSH_AUTH_SOCK", SSH_SOCKET));
+        generated.push(("SSH_AUTH_SOCK", json!(SSH_SOCKET)));
+    }
+    if let Some(key) = &properties.pipeline_signing_key {
+        generated.push((
+            crate::signing_key::SIGNING_KEY_VARIABLE,
+            key.agent_value.clone(),
+        ));
     }
     let user_names: Vec<&Value> = properties
         .environment
@@ -637,6 +643,18 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
     }
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
         policies.push(policy);
+    }
+    if let Some(key) = &properties.pipeline_signing_key {
+        policies.push(object([
+            ("PolicyName", json!("SignPipelines")),
+            (
+                "PolicyDocument",
+                object([
+                    ("Version", json!("2012-10-17")),
+                    ("Statement", Value::Array(vec![key.statement.clone()])),
+                ]),
+            ),
+        ]));
     }
     if properties.execute_command {
         policies.push(json!({

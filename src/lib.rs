@@ -24,6 +24,7 @@ pub mod property_table;
 pub mod references;
 pub mod run_policy;
 pub mod secret_grant;
+pub mod signing_key;
 pub mod value;
 pub mod yaml;
 

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::secret_grant::SecretGrant;
+use crate::signing_key::SigningKey;
 
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
@@ -106,6 +107,8 @@ pub struct TaskDefinitionProperties {
     pub attach_task_execution_role_policy: bool,
     /// Generate the managed policy a scheduler needs to run the task definition.
     pub run_policy: bool,
+    /// The KMS key the agent signs and verifies pipelines with.
+    pub pipeline_signing_key: Option<SigningKey>,
 }
 
 impl TaskDefinitionProperties {

@@ -347,6 +347,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         meaning: "use this execution role; none is generated, and `expand --explain-roles` prints what it must allow for the properties used",
     },
     PropertyDeclaration {
+        name: "PipelineSigningKmsKey",
+        shape: ANY_TEXT,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on that key only",
+    },
+    PropertyDeclaration {
         name: "RunPolicy",
         shape: Shape::Boolean,
         default: PropertyDefault::Boolean(false),

@@ -54,7 +54,7 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 29] = [
+const PROPERTY_NAMES: [&str; 30] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -84,6 +84,7 @@ const PROPERTY_NAMES: [&str; 29] = [
     "AttachTaskExecutionRolePolicy",
     "ExecutionRoleArn",
     "RunPolicy",
+    "PipelineSigningKmsKey",
 ];
 
 fn cases() -> u32 {
@@ -338,6 +339,21 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "BuildkiteAgentImage" => {
             strings(&["keithduncan/buildkite-sidecar:latest", ""]).boxed()
         }
+        "PipelineSigningKmsKey" => prop_oneof![
+            strings(&[
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci-signing",
+                "alias/aws/ssm",
+                "arn:aws:kms:eu-west-1:210987654321:alias/ci",
+                "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "mrk-0123",
+                "",
+            ]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "signing-key"})),
+            Just(json!({"Fn::Sub": "alias/${AWS::StackName}"})),
+        ]
+        .boxed(),
         "SshAgentBackend" => prop_oneof![
             strings(&[
                 "arn:aws:execute-api:us-east-1:123456789012:abc123/prod",
@@ -458,6 +474,15 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "BuildkiteAgentImage" => strings(&["keithduncan/buildkite-sidecar:latest", ""]),
+        "PipelineSigningKmsKey" => prop_oneof![
+            strings(&[
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci-signing",
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ]),
+            Just(json!({"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/${AWS::StackName}"})),
+        ]
+        .boxed(),
         "SshAgentBackend" => prop_oneof![
             strings(&["arn:aws:execute-api:us-east-1:123456789012:abc123/prod", ""]),
             Just(json!({"Fn::ImportValue": "backend"})),

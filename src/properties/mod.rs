@@ -1,6 +1,7 @@
 //! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
 //! declaration in [`crate::property_table`].
 
+mod agent_features;
 mod containers;
 mod images;
 mod primitives;
@@ -156,6 +157,7 @@ pub fn read_properties(
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
     let run_policy = reader.boolean_property("RunPolicy");
+    let pipeline_signing_key = reader.pipeline_signing_key();
 
     if problems.len() > before {
         return None;
@@ -191,6 +193,7 @@ pub fn read_properties(
         stop_timeout,
         attach_task_execution_role_policy,
         run_policy,
+        pipeline_signing_key,
     })
 }
 

@@ -15,7 +15,11 @@ cases give the agent and sidecar images as `!Ref` parameters (by tag and by dige
 `!Sub`s of imported variables: the execution role's `PullImages` must pull from exactly the ECR
 repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImages` at all for
 Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
-created for the task.
+created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref` parameter (an
+alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
+`SignPipelines` must allow exactly `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on exactly that
+key (or on the keys of that region and account held to exactly that alias), and the agent must be
+given the key as written.
 
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
@@ -82,6 +86,9 @@ class Expected:
     services: list[str] = field(default_factory=list)
     # ECR repositories the execution role pulls from (PullImages), beside nothing else.
     repositories: list[str] = field(default_factory=list)
+    # The task role's SignPipelines: the key ARNs granted and the aliases they are held to,
+    # and the value the agent is given; None where no signing key is named.
+    signing: tuple[list[str], list[str], str] | None = None
 
 
 @dataclass
@@ -213,6 +220,44 @@ Secrets:
     def repository(region: str, account: str, name: str) -> str:
         return f"arn:aws:ecr:{region}:{account}:repository/{name}"
 
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def signing_case(name: str, parameters: dict[str, str], exports: dict[str, str], properties: str,
+                     signing: tuple[list[str], list[str], str]) -> Case:
+        case = image_case(name, parameters, exports, properties, [])
+        case.expected.signing = signing
+        return case
+
+    signing_cases = [
+        signing_case(
+            "signing key as a !Ref parameter holding an alias ARN of another region and account",
+            {"SigningKey": f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"},
+            {},
+            "PipelineSigningKmsKey: !Ref SigningKey",
+            ([f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:key/*"], ["alias/ci-signing"],
+             f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"),
+        ),
+        signing_case(
+            "signing key as a !Sub alias ARN of imported region, account and name",
+            {},
+            {"ci-key-region": OTHER_REGION, "ci-key-account": OTHER_ACCOUNT, "ci-key-alias": "ci-signing"},
+            """PipelineSigningKmsKey: !Sub
+  - arn:${AWS::Partition}:kms:${Region}:${Account}:alias/${Name}
+  - Region: !ImportValue ci-key-region
+    Account: !ImportValue ci-key-account
+    Name: !ImportValue ci-key-alias""",
+            ([f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:key/*"], ["alias/ci-signing"],
+             f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"),
+        ),
+        signing_case(
+            "signing key as a !Ref parameter holding a key ID",
+            {"SigningKey": key_id},
+            {},
+            "PipelineSigningKmsKey: !Ref SigningKey",
+            ([f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"], [], key_id),
+        ),
+    ]
+
     image_cases = [
         image_case(
             "ECR images as !Ref parameters, by tag and by digest",
@@ -248,7 +293,7 @@ Services:
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]
 
-    return image_cases + [
+    return image_cases + signing_cases + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -362,8 +407,35 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         failures.append(f"writes logs with {log_actions} to {log_resources}, not to exactly {log_group_arn}")
     if sorted(policy_names) != sorted(["ReadAgentSecrets", "WriteLogs"] + (["PullImages"] if pulled else [])):
         failures.append(f"the execution role's policies are {policy_names}")
+    # The signing key: exactly the key (or the keys of exactly the alias) on the task role,
+    # the three actions the agent calls, and the agent told the key as written.
+    task_role = physical["AgentTaskRole"]
+    task_policies = iam.list_role_policies(RoleName=task_role)["PolicyNames"]
+    signed = []
+    if case.expected.signing is None:
+        if "SignPipelines" in task_policies:
+            failures.append("SignPipelines where no signing key is named")
+    else:
+        keys_expected, aliases_expected, agent_value = case.expected.signing
+        sign = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="SignPipelines")["PolicyDocument"])
+        aliases = []
+        for statement in as_list(sign["Statement"]):
+            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:Verify", "kms:GetPublicKey"]):
+                failures.append(f"SignPipelines allows {statement['Action']}")
+            signed += as_list(statement["Resource"])
+            for operator, conditions in (statement.get("Condition") or {}).items():
+                if operator != "ForAnyValue:StringEquals":
+                    failures.append(f"SignPipelines under {operator}")
+                aliases += as_list(conditions.get("kms:ResourceAliases", []))
+        if sorted(signed) != sorted(keys_expected) or sorted(aliases) != sorted(aliases_expected):
+            failures.append(f"signs with {signed} held to aliases {aliases}, not exactly {keys_expected} "
+                            f"held to {aliases_expected}")
+        environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
+        if environment.get("BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY") != agent_value:
+            failures.append(f"the agent is given the key {environment.get('BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY')}, "
+                            f"not {agent_value}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
-               "ecr": pulled, "logs": log_resources}
+               "ecr": pulled, "logs": log_resources, "sign": signed}
     return Outcome(case.name, granted, failures)
 
 
