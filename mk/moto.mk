@@ -6,7 +6,8 @@
 #                      must name exactly those parameters and secrets; ECR images given as !Ref
 #                      parameters and !Subs of imports must be pulled from exactly their
 #                      repositories, logs written to exactly the task's log group, and a
-#                      signing key from a parameter or !Sub granted on exactly that key or alias
+#                      signing key from a parameter or !Sub granted on exactly that key or alias,
+#                      an imported artifacts bucket on exactly its prefix
 #                      (tests/moto/prove_grants.py).
 #                      In-process, fake credentials, every network connection refused.
 # `make test` runs it.

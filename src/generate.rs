@@ -313,6 +313,15 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
     if has_ssh_agent {
         generated.push(("SSH_AUTH_SOCK", json!(SSH_SOCKET)));
     }
+    if let Some(artifacts) = &properties.artifacts {
+        generated.extend([
+            (
+                "BUILDKITE_ARTIFACT_UPLOAD_DESTINATION",
+                artifacts.destination(),
+            ),
+            ("BUILDKITE_S3_ACL", json!(crate::artifacts::ARTIFACT_ACL)),
+        ]);
+    }
     if let Some(key) = &properties.pipeline_signing_key {
         generated.push((
             crate::signing_key::SIGNING_KEY_VARIABLE,
@@ -643,6 +652,9 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
     }
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
         policies.push(policy);
+    }
+    if let Some(artifacts) = &properties.artifacts {
+        policies.push(artifacts.policy());
     }
     if let Some(key) = &properties.pipeline_signing_key {
         policies.push(object([

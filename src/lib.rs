@@ -6,6 +6,7 @@
 //! shells over it.
 
 pub mod arn;
+pub mod artifacts;
 pub mod cli;
 pub mod context;
 pub mod execution_role;

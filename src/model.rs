@@ -109,6 +109,8 @@ pub struct TaskDefinitionProperties {
     pub run_policy: bool,
     /// The KMS key the agent signs and verifies pipelines with.
     pub pipeline_signing_key: Option<SigningKey>,
+    /// Where the agent uploads artifacts.
+    pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
 }
 
 impl TaskDefinitionProperties {

@@ -354,6 +354,20 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on that key only",
     },
     PropertyDeclaration {
+        name: "ArtifactsBucket",
+        shape: text(check_artifacts_bucket),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "S3 bucket (name) the agent uploads artifacts to (`BUILDKITE_ARTIFACT_UPLOAD_DESTINATION`); the task role may read, write and list exactly there",
+    },
+    PropertyDeclaration {
+        name: "ArtifactsPrefix",
+        shape: text(check_artifacts_prefix),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "key prefix in `ArtifactsBucket` (no / at either end): artifacts go under `<prefix>/`, and the grant is held to it",
+    },
+    PropertyDeclaration {
         name: "RunPolicy",
         shape: Shape::Boolean,
         default: PropertyDefault::Boolean(false),
@@ -386,6 +400,14 @@ fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), String
 
 fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     arn::check_kms_key_arn(text, context)
+}
+
+fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::artifacts::check_bucket_name(text)
+}
+
+fn check_artifacts_prefix(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::artifacts::check_prefix(text)
 }
 
 fn check_iam_path(text: &str, _: &ExpansionContext) -> Result<(), String> {

@@ -54,7 +54,7 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 30] = [
+const PROPERTY_NAMES: [&str; 32] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -85,6 +85,8 @@ const PROPERTY_NAMES: [&str; 30] = [
     "ExecutionRoleArn",
     "RunPolicy",
     "PipelineSigningKmsKey",
+    "ArtifactsBucket",
+    "ArtifactsPrefix",
 ];
 
 fn cases() -> u32 {
@@ -339,6 +341,16 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "BuildkiteAgentImage" => {
             strings(&["keithduncan/buildkite-sidecar:latest", ""]).boxed()
         }
+        "ArtifactsBucket" => prop_oneof![
+            strings(&["ci-artifacts", "arn:aws:s3:::ci", "CI", ""]),
+            param_ref(),
+            Just(json!({"Ref": "Bucket"})),
+            Just(json!({"Fn::ImportValue": "artifacts"})),
+        ]
+        .boxed(),
+        "ArtifactsPrefix" => {
+            strings(&["ruby", "/ruby/", "ci/*", "a//b", "", "ci/ruby"]).boxed()
+        }
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -474,6 +486,12 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "BuildkiteAgentImage" => strings(&["keithduncan/buildkite-sidecar:latest", ""]),
+        "ArtifactsBucket" => prop_oneof![
+            strings(&["ci-artifacts"]),
+            Just(json!({"Ref": "Bucket"})),
+        ]
+        .boxed(),
+        "ArtifactsPrefix" => strings(&["ruby", "ci/ruby"]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -595,6 +613,8 @@ fn valid_properties() -> impl Strategy<Value = Value> {
                 | "TaskRoleManagedPolicyArns"
                 | "TaskRoleArn"
                 | "ExecutionRoleArn" => 6,
+                // A prefix without its bucket is refused.
+                "ArtifactsPrefix" => 9,
                 _ => 3,
             };
             prop_oneof![

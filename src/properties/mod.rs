@@ -114,10 +114,11 @@ pub fn read_properties(
     let task_role_arn = reader.text("TaskRoleArn");
     let execution_role_arn = reader.text("ExecutionRoleArn");
     if execution_role_arn.is_some()
-        && let Some(input) = reader.input("ExecutionRolePath")
+        && let Some(PropertyInput::Single(path)) = reader.input("ExecutionRolePath")
+        && !reader.scope.resolve(path.value).is_unset()
     {
         reader.problems.push(
-            input.path(),
+            &path.path,
             "has no effect with ExecutionRoleArn: no execution role is generated",
         );
     }
@@ -158,6 +159,7 @@ pub fn read_properties(
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
+    let artifacts = reader.artifacts_bucket();
 
     if problems.len() > before {
         return None;
@@ -194,6 +196,7 @@ pub fn read_properties(
         attach_task_execution_role_policy,
         run_policy,
         pipeline_signing_key,
+        artifacts,
     })
 }
 

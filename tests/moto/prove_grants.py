@@ -19,7 +19,9 @@ created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref`
 alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
 `SignPipelines` must allow exactly `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on exactly that
 key (or on the keys of that region and account held to exactly that alias), and the agent must be
-given the key as written.
+given the key as written. The artifacts case imports the bucket's name: the task role's
+`ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
+no keys), and the agent must be given `s3://<bucket>/<prefix>`.
 
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
@@ -89,6 +91,9 @@ class Expected:
     # The task role's SignPipelines: the key ARNs granted and the aliases they are held to,
     # and the value the agent is given; None where no signing key is named.
     signing: tuple[list[str], list[str], str] | None = None
+    # The task role's ReadAndWriteArtifacts: (bucket name, prefix or None) and the destination
+    # the agent is given; None where no bucket is named.
+    artifacts: tuple[str, str | None, str] | None = None
 
 
 @dataclass
@@ -258,6 +263,16 @@ Secrets:
         ),
     ]
 
+    artifact_case = image_case(
+        "artifacts bucket imported, with a prefix",
+        {},
+        {"ci-bucket": "ci-artifacts-imported"},
+        """ArtifactsBucket: !ImportValue ci-bucket
+ArtifactsPrefix: ruby/main""",
+        [],
+    )
+    artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
+
     image_cases = [
         image_case(
             "ECR images as !Ref parameters, by tag and by digest",
@@ -293,7 +308,7 @@ Services:
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]
 
-    return image_cases + signing_cases + [
+    return image_cases + signing_cases + [artifact_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -434,8 +449,39 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         if environment.get("BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY") != agent_value:
             failures.append(f"the agent is given the key {environment.get('BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY')}, "
                             f"not {agent_value}")
+    # The artifacts: exactly the objects under the prefix, listing under it or of no keys, and
+    # the agent told the destination.
+    listed = []
+    if case.expected.artifacts is None:
+        if "ReadAndWriteArtifacts" in task_policies:
+            failures.append("ReadAndWriteArtifacts where no bucket is named")
+    else:
+        bucket, prefix, destination = case.expected.artifacts
+        objects = f"arn:aws:s3:::{bucket}/{prefix}/*" if prefix else f"arn:aws:s3:::{bucket}/*"
+        want = {
+            (("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"), objects, "{}"),
+            (("s3:PutObjectAcl",), objects,
+             json.dumps({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}, sort_keys=True)),
+            (("s3:ListBucket",), f"arn:aws:s3:::{bucket}",
+             json.dumps({"StringLike": {"s3:prefix": f"{prefix}/*"}}, sort_keys=True) if prefix else "{}"),
+        }
+        if prefix:
+            want.add((("s3:ListBucket",), f"arn:aws:s3:::{bucket}",
+                      json.dumps({"NumericEquals": {"s3:max-keys": "0"}}, sort_keys=True)))
+        document = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="ReadAndWriteArtifacts")["PolicyDocument"])
+        got = set()
+        for statement in as_list(document["Statement"]):
+            for resource in as_list(statement["Resource"]):
+                got.add((tuple(sorted(as_list(statement["Action"]))), resource,
+                         json.dumps(statement.get("Condition") or {}, sort_keys=True)))
+                listed.append(resource)
+        if got != want:
+            failures.append(f"ReadAndWriteArtifacts is {sorted(got)}, not exactly {sorted(want)}")
+        environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
+        if environment.get("BUILDKITE_ARTIFACT_UPLOAD_DESTINATION") != destination:
+            failures.append(f"the agent uploads to {environment.get('BUILDKITE_ARTIFACT_UPLOAD_DESTINATION')}, not {destination}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
-               "ecr": pulled, "logs": log_resources, "sign": signed}
+               "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed))}
     return Outcome(case.name, granted, failures)
 
 

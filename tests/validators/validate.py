@@ -24,7 +24,9 @@ Runs on every file:
   `ecr:GetAuthorizationToken` alone, ECR's registry login, which pulling an ECR image needs
   (waived and counted; any other action's exposure is a finding), and
   PERMISSIONS_MANAGEMENT_ACTIONS for `iam:PassRole` alone where every such statement names roles
-  (no wildcard) under one `iam:PassedToService` (a run policy's; waived and counted), and
+  (no wildcard) under one `iam:PassedToService` (a run policy's; waived and counted), and for
+  `s3:PutObjectAcl` alone under `s3:x-amz-acl: bucket-owner-full-control` (the artifacts
+  bucket's; waived and counted), and
   UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases` on `kms:Sign`, `kms:Verify` and
   `kms:GetPublicKey` (a condition key of the KMS key resource, which parliament 1.6.4's
   definitions list for no action; waived and counted).
@@ -133,6 +135,8 @@ class Tally:
     # Where parliament's PERMISSIONS_MANAGEMENT_ACTIONS was for iam:PassRole held to named
     # roles and one service (iam:PassedToService).
     role_passes: list[str] = field(default_factory=list)
+    # Where it was for s3:PutObjectAcl held to bucket-owner-full-control.
+    owner_acls: list[str] = field(default_factory=list)
     # Where parliament did not know kms:ResourceAliases for a key operation.
     alias_conditions: list[str] = field(default_factory=list)
     not_held: list[str] = field(default_factory=list)
@@ -525,6 +529,12 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             if finding.issue == "CREDENTIALS_EXPOSURE" and actions == ["ecr:getauthorizationtoken"]:
                 tally.registry_logins.append(f"{expanded.path}: {document.where}")
                 continue
+            # The agent's uploads carry a canned ACL (README, artifacts bucket): waived when every
+            # s3:PutObjectAcl is held to bucket-owner-full-control.
+            if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["s3:putobjectacl"] \
+                    and object_acls_held_to_the_owner(document.filled):
+                tally.owner_acls.append(f"{expanded.path}: {document.where}")
+                continue
             # kms:ResourceAliases is a condition key of the KMS key resource, so of every
             # operation on a key (AWS's service authorization reference for KMS); parliament
             # 1.6.4 checks only each action's own keys. Waived for a key operation the
@@ -544,6 +554,18 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             findings.append(Finding(str(expanded.path), "parliament", finding.issue, document.where,
                                     f"{finding.severity} {finding.title}{detail}"))
     return findings
+
+
+def object_acls_held_to_the_owner(document) -> bool:
+    """Every s3:PutObjectAcl is alone in its statement, under s3:x-amz-acl bucket-owner-full-control."""
+    for statement in statements_of(document):
+        actions = as_list(statement.get("Action"))
+        if "s3:PutObjectAcl" not in actions:
+            continue
+        condition = statement.get("Condition") or {}
+        if actions != ["s3:PutObjectAcl"] or condition != {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}:
+            return False
+    return True
 
 
 def passes_named_roles_to_one_service(document) -> bool:
@@ -853,6 +875,9 @@ def main(argv: list[str]) -> int:
         print(f"waived: parliament UNKNOWN_CONDITION_FOR_ACTION for kms:ResourceAliases on kms:Sign, Verify "
               f"and GetPublicKey (a key resource's condition key, which parliament 1.6.4 does not list) "
               f"{len(tally.alias_conditions)} times")
+    if tally.owner_acls:
+        print(f"waived: parliament PERMISSIONS_MANAGEMENT_ACTIONS for s3:PutObjectAcl held to "
+              f"bucket-owner-full-control (the ACL of the agent's artifact uploads) in {len(tally.owner_acls)} policies")
     if tally.role_passes:
         print(f"waived: parliament PERMISSIONS_MANAGEMENT_ACTIONS for iam:PassRole of named roles to one "
               f"service (iam:PassedToService) in {len(tally.role_passes)} policies")
