@@ -131,7 +131,7 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
         Ok(())
     } else if name.starts_with("arn:") || name.starts_with("s3://") {
         Err(
-            "is not a bucket name: write the name alone (the prefix goes in ArtifactsPrefix)"
+            "is not a bucket name: write the name alone (an artifacts prefix goes in ArtifactsPrefix)"
                 .to_owned(),
         )
     } else {

@@ -48,9 +48,18 @@ pub fn execution_role_policies(
     log_group_id: &str,
     properties: &TaskDefinitionProperties,
 ) -> Vec<InlinePolicy> {
+    let mut secrets = secret_statements(&properties.execution_role_grants());
+    if let Some(key) = &properties.secrets_kms_key {
+        // The one key the secrets are encrypted with, still only through their services.
+        for statement in &mut secrets {
+            if statement["Action"] == "kms:Decrypt" {
+                statement["Resource"] = Value::Array(vec![key.clone()]);
+            }
+        }
+    }
     let mut policies = vec![InlinePolicy {
         name: "ReadAgentSecrets",
-        statements: secret_statements(&properties.execution_role_grants()),
+        statements: secrets,
     }];
     if properties.attach_task_execution_role_policy {
         return policies;

@@ -687,6 +687,12 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
                 }]
             }
         }));
+        if let Some(Value::Array(statements)) = policies
+            .last_mut()
+            .and_then(|policy| policy.pointer_mut("/PolicyDocument/Statement"))
+        {
+            statements.extend(properties.execute_command_logging.statements());
+        }
     }
     policies.extend(properties.task_role_policies.iter().cloned());
     role(

@@ -9,6 +9,7 @@ pub mod arn;
 pub mod artifacts;
 pub mod cli;
 pub mod context;
+pub mod exec_logging;
 pub mod execution_role;
 pub mod expand;
 pub mod explain;

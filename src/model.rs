@@ -111,6 +111,10 @@ pub struct TaskDefinitionProperties {
     pub pipeline_signing_key: Option<SigningKey>,
     /// Where the agent uploads artifacts.
     pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
+    /// The one key every secret is encrypted with, when named.
+    pub secrets_kms_key: Option<Value>,
+    /// The cluster's exec key, log group and bucket, with `ExecuteCommand`.
+    pub execute_command_logging: crate::exec_logging::ExecuteCommandLogging,
 }
 
 impl TaskDefinitionProperties {

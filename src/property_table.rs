@@ -368,6 +368,34 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         meaning: "key prefix in `ArtifactsBucket` (no / at either end): artifacts go under `<prefix>/`, and the grant is held to it",
     },
     PropertyDeclaration {
+        name: "SecretsKmsKeyArn",
+        shape: text(check_kms_key_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "KMS key ARN that encrypts every secret named (the agent token included): the execution role's `kms:Decrypt` names it instead of `key/*`",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandKmsKeyArn",
+        shape: text(check_kms_key_arn),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec `KmsKeyId`: the task role may `kms:Decrypt` with it",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandLogGroup",
+        shape: text(check_exec_log_group),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec log group (name): the task role may write session logs there",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandBucket",
+        shape: text(check_artifacts_bucket),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec log bucket (name): the task role may write session transcripts there",
+    },
+    PropertyDeclaration {
         name: "RunPolicy",
         shape: Shape::Boolean,
         default: PropertyDefault::Boolean(false),
@@ -404,6 +432,10 @@ fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), Strin
 
 fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
     crate::artifacts::check_bucket_name(text)
+}
+
+fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::exec_logging::check_log_group_name(text)
 }
 
 fn check_artifacts_prefix(text: &str, _: &ExpansionContext) -> Result<(), String> {

@@ -54,7 +54,7 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 32] = [
+const PROPERTY_NAMES: [&str; 36] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -87,6 +87,10 @@ const PROPERTY_NAMES: [&str; 32] = [
     "PipelineSigningKmsKey",
     "ArtifactsBucket",
     "ArtifactsPrefix",
+    "SecretsKmsKeyArn",
+    "ExecuteCommandKmsKeyArn",
+    "ExecuteCommandLogGroup",
+    "ExecuteCommandBucket",
 ];
 
 fn cases() -> u32 {
@@ -351,6 +355,18 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "ArtifactsPrefix" => {
             strings(&["ruby", "/ruby/", "ci/*", "a//b", "", "ci/ruby"]).boxed()
         }
+        "SecretsKmsKeyArn" | "ExecuteCommandKmsKeyArn" => prop_oneof![
+            strings(&[
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci",
+                "arn:aws-cn:kms:cn-north-1:123456789012:key/x",
+                "",
+            ]),
+            param_ref(),
+        ]
+        .boxed(),
+        "ExecuteCommandLogGroup" => strings(&["/ecs/exec", "a b", ""]).boxed(),
+        "ExecuteCommandBucket" => strings(&["ci-exec", "arn:aws:s3:::x", ""]).boxed(),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -492,6 +508,11 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "ArtifactsPrefix" => strings(&["ruby", "ci/ruby"]),
+        "SecretsKmsKeyArn" | "ExecuteCommandKmsKeyArn" => strings(&[
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ]),
+        "ExecuteCommandLogGroup" => strings(&["/ecs/exec"]),
+        "ExecuteCommandBucket" => strings(&["ci-exec"]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -613,8 +634,11 @@ fn valid_properties() -> impl Strategy<Value = Value> {
                 | "TaskRoleManagedPolicyArns"
                 | "TaskRoleArn"
                 | "ExecutionRoleArn" => 6,
-                // A prefix without its bucket is refused.
-                "ArtifactsPrefix" => 9,
+                // Refused without the property they go with, so dropped alone (below).
+                "ArtifactsPrefix"
+                | "ExecuteCommandKmsKeyArn"
+                | "ExecuteCommandLogGroup"
+                | "ExecuteCommandBucket" => 4,
                 _ => 3,
             };
             prop_oneof![
@@ -633,6 +657,19 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         if properties.contains_key("TaskRoleArn") {
             properties.shift_remove("TaskRolePolicies");
             properties.shift_remove("TaskRoleManagedPolicyArns");
+        }
+        // Properties that only mean something beside another are refused alone.
+        if properties.contains_key("ExecutionRoleArn") {
+            properties.shift_remove("ExecutionRolePath");
+        }
+        if !properties.contains_key("ArtifactsBucket") {
+            properties.shift_remove("ArtifactsPrefix");
+        }
+        let executes = matches!(properties.get("ExecuteCommand"), Some(v) if v == &json!(true) || v == &json!("true"));
+        if !executes {
+            for name in ["ExecuteCommandKmsKeyArn", "ExecuteCommandLogGroup", "ExecuteCommandBucket"] {
+                properties.shift_remove(name);
+            }
         }
         Value::Object(properties)
     })

@@ -160,6 +160,8 @@ pub fn read_properties(
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();
+    let secrets_kms_key = reader.secrets_kms_key();
+    let execute_command_logging = reader.execute_command_logging(execute_command);
 
     if problems.len() > before {
         return None;
@@ -197,6 +199,8 @@ pub fn read_properties(
         run_policy,
         pipeline_signing_key,
         artifacts,
+        secrets_kms_key,
+        execute_command_logging,
     })
 }
 

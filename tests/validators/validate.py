@@ -77,6 +77,8 @@ POLICY_VERSION = "2012-10-17"
 LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
 # ECR's registry login takes no resource but `*` (README, where the IAM keeps a wildcard).
 REGISTRY_LOGIN_ACTIONS = {"ecr:GetAuthorizationToken"}
+# Finding ECS Exec's session log group: DescribeLogGroups takes no resource but `*` either.
+LOG_GROUP_LISTING_ACTIONS = {"logs:DescribeLogGroups"}
 ECR_PULL_ACTIONS = {"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 TASK_EXECUTION_ROLE_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -606,7 +608,8 @@ def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -
             actions = set(as_list(statement.get("Action")))
             # ECS Exec's session channels take no resource but `*` (README, where the IAM
             # keeps a wildcard): exactly those four actions may have it.
-            if actions and (actions <= ECS_EXEC_ACTIONS or actions <= REGISTRY_LOGIN_ACTIONS):
+            if actions and (actions <= ECS_EXEC_ACTIONS or actions <= REGISTRY_LOGIN_ACTIONS
+                            or actions <= LOG_GROUP_LISTING_ACTIONS):
                 continue
             if "*" in as_list(statement.get("Resource")):
                 findings.append(Finding(str(expanded.path), "iam", "WILDCARD_RESOURCE", document.where,
