@@ -392,6 +392,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
             json!({"InitProcessEnabled": true}),
         );
     }
+    insert_list(&mut container, "Ulimits", properties.ulimits.clone());
     if let Some(seconds) = &properties.stop_timeout {
         container.insert("StopTimeout".into(), seconds.clone());
     }
@@ -409,6 +410,15 @@ fn service_container(
     container.insert("Image".into(), service.image.clone());
     insert_repository_credentials(&mut container, service.repository_credentials.as_ref());
     container.insert("Essential".into(), json!(service.essential));
+    for (key, value) in [
+        ("Cpu", &service.cpu),
+        ("Memory", &service.memory),
+        ("MemoryReservation", &service.memory_reservation),
+    ] {
+        if let Some(value) = value {
+            container.insert(key.into(), value.clone());
+        }
+    }
     if let Some(command) = &service.command {
         container.insert("Command".into(), command.clone());
     }
@@ -430,6 +440,10 @@ fn service_container(
     insert_list(&mut container, "MountPoints", mount_points);
     if let Some(health_check) = &service.health_check {
         container.insert("HealthCheck".into(), health_check.clone());
+    }
+    insert_list(&mut container, "Ulimits", service.ulimits.clone());
+    if let Some(seconds) = &service.stop_timeout {
+        container.insert("StopTimeout".into(), seconds.clone());
     }
     container.insert("LogConfiguration".into(), log_configuration.clone());
     Value::Object(container)

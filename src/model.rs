@@ -56,6 +56,14 @@ pub struct ServiceContainer {
     pub essential: bool,
     /// Names of `Volumes` mounted into it.
     pub volumes: Vec<String>,
+    pub ulimits: Vec<Value>,
+    pub cpu: Option<Value>,
+    pub memory: Option<Value>,
+    pub memory_reservation: Option<Value>,
+    pub stop_timeout: Option<Value>,
+    /// CPU units and MiB it takes of the task, where known, to check their sums.
+    pub known_cpu: Option<u64>,
+    pub known_memory: Option<u64>,
 }
 
 /// An EFS file system mounted into the containers (`Volumes`).
@@ -109,6 +117,8 @@ pub struct TaskDefinitionProperties {
     pub run_policy: bool,
     /// The KMS key the agent signs and verifies pipelines with.
     pub pipeline_signing_key: Option<SigningKey>,
+    /// Ulimits of the `agent` container.
+    pub ulimits: Vec<Value>,
     /// Where the agent uploads artifacts.
     pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
     /// The one key every secret is encrypted with, when named.

@@ -131,8 +131,15 @@ pub const SERVICE_ENTRY: EntryShape = object(
         "RepositoryCredentials",
         "Essential",
         "Volumes",
+        "Ulimits",
+        "Cpu",
+        "Memory",
+        "MemoryReservation",
+        "StopTimeout",
     ],
 );
+/// The keys of a `Ulimits` entry, of `agent` or of a service.
+pub const ULIMIT_ENTRY: EntryShape = object(&["Name", "SoftLimit", "HardLimit"], &[]);
 /// The keys of a `Volumes` entry: an EFS file system mounted into the containers.
 pub const VOLUME_ENTRY: EntryShape = object(
     &["Name", "FileSystemId", "ContainerPath"],
@@ -394,6 +401,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::Absent,
         global: true,
         meaning: "with `ExecuteCommand`, the cluster's exec log bucket (name): the task role may write session transcripts there",
+    },
+    PropertyDeclaration {
+        name: "Ulimits",
+        shape: list(ULIMIT_ENTRY, Some("Name")),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "ulimits of the `agent` container (ECS's names; `nofile` at most 1048576 on Fargate); services take their own",
     },
     PropertyDeclaration {
         name: "RunPolicy",

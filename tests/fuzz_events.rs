@@ -54,7 +54,7 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 36] = [
+const PROPERTY_NAMES: [&str; 37] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -91,6 +91,7 @@ const PROPERTY_NAMES: [&str; 36] = [
     "ExecuteCommandKmsKeyArn",
     "ExecuteCommandLogGroup",
     "ExecuteCommandBucket",
+    "Ulimits",
 ];
 
 fn cases() -> u32 {
@@ -366,6 +367,12 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "ExecuteCommandLogGroup" => strings(&["/ecs/exec", "a b", ""]).boxed(),
+        "Ulimits" => prop_oneof![
+            Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 1048576}])),
+            Just(json!([{"Name": "nofile", "SoftLimit": 9, "HardLimit": 1}, {"Name": "files", "SoftLimit": 1, "HardLimit": 1}])),
+            Just(json!([{"Name": "nproc", "SoftLimit": {"Ref": "Cpu"}, "HardLimit": "4096"}])),
+        ]
+        .boxed(),
         "ExecuteCommandBucket" => strings(&["ci-exec", "arn:aws:s3:::x", ""]).boxed(),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
@@ -512,6 +519,7 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         ]),
         "ExecuteCommandLogGroup" => strings(&["/ecs/exec"]),
+        "Ulimits" => Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 65536}])).boxed(),
         "ExecuteCommandBucket" => strings(&["ci-exec"]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
@@ -584,7 +592,8 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             Just(json!([{"Name": "db", "Image": "postgres:16",
                 "HealthCheck": {"Command": ["CMD-SHELL", "pg_isready"], "Retries": 3},
                 "Secrets": [{"Name": "PASSWORD", "ValueFrom": "/ci/db/password"}]},
-                {"Name": "redis", "Image": "redis:7", "Essential": "true"}])),
+                {"Name": "redis", "Image": "redis:7", "Essential": "true", "Cpu": 256, "MemoryReservation": 256,
+                 "StopTimeout": 10, "Ulimits": [{"Name": "nofile", "SoftLimit": 1024, "HardLimit": 4096}]}])),
         ]
         .boxed(),
         "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",

@@ -167,7 +167,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     None
                 }
             });
+            let ulimits = reader.ulimits(list_field("Ulimits").as_ref());
+            let resources = reader.service_resources(field);
+            let known = |taken: &Option<(Value, Option<u64>)>| taken.as_ref().and_then(|(_, n)| *n);
             Some(ServiceContainer {
+                known_cpu: known(&resources.cpu),
+                known_memory: known(&resources.memory_reservation).or(known(&resources.memory)),
+                ulimits,
+                cpu: resources.cpu.map(|(value, _)| value),
+                memory: resources.memory.map(|(value, _)| value),
+                memory_reservation: resources.memory_reservation.map(|(value, _)| value),
+                stop_timeout: resources.stop_timeout,
                 name: name?,
                 image: image?,
                 image_pull,

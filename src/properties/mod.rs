@@ -4,6 +4,7 @@
 mod agent_features;
 mod containers;
 mod images;
+mod limits;
 mod primitives;
 mod secrets;
 mod task;
@@ -155,6 +156,8 @@ pub fn read_properties(
         .and_then(|sourced| reader.registry_credentials(&sourced));
     let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
     let services = reader.services(&volumes);
+    let ulimits = reader.ulimits(reader.input("Ulimits"));
+    reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
     let run_policy = reader.boolean_property("RunPolicy");
@@ -199,6 +202,7 @@ pub fn read_properties(
         run_policy,
         pipeline_signing_key,
         artifacts,
+        ulimits,
         secrets_kms_key,
         execute_command_logging,
     })
