@@ -61,6 +61,33 @@ pub fn execution_role_policies(
         name: "ReadAgentSecrets",
         statements: secrets,
     }];
+    let environment_files = properties.execution_role_environment_files();
+    if !environment_files.is_empty() {
+        let mut buckets: Vec<Value> = Vec::new();
+        for object in &environment_files {
+            let bucket = crate::properties::bucket_of(object);
+            if !buckets.contains(&bucket) {
+                buckets.push(bucket);
+            }
+        }
+        policies.push(InlinePolicy {
+            name: "ReadEnvironmentFiles",
+            statements: vec![
+                json!({
+                    "Sid": "ReadTheEnvironmentFiles",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": environment_files
+                }),
+                json!({
+                    "Sid": "LocateTheirBuckets",
+                    "Effect": "Allow",
+                    "Action": "s3:GetBucketLocation",
+                    "Resource": buckets
+                }),
+            ],
+        });
+    }
     if properties.attach_task_execution_role_policy {
         return policies;
     }

@@ -261,6 +261,13 @@ fn mount_point(volume: &EfsVolume) -> Value {
     ])
 }
 
+fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
+    objects
+        .iter()
+        .map(|object| json!({"Value": object, "Type": "s3"}))
+        .collect()
+}
+
 fn name_value_entries(entries: &[(Value, Value)]) -> Vec<Value> {
     entries
         .iter()
@@ -393,6 +400,11 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         );
     }
     insert_list(&mut container, "Ulimits", properties.ulimits.clone());
+    insert_list(
+        &mut container,
+        "EnvironmentFiles",
+        environment_file_entries(&properties.environment_files),
+    );
     if let Some(seconds) = &properties.stop_timeout {
         container.insert("StopTimeout".into(), seconds.clone());
     }
@@ -442,6 +454,11 @@ fn service_container(
         container.insert("HealthCheck".into(), health_check.clone());
     }
     insert_list(&mut container, "Ulimits", service.ulimits.clone());
+    insert_list(
+        &mut container,
+        "EnvironmentFiles",
+        environment_file_entries(&service.environment_files),
+    );
     if let Some(seconds) = &service.stop_timeout {
         container.insert("StopTimeout".into(), seconds.clone());
     }

@@ -57,6 +57,8 @@ pub struct ServiceContainer {
     /// Names of `Volumes` mounted into it.
     pub volumes: Vec<String>,
     pub ulimits: Vec<Value>,
+    /// S3 object ARNs of its `.env` files.
+    pub environment_files: Vec<Value>,
     pub cpu: Option<Value>,
     pub memory: Option<Value>,
     pub memory_reservation: Option<Value>,
@@ -119,6 +121,8 @@ pub struct TaskDefinitionProperties {
     pub pipeline_signing_key: Option<SigningKey>,
     /// Ulimits of the `agent` container.
     pub ulimits: Vec<Value>,
+    /// S3 object ARNs of the `agent` container's `.env` files.
+    pub environment_files: Vec<Value>,
     /// Where the agent uploads artifacts.
     pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
     /// The one key every secret is encrypted with, when named.
@@ -142,6 +146,21 @@ impl TaskDefinitionProperties {
                 .chain(service.repository_credentials.iter().map(|c| &c.grant))
         });
         agent.chain(services).collect()
+    }
+
+    /// Every `.env` object the execution role reads, each once, in container order.
+    pub fn execution_role_environment_files(&self) -> Vec<&Value> {
+        let mut objects: Vec<&Value> = Vec::new();
+        let all = self
+            .environment_files
+            .iter()
+            .chain(self.services.iter().flat_map(|s| &s.environment_files));
+        for object in all {
+            if !objects.contains(&object) {
+                objects.push(object);
+            }
+        }
+        objects
     }
 
     /// Every ECR repository the execution role pulls from, each once, in container order.

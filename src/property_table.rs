@@ -136,6 +136,7 @@ pub const SERVICE_ENTRY: EntryShape = object(
         "Memory",
         "MemoryReservation",
         "StopTimeout",
+        "EnvironmentFiles",
     ],
 );
 /// The keys of a `Ulimits` entry, of `agent` or of a service.
@@ -408,6 +409,13 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::EmptyList,
         global: true,
         meaning: "ulimits of the `agent` container (ECS's names; `nofile` at most 1048576 on Fargate); services take their own",
+    },
+    PropertyDeclaration {
+        name: "EnvironmentFiles",
+        shape: list(EntryShape::Text, None),
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "S3 object ARNs of `.env` files whose variables ECS sets in `agent` (services take their own); the execution role may read exactly those objects",
     },
     PropertyDeclaration {
         name: "RunPolicy",

@@ -54,7 +54,7 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 37] = [
+const PROPERTY_NAMES: [&str; 38] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -92,6 +92,7 @@ const PROPERTY_NAMES: [&str; 37] = [
     "ExecuteCommandLogGroup",
     "ExecuteCommandBucket",
     "Ulimits",
+    "EnvironmentFiles",
 ];
 
 fn cases() -> u32 {
@@ -367,6 +368,12 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "ExecuteCommandLogGroup" => strings(&["/ecs/exec", "a b", ""]).boxed(),
+        "EnvironmentFiles" => prop_oneof![
+            Just(json!(["arn:aws:s3:::ci/a.env", "s3://ci/a.env", "arn:aws:s3:::ci/a.txt"])),
+            Just(json!([{"Fn::ImportValue": "env"}, {"Ref": "Secret"}])),
+            Just(json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}/x.env"}])),
+        ]
+        .boxed(),
         "Ulimits" => prop_oneof![
             Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 1048576}])),
             Just(json!([{"Name": "nofile", "SoftLimit": 9, "HardLimit": 1}, {"Name": "files", "SoftLimit": 1, "HardLimit": 1}])),
@@ -519,6 +526,8 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         ]),
         "ExecuteCommandLogGroup" => strings(&["/ecs/exec"]),
+        "EnvironmentFiles" => Just(json!(["arn:aws:s3:::ci-config/rails/ci.env",
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-config/ci.env"}])).boxed(),
         "Ulimits" => Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 65536}])).boxed(),
         "ExecuteCommandBucket" => strings(&["ci-exec"]),
         "PipelineSigningKmsKey" => prop_oneof![

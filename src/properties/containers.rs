@@ -168,12 +168,15 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
             });
             let ulimits = reader.ulimits(list_field("Ulimits").as_ref());
+            let environment_files =
+                reader.environment_files(list_field("EnvironmentFiles").as_ref());
             let resources = reader.service_resources(field);
             let known = |taken: &Option<(Value, Option<u64>)>| taken.as_ref().and_then(|(_, n)| *n);
             Some(ServiceContainer {
                 known_cpu: known(&resources.cpu),
                 known_memory: known(&resources.memory_reservation).or(known(&resources.memory)),
                 ulimits,
+                environment_files,
                 cpu: resources.cpu.map(|(value, _)| value),
                 memory: resources.memory.map(|(value, _)| value),
                 memory_reservation: resources.memory_reservation.map(|(value, _)| value),

@@ -3,6 +3,7 @@
 
 mod agent_features;
 mod containers;
+mod environment_files;
 mod images;
 mod limits;
 mod primitives;
@@ -20,6 +21,7 @@ use crate::property_table::{
 };
 use crate::value::TemplateScope;
 
+pub use environment_files::bucket_of;
 pub use primitives::kind_of;
 
 /// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
@@ -157,6 +159,7 @@ pub fn read_properties(
     let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
     let services = reader.services(&volumes);
     let ulimits = reader.ulimits(reader.input("Ulimits"));
+    let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
     reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
@@ -203,6 +206,7 @@ pub fn read_properties(
         pipeline_signing_key,
         artifacts,
         ulimits,
+        environment_files,
         secrets_kms_key,
         execute_command_logging,
     })

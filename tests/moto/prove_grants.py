@@ -21,7 +21,9 @@ alias ARN of another region and account, a key ID) and as a `!Sub` of imports: t
 key (or on the keys of that region and account held to exactly that alias), and the agent must be
 given the key as written. The artifacts case imports the bucket's name: the task role's
 `ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
-no keys), and the agent must be given `s3://<bucket>/<prefix>`.
+no keys), and the agent must be given `s3://<bucket>/<prefix>`. The environment-file case imports
+a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exactly that object and
+`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation.
 
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
@@ -94,6 +96,8 @@ class Expected:
     # The task role's ReadAndWriteArtifacts: (bucket name, prefix or None) and the destination
     # the agent is given; None where no bucket is named.
     artifacts: tuple[str, str | None, str] | None = None
+    # The execution role's ReadEnvironmentFiles: (objects, buckets); None where none is named.
+    environment_files: tuple[list[str], list[str]] | None = None
 
 
 @dataclass
@@ -271,6 +275,18 @@ Secrets:
 ArtifactsPrefix: ruby/main""",
         [],
     )
+    env_file_case = image_case(
+        "environment file in an imported bucket",
+        {},
+        {"ci-config-bucket": "ci-config-imported"},
+        """EnvironmentFiles:
+  - !Sub
+    - arn:${AWS::Partition}:s3:::${Bucket}/rails/ci.env
+    - Bucket: !ImportValue ci-config-bucket""",
+        [],
+    )
+    env_file_case.expected.environment_files = (["arn:aws:s3:::ci-config-imported/rails/ci.env"],
+                                                ["arn:aws:s3:::ci-config-imported"])
     artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
 
     image_cases = [
@@ -308,7 +324,7 @@ Services:
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]
 
-    return image_cases + signing_cases + [artifact_case] + [
+    return image_cases + signing_cases + [artifact_case, env_file_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -420,7 +436,21 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     log_actions = sorted(a for statement in log_statements for a in as_list(statement["Action"]))
     if [r.removesuffix(":*") for r in log_resources] != [log_group_arn] or log_actions != ["logs:CreateLogStream", "logs:PutLogEvents"]:
         failures.append(f"writes logs with {log_actions} to {log_resources}, not to exactly {log_group_arn}")
-    if sorted(policy_names) != sorted(["ReadAgentSecrets", "WriteLogs"] + (["PullImages"] if pulled else [])):
+    files_read = []
+    if case.expected.environment_files is not None:
+        objects_expected, buckets_expected = case.expected.environment_files
+        document = policy_document(iam.get_role_policy(RoleName=role, PolicyName="ReadEnvironmentFiles")["PolicyDocument"])
+        by_action_files: dict[str, list] = {}
+        for statement in as_list(document["Statement"]):
+            for action in as_list(statement["Action"]):
+                by_action_files.setdefault(action, []).extend(as_list(statement["Resource"]))
+        files_read = by_action_files.get("s3:GetObject", [])
+        if by_action_files != {"s3:GetObject": objects_expected, "s3:GetBucketLocation": buckets_expected}:
+            failures.append(f"ReadEnvironmentFiles is {by_action_files}, not exactly GetObject on {objects_expected} "
+                            f"and GetBucketLocation on {buckets_expected}")
+    expected_policies = ["ReadAgentSecrets", "WriteLogs"] + (["PullImages"] if pulled else []) \
+        + (["ReadEnvironmentFiles"] if case.expected.environment_files is not None else [])
+    if sorted(policy_names) != sorted(expected_policies):
         failures.append(f"the execution role's policies are {policy_names}")
     # The signing key: exactly the key (or the keys of exactly the alias) on the task role,
     # the three actions the agent calls, and the agent told the key as written.
