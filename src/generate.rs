@@ -236,7 +236,11 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
 /// authorisation), through its access point when it has one.
 fn efs_volume(volume: &EfsVolume) -> Value {
     let mut configuration = Map::new();
-    configuration.insert("FilesystemId".into(), volume.file_system_id.clone());
+    let Some(file_system_id) = &volume.file_system_id else {
+        // A task-scoped volume: a Fargate bind mount, shared by the task's containers.
+        return object([("Name", json!(volume.name))]);
+    };
+    configuration.insert("FilesystemId".into(), file_system_id.clone());
     if let Some(root) = &volume.root_directory {
         configuration.insert("RootDirectory".into(), root.clone());
     }
@@ -422,6 +426,9 @@ fn service_container(
     container.insert("Image".into(), service.image.clone());
     insert_repository_credentials(&mut container, service.repository_credentials.as_ref());
     container.insert("Essential".into(), json!(service.essential));
+    if let Some(entry_point) = &service.entry_point {
+        container.insert("EntryPoint".into(), entry_point.clone());
+    }
     for (key, value) in [
         ("Cpu", &service.cpu),
         ("Memory", &service.memory),
@@ -742,7 +749,10 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
     // One statement per file system and access point, writing if any of its volumes writes.
     let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
     for volume in volumes {
-        let file_system = efs_arn(":file-system/", &volume.file_system_id);
+        let Some(file_system_id) = &volume.file_system_id else {
+            continue;
+        };
+        let file_system = efs_arn(":file-system/", file_system_id);
         let access_point = volume
             .access_point_id
             .as_ref()

@@ -56,6 +56,7 @@ pub struct ServiceContainer {
     pub essential: bool,
     /// Names of `Volumes` mounted into it.
     pub volumes: Vec<String>,
+    pub entry_point: Option<Value>,
     pub ulimits: Vec<Value>,
     /// S3 object ARNs of its `.env` files.
     pub environment_files: Vec<Value>,
@@ -72,7 +73,8 @@ pub struct ServiceContainer {
 #[derive(Debug, Clone)]
 pub struct EfsVolume {
     pub name: String,
-    pub file_system_id: Value,
+    /// `None` for a task-scoped volume (a Fargate bind mount), which needs no grant.
+    pub file_system_id: Option<Value>,
     pub access_point_id: Option<Value>,
     pub root_directory: Option<Value>,
     pub container_path: Value,

@@ -137,14 +137,15 @@ pub const SERVICE_ENTRY: EntryShape = object(
         "MemoryReservation",
         "StopTimeout",
         "EnvironmentFiles",
+        "EntryPoint",
     ],
 );
 /// The keys of a `Ulimits` entry, of `agent` or of a service.
 pub const ULIMIT_ENTRY: EntryShape = object(&["Name", "SoftLimit", "HardLimit"], &[]);
 /// The keys of a `Volumes` entry: an EFS file system mounted into the containers.
 pub const VOLUME_ENTRY: EntryShape = object(
-    &["Name", "FileSystemId", "ContainerPath"],
-    &["AccessPointId", "RootDirectory", "ReadOnly"],
+    &["Name", "ContainerPath"],
+    &["FileSystemId", "AccessPointId", "RootDirectory", "ReadOnly"],
 );
 
 /// Every property, in the order of the README's table.
@@ -324,7 +325,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         shape: list(VOLUME_ENTRY, Some("Name")),
         default: PropertyDefault::EmptyList,
         global: true,
-        meaning: "EFS file systems (build caches) mounted into `agent` and, by name, into services; the task role may mount exactly those",
+        meaning: "volumes mounted into `agent` and, by name, into services: an EFS file system (build caches; the task role may mount exactly those), or, without `FileSystemId`, a task-scoped volume the task's containers share (a Fargate bind mount)",
     },
     PropertyDeclaration {
         name: "ExecuteCommand",

@@ -606,7 +606,8 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",
-            "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true}]))
+            "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true},
+            {"Name": "workspace", "ContainerPath": "/workspace"}]))
         .boxed(),
         "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
             prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()

@@ -136,6 +136,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 reader.environment(list_field("Environment").as_ref(), &mut variables);
             let secrets = reader.secrets(list_field("Secrets").as_ref(), &mut variables);
             let command = field("Command").and_then(|sourced| reader.command(&sourced));
+            let entry_point = field("EntryPoint").and_then(|sourced| reader.command(&sourced));
             let health_check =
                 field("HealthCheck").and_then(|sourced| reader.health_check(&sourced));
             let repository_credentials = field("RepositoryCredentials")
@@ -175,6 +176,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(ServiceContainer {
                 known_cpu: known(&resources.cpu),
                 known_memory: known(&resources.memory_reservation).or(known(&resources.memory)),
+                entry_point,
                 ulimits,
                 environment_files,
                 cpu: resources.cpu.map(|(value, _)| value),
