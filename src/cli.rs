@@ -98,6 +98,10 @@ enum Command {
         /// would never call it on such a template)
         #[arg(long)]
         no_transform_check: bool,
+        /// Print, instead of the expansion, what each role given by ExecutionRoleArn or
+        /// TaskRoleArn must allow for the properties used (the grants the macro would generate)
+        #[arg(long)]
+        explain_roles: bool,
     },
     /// Answer a macro request event (JSON) with the macro response, as the Lambda does
     #[command(after_help = INVOKE_HELP)]
@@ -145,6 +149,7 @@ pub fn main() -> ExitCode {
             format,
             transform_names,
             no_transform_check,
+            explain_roles,
         } => {
             let context = ExpansionContext {
                 region,
@@ -166,6 +171,7 @@ pub fn main() -> ExitCode {
                 format,
                 &transform_names,
                 !no_transform_check,
+                explain_roles,
             )
         }
         Command::Invoke { event } => invoke_command(event),
@@ -213,6 +219,7 @@ fn expand_command(
     format: Option<Format>,
     transform_names: &[&str],
     check_transform: bool,
+    explain_roles: bool,
 ) -> ExitCode {
     let text = match read_input(template) {
         Ok(text) => text,
@@ -242,7 +249,12 @@ fn expand_command(
     } else {
         Format::Yaml
     });
-    match expand(template, &context) {
+    let expanded = if explain_roles {
+        crate::explain::explain_own_roles(&template, &context)
+    } else {
+        expand(template, &context)
+    };
+    match expanded {
         Ok(expanded) => print(&match format {
             Format::Json => format!("{}\n", pretty_json(&expanded)),
             Format::Yaml => to_yaml_string(&expanded),

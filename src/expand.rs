@@ -179,6 +179,14 @@ pub fn expand_with_summary(
             expansions.push(expansion);
         }
     }
+    crate::run_policy::check_outputs(
+        &root,
+        buildkite_ids.iter().filter_map(|id| {
+            let run_policy = targets[id].ids.run_policy.as_deref()?;
+            Some((id.as_str(), run_policy))
+        }),
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -188,6 +196,12 @@ pub fn expand_with_summary(
     };
 
     put_in_place(&mut root, expansions, resources_out);
+    crate::run_policy::add_outputs(
+        &mut root,
+        buildkite_ids
+            .iter()
+            .filter_map(|id| targets[id].ids.run_policy.as_deref()),
+    );
     remove_task_definition_globals(&mut root);
     Ok((Value::Object(root), summary))
 }
@@ -284,25 +298,35 @@ fn reference_target(
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
     }
-    let task_role_id = format!("{logical_id}TaskRole");
+    let role_arn =
+        |role: &str| serde_json::json!({"Fn::GetAtt": [format!("{logical_id}{role}"), "Arn"]});
     let mut task_role_arns = Vec::new();
+    let mut execution_role_arns = Vec::new();
     let mut families = Vec::new();
-    let mut generates_task_role = false;
+    let (mut generates_task_role, mut generates_execution_role) = (false, false);
+    let mut generates_run_policy = false;
     for assignment in branching.assignments() {
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         let own_or_global = |name: &str| {
             own.get(name)
                 .or_else(|| globals.as_deref().and_then(|globals| globals.get(name)))
+                .filter(|value| !scope.resolve(value).is_unset())
+                .cloned()
         };
-        let task_role_arn = own_or_global("TaskRoleArn")
-            .filter(|value| !scope.resolve(value).is_unset())
-            .cloned();
+        let task_role_arn = own_or_global("TaskRoleArn");
         generates_task_role |= task_role_arn.is_none();
-        task_role_arns.push(
-            task_role_arn
-                .unwrap_or_else(|| serde_json::json!({"Fn::GetAtt": [task_role_id, "Arn"]})),
-        );
+        task_role_arns.push(task_role_arn.unwrap_or_else(|| role_arn("TaskRole")));
+        let execution_role_arn = own_or_global("ExecutionRoleArn");
+        generates_execution_role |= execution_role_arn.is_none();
+        execution_role_arns.push(execution_role_arn.unwrap_or_else(|| role_arn("ExecutionRole")));
+        // Read as the property reader does; a value it refuses fails the expansion anyway.
+        generates_run_policy |=
+            own_or_global("RunPolicy").is_some_and(|value| match scope.resolve(&value).value() {
+                Some(Value::Bool(flag)) => *flag,
+                Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
+                _ => false,
+            });
         families.push(
             own.get("TaskFamily")
                 .cloned()
@@ -310,8 +334,11 @@ fn reference_target(
         );
     }
     ReferenceTarget {
-        ids: GeneratedIds::new(logical_id, generates_task_role),
+        ids: GeneratedIds::new(logical_id, generates_task_role)
+            .generating_execution_role(generates_execution_role)
+            .generating_run_policy(generates_run_policy),
         task_role_arn: join_values(&branching, task_role_arns),
+        execution_role_arn: join_values(&branching, execution_role_arns),
         family: join_values(&branching, families),
     }
 }
@@ -445,10 +472,14 @@ fn expand_resource(
             }
         }
         if let Some(properties) = properties.filter(|_| branch_problems.is_empty()) {
-            let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none());
+            let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none())
+                .generating_execution_role(properties.execution_role_arn.is_none())
+                .generating_run_policy(properties.run_policy);
             debug_assert!(
-                branch_ids.task_role.is_none() || ids.task_role.is_some(),
-                "the reference target and the properties agree on the task role"
+                branch_ids
+                    .all()
+                    .all(|id| ids.all().any(|known| known == id)),
+                "the reference target and the properties agree on the generated resources"
             );
             outputs.push(generate(&branch_ids, &properties, &attributes));
         }

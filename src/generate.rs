@@ -14,9 +14,12 @@ use crate::value::{Piece, build_sub, object, stack_arn};
 pub struct GeneratedIds {
     pub task_definition: String,
     pub log_group: String,
-    pub execution_role: String,
+    /// `None` when `ExecutionRoleArn` names the user's own role.
+    pub execution_role: Option<String>,
     /// `None` when `TaskRoleArn` names the user's own role.
     pub task_role: Option<String>,
+    /// `Some` with `RunPolicy: true`.
+    pub run_policy: Option<String>,
 }
 
 impl GeneratedIds {
@@ -24,17 +27,40 @@ impl GeneratedIds {
         Self {
             task_definition: format!("{logical_id}TaskDefinition"),
             log_group: format!("{logical_id}LogGroup"),
-            execution_role: format!("{logical_id}ExecutionRole"),
+            execution_role: Some(format!("{logical_id}ExecutionRole")),
             task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
+            run_policy: None,
         }
+    }
+
+    /// The same, with `XRunPolicy` generated when `generates` is true.
+    pub fn generating_run_policy(mut self, generates: bool) -> Self {
+        self.run_policy = generates.then(|| format!("{}RunPolicy", self.logical_id()));
+        self
+    }
+
+    /// The Buildkite resource's logical ID, which every generated ID starts with.
+    fn logical_id(&self) -> &str {
+        self.task_definition
+            .strip_suffix("TaskDefinition")
+            .unwrap_or(&self.task_definition)
+    }
+
+    /// The same, with no execution role generated when `generates` is false.
+    pub fn generating_execution_role(mut self, generates: bool) -> Self {
+        if !generates {
+            self.execution_role = None;
+        }
+        self
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
         [
             Some(&self.task_definition),
             Some(&self.log_group),
-            Some(&self.execution_role),
+            self.execution_role.as_ref(),
             self.task_role.as_ref(),
+            self.run_policy.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -66,10 +92,22 @@ pub fn generate(
             task_definition(ids, properties),
         ),
         (ids.log_group.clone(), log_group(properties)),
-        (ids.execution_role.clone(), execution_role(properties)),
     ];
+    if let Some(execution_role_id) = &ids.execution_role {
+        resources.push((execution_role_id.clone(), execution_role(ids, properties)));
+    }
     if let Some(task_role_id) = &ids.task_role {
         resources.push((task_role_id.clone(), task_role(properties)));
+    }
+    if let Some(run_policy_id) = &ids.run_policy {
+        resources.push((
+            run_policy_id.clone(),
+            crate::run_policy::run_policy(
+                execution_role_arn(ids, properties),
+                task_role_arn(ids, properties),
+                properties,
+            ),
+        ));
     }
     for (id, resource) in &mut resources {
         let resource = resource
@@ -85,6 +123,26 @@ pub fn generate(
         }
     }
     resources
+}
+
+/// The generated execution role's ARN, or the user's `ExecutionRoleArn`.
+fn execution_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    match (&ids.execution_role, &properties.execution_role_arn) {
+        (Some(execution_role_id), _) => json!({"Fn::GetAtt": [execution_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => {
+            unreachable!("an execution role is generated unless ExecutionRoleArn is given")
+        }
+    }
+}
+
+/// The generated task role's ARN, or the user's `TaskRoleArn`.
+fn task_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    match (&ids.task_role, &properties.task_role_arn) {
+        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
+    }
 }
 
 fn resource(resource_type: &str, properties: Map<String, Value>) -> Value {
@@ -114,14 +172,9 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
     task.insert(
         "ExecutionRoleArn".into(),
-        json!({"Fn::GetAtt": [ids.execution_role, "Arn"]}),
+        execution_role_arn(ids, properties),
     );
-    let task_role_arn = match (&ids.task_role, &properties.task_role_arn) {
-        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
-        (None, Some(arn)) => arn.clone(),
-        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
-    };
-    task.insert("TaskRoleArn".into(), task_role_arn);
+    task.insert("TaskRoleArn".into(), task_role_arn(ids, properties));
     task.insert(
         "RuntimePlatform".into(),
         object([
@@ -183,7 +236,11 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
 /// authorisation), through its access point when it has one.
 fn efs_volume(volume: &EfsVolume) -> Value {
     let mut configuration = Map::new();
-    configuration.insert("FilesystemId".into(), volume.file_system_id.clone());
+    let Some(file_system_id) = &volume.file_system_id else {
+        // A task-scoped volume: a Fargate bind mount, shared by the task's containers.
+        return object([("Name", json!(volume.name))]);
+    };
+    configuration.insert("FilesystemId".into(), file_system_id.clone());
     if let Some(root) = &volume.root_directory {
         configuration.insert("RootDirectory".into(), root.clone());
     }
@@ -206,6 +263,13 @@ fn mount_point(volume: &EfsVolume) -> Value {
         ("ContainerPath", volume.container_path.clone()),
         ("ReadOnly", json!(volume.read_only)),
     ])
+}
+
+fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
+    objects
+        .iter()
+        .map(|object| json!({"Value": object, "Type": "s3"}))
+        .collect()
 }
 
 fn name_value_entries(entries: &[(Value, Value)]) -> Vec<Value> {
@@ -249,16 +313,31 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
     let mut environment = name_value_entries(&properties.environment);
-    let mut generated: Vec<(&str, &str)> = Vec::new();
+    let mut generated: Vec<(&str, Value)> = Vec::new();
     if has_sidecar {
         generated.extend([
-            ("BUILDKITE_BUILD_PATH", "/buildkite/builds"),
-            ("BUILDKITE_HOOKS_PATH", "/buildkite/hooks"),
-            ("BUILDKITE_PLUGINS_PATH", "/buildkite/plugins"),
+            ("BUILDKITE_BUILD_PATH", json!("/buildkite/builds")),
+            ("BUILDKITE_HOOKS_PATH", json!("/buildkite/hooks")),
+            ("BUILDKITE_PLUGINS_PATH", json!("/buildkite/plugins")),
         ]);
     }
     if has_ssh_agent {
-        generated.push(("SSH_AUTH_SOCK", SSH_SOCKET));
+        generated.push(("SSH_AUTH_SOCK", json!(SSH_SOCKET)));
+    }
+    if let Some(artifacts) = &properties.artifacts {
+        generated.extend([
+            (
+                "BUILDKITE_ARTIFACT_UPLOAD_DESTINATION",
+                artifacts.destination(),
+            ),
+            ("BUILDKITE_S3_ACL", json!(crate::artifacts::ARTIFACT_ACL)),
+        ]);
+    }
+    if let Some(key) = &properties.pipeline_signing_key {
+        generated.push((
+            crate::signing_key::SIGNING_KEY_VARIABLE,
+            key.agent_value.clone(),
+        ));
     }
     let user_names: Vec<&Value> = properties
         .environment
@@ -324,6 +403,12 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
             json!({"InitProcessEnabled": true}),
         );
     }
+    insert_list(&mut container, "Ulimits", properties.ulimits.clone());
+    insert_list(
+        &mut container,
+        "EnvironmentFiles",
+        environment_file_entries(&properties.environment_files),
+    );
     if let Some(seconds) = &properties.stop_timeout {
         container.insert("StopTimeout".into(), seconds.clone());
     }
@@ -341,6 +426,18 @@ fn service_container(
     container.insert("Image".into(), service.image.clone());
     insert_repository_credentials(&mut container, service.repository_credentials.as_ref());
     container.insert("Essential".into(), json!(service.essential));
+    if let Some(entry_point) = &service.entry_point {
+        container.insert("EntryPoint".into(), entry_point.clone());
+    }
+    for (key, value) in [
+        ("Cpu", &service.cpu),
+        ("Memory", &service.memory),
+        ("MemoryReservation", &service.memory_reservation),
+    ] {
+        if let Some(value) = value {
+            container.insert(key.into(), value.clone());
+        }
+    }
     if let Some(command) = &service.command {
         container.insert("Command".into(), command.clone());
     }
@@ -362,6 +459,15 @@ fn service_container(
     insert_list(&mut container, "MountPoints", mount_points);
     if let Some(health_check) = &service.health_check {
         container.insert("HealthCheck".into(), health_check.clone());
+    }
+    insert_list(&mut container, "Ulimits", service.ulimits.clone());
+    insert_list(
+        &mut container,
+        "EnvironmentFiles",
+        environment_file_entries(&service.environment_files),
+    );
+    if let Some(seconds) = &service.stop_timeout {
+        container.insert("StopTimeout".into(), seconds.clone());
     }
     container.insert("LogConfiguration".into(), log_configuration.clone());
     Value::Object(container)
@@ -470,34 +576,22 @@ fn role(
     resource("AWS::IAM::Role", role)
 }
 
-fn execution_role(properties: &TaskDefinitionProperties) -> Value {
-    let managed = vec![json!({
-        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-    })];
-    let policy = object([
-        ("PolicyName", json!("ReadAgentSecrets")),
-        (
-            "PolicyDocument",
-            object([
-                ("Version", json!("2012-10-17")),
-                (
-                    "Statement",
-                    Value::Array(secret_statements(&properties.execution_role_grants())),
-                ),
-            ]),
-        ),
-    ]);
+fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+    let policies = crate::execution_role::execution_role_policies(&ids.log_group, properties)
+        .iter()
+        .map(crate::execution_role::InlinePolicy::to_role_policy)
+        .collect();
     role(
         &properties.execution_role_path,
         trust_policy(None),
-        vec![policy],
-        managed,
+        policies,
+        crate::execution_role::execution_role_managed_policies(properties),
         properties,
     )
 }
 
 /// Read exactly the secrets named; decrypt only through the services that hold them.
-fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
+pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
@@ -597,6 +691,21 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
         policies.push(policy);
     }
+    if let Some(artifacts) = &properties.artifacts {
+        policies.push(artifacts.policy());
+    }
+    if let Some(key) = &properties.pipeline_signing_key {
+        policies.push(object([
+            ("PolicyName", json!("SignPipelines")),
+            (
+                "PolicyDocument",
+                object([
+                    ("Version", json!("2012-10-17")),
+                    ("Statement", Value::Array(vec![key.statement.clone()])),
+                ]),
+            ),
+        ]));
+    }
     if properties.execute_command {
         policies.push(json!({
             "PolicyName": "ExecuteCommand",
@@ -616,6 +725,12 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
                 }]
             }
         }));
+        if let Some(Value::Array(statements)) = policies
+            .last_mut()
+            .and_then(|policy| policy.pointer_mut("/PolicyDocument/Statement"))
+        {
+            statements.extend(properties.execute_command_logging.statements());
+        }
     }
     policies.extend(properties.task_role_policies.iter().cloned());
     role(
@@ -634,7 +749,10 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
     // One statement per file system and access point, writing if any of its volumes writes.
     let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
     for volume in volumes {
-        let file_system = efs_arn(":file-system/", &volume.file_system_id);
+        let Some(file_system_id) = &volume.file_system_id else {
+            continue;
+        };
+        let file_system = efs_arn(":file-system/", file_system_id);
         let access_point = volume
             .access_point_id
             .as_ref()

@@ -6,14 +6,19 @@
 //! shells over it.
 
 pub mod arn;
+pub mod artifacts;
 pub mod cli;
 pub mod composition;
 pub mod conditions;
 pub mod context;
+pub mod exec_logging;
+pub mod execution_role;
 pub mod expand;
+pub mod explain;
 pub mod fargate;
 pub mod generate;
 pub mod globals;
+pub mod image_grant;
 pub mod lambda;
 pub mod macro_io;
 pub mod model;
@@ -21,8 +26,10 @@ pub mod problems;
 pub mod properties;
 pub mod property_table;
 pub mod references;
+pub mod run_policy;
 pub mod schema;
 pub mod secret_grant;
+pub mod signing_key;
 pub mod value;
 pub mod yaml;
 

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::secret_grant::SecretGrant;
+use crate::signing_key::SigningKey;
 
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
@@ -36,6 +37,8 @@ pub struct SshAgent {
     /// The parts of a literal ARN, computed here; `None` for an intrinsic.
     pub literal_stage: Option<(String, String, String)>,
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from.
+    pub image_pull: Vec<Value>,
 }
 
 /// A container beside the agent (`Services`).
@@ -43,6 +46,8 @@ pub struct SshAgent {
 pub struct ServiceContainer {
     pub name: String,
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from.
+    pub image_pull: Vec<Value>,
     pub environment: Vec<(Value, Value)>,
     pub secrets: Vec<ContainerSecret>,
     pub command: Option<Value>,
@@ -51,13 +56,25 @@ pub struct ServiceContainer {
     pub essential: bool,
     /// Names of `Volumes` mounted into it.
     pub volumes: Vec<String>,
+    pub entry_point: Option<Value>,
+    pub ulimits: Vec<Value>,
+    /// S3 object ARNs of its `.env` files.
+    pub environment_files: Vec<Value>,
+    pub cpu: Option<Value>,
+    pub memory: Option<Value>,
+    pub memory_reservation: Option<Value>,
+    pub stop_timeout: Option<Value>,
+    /// CPU units and MiB it takes of the task, where known, to check their sums.
+    pub known_cpu: Option<u64>,
+    pub known_memory: Option<u64>,
 }
 
 /// An EFS file system mounted into the containers (`Volumes`).
 #[derive(Debug, Clone)]
 pub struct EfsVolume {
     pub name: String,
-    pub file_system_id: Value,
+    /// `None` for a task-scoped volume (a Fargate bind mount), which needs no grant.
+    pub file_system_id: Option<Value>,
     pub access_point_id: Option<Value>,
     pub root_directory: Option<Value>,
     pub container_path: Value,
@@ -68,7 +85,10 @@ pub struct EfsVolume {
 #[derive(Debug, Clone)]
 pub struct TaskDefinitionProperties {
     pub image: Value,
+    /// The ECR repositories the execution role pulls `image` from (none outside ECR).
+    pub image_pull: Vec<Value>,
     pub agent_sidecar_image: Option<Value>,
+    pub agent_sidecar_image_pull: Vec<Value>,
     pub ssh_agent: Option<SshAgent>,
     pub agent_token: ContainerSecret,
     pub secrets: Vec<ContainerSecret>,
@@ -78,6 +98,8 @@ pub struct TaskDefinitionProperties {
     pub cpu: Value,
     pub memory: Value,
     pub task_role_arn: Option<Value>,
+    /// The user's own execution role: none is generated.
+    pub execution_role_arn: Option<Value>,
     pub task_role_policies: Vec<Value>,
     pub task_role_managed_policy_arns: Vec<Value>,
     pub execution_role_path: Value,
@@ -93,6 +115,22 @@ pub struct TaskDefinitionProperties {
     pub volumes: Vec<EfsVolume>,
     pub execute_command: bool,
     pub stop_timeout: Option<Value>,
+    /// AWS's managed policy in place of the exact image and log grants.
+    pub attach_task_execution_role_policy: bool,
+    /// Generate the managed policy a scheduler needs to run the task definition.
+    pub run_policy: bool,
+    /// The KMS key the agent signs and verifies pipelines with.
+    pub pipeline_signing_key: Option<SigningKey>,
+    /// Ulimits of the `agent` container.
+    pub ulimits: Vec<Value>,
+    /// S3 object ARNs of the `agent` container's `.env` files.
+    pub environment_files: Vec<Value>,
+    /// Where the agent uploads artifacts.
+    pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
+    /// The one key every secret is encrypted with, when named.
+    pub secrets_kms_key: Option<Value>,
+    /// The cluster's exec key, log group and bucket, with `ExecuteCommand`.
+    pub execute_command_logging: crate::exec_logging::ExecuteCommandLogging,
 }
 
 impl TaskDefinitionProperties {
@@ -110,5 +148,35 @@ impl TaskDefinitionProperties {
                 .chain(service.repository_credentials.iter().map(|c| &c.grant))
         });
         agent.chain(services).collect()
+    }
+
+    /// Every `.env` object the execution role reads, each once, in container order.
+    pub fn execution_role_environment_files(&self) -> Vec<&Value> {
+        let mut objects: Vec<&Value> = Vec::new();
+        let all = self
+            .environment_files
+            .iter()
+            .chain(self.services.iter().flat_map(|s| &s.environment_files));
+        for object in all {
+            if !objects.contains(&object) {
+                objects.push(object);
+            }
+        }
+        objects
+    }
+
+    /// Every ECR repository the execution role pulls from, each once, in container order.
+    pub fn execution_role_pulls(&self) -> Vec<&Value> {
+        let images = [&self.image_pull, &self.agent_sidecar_image_pull]
+            .into_iter()
+            .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
+            .chain(self.services.iter().map(|service| &service.image_pull));
+        let mut repositories: Vec<&Value> = Vec::new();
+        for repository in images.flatten() {
+            if !repositories.contains(&repository) {
+                repositories.push(repository);
+            }
+        }
+        repositories
     }
 }

@@ -198,12 +198,21 @@ pub const SERVICE_ENTRY: EntryShape = object(
         "RepositoryCredentials",
         "Essential",
         "Volumes",
+        "Ulimits",
+        "Cpu",
+        "Memory",
+        "MemoryReservation",
+        "StopTimeout",
+        "EnvironmentFiles",
+        "EntryPoint",
     ],
 );
+/// The keys of a `Ulimits` entry, of `agent` or of a service.
+pub const ULIMIT_ENTRY: EntryShape = object(&["Name", "SoftLimit", "HardLimit"], &[]);
 /// The keys of a `Volumes` entry: an EFS file system mounted into the containers.
 pub const VOLUME_ENTRY: EntryShape = object(
-    &["Name", "FileSystemId", "ContainerPath"],
-    &["AccessPointId", "RootDirectory", "ReadOnly"],
+    &["Name", "ContainerPath"],
+    &["FileSystemId", "AccessPointId", "RootDirectory", "ReadOnly"],
 );
 
 /// Every property, in the order of the README's table.
@@ -407,7 +416,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
-        meaning: "EFS file systems (build caches) mounted into `agent` and, by name, into services; the task role may mount exactly those",
+        meaning: "volumes mounted into `agent` and, by name, into services: an EFS file system (build caches; the task role may mount exactly those), or, without `FileSystemId`, a task-scoped volume the task's containers share (a Fargate bind mount)",
     },
     PropertyDeclaration {
         name: "ExecuteCommand",
@@ -424,6 +433,102 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::Computed("ECS's, 30"),
         global: true,
         meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
+    },
+    PropertyDeclaration {
+        name: "AttachTaskExecutionRolePolicy",
+        shape: Shape::Boolean,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "attach AWS's managed `AmazonECSTaskExecutionRolePolicy` to the execution role (ECR pulls and log writes on `*`) in place of its exact `PullImages` and `WriteLogs` grants; any image is then accepted",
+    },
+    PropertyDeclaration {
+        name: "ExecutionRoleArn",
+        shape: text(check_role_arn),
+        limits: ValueLimits::Pattern(ROLE_ARN),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "use this execution role; none is generated, and `expand --explain-roles` prints what it must allow for the properties used",
+    },
+    PropertyDeclaration {
+        name: "PipelineSigningKmsKey",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on that key only",
+    },
+    PropertyDeclaration {
+        name: "ArtifactsBucket",
+        shape: text(check_artifacts_bucket),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "S3 bucket (name) the agent uploads artifacts to (`BUILDKITE_ARTIFACT_UPLOAD_DESTINATION`); the task role may read, write and list exactly there",
+    },
+    PropertyDeclaration {
+        name: "ArtifactsPrefix",
+        shape: text(check_artifacts_prefix),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "key prefix in `ArtifactsBucket` (no / at either end): artifacts go under `<prefix>/`, and the grant is held to it",
+    },
+    PropertyDeclaration {
+        name: "SecretsKmsKeyArn",
+        shape: text(check_kms_key_arn),
+        limits: ValueLimits::Pattern(KMS_KEY_ARN),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "KMS key ARN that encrypts every secret named (the agent token included): the execution role's `kms:Decrypt` names it instead of `key/*`",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandKmsKeyArn",
+        shape: text(check_kms_key_arn),
+        limits: ValueLimits::Pattern(KMS_KEY_ARN),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec `KmsKeyId`: the task role may `kms:Decrypt` with it",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandLogGroup",
+        shape: text(check_exec_log_group),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec log group (name): the task role may write session logs there",
+    },
+    PropertyDeclaration {
+        name: "ExecuteCommandBucket",
+        shape: text(check_artifacts_bucket),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "with `ExecuteCommand`, the cluster's exec log bucket (name): the task role may write session transcripts there",
+    },
+    PropertyDeclaration {
+        name: "Ulimits",
+        shape: list(ULIMIT_ENTRY, Some("Name")),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "ulimits of the `agent` container (ECS's names; `nofile` at most 1048576 on Fargate); services take their own",
+    },
+    PropertyDeclaration {
+        name: "EnvironmentFiles",
+        shape: list(EntryShape::Text, None),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::EmptyList,
+        global: true,
+        meaning: "S3 object ARNs of `.env` files whose variables ECS sets in `agent` (services take their own); the execution role may read exactly those objects",
+    },
+    PropertyDeclaration {
+        name: "RunPolicy",
+        shape: Shape::Boolean,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "also generate `XRunPolicy`, a managed policy allowing `ecs:RunTask` on this family and `iam:PassRole` of its two roles to ECS, exported as `<stack name>-XRunPolicy` for the stack that runs the agents",
     },
 ];
 
@@ -451,6 +556,18 @@ fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), String
 
 fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     arn::check_kms_key_arn(text, context)
+}
+
+fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::artifacts::check_bucket_name(text)
+}
+
+fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::exec_logging::check_log_group_name(text)
+}
+
+fn check_artifacts_prefix(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::artifacts::check_prefix(text)
 }
 
 fn check_iam_path(text: &str, _: &ExpansionContext) -> Result<(), String> {

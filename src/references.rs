@@ -25,6 +25,8 @@ pub struct ReferenceTarget {
     pub ids: GeneratedIds,
     /// `Fn::GetAtt` of the generated task role, or the user's `TaskRoleArn`.
     pub task_role_arn: Value,
+    /// `Fn::GetAtt` of the generated execution role, or the user's `ExecutionRoleArn`.
+    pub execution_role_arn: Value,
     pub family: Value,
 }
 
@@ -33,10 +35,11 @@ impl ReferenceTarget {
         Some(match name {
             "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
             "Family" => self.family.clone(),
-            "ExecutionRoleArn" => json!({"Fn::GetAtt": [self.ids.execution_role, "Arn"]}),
+            "ExecutionRoleArn" => self.execution_role_arn.clone(),
             "TaskRoleArn" => self.task_role_arn.clone(),
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
             "LogGroupArn" => json!({"Fn::GetAtt": [self.ids.log_group, "Arn"]}),
+            "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })
     }
@@ -195,7 +198,7 @@ impl<'t> ReferenceRewriter<'t> {
         value: &mut Value,
         path: &mut String,
     ) {
-        if !matches!(attribute, "Family" | "TaskRoleArn") {
+        if !matches!(attribute, "Family" | "TaskRoleArn" | "ExecutionRoleArn") {
             return;
         }
         if self.copying.iter().any(|copying| copying == name) {
@@ -339,6 +342,9 @@ fn sub_text_for(
 }
 
 fn unknown_attribute(name: &str, attribute: &str) -> String {
+    if attribute == "RunPolicyArn" {
+        return format!("{name} has a RunPolicyArn only with RunPolicy: true, which generates it");
+    }
     format!(
         "{name} is a Buildkite task definition, which has no attribute {attribute}; {}",
         match nearest(attribute, &ATTRIBUTE_NAMES) {
@@ -358,6 +364,7 @@ mod tests {
             ReferenceTarget {
                 ids: GeneratedIds::new("Ruby", true),
                 task_role_arn: json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]}),
+                execution_role_arn: json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]}),
                 family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
             },
         )])
@@ -433,6 +440,7 @@ mod tests {
             ReferenceTarget {
                 ids: GeneratedIds::new("Agent", true),
                 task_role_arn: json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]}),
+                execution_role_arn: json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]}),
                 family: json!("buildkite-medium"),
             },
         )]);

@@ -479,7 +479,7 @@ fn literal_text(template: &str) -> Option<String> {
 
 /// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
 /// with those of `variables` it uses when it has.
-fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
+pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
     if let Some(text) = literal_text(template) {
         return Value::String(text);
     }

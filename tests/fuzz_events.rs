@@ -40,20 +40,21 @@ const PSEUDO: [&str; 6] = [
     "AWS::StackName",
     "AWS::URLSuffix",
 ];
-const ATTRIBUTES: [&str; 11] = [
+const ATTRIBUTES: [&str; 12] = [
     "TaskDefinitionArn",
     "Family",
     "ExecutionRoleArn",
     "TaskRoleArn",
     "LogGroupName",
     "LogGroupArn",
+    "RunPolicyArn",
     "Arn",
     "Familly",
     "",
     "Endpoint.Address",
     "Family.Extra",
 ];
-const PROPERTY_NAMES: [&str; 26] = [
+const PROPERTY_NAMES: [&str; 38] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -80,6 +81,18 @@ const PROPERTY_NAMES: [&str; 26] = [
     "Volumes",
     "ExecuteCommand",
     "StopTimeout",
+    "AttachTaskExecutionRolePolicy",
+    "ExecutionRoleArn",
+    "RunPolicy",
+    "PipelineSigningKmsKey",
+    "ArtifactsBucket",
+    "ArtifactsPrefix",
+    "SecretsKmsKeyArn",
+    "ExecuteCommandKmsKeyArn",
+    "ExecuteCommandLogGroup",
+    "ExecuteCommandBucket",
+    "Ulimits",
+    "EnvironmentFiles",
 ];
 
 fn cases() -> u32 {
@@ -320,14 +333,74 @@ fn named_entries(value_key: &'static str, value: BoxedStrategy<Value>) -> BoxedS
 fn plausible(property: &str) -> BoxedStrategy<Value> {
     match property {
         "Image" | "SshAgentImage" => prop_oneof![
-            strings(&["ruby:3.3", "buildkite/agent:3", ""]),
+            strings(&[
+                "ruby:3.3",
+                "buildkite/agent:3",
+                "",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby:3.3",
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci",
+                "1.dkr.ecr.us-east-1.amazonaws.com/ci",
+                "public.ecr.aws/docker/library/ruby:3.3",
+            ]),
             param_ref(),
             Just(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/ci:1"})),
+            Just(json!({"Fn::Sub": "${Image}/ci:1"})),
+            Just(json!({"Fn::ImportValue": "image"})),
+            Just(json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})),
         ]
         .boxed(),
         "BuildkiteAgentImage" => {
             strings(&["keithduncan/buildkite-sidecar:latest", ""]).boxed()
         }
+        "ArtifactsBucket" => prop_oneof![
+            strings(&["ci-artifacts", "arn:aws:s3:::ci", "CI", ""]),
+            param_ref(),
+            Just(json!({"Ref": "Bucket"})),
+            Just(json!({"Fn::ImportValue": "artifacts"})),
+        ]
+        .boxed(),
+        "ArtifactsPrefix" => {
+            strings(&["ruby", "/ruby/", "ci/*", "a//b", "", "ci/ruby"]).boxed()
+        }
+        "SecretsKmsKeyArn" | "ExecuteCommandKmsKeyArn" => prop_oneof![
+            strings(&[
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci",
+                "arn:aws-cn:kms:cn-north-1:123456789012:key/x",
+                "",
+            ]),
+            param_ref(),
+        ]
+        .boxed(),
+        "ExecuteCommandLogGroup" => strings(&["/ecs/exec", "a b", ""]).boxed(),
+        "EnvironmentFiles" => prop_oneof![
+            Just(json!(["arn:aws:s3:::ci/a.env", "s3://ci/a.env", "arn:aws:s3:::ci/a.txt"])),
+            Just(json!([{"Fn::ImportValue": "env"}, {"Ref": "Secret"}])),
+            Just(json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}/x.env"}])),
+        ]
+        .boxed(),
+        "Ulimits" => prop_oneof![
+            Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 1048576}])),
+            Just(json!([{"Name": "nofile", "SoftLimit": 9, "HardLimit": 1}, {"Name": "files", "SoftLimit": 1, "HardLimit": 1}])),
+            Just(json!([{"Name": "nproc", "SoftLimit": {"Ref": "Cpu"}, "HardLimit": "4096"}])),
+        ]
+        .boxed(),
+        "ExecuteCommandBucket" => strings(&["ci-exec", "arn:aws:s3:::x", ""]).boxed(),
+        "PipelineSigningKmsKey" => prop_oneof![
+            strings(&[
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci-signing",
+                "alias/aws/ssm",
+                "arn:aws:kms:eu-west-1:210987654321:alias/ci",
+                "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "mrk-0123",
+                "",
+            ]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "signing-key"})),
+            Just(json!({"Fn::Sub": "alias/${AWS::StackName}"})),
+        ]
+        .boxed(),
         "SshAgentBackend" => prop_oneof![
             strings(&[
                 "arn:aws:execute-api:us-east-1:123456789012:abc123/prod",
@@ -380,13 +453,14 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
             select(&["Cpu", "Memory"][..]).prop_map(|p| json!({"Ref": p})),
         ]
         .boxed(),
-        "TaskRoleArn" => prop_oneof![
+        "TaskRoleArn" | "ExecutionRoleArn" => prop_oneof![
             strings(&[
                 "arn:aws:iam::123456789012:role/ci/agent",
                 "arn:aws:iam::123456789012:policy/x",
                 "",
             ]),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "TaskRoleArn"]})),
+            select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "ExecutionRoleArn"]})),
             Just(json!({"Fn::GetAtt": ["Über", "Arn"]})),
         ]
         .boxed(),
@@ -421,7 +495,9 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "CpuArchitecture" => strings(&["X86_64", "ARM64", "arm64"]),
         "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/", "ci", "/a b/"]),
         "StopTimeout" => strings(&["30", "1", "121", "x"]),
-        "ExecuteCommand" => prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed(),
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
+            prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed()
+        }
         "Tags" => named_entries("Value", strings(&["ci", "aws:x"])).prop_map(|tags| {
             // Tags name their entries with Key.
             let text = tags.to_string().replace("\"Name\"", "\"Key\"");
@@ -435,8 +511,39 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
 /// Values a property accepts, literal or by reference to another resource.
 fn valid(property: &str) -> BoxedStrategy<Value> {
     match property {
-        "Image" | "SshAgentImage" => strings(&["ruby:3.3", "buildkite/agent:3"]),
+        "Image" | "SshAgentImage" => prop_oneof![
+            strings(&[
+                "ruby:3.3",
+                "buildkite/agent:3",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby@sha256:0f",
+            ]),
+            Just(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci:${AWS::StackName}"})),
+        ]
+        .boxed(),
         "BuildkiteAgentImage" => strings(&["keithduncan/buildkite-sidecar:latest", ""]),
+        "ArtifactsBucket" => prop_oneof![
+            strings(&["ci-artifacts"]),
+            Just(json!({"Ref": "Bucket"})),
+        ]
+        .boxed(),
+        "ArtifactsPrefix" => strings(&["ruby", "ci/ruby"]),
+        "SecretsKmsKeyArn" | "ExecuteCommandKmsKeyArn" => strings(&[
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ]),
+        "ExecuteCommandLogGroup" => strings(&["/ecs/exec"]),
+        "EnvironmentFiles" => Just(json!(["arn:aws:s3:::ci-config/rails/ci.env",
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-config/ci.env"}])).boxed(),
+        "Ulimits" => Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 65536}])).boxed(),
+        "ExecuteCommandBucket" => strings(&["ci-exec"]),
+        "PipelineSigningKmsKey" => prop_oneof![
+            strings(&[
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/ci-signing",
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ]),
+            Just(json!({"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/${AWS::StackName}"})),
+        ]
+        .boxed(),
         "SshAgentBackend" => prop_oneof![
             strings(&["arn:aws:execute-api:us-east-1:123456789012:abc123/prod", ""]),
             Just(json!({"Fn::ImportValue": "backend"})),
@@ -499,17 +606,21 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             Just(json!([{"Name": "db", "Image": "postgres:16",
                 "HealthCheck": {"Command": ["CMD-SHELL", "pg_isready"], "Retries": 3},
                 "Secrets": [{"Name": "PASSWORD", "ValueFrom": "/ci/db/password"}]},
-                {"Name": "redis", "Image": "redis:7", "Essential": "true"}])),
+                {"Name": "redis", "Image": "redis:7", "Essential": "true", "Cpu": 256, "MemoryReservation": 256,
+                 "StopTimeout": 10, "Ulimits": [{"Name": "nofile", "SoftLimit": 1024, "HardLimit": 4096}]}])),
         ]
         .boxed(),
         "Volumes" => Just(json!([{"Name": "cache", "FileSystemId": "fs-01234567",
-            "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true}]))
+            "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true},
+            {"Name": "workspace", "ContainerPath": "/workspace"}]))
         .boxed(),
-        "ExecuteCommand" => prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed(),
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
+            prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
+        }
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),
-        "TaskRoleArn" => prop_oneof![
+        "TaskRoleArn" | "ExecutionRoleArn" => prop_oneof![
             strings(&["arn:aws:iam::123456789012:role/ci/agent"]),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": [n, "TaskRoleArn"]})),
             select(&BUILDKITE_IDS[..]).prop_map(|n| json!({"Fn::GetAtt": format!("{n}.ExecutionRoleArn")})),
@@ -543,7 +654,15 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         .map(|&property| {
             let absent = match property {
                 "Image" => 0,
-                "TaskRolePolicies" | "TaskRoleManagedPolicyArns" | "TaskRoleArn" => 6,
+                "TaskRolePolicies"
+                | "TaskRoleManagedPolicyArns"
+                | "TaskRoleArn"
+                | "ExecutionRoleArn" => 6,
+                // Refused without the property they go with, so dropped alone (below).
+                "ArtifactsPrefix"
+                | "ExecuteCommandKmsKeyArn"
+                | "ExecuteCommandLogGroup"
+                | "ExecuteCommandBucket" => 4,
                 _ => 3,
             };
             prop_oneof![
@@ -562,6 +681,19 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         if properties.contains_key("TaskRoleArn") {
             properties.shift_remove("TaskRolePolicies");
             properties.shift_remove("TaskRoleManagedPolicyArns");
+        }
+        // Properties that only mean something beside another are refused alone.
+        if properties.contains_key("ExecutionRoleArn") {
+            properties.shift_remove("ExecutionRolePath");
+        }
+        if !properties.contains_key("ArtifactsBucket") {
+            properties.shift_remove("ArtifactsPrefix");
+        }
+        let executes = matches!(properties.get("ExecuteCommand"), Some(v) if v == &json!(true) || v == &json!("true"));
+        if !executes {
+            for name in ["ExecuteCommandKmsKeyArn", "ExecuteCommandLogGroup", "ExecuteCommandBucket"] {
+                properties.shift_remove(name);
+            }
         }
         Value::Object(properties)
     })

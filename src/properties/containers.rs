@@ -22,18 +22,23 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             && url.starts_with("https://")
         {
             return match crate::arn::parse_execute_api_url(url, self.scope.context) {
-                Ok(stage) => Some(SshAgent {
-                    backend: json!({"Fn::Sub": format!(
-                        "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
-                        stage.region, stage.api_id, stage.stage
-                    )}),
-                    literal_stage: Some((
-                        stage.api_id.to_owned(),
-                        stage.region.to_owned(),
-                        stage.stage.to_owned(),
-                    )),
-                    image: self.text_or_default("SshAgentImage"),
-                }),
+                Ok(stage) => {
+                    let image = self.text_or_default("SshAgentImage");
+                    let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
+                    Some(SshAgent {
+                        backend: json!({"Fn::Sub": format!(
+                            "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
+                            stage.region, stage.api_id, stage.stage
+                        )}),
+                        literal_stage: Some((
+                            stage.api_id.to_owned(),
+                            stage.region.to_owned(),
+                            stage.stage.to_owned(),
+                        )),
+                        image,
+                        image_pull,
+                    })
+                }
                 Err(why) => {
                     self.problems.push(
                         &backend.path,
@@ -64,10 +69,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
             _ => None,
         };
+        let image = self.text_or_default("SshAgentImage");
+        let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
         Some(SshAgent {
             backend: value,
             literal_stage,
-            image: self.text_or_default("SshAgentImage"),
+            image,
+            image_pull,
         })
     }
 
@@ -156,12 +164,20 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let name = field("Name").and_then(|name| {
                 reader.literal_name(&name, "container", &mut names, &RESERVED_CONTAINER_NAMES)
             });
-            let image = field("Image").and_then(|image| reader.required_string(&image));
+            let image_field = field("Image");
+            let image = image_field
+                .as_ref()
+                .and_then(|image| reader.required_string(image));
+            let image_pull = match (&image, &image_field) {
+                (Some(image), Some(field)) => reader.image_pull(image, &field.path),
+                _ => Default::default(),
+            };
             let mut variables = UsedNames::default();
             let environment =
                 reader.environment(list_field("Environment").as_ref(), &mut variables);
             let secrets = reader.secrets(list_field("Secrets").as_ref(), &mut variables);
             let command = field("Command").and_then(|sourced| reader.command(&sourced));
+            let entry_point = field("EntryPoint").and_then(|sourced| reader.command(&sourced));
             let health_check =
                 field("HealthCheck").and_then(|sourced| reader.health_check(&sourced));
             let repository_credentials = field("RepositoryCredentials")
@@ -193,9 +209,24 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     None
                 }
             });
+            let ulimits = reader.ulimits(list_field("Ulimits").as_ref());
+            let environment_files =
+                reader.environment_files(list_field("EnvironmentFiles").as_ref());
+            let resources = reader.service_resources(field);
+            let known = |taken: &Option<(Value, Option<u64>)>| taken.as_ref().and_then(|(_, n)| *n);
             Some(ServiceContainer {
+                known_cpu: known(&resources.cpu),
+                known_memory: known(&resources.memory_reservation).or(known(&resources.memory)),
+                entry_point,
+                ulimits,
+                environment_files,
+                cpu: resources.cpu.map(|(value, _)| value),
+                memory: resources.memory.map(|(value, _)| value),
+                memory_reservation: resources.memory_reservation.map(|(value, _)| value),
+                stop_timeout: resources.stop_timeout,
                 name: name?,
                 image: image?,
+                image_pull,
                 environment,
                 secrets,
                 command,

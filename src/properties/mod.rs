@@ -1,7 +1,11 @@
 //! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
 //! declaration in [`crate::property_table`].
 
+mod agent_features;
 mod containers;
+mod environment_files;
+mod images;
+mod limits;
 mod primitives;
 mod secrets;
 mod task;
@@ -19,6 +23,7 @@ use crate::property_table::{
 };
 use crate::value::TemplateScope;
 
+pub use environment_files::bucket_of;
 pub use primitives::kind_of;
 
 /// The resource attributes the macro carries to what it generates: written under `Properties`,
@@ -109,10 +114,18 @@ pub fn read_properties(
         inputs,
         parameter_defaults: &parameter_defaults,
         properties_path,
+        attach_task_execution_role_policy: false,
     };
 
+    // Read first: with AWS's managed policy, images need no exact grant.
+    let attach_task_execution_role_policy =
+        reader.boolean_property("AttachTaskExecutionRolePolicy");
+    reader.attach_task_execution_role_policy = attach_task_execution_role_policy;
     let image = reader.required_text("Image", "the image of the agent container");
+    let image_pull = reader.image_property_pull("Image", image.as_ref());
     let agent_sidecar_image = reader.text("BuildkiteAgentImage");
+    let agent_sidecar_image_pull =
+        reader.image_property_pull("BuildkiteAgentImage", agent_sidecar_image.as_ref());
     let ssh_agent = reader.ssh_agent();
     let agent_token = reader.agent_token();
 
@@ -124,6 +137,16 @@ pub fn read_properties(
     let (cpu, memory) = reader.cpu_and_memory();
 
     let task_role_arn = reader.text("TaskRoleArn");
+    let execution_role_arn = reader.text("ExecutionRoleArn");
+    if execution_role_arn.is_some()
+        && let Some(PropertyInput::Single(path)) = reader.input("ExecutionRolePath")
+        && !reader.scope.resolve(path.value).is_unset()
+    {
+        reader.problems.push(
+            &path.path,
+            "has no effect with ExecutionRoleArn: no execution role is generated",
+        );
+    }
     let task_role_policies = reader.list(reader.input("TaskRolePolicies"), |reader, entry| {
         reader.policy(entry)
     });
@@ -179,15 +202,25 @@ pub fn read_properties(
     .flatten()
     .collect();
     let services = reader.services(&volumes, &macro_containers);
+    let ulimits = reader.ulimits(reader.input("Ulimits"));
+    let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
+    reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+    let run_policy = reader.boolean_property("RunPolicy");
+    let pipeline_signing_key = reader.pipeline_signing_key();
+    let artifacts = reader.artifacts_bucket();
+    let secrets_kms_key = reader.secrets_kms_key();
+    let execute_command_logging = reader.execute_command_logging(execute_command);
 
     if problems.len() > before {
         return None;
     }
     Some(TaskDefinitionProperties {
         image: image?,
+        image_pull,
         agent_sidecar_image,
+        agent_sidecar_image_pull,
         ssh_agent,
         agent_token: agent_token?,
         secrets,
@@ -196,6 +229,7 @@ pub fn read_properties(
         cpu,
         memory,
         task_role_arn,
+        execution_role_arn,
         task_role_policies,
         task_role_managed_policy_arns,
         execution_role_path,
@@ -211,6 +245,14 @@ pub fn read_properties(
         volumes,
         execute_command,
         stop_timeout,
+        attach_task_execution_role_policy,
+        run_policy,
+        pipeline_signing_key,
+        artifacts,
+        ulimits,
+        environment_files,
+        secrets_kms_key,
+        execute_command_logging,
     })
 }
 
@@ -239,6 +281,8 @@ struct PropertyReader<'s, 'p, 'i> {
     /// The properties that default to a parameter the template declares.
     parameter_defaults: &'i [ParameterDefault],
     properties_path: &'i str,
+    /// `AttachTaskExecutionRolePolicy`: AWS's managed policy pulls every image.
+    attach_task_execution_role_policy: bool,
 }
 
 /// A property that defaults to a template parameter the template declares: the `Ref` to it,

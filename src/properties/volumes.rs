@@ -21,17 +21,30 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let field = |key: &str| Self::entry_field(fields, entry, key);
             let name = field("Name")
                 .and_then(|name| reader.literal_name(&name, "volume", &mut names, &[SSH_VOLUME]));
-            let file_system_id = field("FileSystemId").and_then(|id| {
-                reader.required_string_checked(&id, |id| {
+            // No file system: a task-scoped volume, which the task's containers share.
+            let file_system_id = match field("FileSystemId") {
+                Some(sourced) => Some(reader.required_string_checked(&sourced, |id| {
                     check_efs_id(id, "fs-", "an EFS file system ID")
-                })
-            });
-            let access_point_id = field("AccessPointId").and_then(|sourced| {
+                })),
+                None => {
+                    for key in ["AccessPointId", "RootDirectory"] {
+                        if let Some(sourced) = field(key) {
+                            reader.problems.push(
+                                &sourced.path,
+                                format!("needs FileSystemId: without one the volume is task-scoped, which has no {key}"),
+                            );
+                        }
+                    }
+                    None
+                }
+            };
+            let on_a_file_system = file_system_id.is_some();
+            let access_point_id = field("AccessPointId").filter(|_| on_a_file_system).and_then(|sourced| {
                 reader.optional_string(&sourced, |id| {
                     check_efs_id(id, "fsap-", "an EFS access point ID")
                 })
             });
-            let root_directory = field("RootDirectory").and_then(|sourced| {
+            let root_directory = field("RootDirectory").filter(|_| on_a_file_system).and_then(|sourced| {
                 let with_access_point = access_point_id.is_some();
                 reader.optional_string(&sourced, |path| {
                     if !path.starts_with('/') {
@@ -68,7 +81,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .unwrap_or(false);
             Some(EfsVolume {
                 name: name?,
-                file_system_id: file_system_id?,
+                file_system_id: match file_system_id {
+                    Some(id) => Some(id?),
+                    None => None,
+                },
                 access_point_id,
                 root_directory,
                 container_path: container_path?,

@@ -10,7 +10,20 @@ stack, resolving `Fn::ImportValue`, `Fn::Join`, `Fn::Split`, `Fn::Select` and `F
 execution role's inline policy is read back with `iam.get_role_policy`. Each case asserts the
 resolved policy: the SSM parameters and Secrets Manager secrets it reads are exactly the ones
 named (the ARN moto itself gives the parameter or secret, where it holds one), and `kms:Decrypt`
-and `kms:ViaService` are exactly the region and account of those, with no `*`.
+and `kms:ViaService` are exactly the region and account of those, with no `*`. The images
+cases give the agent and sidecar images as `!Ref` parameters (by tag and by digest) and as
+`!Sub`s of imported variables: the execution role's `PullImages` must pull from exactly the ECR
+repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImages` at all for
+Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
+created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref` parameter (an
+alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
+`SignPipelines` must allow exactly `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on exactly that
+key (or on the keys of that region and account held to exactly that alias), and the agent must be
+given the key as written. The artifacts case imports the bucket's name: the task role's
+`ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
+no keys), and the agent must be given `s3://<bucket>/<prefix>`. The environment-file case imports
+a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exactly that object and
+`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation.
 
 Then examples/conditions.yaml is deployed on each branch of its conditions (the template
 parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
@@ -102,6 +115,16 @@ class Expected:
     not_secrets: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
+    # ECR repositories the execution role pulls from (PullImages), beside nothing else.
+    repositories: list[str] = field(default_factory=list)
+    # The task role's SignPipelines: the key ARNs granted and the aliases they are held to,
+    # and the value the agent is given; None where no signing key is named.
+    signing: tuple[list[str], list[str], str] | None = None
+    # The task role's ReadAndWriteArtifacts: (bucket name, prefix or None) and the destination
+    # the agent is given; None where no bucket is named.
+    artifacts: tuple[str, str | None, str] | None = None
+    # The execution role's ReadEnvironmentFiles: (objects, buckets); None where none is named.
+    environment_files: tuple[list[str], list[str]] | None = None
 
 
 @dataclass
@@ -112,19 +135,25 @@ class Case:
     # The Buildkite resource's properties, as YAML lines under `Properties:`.
     properties: str
     expected: Expected
+    # Template parameters and their defaults, which both the macro and moto's stack read.
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 def template_for(case: Case) -> str:
     body = "\n".join(f"      {line}" for line in case.properties.strip("\n").splitlines())
+    parameters = "".join(
+        f"  {name}:\n    Type: String\n    Default: {json.dumps(default)}\n" for name, default in case.parameters.items()
+    )
     return (
         "AWSTemplateFormatVersion: 2010-09-09\n"
         "Transform: Buildkite-Agents-2020-03-09\n"
-        "Resources:\n"
+        + (f"Parameters:\n{parameters}" if parameters else "")
+        + "Resources:\n"
         "  Agent:\n"
         "    Type: Buildkite::ECS::TaskDefinition\n"
         "    Properties:\n"
-        "      Image: buildkite/agent:3\n"
-        f"{body}\n"
+        + ("" if re.search(r"^Image:", case.properties, re.MULTILINE) else "      Image: buildkite/agent:3\n")
+        + f"{body}\n"
     )
 
 
@@ -214,7 +243,115 @@ Secrets:
                      keys=[here_key], services=[here_ssm, here_secrets]),
         )
 
-    return [
+    def image_case(name: str, parameters: dict[str, str], exports: dict[str, str], properties: str,
+                   repositories: list[str]) -> Case:
+        return Case(
+            name,
+            {"ci-token": "/buildkite-agent/token", **exports},
+            "BuildkiteAgentTokenParameterPath: !ImportValue ci-token\n" + properties,
+            Expected(parameters=[token_path], keys=[here_key], services=[here_ssm], repositories=repositories),
+            parameters,
+        )
+
+    def repository(region: str, account: str, name: str) -> str:
+        return f"arn:aws:ecr:{region}:{account}:repository/{name}"
+
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def signing_case(name: str, parameters: dict[str, str], exports: dict[str, str], properties: str,
+                     signing: tuple[list[str], list[str], str]) -> Case:
+        case = image_case(name, parameters, exports, properties, [])
+        case.expected.signing = signing
+        return case
+
+    signing_cases = [
+        signing_case(
+            "signing key as a !Ref parameter holding an alias ARN of another region and account",
+            {"SigningKey": f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"},
+            {},
+            "PipelineSigningKmsKey: !Ref SigningKey",
+            ([f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:key/*"], ["alias/ci-signing"],
+             f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"),
+        ),
+        signing_case(
+            "signing key as a !Sub alias ARN of imported region, account and name",
+            {},
+            {"ci-key-region": OTHER_REGION, "ci-key-account": OTHER_ACCOUNT, "ci-key-alias": "ci-signing"},
+            """PipelineSigningKmsKey: !Sub
+  - arn:${AWS::Partition}:kms:${Region}:${Account}:alias/${Name}
+  - Region: !ImportValue ci-key-region
+    Account: !ImportValue ci-key-account
+    Name: !ImportValue ci-key-alias""",
+            ([f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:key/*"], ["alias/ci-signing"],
+             f"arn:aws:kms:{OTHER_REGION}:{OTHER_ACCOUNT}:alias/ci-signing"),
+        ),
+        signing_case(
+            "signing key as a !Ref parameter holding a key ID",
+            {"SigningKey": key_id},
+            {},
+            "PipelineSigningKmsKey: !Ref SigningKey",
+            ([f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"], [], key_id),
+        ),
+    ]
+
+    artifact_case = image_case(
+        "artifacts bucket imported, with a prefix",
+        {},
+        {"ci-bucket": "ci-artifacts-imported"},
+        """ArtifactsBucket: !ImportValue ci-bucket
+ArtifactsPrefix: ruby/main""",
+        [],
+    )
+    env_file_case = image_case(
+        "environment file in an imported bucket",
+        {},
+        {"ci-config-bucket": "ci-config-imported"},
+        """EnvironmentFiles:
+  - !Sub
+    - arn:${AWS::Partition}:s3:::${Bucket}/rails/ci.env
+    - Bucket: !ImportValue ci-config-bucket""",
+        [],
+    )
+    env_file_case.expected.environment_files = (["arn:aws:s3:::ci-config-imported/rails/ci.env"],
+                                                ["arn:aws:s3:::ci-config-imported"])
+    artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
+
+    image_cases = [
+        image_case(
+            "ECR images as !Ref parameters, by tag and by digest",
+            {"AgentImage": f"{OTHER_ACCOUNT}.dkr.ecr.{OTHER_REGION}.{URL_SUFFIX}/ci/ruby:3.3",
+             "SidecarImage": f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/buildkite/agent-sidecar@sha256:0123abcd"},
+            {},
+            """Image: !Ref AgentImage
+BuildkiteAgentImage: !Ref SidecarImage""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/ruby"), repository(REGION, ACCOUNT, "buildkite/agent-sidecar")],
+        ),
+        image_case(
+            "ECR image as a !Sub of imported account and repository",
+            {},
+            {"ci-account": OTHER_ACCOUNT, "ci-repository": "ci/node"},
+            """Image: !Sub
+  - ${Account}.dkr.ecr.eu-west-1.${AWS::URLSuffix}/${Repository}:22
+  - Account: !ImportValue ci-account
+    Repository: !ImportValue ci-repository""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/node")],
+        ),
+        image_case(
+            "ECR image as a !Sub whose imported variable holds the repository and tag",
+            {},
+            {"ci-go": "ci/go:1.23"},
+            """Image: !Sub
+  - ${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${RepositoryAndTag}
+  - RepositoryAndTag: !ImportValue ci-go
+Services:
+  - Name: redis
+    Image: redis:7""",
+            [repository(REGION, ACCOUNT, "ci/go")],
+        ),
+        image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
+    ]
+
+    return image_cases + signing_cases + [artifact_case, env_file_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -321,7 +458,10 @@ class Outcome:
     failures: list[str]
 
 
-def check(case: Case, stack_id: str, cloudformation, iam, ecs) -> Outcome:
+PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+
+
+def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     resources = cloudformation.describe_stack_resources(StackName=stack_id)["StackResources"]
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
     document = policy_document(
@@ -368,7 +508,112 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs) -> Outcome:
     token = next(s for s in agent["secrets"] if s["name"] == "BUILDKITE_AGENT_TOKEN")["valueFrom"]
     if token != case.exports["ci-token"]:
         failures.append(f"the agent container reads the token from {token}, not {case.exports['ci-token']}")
-    granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services}
+    # The images: exactly the repositories named (no policy at all without one), and the
+    # registry login only then; the logs: exactly the stack's own log group, as moto names it.
+    role = physical["AgentExecutionRole"]
+    policy_names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    pulled, logs_in = [], False
+    if "PullImages" in policy_names:
+        pull = policy_document(iam.get_role_policy(RoleName=role, PolicyName="PullImages")["PolicyDocument"])
+        for statement in as_list(pull["Statement"]):
+            actions = sorted(as_list(statement["Action"]))
+            if actions == sorted(PULL_ACTIONS):
+                pulled += as_list(statement["Resource"])
+            elif actions == ["ecr:GetAuthorizationToken"] and statement["Resource"] == "*":
+                logs_in = True
+            else:
+                failures.append(f"PullImages allows {actions} on {statement['Resource']}")
+    if sorted(pulled) != sorted(case.expected.repositories):
+        failures.append(f"pulls from {pulled}, not exactly {case.expected.repositories}")
+    if logs_in != bool(case.expected.repositories):
+        failures.append(f"ecr:GetAuthorizationToken {'granted' if logs_in else 'missing'} with "
+                        f"{len(case.expected.repositories)} repositories to pull from")
+    log_group = logs.describe_log_groups(logGroupNamePrefix="/aws/ecs/agent")["logGroups"][0]
+    # CloudFormation's `GetAtt LogGroup.Arn` ends in `:*` (which also covers the group's
+    # streams); moto's has no `:*`: either is the one group, and nothing else is.
+    log_group_arn = log_group["arn"].removesuffix(":*")
+    written = policy_document(iam.get_role_policy(RoleName=role, PolicyName="WriteLogs")["PolicyDocument"])
+    log_statements = as_list(written["Statement"])
+    log_resources = [r for statement in log_statements for r in as_list(statement["Resource"])]
+    log_actions = sorted(a for statement in log_statements for a in as_list(statement["Action"]))
+    if [r.removesuffix(":*") for r in log_resources] != [log_group_arn] or log_actions != ["logs:CreateLogStream", "logs:PutLogEvents"]:
+        failures.append(f"writes logs with {log_actions} to {log_resources}, not to exactly {log_group_arn}")
+    files_read = []
+    if case.expected.environment_files is not None:
+        objects_expected, buckets_expected = case.expected.environment_files
+        document = policy_document(iam.get_role_policy(RoleName=role, PolicyName="ReadEnvironmentFiles")["PolicyDocument"])
+        by_action_files: dict[str, list] = {}
+        for statement in as_list(document["Statement"]):
+            for action in as_list(statement["Action"]):
+                by_action_files.setdefault(action, []).extend(as_list(statement["Resource"]))
+        files_read = by_action_files.get("s3:GetObject", [])
+        if by_action_files != {"s3:GetObject": objects_expected, "s3:GetBucketLocation": buckets_expected}:
+            failures.append(f"ReadEnvironmentFiles is {by_action_files}, not exactly GetObject on {objects_expected} "
+                            f"and GetBucketLocation on {buckets_expected}")
+    expected_policies = ["ReadAgentSecrets", "WriteLogs"] + (["PullImages"] if pulled else []) \
+        + (["ReadEnvironmentFiles"] if case.expected.environment_files is not None else [])
+    if sorted(policy_names) != sorted(expected_policies):
+        failures.append(f"the execution role's policies are {policy_names}")
+    # The signing key: exactly the key (or the keys of exactly the alias) on the task role,
+    # the three actions the agent calls, and the agent told the key as written.
+    task_role = physical["AgentTaskRole"]
+    task_policies = iam.list_role_policies(RoleName=task_role)["PolicyNames"]
+    signed = []
+    if case.expected.signing is None:
+        if "SignPipelines" in task_policies:
+            failures.append("SignPipelines where no signing key is named")
+    else:
+        keys_expected, aliases_expected, agent_value = case.expected.signing
+        sign = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="SignPipelines")["PolicyDocument"])
+        aliases = []
+        for statement in as_list(sign["Statement"]):
+            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:Verify", "kms:GetPublicKey"]):
+                failures.append(f"SignPipelines allows {statement['Action']}")
+            signed += as_list(statement["Resource"])
+            for operator, conditions in (statement.get("Condition") or {}).items():
+                if operator != "ForAnyValue:StringEquals":
+                    failures.append(f"SignPipelines under {operator}")
+                aliases += as_list(conditions.get("kms:ResourceAliases", []))
+        if sorted(signed) != sorted(keys_expected) or sorted(aliases) != sorted(aliases_expected):
+            failures.append(f"signs with {signed} held to aliases {aliases}, not exactly {keys_expected} "
+                            f"held to {aliases_expected}")
+        environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
+        if environment.get("BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY") != agent_value:
+            failures.append(f"the agent is given the key {environment.get('BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY')}, "
+                            f"not {agent_value}")
+    # The artifacts: exactly the objects under the prefix, listing under it or of no keys, and
+    # the agent told the destination.
+    listed = []
+    if case.expected.artifacts is None:
+        if "ReadAndWriteArtifacts" in task_policies:
+            failures.append("ReadAndWriteArtifacts where no bucket is named")
+    else:
+        bucket, prefix, destination = case.expected.artifacts
+        objects = f"arn:aws:s3:::{bucket}/{prefix}/*" if prefix else f"arn:aws:s3:::{bucket}/*"
+        want = {
+            (("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"), objects, "{}"),
+            (("s3:PutObjectAcl",), objects,
+             json.dumps({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}, sort_keys=True)),
+            (("s3:ListBucket",), f"arn:aws:s3:::{bucket}",
+             json.dumps({"StringLike": {"s3:prefix": f"{prefix}/*"}}, sort_keys=True) if prefix else "{}"),
+        }
+        if prefix:
+            want.add((("s3:ListBucket",), f"arn:aws:s3:::{bucket}",
+                      json.dumps({"NumericEquals": {"s3:max-keys": "0"}}, sort_keys=True)))
+        document = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="ReadAndWriteArtifacts")["PolicyDocument"])
+        got = set()
+        for statement in as_list(document["Statement"]):
+            for resource in as_list(statement["Resource"]):
+                got.add((tuple(sorted(as_list(statement["Action"]))), resource,
+                         json.dumps(statement.get("Condition") or {}, sort_keys=True)))
+                listed.append(resource)
+        if got != want:
+            failures.append(f"ReadAndWriteArtifacts is {sorted(got)}, not exactly {sorted(want)}")
+        environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
+        if environment.get("BUILDKITE_ARTIFACT_UPLOAD_DESTINATION") != destination:
+            failures.append(f"the agent uploads to {environment.get('BUILDKITE_ARTIFACT_UPLOAD_DESTINATION')}, not {destination}")
+    granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
+               "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed))}
     return Outcome(case.name, granted, failures)
 
 
@@ -382,6 +627,7 @@ def main(argv: list[str]) -> int:
         with mock_aws():
             cloudformation = boto3.client("cloudformation", region_name=REGION)
             iam, ecs = boto3.client("iam"), boto3.client("ecs", region_name=REGION)
+            logs = boto3.client("logs", region_name=REGION)
             cases = build_cases(boto3.client("ssm", region_name=REGION),
                                 boto3.client("secretsmanager", region_name=REGION))
             for number, case in enumerate(cases):
@@ -400,7 +646,7 @@ def main(argv: list[str]) -> int:
                 status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
                 if status != "CREATE_COMPLETE":
                     raise CannotRun(f"{case.name}: the stack is {status}")
-                outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs))
+                outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs, logs))
                 cloudformation.delete_stack(StackName=stack["StackId"])
                 cloudformation.delete_stack(StackName=f"exporter-{number}")
             outcomes += prove_conditions(arguments.macro, cloudformation, iam,

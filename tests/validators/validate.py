@@ -20,7 +20,16 @@ Runs on every file:
   form its export's name says, `import_sample`). Trust policies get their role's ARN as `Resource`, the resource a
   trust policy guards, since parliament stops at a statement without one. Every finding down to
   INFO is a finding, with the community auditors on identity policies (on a trust policy they
-  take sts:AssumeRole, the point of it, for credentials exposure).
+  take sts:AssumeRole, the point of it, for credentials exposure), but CREDENTIALS_EXPOSURE for
+  `ecr:GetAuthorizationToken` alone, ECR's registry login, which pulling an ECR image needs
+  (waived and counted; any other action's exposure is a finding), and
+  PERMISSIONS_MANAGEMENT_ACTIONS for `iam:PassRole` alone where every such statement names roles
+  (no wildcard) under one `iam:PassedToService` (a run policy's; waived and counted), and for
+  `s3:PutObjectAcl` alone under `s3:x-amz-acl: bucket-owner-full-control` (the artifacts
+  bucket's; waived and counted), and
+  UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases` on `kms:Sign`, `kms:Verify` and
+  `kms:GetPublicKey` (a condition key of the KMS key resource, which parliament 1.6.4's
+  definitions list for no action; waived and counted).
 - The documents of the generated resources are read once for each way the conditions they
   branch on can go (`Fn::If` in their properties, their `Condition`s; a condition defined only
   by `Condition`, `Fn::Not`, `Fn::And` and `Fn::Or` follows the ones it names): each `Fn::If`
@@ -30,7 +39,10 @@ Runs on every file:
   `"Resource": "*"` (WILDCARD_RESOURCE) but on ECS Exec's four `ssmmessages` actions, which
   take no other, and an execution role that reads exactly the SSM parameters and Secrets
   Manager secrets its task definition names, registry credentials included (EXACT_GRANTS) and
-  decrypts only through those services (DECRYPT_VIA_SERVICE); a task role that mounts exactly
+  decrypts only through those services (DECRYPT_VIA_SERVICE), pulls from exactly the ECR
+  repositories of its images and logs in to ECR only then (EXACT_PULLS), and writes to exactly
+  its containers' log groups (EXACT_LOGS), unless it has AWS's managed policy instead (`ecr:GetAuthorizationToken`
+  may have `"Resource": "*"`, which it takes alone); a task role that mounts exactly
   the EFS file systems (and access points) its task definition mounts, writing only where a
   container mounts one writable (EXACT_MOUNTS).
 
@@ -69,6 +81,14 @@ PSEUDO = {
 }
 POLICY_VERSION = "2012-10-17"
 LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
+# ECR's registry login takes no resource but `*` (README, where the IAM keeps a wildcard).
+REGISTRY_LOGIN_ACTIONS = {"ecr:GetAuthorizationToken"}
+# Finding ECS Exec's session log group: DescribeLogGroups takes no resource but `*` either.
+LOG_GROUP_LISTING_ACTIONS = {"logs:DescribeLogGroups"}
+ECR_PULL_ACTIONS = {"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+TASK_EXECUTION_ROLE_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 ECS_EXEC_ACTIONS = {
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -118,6 +138,15 @@ class Tally:
     checkov_passed: int = 0
     checkov_failed: int = 0
     waived: list[str] = field(default_factory=list)
+    # Where parliament's CREDENTIALS_EXPOSURE was for ecr:GetAuthorizationToken alone.
+    registry_logins: list[str] = field(default_factory=list)
+    # Where parliament's PERMISSIONS_MANAGEMENT_ACTIONS was for iam:PassRole held to named
+    # roles and one service (iam:PassedToService).
+    role_passes: list[str] = field(default_factory=list)
+    # Where it was for s3:PutObjectAcl held to bucket-owner-full-control.
+    owner_acls: list[str] = field(default_factory=list)
+    # Where parliament did not know kms:ResourceAliases for a key operation.
+    alias_conditions: list[str] = field(default_factory=list)
     not_held: list[str] = field(default_factory=list)
 
 
@@ -234,6 +263,8 @@ class Filler:
             return self._literal_property(name, "BucketName") or f"{name.lower()}-sample"
         if kind == "AWS::Logs::LogGroup":
             return self._literal_property(name, "LogGroupName") or f"{name}-sample"
+        if kind == "AWS::ECR::Repository":
+            return self._literal_property(name, "RepositoryName") or f"{name.lower()}-sample"
         if kind == "AWS::ECS::TaskDefinition":
             family = self._literal_property(name, "Family") or name
             return f"arn:{PARTITION}:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:1"
@@ -257,8 +288,12 @@ class Filler:
                 return f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{self._resource_ref(name)}:*"
             if kind in ("AWS::SecretsManager::Secret", "AWS::ECS::TaskDefinition"):
                 return self._resource_ref(name)
+            if kind == "AWS::ECR::Repository":
+                return f"arn:{PARTITION}:ecr:{REGION}:{ACCOUNT}:repository/{self._resource_ref(name)}"
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "sample"
             return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{name.lower()}"
+        if kind == "AWS::ECR::Repository" and attribute == "RepositoryUri":
+            return f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/{self._resource_ref(name)}"
         return f"{name}-{attribute}-sample"
 
     def sub(self, text: str, variables: dict) -> str:
@@ -583,7 +618,7 @@ def setup_parliament():
     return parliament, parliament_cli.is_finding_filtered
 
 
-def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliament_api) -> list[Finding]:
+def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliament_api, tally: Tally) -> list[Finding]:
     parliament, is_finding_filtered = parliament_api
     findings = []
     for document in documents:
@@ -597,10 +632,62 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             finding = parliament.enhance_finding(finding)
             if is_finding_filtered(finding, "INFO"):
                 continue
+            # ECR's registry login is what pulling an ECR image needs (README, where the IAM
+            # keeps a wildcard): waived for that action alone, any other exposure is a finding.
+            actions = (finding.location or {}).get("actions") if isinstance(finding.location, dict) else None
+            if finding.issue == "CREDENTIALS_EXPOSURE" and actions == ["ecr:getauthorizationtoken"]:
+                tally.registry_logins.append(f"{expanded.path}: {document.where}")
+                continue
+            # The agent's uploads carry a canned ACL (README, artifacts bucket): waived when every
+            # s3:PutObjectAcl is held to bucket-owner-full-control.
+            if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["s3:putobjectacl"] \
+                    and object_acls_held_to_the_owner(document.filled):
+                tally.owner_acls.append(f"{expanded.path}: {document.where}")
+                continue
+            # kms:ResourceAliases is a condition key of the KMS key resource, so of every
+            # operation on a key (AWS's service authorization reference for KMS); parliament
+            # 1.6.4 checks only each action's own keys. Waived for a key operation the
+            # signing grant makes (README, signed pipelines); any other unknown key is a finding.
+            if finding.issue == "UNKNOWN_CONDITION_FOR_ACTION" and re.fullmatch(
+                    r"Unknown condition kms:ResourceAliases for action kms:(Sign|Verify|GetPublicKey)",
+                    str(finding.detail)):
+                tally.alias_conditions.append(f"{expanded.path}: {document.where}: {finding.detail}")
+                continue
+            # A run policy passes the task's own roles to ECS (README, a run policy for the
+            # scheduler): waived when every iam:PassRole names its roles and the one service.
+            if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["iam:passrole"] \
+                    and passes_named_roles_to_one_service(document.filled):
+                tally.role_passes.append(f"{expanded.path}: {document.where}")
+                continue
             detail = f": {finding.detail}" if finding.detail else ""
             findings.append(Finding(str(expanded.path), "parliament", finding.issue, document.where,
                                     f"{finding.severity} {finding.title}{detail}"))
     return findings
+
+
+def object_acls_held_to_the_owner(document) -> bool:
+    """Every s3:PutObjectAcl is alone in its statement, under s3:x-amz-acl bucket-owner-full-control."""
+    for statement in statements_of(document):
+        actions = as_list(statement.get("Action"))
+        if "s3:PutObjectAcl" not in actions:
+            continue
+        condition = statement.get("Condition") or {}
+        if actions != ["s3:PutObjectAcl"] or condition != {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}:
+            return False
+    return True
+
+
+def passes_named_roles_to_one_service(document) -> bool:
+    """Every iam:PassRole statement names roles (no wildcard) under iam:PassedToService."""
+    for statement in statements_of(document):
+        if "iam:PassRole" not in as_list(statement.get("Action")):
+            continue
+        resources = [str(r) for r in as_list(statement.get("Resource"))]
+        services = [v for values in (statement.get("Condition") or {}).values() if isinstance(values, dict)
+                    for v in as_list(values.get("iam:PassedToService", []))]
+        if not resources or any("*" in r or ":role/" not in r for r in resources) or len(services) != 1:
+            return False
+    return True
 
 
 def statements_of(document) -> list[dict]:
@@ -628,7 +715,8 @@ def policy_shape_findings(expanded: Expanded, documents: list[PolicyDocument]) -
             actions = set(as_list(statement.get("Action")))
             # ECS Exec's session channels take no resource but `*` (docs/grants.md, where the IAM
             # keeps a wildcard): exactly those four actions may have it.
-            if actions and actions <= ECS_EXEC_ACTIONS:
+            if actions and (actions <= ECS_EXEC_ACTIONS or actions <= REGISTRY_LOGIN_ACTIONS
+                            or actions <= LOG_GROUP_LISTING_ACTIONS):
                 continue
             if "*" in as_list(statement.get("Resource")):
                 findings.append(Finding(str(expanded.path), "iam", "WILDCARD_RESOURCE", document.where,
@@ -728,6 +816,68 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
     return findings
 
 
+def pull_and_log_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
+    """Each generated execution role without AWS's managed policy pulls from exactly the ECR
+    repositories of its task definition's images, logs in to ECR only when it pulls
+    (EXACT_PULLS), and writes to exactly the log groups its containers log to (EXACT_LOGS)."""
+    findings = []
+    resources = expanded.template["Resources"]
+    for logical_id, properties, role_id in generated_roles_of_task_definitions(expanded, "ExecutionRoleArn"):
+        role = resources[role_id].get("Properties") or {}
+        where = f"Resources/{role_id}/Properties/Policies"
+        try:
+            if any(TASK_EXECUTION_ROLE_POLICY in str(filler.fill(arn)) for arn in role.get("ManagedPolicyArns") or []):
+                continue
+            containers = filler.fill(properties.get("ContainerDefinitions") or [])
+            repositories = set()
+            for container in containers:
+                match = ECR_IMAGE.match(str(container.get("Image", "")))
+                if match:
+                    account, region, repository = match.groups()
+                    repositories.add(f"arn:{PARTITION}:ecr:{region}:{account}:repository/{repository}")
+            log_groups = {
+                f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{options['awslogs-group']}:*"
+                for container in containers
+                for options in [((container.get("LogConfiguration") or {}).get("Options") or {})]
+                if "awslogs-group" in options
+            }
+            pulled, logged, logs_in, other_ecr = set(), set(), False, set()
+            for policy in filler.fill(role.get("Policies") or []):
+                for statement in statements_of(policy.get("PolicyDocument")):
+                    actions = set(as_list(statement.get("Action")))
+                    granted = set(as_list(statement.get("Resource")))
+                    if actions & ECR_PULL_ACTIONS:
+                        if actions != ECR_PULL_ACTIONS:
+                            other_ecr.add(json.dumps(sorted(actions)))
+                        pulled |= granted
+                    elif actions & REGISTRY_LOGIN_ACTIONS:
+                        logs_in = True
+                    elif any(str(a).startswith("ecr:") for a in actions):
+                        other_ecr.add(json.dumps(sorted(actions)))
+                    if actions & LOG_ACTIONS or any(str(a).startswith("logs:") for a in actions):
+                        if not actions <= LOG_ACTIONS:
+                            findings.append(Finding(str(expanded.path), "iam", "EXACT_LOGS", where,
+                                                    f"{sorted(actions)} is more than writing the task's logs"))
+                        logged |= granted
+        except (CannotFill, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            findings.append(Finding(str(expanded.path), "iam", "CANNOT_FILL", where, str(error)))
+            continue
+        for actions in sorted(other_ecr):
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"ECR actions {actions} are not exactly the pull actions"))
+        if pulled != repositories:
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"pulls from {sorted(pulled)}, but the images of {logical_id} are in {sorted(repositories)}"))
+        if logs_in != bool(repositories):
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_PULLS", where,
+                                    f"ecr:GetAuthorizationToken {'granted' if logs_in else 'missing'} where "
+                                    f"{logical_id} pulls from {len(repositories)} ECR repositories"))
+        if logged != log_groups:
+            findings.append(Finding(str(expanded.path), "iam", "EXACT_LOGS", where,
+                                    f"writes logs to {sorted(logged)}, but the containers of {logical_id} log to {sorted(log_groups)}"))
+    return findings
+
+
 def task_role_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
     """Each generated task role mounts exactly the EFS volumes its task definition mounts,
     writing only where a container mounts one writable (EXACT_MOUNTS)."""
@@ -808,10 +958,11 @@ def main(argv: list[str]) -> int:
                     tally.identity_policies += sum(not d.trust for d in documents)
                     tally.trust_policies += sum(d.trust for d in documents)
                     found = problems
-                    found += run_parliament(expanded, documents, parliament_api)
+                    found += run_parliament(expanded, documents, parliament_api, tally)
                     found += policy_shape_findings(expanded, documents)
                     found += grant_findings(expanded, filler, tally)
                     found += task_role_findings(expanded, filler)
+                    found += pull_and_log_findings(expanded, filler)
                     for finding in found:
                         finding.where += f" [{label}]" if label else ""
                     findings += found
@@ -831,6 +982,19 @@ def main(argv: list[str]) -> int:
     if tally.waived:
         print(f"waived: {LOG_GROUP_KMS_CHECK} on {len(tally.waived)} log groups without KmsKeyId "
               f"(a customer key is the user's choice, LogKmsKeyId): {', '.join(sorted(tally.waived))}")
+    if tally.registry_logins:
+        print(f"waived: parliament CREDENTIALS_EXPOSURE for ecr:GetAuthorizationToken alone (ECR's registry "
+              f"login, which pulling an ECR image needs) in {len(tally.registry_logins)} policies")
+    if tally.alias_conditions:
+        print(f"waived: parliament UNKNOWN_CONDITION_FOR_ACTION for kms:ResourceAliases on kms:Sign, Verify "
+              f"and GetPublicKey (a key resource's condition key, which parliament 1.6.4 does not list) "
+              f"{len(tally.alias_conditions)} times")
+    if tally.owner_acls:
+        print(f"waived: parliament PERMISSIONS_MANAGEMENT_ACTIONS for s3:PutObjectAcl held to "
+              f"bucket-owner-full-control (the ACL of the agent's artifact uploads) in {len(tally.owner_acls)} policies")
+    if tally.role_passes:
+        print(f"waived: parliament PERMISSIONS_MANAGEMENT_ACTIONS for iam:PassRole of named roles to one "
+              f"service (iam:PassedToService) in {len(tally.role_passes)} policies")
     for line in sorted(tally.not_held):
         print(f"not held: {line}")
     print(

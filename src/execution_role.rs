@@ -1,0 +1,134 @@
+//! The execution role's grants, assembled from what the property readers found ECS needs to
+//! start the task: the secrets it reads, the ECR repositories it pulls from, and the one log
+//! group its containers write to.
+
+use serde_json::{Value, json};
+
+use crate::generate::secret_statements;
+use crate::model::TaskDefinitionProperties;
+use crate::value::object;
+
+/// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
+pub const TASK_EXECUTION_ROLE_POLICY: &str =
+    "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// The ECR actions that pull an image's layers, granted on its repository.
+pub const ECR_PULL_ACTIONS: [&str; 3] = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+];
+
+/// One inline policy of the execution role: its name and statements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InlinePolicy {
+    pub name: &'static str,
+    pub statements: Vec<Value>,
+}
+
+impl InlinePolicy {
+    /// The policy as a role's `Policies` entry takes it.
+    pub fn to_role_policy(&self) -> Value {
+        object([
+            ("PolicyName", json!(self.name)),
+            (
+                "PolicyDocument",
+                object([
+                    ("Version", json!("2012-10-17")),
+                    ("Statement", Value::Array(self.statements.clone())),
+                ]),
+            ),
+        ])
+    }
+}
+
+/// The inline policies the execution role needs for these properties, the log group being
+/// the resource `log_group_id`.
+pub fn execution_role_policies(
+    log_group_id: &str,
+    properties: &TaskDefinitionProperties,
+) -> Vec<InlinePolicy> {
+    let mut secrets = secret_statements(&properties.execution_role_grants());
+    if let Some(key) = &properties.secrets_kms_key {
+        // The one key the secrets are encrypted with, still only through their services.
+        for statement in &mut secrets {
+            if statement["Action"] == "kms:Decrypt" {
+                statement["Resource"] = Value::Array(vec![key.clone()]);
+            }
+        }
+    }
+    let mut policies = vec![InlinePolicy {
+        name: "ReadAgentSecrets",
+        statements: secrets,
+    }];
+    let environment_files = properties.execution_role_environment_files();
+    if !environment_files.is_empty() {
+        let mut buckets: Vec<Value> = Vec::new();
+        for object in &environment_files {
+            let bucket = crate::properties::bucket_of(object);
+            if !buckets.contains(&bucket) {
+                buckets.push(bucket);
+            }
+        }
+        policies.push(InlinePolicy {
+            name: "ReadEnvironmentFiles",
+            statements: vec![
+                json!({
+                    "Sid": "ReadTheEnvironmentFiles",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": environment_files
+                }),
+                json!({
+                    "Sid": "LocateTheirBuckets",
+                    "Effect": "Allow",
+                    "Action": "s3:GetBucketLocation",
+                    "Resource": buckets
+                }),
+            ],
+        });
+    }
+    if properties.attach_task_execution_role_policy {
+        return policies;
+    }
+    let repositories = properties.execution_role_pulls();
+    if !repositories.is_empty() {
+        policies.push(InlinePolicy {
+            name: "PullImages",
+            statements: vec![
+                json!({
+                    "Sid": "PullFromTheRepositoriesUsed",
+                    "Effect": "Allow",
+                    "Action": ECR_PULL_ACTIONS,
+                    "Resource": repositories
+                }),
+                // ECR's registry login, which takes no resource but `*`.
+                json!({
+                    "Sid": "LogInToTheRegistry",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*"
+                }),
+            ],
+        });
+    }
+    policies.push(InlinePolicy {
+        name: "WriteLogs",
+        statements: vec![json!({
+            "Sid": "WriteToTheTaskLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}
+        })],
+    });
+    policies
+}
+
+/// The managed policies of the execution role: AWS's, when asked for.
+pub fn execution_role_managed_policies(properties: &TaskDefinitionProperties) -> Vec<Value> {
+    if properties.attach_task_execution_role_policy {
+        vec![json!({ "Fn::Sub": TASK_EXECUTION_ROLE_POLICY })]
+    } else {
+        Vec::new()
+    }
+}

@@ -1,0 +1,505 @@
+//! What the execution role must be allowed to pull one container image: nothing for an
+//! image outside a private ECR registry, the ECR pull actions on exactly its repository for
+//! one inside.
+
+use serde_json::{Value, json};
+
+use crate::value::{Resolved, SubPart, TemplateScope, parse_sub, sub_arguments, unescape_sub_text};
+
+/// The fix for an image the macro cannot read, named in the message that refuses it.
+const CANNOT_TELL: &str = "cannot tell whether this image is in a private ECR registry, or in which repository, so the execution role could not be limited to it; write the image as text, a !Ref to a parameter with a value, !GetAtt <an AWS::ECR::Repository>.RepositoryUri (or !Sub \"${Repository.RepositoryUri}:<tag>\"), or a !Sub whose text names the registry: !Sub [\"${Account}.dkr.ecr.${Region}.${AWS::URLSuffix}/<repository>:${Tag}\", {Account: ..., Region: ..., Tag: ...}] for ECR, \"docker.io/${Name}\" for Docker Hub; or set AttachTaskExecutionRolePolicy: true to pull with AWS's managed policy, which allows any repository";
+
+/// The ECR repository ARNs the execution role pulls `image` from: empty for an image outside
+/// a private ECR registry (Docker Hub, ECR Public, another registry), one for an ECR image,
+/// one per branch for an `Fn::If`. `Err` says why no exact grant can be derived; it never
+/// contains a parameter's value.
+pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
+    if let Some(branches) = if_branches(image) {
+        let mut repositories = Vec::new();
+        for branch in branches {
+            if scope.resolve(branch) == Resolved::NoValue {
+                continue;
+            }
+            for repository in pull_grant(branch, scope)? {
+                if !repositories.contains(&repository) {
+                    repositories.push(repository);
+                }
+            }
+        }
+        return Ok(repositories);
+    }
+    match scope.resolve(image) {
+        Resolved::Literal(Value::String(text)) => {
+            literal_pull(text, scope).map_err(|why| format!("{} {why}", show(image)))
+        }
+        Resolved::Parameter {
+            name,
+            value: Value::String(text),
+        } => match read_reference(&text) {
+            Registry::Other => Ok(Vec::new()),
+            Registry::Ecr(ecr) => {
+                check_suffix(ecr.suffix, scope)
+                    .map_err(|why| format!("the value of parameter {name} {why}"))?;
+                Ok(vec![repository_of_any_ecr_image(image, ecr.suffix)])
+            }
+        },
+        Resolved::Literal(_) | Resolved::NoValue => Ok(Vec::new()),
+        Resolved::Parameter { name, .. } => Err(format!(
+            "parameter {name} does not hold an image name, so the execution role could not be limited to it"
+        )),
+        Resolved::Unknown => intrinsic_pull(image, scope),
+    }
+}
+
+fn show(value: &Value) -> String {
+    crate::problems::show_literal(value)
+}
+
+fn if_branches(value: &Value) -> Option<[&Value; 2]> {
+    match value.as_object()?.get("Fn::If")? {
+        Value::Array(arguments) if value.as_object()?.len() == 1 => match arguments.as_slice() {
+            [_, yes, no] => Some([yes, no]),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Where an image reference says its registry is.
+enum Registry<'a> {
+    Ecr(EcrImage<'a>),
+    /// Docker Hub, ECR Public or any other registry: ECS pulls it without the execution
+    /// role (private registries with `RepositoryCredentials`, granted as secrets).
+    Other,
+}
+
+/// `<account>.dkr.ecr[-fips].<region>.<url-suffix>/<repository>[:<tag>|@<digest>]`.
+struct EcrImage<'a> {
+    account: &'a str,
+    region: &'a str,
+    suffix: &'a str,
+    repository: &'a str,
+}
+
+fn read_reference(reference: &str) -> Registry<'_> {
+    let Some((host, path)) = reference.split_once('/') else {
+        return Registry::Other;
+    };
+    let fields: Vec<&str> = host.splitn(5, '.').collect();
+    match fields.as_slice() {
+        [account, "dkr", "ecr" | "ecr-fips", region, suffix] => {
+            let repository = path.split([':', '@']).next().unwrap_or_default();
+            Registry::Ecr(EcrImage {
+                account,
+                region,
+                suffix,
+                repository,
+            })
+        }
+        _ => Registry::Other,
+    }
+}
+
+fn check_suffix(suffix: &str, scope: &TemplateScope<'_>) -> Result<(), String> {
+    let own = scope.context.url_suffix();
+    if suffix == own {
+        Ok(())
+    } else {
+        Err(format!(
+            "is an ECR image of a registry outside the stack's partition (whose registries end in .{own}); a task pulls from its own partition only"
+        ))
+    }
+}
+
+fn literal_pull(text: &str, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
+    let Registry::Ecr(ecr) = read_reference(text) else {
+        return Ok(Vec::new());
+    };
+    let account_is_id = ecr.account.len() == 12 && ecr.account.bytes().all(|b| b.is_ascii_digit());
+    let region_is_name = !ecr.region.is_empty()
+        && ecr
+            .region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !account_is_id || !region_is_name || ecr.repository.is_empty() {
+        return Err("is not an ECR image (<account>.dkr.ecr.<region>.<url-suffix>/<repository>[:<tag>|@<digest>])".to_owned());
+    }
+    check_suffix(ecr.suffix, scope)?;
+    Ok(vec![json!({
+        "Fn::Sub": format!(
+            "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{}",
+            ecr.region, ecr.account, ecr.repository
+        )
+    })])
+}
+
+/// The repository ARN of any ECR image `value` holds when the stack is deployed, computed by
+/// CloudFormation: split at `.<url-suffix>/` into the host `<account>.dkr.ecr.<region>` and
+/// the path; the account and region are fields 0 and 3 of the host, the repository the path
+/// up to its tag (`:`) or digest (`@`), which a repository name never holds.
+fn repository_of_any_ecr_image(value: &Value, suffix: &str) -> Value {
+    let host_and_path = json!({"Fn::Split": [format!(".{suffix}/"), value]});
+    let host_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [".", {"Fn::Select": [0, host_and_path]}]}]});
+    let repository = json!({"Fn::Select": [0, {"Fn::Split": ["@",
+        {"Fn::Select": [0, {"Fn::Split": [":", {"Fn::Select": [1, host_and_path]}]}]}]}]});
+    json!({"Fn::Sub": [
+        "arn:${AWS::Partition}:ecr:${Region}:${Account}:repository/${Repository}",
+        {"Region": host_field(3), "Account": host_field(0), "Repository": repository}
+    ]})
+}
+
+fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
+    if let Some(name) = crate::value::ref_target(image)
+        && scope.is_parameter(name)
+    {
+        return Err(format!(
+            "parameter {name} has no value to read the image from, so the execution role could not be limited to it; give the parameter a Default (or a value: expand --parameter {name}=...)"
+        ));
+    }
+    if let Some(repository) = ecr_repository_attribute(image, scope) {
+        return Ok(vec![json!({"Fn::GetAtt": [repository, "Arn"]})]);
+    }
+    let Some((template, variables)) = sub_arguments(image) else {
+        return Err(CANNOT_TELL.to_owned());
+    };
+    let parts = parse_sub(template);
+    // `${Repository.RepositoryUri}` of the template's own repository, then a tag or digest.
+    if let Some(SubPart::Variable(first)) = parts.first()
+        && let Some(repository) = repository_uri_variable(first, variables, scope)
+    {
+        let rest: String = parts[1..]
+            .iter()
+            .map(|part| match part {
+                SubPart::Text(text) => unescape_sub_text(text),
+                SubPart::Variable(name) => format!("${{{name}}}"),
+            })
+            .collect();
+        if rest.is_empty() || rest.starts_with([':', '@']) {
+            return Ok(vec![json!({"Fn::GetAtt": [repository, "Arn"]})]);
+        }
+        return Err("names a repository's URI followed by more than a tag or digest, which is another repository".to_owned());
+    }
+    // A !Sub whose every variable has a value: read as that text.
+    if let Some(sample) = sample_text(&parts, variables, scope) {
+        return match read_reference(&sample) {
+            Registry::Other => Ok(Vec::new()),
+            Registry::Ecr(ecr) => {
+                check_suffix(ecr.suffix, scope).map_err(|why| format!("the !Sub {why}"))?;
+                Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
+                    || repository_of_any_ecr_image(image, ecr.suffix),
+                )])
+            }
+        };
+    }
+    // Variables the macro cannot see: the text must say the registry.
+    let segments = split_outside_variables(template, b'/');
+    let host = segments[0];
+    let host_fields = split_outside_variables(host, b'.');
+    let literal = |text: &str| {
+        parse_sub(text)
+            .iter()
+            .all(|part| matches!(part, SubPart::Text(_)))
+            .then(|| unescape_sub_text(text))
+    };
+    let says_ecr = host_fields.len() >= 5
+        && literal(host_fields[1]).as_deref() == Some("dkr")
+        && matches!(literal(host_fields[2]).as_deref(), Some("ecr" | "ecr-fips"));
+    if says_ecr {
+        if let Some(suffix) = literal(&host_fields[4..].join("."))
+            && suffix != scope.context.url_suffix()
+        {
+            return Err(format!(
+                "the !Sub is an ECR image of a registry outside the stack's partition (whose registries end in .{}); a task pulls from its own partition only",
+                scope.context.url_suffix()
+            ));
+        }
+        return Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
+            || repository_of_any_ecr_image(image, scope.context.url_suffix()),
+        )]);
+    }
+    // A registry host written out that is not ECR's, or an image of Docker Hub's library
+    // with its tag in a variable (`ruby:${Tag}`).
+    let host_is_literal_elsewhere = segments.len() > 1
+        && literal(host).is_some_and(|host| host.contains(['.', ':']) || host == "localhost");
+    let library_image_with_variable_tag = segments.len() == 1
+        && matches!(parts.first(), Some(SubPart::Text(text)) if text.contains(':') && !text.contains('.'));
+    let docker_hub_namespace = segments.len() > 1
+        && literal(host).is_some_and(|host| !host.is_empty() && !host.contains(['.', ':']));
+    if host_is_literal_elsewhere || library_image_with_variable_tag || docker_hub_namespace {
+        return Ok(Vec::new());
+    }
+    Err(CANNOT_TELL.to_owned())
+}
+
+/// `X` when `value` is `!GetAtt X.RepositoryUri` of an `AWS::ECR::Repository` of the template.
+fn ecr_repository_attribute(value: &Value, scope: &TemplateScope<'_>) -> Option<String> {
+    let (resource, attribute) = match value.as_object()?.get("Fn::GetAtt")? {
+        Value::Array(parts) => match parts.as_slice() {
+            [Value::String(resource), Value::String(attribute)] => {
+                (resource.clone(), attribute.clone())
+            }
+            _ => return None,
+        },
+        Value::String(dotted) => {
+            let (resource, attribute) = dotted.split_once('.')?;
+            (resource.to_owned(), attribute.to_owned())
+        }
+        _ => return None,
+    };
+    (attribute == "RepositoryUri" && scope.resource_type(&resource) == Some("AWS::ECR::Repository"))
+        .then_some(resource)
+}
+
+/// The repository of `${X.RepositoryUri}` (or of a list-form variable holding that `GetAtt`).
+fn repository_uri_variable(
+    name: &str,
+    variables: Option<&serde_json::Map<String, Value>>,
+    scope: &TemplateScope<'_>,
+) -> Option<String> {
+    if let Some(value) = variables.and_then(|v| v.get(name)) {
+        return ecr_repository_attribute(value, scope);
+    }
+    let (resource, attribute) = name.split_once('.')?;
+    (attribute == "RepositoryUri" && scope.resource_type(resource) == Some("AWS::ECR::Repository"))
+        .then(|| resource.to_owned())
+}
+
+/// The text of a `Fn::Sub` whose every variable the macro knows (pseudo parameters, template
+/// parameters with values, list-form variables written as text).
+fn sample_text(
+    parts: &[SubPart<'_>],
+    variables: Option<&serde_json::Map<String, Value>>,
+    scope: &TemplateScope<'_>,
+) -> Option<String> {
+    let mut sample = String::new();
+    for part in parts {
+        match part {
+            SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
+            SubPart::Variable(name) => {
+                let known = match variables.and_then(|v| v.get(*name)) {
+                    Some(Value::String(text)) => Some(text.clone()),
+                    Some(other) => crate::value::ref_target(other)
+                        .and_then(|parameter| scope.sample_variable(parameter)),
+                    None => scope.sample_variable(name),
+                };
+                sample.push_str(&known?);
+            }
+        }
+    }
+    Some(sample)
+}
+
+/// The repository ARN of an ECR image `!Sub` whose host is `<account>.dkr.ecr.<region>.<suffix>`
+/// and whose repository is written before a literal tag or digest (or is all text), built from
+/// its own pieces. `None` when the repository's end is in a variable that may hold the tag.
+fn ecr_sub_text(
+    template: &str,
+    variables: Option<&serde_json::Map<String, Value>>,
+) -> Option<Value> {
+    let (host, path) = split_once_outside_variables(template, b'/')?;
+    let host_fields = split_outside_variables(host, b'.');
+    if host_fields.len() < 5 {
+        return None;
+    }
+    let (repository, ends_in_text) = match first_outside_variables(path, b":@") {
+        Some(index) => (&path[..index], true),
+        None => (path, false),
+    };
+    let repository_is_text = parse_sub(repository)
+        .iter()
+        .all(|part| matches!(part, SubPart::Text(_)));
+    if repository.is_empty() || !(ends_in_text || repository_is_text) {
+        return None;
+    }
+    // The ARN in the image's own `Fn::Sub` syntax, with the variables it uses.
+    let arn = format!(
+        "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{repository}",
+        host_fields[3], host_fields[0]
+    );
+    Some(crate::secret_grant::sub_piece(&arn, variables))
+}
+
+/// Byte indexes of `separator` in `template` outside `${...}`.
+fn positions_outside_variables(template: &str, separators: &[u8]) -> Vec<usize> {
+    let mut positions = Vec::new();
+    let mut depth = 0usize;
+    let bytes = template.as_bytes();
+    for (index, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            byte if depth == 0 && separators.contains(byte) => positions.push(index),
+            _ => {}
+        }
+    }
+    positions
+}
+
+fn first_outside_variables(template: &str, separators: &[u8]) -> Option<usize> {
+    positions_outside_variables(template, separators)
+        .first()
+        .copied()
+}
+
+fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
+    let index = first_outside_variables(template, &[separator])?;
+    Some((&template[..index], &template[index + 1..]))
+}
+
+fn split_outside_variables(template: &str, separator: u8) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    for index in positions_outside_variables(template, &[separator]) {
+        fields.push(&template[start..index]);
+        start = index + 1;
+    }
+    fields.push(&template[start..]);
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ExpansionContext;
+
+    fn pull(image: Value) -> Result<Vec<Value>, String> {
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context.parameter_values.insert(
+            "EcrImage".into(),
+            json!("210987654321.dkr.ecr.eu-west-1.amazonaws.com/ci/ruby@sha256:abc"),
+        );
+        context
+            .parameter_values
+            .insert("HubImage".into(), json!("ruby:3.3"));
+        let parameters = json!({"EcrImage": {"Type": "String"}, "HubImage": {"Type": "String"}, "Tag": {"Type": "String"}, "Unset": {"Type": "String"}});
+        let resources = json!({"Repo": {"Type": "AWS::ECR::Repository"}, "Bucket": {"Type": "AWS::S3::Bucket"}});
+        let scope = TemplateScope {
+            context: &context,
+            parameters: Some(parameters.as_object().unwrap()),
+            resources: resources.as_object().unwrap(),
+        };
+        pull_grant(&image, &scope)
+    }
+
+    #[test]
+    fn images_outside_ecr_need_no_grant() {
+        for image in [
+            "ruby:3.3",
+            "buildkite/agent:3",
+            "public.ecr.aws/docker/library/ruby:3.3",
+            "registry.example.com/ci/rails:3.3",
+            "localhost:5000/x",
+        ] {
+            assert_eq!(pull(json!(image)), Ok(vec![]), "{image}");
+        }
+        assert_eq!(pull(json!({"Ref": "HubImage"})), Ok(vec![]));
+        assert_eq!(pull(json!({"Fn::Sub": "ruby:${Tag}"})), Ok(vec![]));
+        assert_eq!(pull(json!({"Fn::Sub": "docker.io/${Unset}"})), Ok(vec![]));
+        assert_eq!(
+            pull(json!({"Fn::Sub": "buildkite/agent:${Unset}"})),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn a_literal_ecr_image_is_granted_its_repository() {
+        assert_eq!(
+            pull(json!(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby:3.3"
+            )),
+            Ok(vec![
+                json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci/ruby"})
+            ])
+        );
+        assert_eq!(
+            pull(json!(
+                "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/ci@sha256:0f"
+            )),
+            Ok(vec![
+                json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci"})
+            ])
+        );
+        let other_partition = pull(json!("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci"));
+        assert!(
+            other_partition
+                .unwrap_err()
+                .contains("outside the stack's partition")
+        );
+        let bad_account = pull(json!("12.dkr.ecr.us-east-1.amazonaws.com/ci"));
+        assert!(bad_account.unwrap_err().contains("is not an ECR image"));
+    }
+
+    #[test]
+    fn a_sub_that_names_the_registry_is_granted_from_its_text() {
+        assert_eq!(
+            pull(
+                json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci/ruby:${Unset}"})
+            ),
+            Ok(vec![
+                json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/ci/ruby"})
+            ])
+        );
+        assert_eq!(
+            pull(
+                json!({"Fn::Sub": ["${Account}.dkr.ecr.eu-west-1.amazonaws.com/${Name}:1", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+            ),
+            Ok(vec![
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+            ])
+        );
+        // The repository's end is in a variable that may hold the tag: CloudFormation cuts it.
+        let cut = pull(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${Unset}"})).unwrap();
+        assert!(cut[0].to_string().contains("Fn::Split"), "{cut:?}");
+    }
+
+    #[test]
+    fn a_parameter_is_granted_by_its_value_with_cloudformation_cutting_the_tag() {
+        let granted = pull(json!({"Ref": "EcrImage"})).unwrap();
+        assert_eq!(granted.len(), 1);
+        assert!(granted[0].to_string().contains("{\"Ref\":\"EcrImage\"}"));
+        assert!(
+            !granted[0].to_string().contains("210987654321"),
+            "the parameter's value is not written"
+        );
+    }
+
+    #[test]
+    fn a_repository_of_the_template_is_granted_by_its_arn() {
+        let arn = Ok(vec![json!({"Fn::GetAtt": ["Repo", "Arn"]})]);
+        assert_eq!(pull(json!({"Fn::GetAtt": ["Repo", "RepositoryUri"]})), arn);
+        assert_eq!(
+            pull(json!({"Fn::Sub": "${Repo.RepositoryUri}:${Tag}"})),
+            arn
+        );
+        assert!(pull(json!({"Fn::Sub": "${Repo.RepositoryUri}-other"})).is_err());
+    }
+
+    #[test]
+    fn if_branches_are_each_granted() {
+        assert_eq!(
+            pull(
+                json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})
+            ),
+            Ok(vec![
+                json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci"})
+            ])
+        );
+    }
+
+    #[test]
+    fn an_opaque_image_is_refused_with_the_forms_that_work() {
+        for image in [
+            json!({"Fn::ImportValue": "image"}),
+            json!({"Fn::Sub": "${Unset}/ci:1"}),
+            json!({"Fn::Join": ["", ["a", "b"]]}),
+        ] {
+            let why = pull(image.clone()).unwrap_err();
+            assert!(
+                why.contains("AttachTaskExecutionRolePolicy"),
+                "{image}: {why}"
+            );
+        }
+        let unset = pull(json!({"Ref": "Unset"})).unwrap_err();
+        assert!(unset.contains("parameter Unset has no value"), "{unset}");
+    }
+}

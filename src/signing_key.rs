@@ -1,0 +1,386 @@
+//! The KMS key that signs and verifies pipelines (`PipelineSigningKmsKey`): the value the agent
+//! is given, and the task role's grant of exactly the three actions the agent calls on that one
+//! key (Buildkite's signed pipelines guide: `kms:Sign`, `kms:Verify`, `kms:GetPublicKey`).
+
+use serde_json::{Value, json};
+
+use crate::arn::{check_partition, is_account_id, is_region, parse_arn};
+use crate::value::{
+    Resolved, SubPart, TemplateScope, parse_sub, ref_target, stack_arn, sub_arguments,
+    unescape_sub_text,
+};
+
+/// The actions the agent calls on its signing key: sign uploads, verify jobs, and read the
+/// public key it verifies with.
+pub const SIGNING_ACTIONS: [&str; 3] = ["kms:Sign", "kms:Verify", "kms:GetPublicKey"];
+
+/// The agent's own variable for `buildkite-agent start --signing-aws-kms-key`; the agent hands
+/// it on to its jobs, whose `pipeline upload` signs with it.
+pub const SIGNING_KEY_VARIABLE: &str = "BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY";
+
+const FORMS: &str = "write a key ID, a key ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>), an alias name (alias/<name>) or alias ARN, a !Ref or !GetAtt <Key>.Arn of an AWS::KMS::Key or a !Ref of an AWS::KMS::Alias of the template, a !Ref to a parameter with a value, or a !Sub whose text says which (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}, alias/${Name})";
+
+/// The key as the agent takes it and the task role's statement for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SigningKey {
+    /// `BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`: the value as written (a key ID, ARN or alias).
+    pub agent_value: Value,
+    pub statement: Value,
+}
+
+/// Which key a value names, and how the grant reaches it.
+enum Named {
+    /// The key's ARN.
+    Key(Value),
+    /// An alias (`alias/<name>`) in a region and account: any key there that has it, which is
+    /// the one key the alias points to.
+    Alias {
+        name: Value,
+        region: Value,
+        account: Value,
+    },
+}
+
+pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKey, String> {
+    let named = match scope.resolve(value) {
+        Resolved::Literal(Value::String(text)) => {
+            read_text(text, value, scope).map_err(|why| format!("{} {why}", show(value)))?
+        }
+        Resolved::Parameter {
+            name,
+            value: Value::String(text),
+        } => read_text(&text, value, scope)
+            .map_err(|why| format!("the value of parameter {name} {why}"))?,
+        Resolved::Parameter { name, .. } => {
+            return Err(format!("the value of parameter {name} is not a KMS key"));
+        }
+        _ => read_intrinsic(value, scope)?,
+    };
+    let agent_value = match ref_target(value) {
+        // A key of the template: its ARN, which the agent takes as well as an ID.
+        Some(target) if scope.resource_type(target) == Some("AWS::KMS::Key") => {
+            json!({"Fn::GetAtt": [target, "Arn"]})
+        }
+        _ => value.clone(),
+    };
+    let statement = match named {
+        Named::Key(arn) => json!({
+            "Sid": "SignAndVerifyPipelines",
+            "Effect": "Allow",
+            "Action": SIGNING_ACTIONS,
+            "Resource": arn
+        }),
+        Named::Alias {
+            name,
+            region,
+            account,
+        } => {
+            let keys = crate::value::build_sub(&[
+                crate::value::Piece::Text("arn:"),
+                crate::value::Piece::Pseudo("AWS::Partition"),
+                crate::value::Piece::Text(":kms:"),
+                crate::value::Piece::Value(&region),
+                crate::value::Piece::Text(":"),
+                crate::value::Piece::Value(&account),
+                crate::value::Piece::Text(":key/*"),
+            ]);
+            json!({
+                "Sid": "SignAndVerifyPipelines",
+                "Effect": "Allow",
+                "Action": SIGNING_ACTIONS,
+                "Resource": keys,
+                // The one key the alias names: an alias is unique in its region and account.
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": name}}
+            })
+        }
+    };
+    Ok(SigningKey {
+        agent_value,
+        statement,
+    })
+}
+
+fn show(value: &Value) -> String {
+    crate::problems::show_literal(value)
+}
+
+fn stack_region() -> Value {
+    json!({"Ref": "AWS::Region"})
+}
+
+fn stack_account() -> Value {
+    json!({"Ref": "AWS::AccountId"})
+}
+
+/// A key ID (`1234abcd-...`, `mrk-...`), a key or alias ARN, or an alias name, as known text.
+/// `value` is what the output writes: the text itself or the `Ref` that holds it.
+fn read_text(text: &str, value: &Value, scope: &TemplateScope<'_>) -> Result<Named, String> {
+    let context = scope.context;
+    if let Some(name) = text.strip_prefix("alias/") {
+        if name.is_empty() || name.starts_with("aws/") {
+            return Err("is not an alias of a key of yours (alias/<name>, not an AWS managed key's alias/aws/...)".to_owned());
+        }
+        return Ok(Named::Alias {
+            name: value.clone(),
+            region: stack_region(),
+            account: stack_account(),
+        });
+    }
+    if let Some(arn) = parse_arn(text) {
+        check_partition(arn.partition, "a KMS key", context)?;
+        if arn.service != "kms" || !is_region(arn.region) || !is_account_id(arn.account) {
+            return Err(format!(
+                "is not a KMS key or alias ARN (arn:{}:kms:<region>:<account>:key/<key-id> or ...:alias/<name>)",
+                context.partition()
+            ));
+        }
+        let literal = matches!(value, Value::String(_));
+        let field = |index: usize, known: &str| {
+            if literal {
+                json!(known)
+            } else {
+                json!({"Fn::Select": [index, {"Fn::Split": [":", value]}]})
+            }
+        };
+        if let Some(id) = arn.resource.strip_prefix("key/")
+            && is_key_id(id)
+        {
+            let arn_value = if literal {
+                json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:kms:{}:{}:key/{id}", arn.region, arn.account)})
+            } else {
+                value.clone()
+            };
+            return Ok(Named::Key(arn_value));
+        }
+        if let Some(name) = arn.resource.strip_prefix("alias/")
+            && !name.is_empty()
+            && !name.starts_with("aws/")
+        {
+            let alias = if literal {
+                json!(arn.resource)
+            } else {
+                field(5, arn.resource)
+            };
+            return Ok(Named::Alias {
+                name: alias,
+                region: field(3, arn.region),
+                account: field(4, arn.account),
+            });
+        }
+        return Err(format!(
+            "is not a KMS key or alias ARN (arn:{}:kms:<region>:<account>:key/<key-id> or ...:alias/<name>)",
+            context.partition()
+        ));
+    }
+    if is_key_id(text) {
+        return Ok(Named::Key(stack_arn("kms", ":key/", value)));
+    }
+    Err(format!("is not a KMS key: {FORMS}"))
+}
+
+/// A key ID: a UUID, or a multi-Region key's `mrk-` and 32 hexadecimal digits.
+fn is_key_id(id: &str) -> bool {
+    let hex = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(digits) = id.strip_prefix("mrk-") {
+        return digits.len() == 32 && hex(digits);
+    }
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, length)| group.len() == length && hex(group))
+}
+
+fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, String> {
+    if let Some(target) = ref_target(value) {
+        match scope.resource_type(target) {
+            Some("AWS::KMS::Key") => {
+                return Ok(Named::Key(json!({"Fn::GetAtt": [target, "Arn"]})));
+            }
+            // An alias resource's Ref is its name, alias/<name>.
+            Some("AWS::KMS::Alias") => {
+                return Ok(Named::Alias {
+                    name: value.clone(),
+                    region: stack_region(),
+                    account: stack_account(),
+                });
+            }
+            _ if scope.is_parameter(target) => {
+                return Err(format!(
+                    "parameter {target} has no value to read the key from, so the task role could not be limited to it; give the parameter a Default (or a value: expand --parameter {target}=...)"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(Value::Array(parts)) = value.get("Fn::GetAtt")
+        && let [Value::String(target), Value::String(attribute)] = parts.as_slice()
+        && attribute == "Arn"
+        && scope.resource_type(target) == Some("AWS::KMS::Key")
+    {
+        return Ok(Named::Key(value.clone()));
+    }
+    if let Some((template, variables)) = sub_arguments(value) {
+        let parts = parse_sub(template);
+        let first = match parts.first() {
+            Some(SubPart::Text(text)) => unescape_sub_text(text),
+            _ => String::new(),
+        };
+        if first.starts_with("alias/") {
+            return Ok(Named::Alias {
+                name: value.clone(),
+                region: stack_region(),
+                account: stack_account(),
+            });
+        }
+        if first.starts_with("arn:") {
+            let fields = split_outside_variables(template);
+            let literal = |index: usize| {
+                fields.get(index).and_then(|field| {
+                    parse_sub(field)
+                        .iter()
+                        .all(|part| matches!(part, SubPart::Text(_)))
+                        .then(|| unescape_sub_text(field))
+                })
+            };
+            if fields.len() == 6 && literal(2).as_deref() == Some("kms") {
+                if let Some(partition) = literal(1) {
+                    check_partition(&partition, "a KMS key", scope.context)
+                        .map_err(|why| format!("the !Sub {why}"))?;
+                }
+                let resource = fields[5];
+                if resource.starts_with("key/") {
+                    return Ok(Named::Key(value.clone()));
+                }
+                if resource.starts_with("alias/") {
+                    let piece = |text: &str| crate::secret_grant::sub_piece(text, variables);
+                    return Ok(Named::Alias {
+                        name: piece(resource),
+                        region: piece(fields[3]),
+                        account: piece(fields[4]),
+                    });
+                }
+            }
+        }
+    }
+    Err(format!(
+        "cannot tell which KMS key this is, so the task role could not be limited to it; {FORMS}"
+    ))
+}
+
+fn split_outside_variables(template: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = template.as_bytes();
+    for (index, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 && fields.len() < 5 => {
+                fields.push(&template[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(&template[start..]);
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ExpansionContext;
+
+    fn read(value: Value) -> Result<SigningKey, String> {
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context.parameter_values.insert(
+            "KeyArn".into(),
+            json!("arn:aws:kms:eu-west-1:210987654321:alias/ci-signing"),
+        );
+        let parameters = json!({"KeyArn": {"Type": "String"}, "Unset": {"Type": "String"}});
+        let resources =
+            json!({"Key": {"Type": "AWS::KMS::Key"}, "Alias": {"Type": "AWS::KMS::Alias"}});
+        let scope = TemplateScope {
+            context: &context,
+            parameters: Some(parameters.as_object().unwrap()),
+            resources: resources.as_object().unwrap(),
+        };
+        signing_key(&value, &scope)
+    }
+
+    const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn a_key_is_granted_the_three_actions_on_its_arn() {
+        let by_id = read(json!(ID)).unwrap();
+        assert_eq!(by_id.agent_value, json!(ID));
+        assert_eq!(
+            by_id.statement["Resource"],
+            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/{ID}")})
+        );
+        assert_eq!(by_id.statement["Action"], json!(SIGNING_ACTIONS));
+        let by_arn = read(json!(format!(
+            "arn:aws:kms:eu-west-1:210987654321:key/{ID}"
+        )))
+        .unwrap();
+        assert_eq!(
+            by_arn.statement["Resource"],
+            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:kms:eu-west-1:210987654321:key/{ID}")})
+        );
+        let of_template = read(json!({"Ref": "Key"})).unwrap();
+        assert_eq!(
+            of_template.agent_value,
+            json!({"Fn::GetAtt": ["Key", "Arn"]})
+        );
+        assert_eq!(
+            of_template.statement["Resource"],
+            json!({"Fn::GetAtt": ["Key", "Arn"]})
+        );
+    }
+
+    #[test]
+    fn an_alias_is_granted_on_the_key_that_has_it() {
+        let alias = read(json!("alias/ci-signing")).unwrap();
+        assert_eq!(
+            alias.statement["Condition"],
+            json!({"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/ci-signing"}})
+        );
+        assert_eq!(
+            alias.statement["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"})
+        );
+        let by_parameter = read(json!({"Ref": "KeyArn"})).unwrap();
+        let text = by_parameter.statement.to_string();
+        assert!(
+            !text.contains("210987654321"),
+            "the value is not written: {text}"
+        );
+        assert!(text.contains("kms:ResourceAliases"));
+        let by_resource = read(json!({"Ref": "Alias"})).unwrap();
+        assert_eq!(
+            by_resource.statement["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"],
+            json!({"Ref": "Alias"})
+        );
+    }
+
+    #[test]
+    fn what_names_no_key_is_refused() {
+        for value in [
+            json!("alias/aws/ssm"),
+            json!("not-a-key"),
+            json!("arn:aws:s3:::bucket"),
+            json!({"Fn::ImportValue": "key"}),
+            json!({"Ref": "Unset"}),
+        ] {
+            assert!(read(value.clone()).is_err(), "{value}");
+        }
+        assert!(
+            read(json!("arn:aws-cn:kms:cn-north-1:123456789012:alias/x"))
+                .unwrap_err()
+                .contains("partition")
+        );
+    }
+}
