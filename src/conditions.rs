@@ -172,6 +172,20 @@ pub fn resolve_map<'v>(
     Cow::Owned(resolved_map(map, assignment))
 }
 
+/// `map` with every `Fn::If` on `condition` replaced by its true branch: all that a resource
+/// whose own `Condition` is `condition` can read, since it exists only when that holds (its
+/// false branches would give generated resources conditions that can never hold).
+pub fn resolve_holding(map: &Map<String, Value>, condition: &str) -> Map<String, Value> {
+    let conditions = [condition.to_owned()];
+    resolved_map(
+        map,
+        &Assignment {
+            conditions: &conditions,
+            index: 0,
+        },
+    )
+}
+
 fn resolved_map(map: &Map<String, Value>, assignment: &Assignment<'_>) -> Map<String, Value> {
     let mut out = Map::with_capacity(map.len());
     for (key, child) in map {

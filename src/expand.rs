@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
 use crate::conditions::{
-    Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_map,
+    Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_holding, resolve_map,
 };
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
 use crate::globals::{GLOBALS_PATH, apply_globals, check_globals};
@@ -273,6 +273,17 @@ fn reference_target(
         .get("Properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    let held;
+    let (own, globals) = match own_condition(resource.get("Condition"), known_conditions) {
+        Some(condition) => {
+            held = (
+                resolve_holding(own, condition),
+                globals.map(|globals| resolve_holding(globals, condition)),
+            );
+            (&held.0, held.1.as_ref())
+        }
+        None => (own, globals),
+    };
     let mut branching = branching_of(
         own,
         &format!("Resources.{logical_id}.Properties"),
@@ -406,7 +417,19 @@ fn expand_resource(
             &empty
         }
     };
-    let attributes = resource_attributes(resource, &path, scope.context, problems);
+    let attributes =
+        resource_attributes(resource, &path, known_conditions, scope.context, problems);
+    let held;
+    let (own, globals) = match own_condition(resource.get("Condition"), known_conditions) {
+        Some(condition) => {
+            held = (
+                resolve_holding(own, condition),
+                globals.map(|globals| resolve_holding(globals, condition)),
+            );
+            (&held.0, held.1.as_ref())
+        }
+        None => (own, globals),
+    };
     let branching = branching_of(own, &properties_path, globals, known_conditions, problems);
     if branching.conditions.len() > MAX_CONDITIONS {
         problems.push(
@@ -502,16 +525,35 @@ fn expand_resource(
     })
 }
 
+/// The resource's own `Condition`, when it names one the template declares: the resource
+/// exists only when it holds.
+fn own_condition<'r>(
+    condition: Option<&'r Value>,
+    known_conditions: Option<&Map<String, Value>>,
+) -> Option<&'r str> {
+    condition
+        .and_then(Value::as_str)
+        .filter(|name| known_conditions.is_some_and(|known| known.contains_key(*name)))
+}
+
 fn resource_attributes(
     resource: &Map<String, Value>,
     path: &str,
+    known_conditions: Option<&Map<String, Value>>,
     context: &ExpansionContext,
     problems: &mut Problems,
 ) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
         if let Some(value) = resource.get(name) {
-            if name != "Condition" {
+            if name == "Condition" {
+                check_condition_attribute(
+                    value,
+                    &format!("{path}.{name}"),
+                    known_conditions,
+                    problems,
+                );
+            } else {
                 check_policy_attribute(name, value, &format!("{path}.{name}"), context, problems);
             }
             attributes.shared.insert(name.to_owned(), value.clone());
@@ -525,6 +567,37 @@ fn resource_attributes(
         }
     }
     attributes
+}
+
+/// A resource's `Condition` is the name of a condition the template declares, as
+/// CloudFormation requires; every generated resource carries it, and a generated condition
+/// may name it.
+fn check_condition_attribute(
+    value: &Value,
+    path: &str,
+    known_conditions: Option<&Map<String, Value>>,
+    problems: &mut Problems,
+) {
+    match value.as_str() {
+        Some(name) if known_conditions.is_some_and(|known| known.contains_key(name)) => {}
+        Some(name) => {
+            let declared: Vec<&str> = known_conditions
+                .into_iter()
+                .flat_map(|known| known.keys().map(String::as_str))
+                .collect();
+            let hint = crate::problems::nearest(name, &declared)
+                .map(|nearest| format!("; did you mean {nearest}?"))
+                .unwrap_or_default();
+            problems.push(
+                path,
+                format!("names condition {name}, which the template's Conditions section does not declare{hint}"),
+            );
+        }
+        None => problems.push(
+            path,
+            "must be the name of a condition the template's Conditions section declares",
+        ),
+    }
 }
 
 /// `DeletionPolicy` and `UpdateReplacePolicy` values as CloudFormation takes them for every
