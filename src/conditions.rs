@@ -105,6 +105,13 @@ impl Branching {
         }
     }
 
+    /// The bit of an assignment's index that is set where `condition` does not hold; clearing
+    /// it gives the same assignment with `condition` holding.
+    pub fn false_bit(&self, condition: &str) -> Option<usize> {
+        let position = self.conditions.iter().position(|c| c == condition)?;
+        Some(1 << (self.conditions.len() - 1 - position))
+    }
+
     /// Every assignment of the conditions, the all-true one first.
     pub fn assignments(&self) -> impl Iterator<Item = Assignment<'_>> {
         (0..1usize << self.conditions.len()).map(|index| Assignment {
@@ -170,20 +177,6 @@ pub fn resolve_map<'v>(
         return Cow::Borrowed(map);
     }
     Cow::Owned(resolved_map(map, assignment))
-}
-
-/// `map` with every `Fn::If` on `condition` replaced by its true branch: all that a resource
-/// whose own `Condition` is `condition` can read, since it exists only when that holds (its
-/// false branches would give generated resources conditions that can never hold).
-pub fn resolve_holding(map: &Map<String, Value>, condition: &str) -> Map<String, Value> {
-    let conditions = [condition.to_owned()];
-    resolved_map(
-        map,
-        &Assignment {
-            conditions: &conditions,
-            index: 0,
-        },
-    )
 }
 
 fn resolved_map(map: &Map<String, Value>, assignment: &Assignment<'_>) -> Map<String, Value> {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
 use crate::conditions::{
-    Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_holding, resolve_map,
+    Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_map,
 };
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
 use crate::globals::{GLOBALS_PATH, apply_globals, check_globals};
@@ -273,17 +273,6 @@ fn reference_target(
         .get("Properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let held;
-    let (own, globals) = match own_condition(resource.get("Condition"), known_conditions) {
-        Some(condition) => {
-            held = (
-                resolve_holding(own, condition),
-                globals.map(|globals| resolve_holding(globals, condition)),
-            );
-            (&held.0, held.1.as_ref())
-        }
-        None => (own, globals),
-    };
     let mut branching = branching_of(
         own,
         &format!("Resources.{logical_id}.Properties"),
@@ -296,10 +285,18 @@ fn reference_target(
         branching = Branching::default();
     }
     let task_role_id = format!("{logical_id}TaskRole");
-    let mut task_role_arns = Vec::new();
-    let mut families = Vec::new();
+    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+        .and_then(|condition| branching.false_bit(condition));
+    let mut task_role_arns: Vec<Value> = Vec::new();
+    let mut families: Vec<Value> = Vec::new();
     let mut generates_task_role = false;
-    for assignment in branching.assignments() {
+    for (index, assignment) in branching.assignments().enumerate() {
+        if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
+            // The resource does not exist here: as where its own condition holds.
+            task_role_arns.push(task_role_arns[index & !bit].clone());
+            families.push(families[index & !bit].clone());
+            continue;
+        }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         let own_or_global = |name: &str| {
@@ -419,17 +416,6 @@ fn expand_resource(
     };
     let attributes =
         resource_attributes(resource, &path, known_conditions, scope.context, problems);
-    let held;
-    let (own, globals) = match own_condition(resource.get("Condition"), known_conditions) {
-        Some(condition) => {
-            held = (
-                resolve_holding(own, condition),
-                globals.map(|globals| resolve_holding(globals, condition)),
-            );
-            (&held.0, held.1.as_ref())
-        }
-        None => (own, globals),
-    };
     let branching = branching_of(own, &properties_path, globals, known_conditions, problems);
     if branching.conditions.len() > MAX_CONDITIONS {
         problems.push(
@@ -443,10 +429,19 @@ fn expand_resource(
         return None;
     }
     // Each combination of the conditions is read and generated as a template without them.
-    let mut outputs = Vec::new();
+    // Where the resource's own Condition does not hold, the resource does not exist: that
+    // combination is the one where it holds, so nothing branches on it (its false side would
+    // give a generated resource a condition that never holds) and a problem there says so.
+    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+        .and_then(|condition| branching.false_bit(condition));
+    let mut outputs: Vec<Option<Vec<(String, Value)>>> = Vec::new();
     let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
     let mut found_at: HashMap<Problem, usize> = HashMap::new();
     for (index, assignment) in branching.assignments().enumerate() {
+        if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
+            outputs.push(outputs[index & !bit].clone());
+            continue;
+        }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         let inputs = apply_globals(&own, &properties_path, globals.as_deref());
@@ -473,7 +468,9 @@ fn expand_resource(
                 branch_ids.task_role.is_none() || ids.task_role.is_some(),
                 "the reference target and the properties agree on the task role"
             );
-            outputs.push(generate(&branch_ids, &properties, &attributes));
+            outputs.push(Some(generate(&branch_ids, &properties, &attributes)));
+        } else {
+            outputs.push(None);
         }
     }
     for (problem, indexes) in found {
@@ -487,6 +484,7 @@ fn expand_resource(
     }
     let mut resources = Vec::new();
     let mut conditions = Vec::new();
+    let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
     for (id, mut value, presence) in join_resources(&branching, outputs) {
         if let Presence::When(expression) = presence {
             let expression = match attributes.shared.get("Condition") {
