@@ -105,6 +105,13 @@ impl Branching {
         }
     }
 
+    /// The bit of an assignment's index that is set where `condition` does not hold; clearing
+    /// it gives the same assignment with `condition` holding.
+    pub fn false_bit(&self, condition: &str) -> Option<usize> {
+        let position = self.conditions.iter().position(|c| c == condition)?;
+        Some(1 << (self.conditions.len() - 1 - position))
+    }
+
     /// Every assignment of the conditions, the all-true one first.
     pub fn assignments(&self) -> impl Iterator<Item = Assignment<'_>> {
         (0..1usize << self.conditions.len()).map(|index| Assignment {

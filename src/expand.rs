@@ -300,12 +300,21 @@ fn reference_target(
     }
     let role_arn =
         |role: &str| serde_json::json!({"Fn::GetAtt": [format!("{logical_id}{role}"), "Arn"]});
-    let mut task_role_arns = Vec::new();
-    let mut execution_role_arns = Vec::new();
-    let mut families = Vec::new();
+    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+        .and_then(|condition| branching.false_bit(condition));
+    let mut task_role_arns: Vec<Value> = Vec::new();
+    let mut execution_role_arns: Vec<Value> = Vec::new();
+    let mut families: Vec<Value> = Vec::new();
     let (mut generates_task_role, mut generates_execution_role) = (false, false);
     let mut generates_run_policy = false;
-    for assignment in branching.assignments() {
+    for (index, assignment) in branching.assignments().enumerate() {
+        if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
+            // The resource does not exist here: as where its own condition holds.
+            task_role_arns.push(task_role_arns[index & !bit].clone());
+            execution_role_arns.push(execution_role_arns[index & !bit].clone());
+            families.push(families[index & !bit].clone());
+            continue;
+        }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         let own_or_global = |name: &str| {
@@ -433,7 +442,8 @@ fn expand_resource(
             &empty
         }
     };
-    let attributes = resource_attributes(resource, &path, scope.context, problems);
+    let attributes =
+        resource_attributes(resource, &path, known_conditions, scope.context, problems);
     let branching = branching_of(own, &properties_path, globals, known_conditions, problems);
     if branching.conditions.len() > MAX_CONDITIONS {
         problems.push(
@@ -447,10 +457,19 @@ fn expand_resource(
         return None;
     }
     // Each combination of the conditions is read and generated as a template without them.
-    let mut outputs = Vec::new();
+    // Where the resource's own Condition does not hold, the resource does not exist: that
+    // combination is the one where it holds, so nothing branches on it (its false side would
+    // give a generated resource a condition that never holds) and a problem there says so.
+    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+        .and_then(|condition| branching.false_bit(condition));
+    let mut outputs: Vec<Option<Vec<(String, Value)>>> = Vec::new();
     let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
     let mut found_at: HashMap<Problem, usize> = HashMap::new();
     for (index, assignment) in branching.assignments().enumerate() {
+        if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
+            outputs.push(outputs[index & !bit].clone());
+            continue;
+        }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         let inputs = apply_globals(&own, &properties_path, globals.as_deref());
@@ -481,7 +500,9 @@ fn expand_resource(
                     .all(|id| ids.all().any(|known| known == id)),
                 "the reference target and the properties agree on the generated resources"
             );
-            outputs.push(generate(&branch_ids, &properties, &attributes));
+            outputs.push(Some(generate(&branch_ids, &properties, &attributes)));
+        } else {
+            outputs.push(None);
         }
     }
     for (problem, indexes) in found {
@@ -495,6 +516,7 @@ fn expand_resource(
     }
     let mut resources = Vec::new();
     let mut conditions = Vec::new();
+    let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
     for (id, mut value, presence) in join_resources(&branching, outputs) {
         if let Presence::When(expression) = presence {
             let expression = match attributes.shared.get("Condition") {
@@ -533,16 +555,35 @@ fn expand_resource(
     })
 }
 
+/// The resource's own `Condition`, when it names one the template declares: the resource
+/// exists only when it holds.
+fn own_condition<'r>(
+    condition: Option<&'r Value>,
+    known_conditions: Option<&Map<String, Value>>,
+) -> Option<&'r str> {
+    condition
+        .and_then(Value::as_str)
+        .filter(|name| known_conditions.is_some_and(|known| known.contains_key(*name)))
+}
+
 fn resource_attributes(
     resource: &Map<String, Value>,
     path: &str,
+    known_conditions: Option<&Map<String, Value>>,
     context: &ExpansionContext,
     problems: &mut Problems,
 ) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
         if let Some(value) = resource.get(name) {
-            if name != "Condition" {
+            if name == "Condition" {
+                check_condition_attribute(
+                    value,
+                    &format!("{path}.{name}"),
+                    known_conditions,
+                    problems,
+                );
+            } else {
                 check_policy_attribute(name, value, &format!("{path}.{name}"), context, problems);
             }
             attributes.shared.insert(name.to_owned(), value.clone());
@@ -556,6 +597,37 @@ fn resource_attributes(
         }
     }
     attributes
+}
+
+/// A resource's `Condition` is the name of a condition the template declares, as
+/// CloudFormation requires; every generated resource carries it, and a generated condition
+/// may name it.
+fn check_condition_attribute(
+    value: &Value,
+    path: &str,
+    known_conditions: Option<&Map<String, Value>>,
+    problems: &mut Problems,
+) {
+    match value.as_str() {
+        Some(name) if known_conditions.is_some_and(|known| known.contains_key(name)) => {}
+        Some(name) => {
+            let declared: Vec<&str> = known_conditions
+                .into_iter()
+                .flat_map(|known| known.keys().map(String::as_str))
+                .collect();
+            let hint = crate::problems::nearest(name, &declared)
+                .map(|nearest| format!("; did you mean {nearest}?"))
+                .unwrap_or_default();
+            problems.push(
+                path,
+                format!("names condition {name}, which the template's Conditions section does not declare{hint}"),
+            );
+        }
+        None => problems.push(
+            path,
+            "must be the name of a condition the template's Conditions section declares",
+        ),
+    }
 }
 
 /// `DeletionPolicy` and `UpdateReplacePolicy` values as CloudFormation takes them for every

@@ -10,6 +10,8 @@ pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
 
 /// Checks the globals section itself: an object of known properties, each one its
 /// declaration lets be global (not `TaskFamily`: a family belongs to one task definition).
+/// The known keys still apply when another is refused, so that their values are checked in
+/// the same round and no resource is told it lacks what the globals give it.
 pub fn check_globals<'a>(
     globals: &'a Value,
     problems: &mut Problems,
@@ -18,7 +20,6 @@ pub fn check_globals<'a>(
         problems.push(GLOBALS_PATH, "must be an object of resource properties");
         return None;
     };
-    let mut sound = true;
     for name in properties.keys() {
         let path = format!("{GLOBALS_PATH}.{name}");
         match declaration(name) {
@@ -28,18 +29,16 @@ pub fn check_globals<'a>(
                     path,
                     "cannot be global: each task definition needs its own family",
                 );
-                sound = false;
             }
             None => {
                 problems.push(
                     path,
                     unknown_name_message("property", name, &property_names()),
                 );
-                sound = false;
             }
         }
     }
-    sound.then_some(properties)
+    Some(properties)
 }
 
 /// The properties of one resource with the globals applied: the resource's own value
@@ -245,9 +244,9 @@ mod tests {
     #[test]
     fn globals_may_not_set_a_family_or_unknown_properties() {
         let mut problems = Problems::new();
-        assert!(
-            check_globals(&json!({"TaskFamily": "x", "TaskMemroy": 1}), &mut problems).is_none()
-        );
+        let globals = json!({"TaskFamily": "x", "TaskMemroy": 1, "TaskCpu": 512});
+        // The known keys still apply: their values are checked in the same round.
+        assert!(check_globals(&globals, &mut problems).is_some());
         let text = problems.to_string();
         assert!(
             text.contains("Globals.TaskDefinition.TaskFamily: cannot be global"),

@@ -151,3 +151,65 @@ Resources:
         ]
     );
 }
+
+/// A resource under its own `Condition: C` exists only when `C` holds, so an `Fn::If` on `C`
+/// in its properties or the globals it takes is read on its true branch only: its false
+/// branch would give the task role a condition that never holds (`C` and not `C`), which
+/// cfn-lint refuses (E3001), and leave unreachable `Fn::If` branches (W1028).
+#[test]
+fn a_resource_under_its_own_condition_reads_only_the_branch_where_it_holds() {
+    let template = parse_template(
+        r#"
+Parameters:
+  Production: {Type: String, AllowedValues: ["true", "false"]}
+Conditions:
+  IsProduction: !Equals [!Ref Production, "true"]
+Globals:
+  TaskDefinition:
+    TaskRoleArn: !If [IsProduction, "arn:aws:iam::123456789012:role/deploy", !Ref AWS::NoValue]
+Resources:
+  Deploy:
+    Type: Buildkite::ECS::TaskDefinition
+    Condition: IsProduction
+    Properties:
+      Image: buildkite/agent:3
+      Environment:
+        - !If [IsProduction, {Name: STAGE, Value: production}, !Ref AWS::NoValue]
+Outputs:
+  Role:
+    Condition: IsProduction
+    Value: !GetAtt Deploy.TaskRoleArn
+"#,
+    )
+    .expect("the test's YAML reads");
+    let expanded = expand(
+        template,
+        &ExpansionContext::new("us-east-1", "123456789012"),
+    )
+    .unwrap_or_else(|problems| panic!("{problems}"));
+    let text = serde_json::to_string(&expanded).unwrap();
+    assert!(!text.contains("Fn::If"), "{text}");
+    assert!(
+        expanded["Resources"].get("DeployTaskRole").is_none(),
+        "{text}"
+    );
+    assert_eq!(
+        expanded["Conditions"].as_object().unwrap().len(),
+        1,
+        "no condition is generated: {text}"
+    );
+    let task_definition = &expanded["Resources"]["DeployTaskDefinition"];
+    assert_eq!(task_definition["Condition"], "IsProduction");
+    assert_eq!(
+        task_definition["Properties"]["TaskRoleArn"],
+        "arn:aws:iam::123456789012:role/deploy"
+    );
+    assert_eq!(
+        task_definition["Properties"]["ContainerDefinitions"][0]["Environment"],
+        serde_json::json!([{"Name": "STAGE", "Value": "production"}])
+    );
+    assert_eq!(
+        expanded["Outputs"]["Role"]["Value"],
+        "arn:aws:iam::123456789012:role/deploy"
+    );
+}

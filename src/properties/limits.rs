@@ -45,35 +45,40 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ULIMIT_ENTRY)?;
             let name_path = format!("{}.Name", entry.path);
-            let name = match fields["Name"].as_str() {
-                Some(name) if ULIMIT_NAMES.contains(&name) => name,
-                _ => {
+            // A missing key was reported by entry_fields; the others are still checked.
+            let name = fields.get("Name").and_then(|name| match name.as_str() {
+                Some(name) if ULIMIT_NAMES.contains(&name) => Some(name),
+                other => {
                     reader.problems.push(
                         &name_path,
                         crate::problems::unknown_name_message(
                             "ulimit",
-                            fields["Name"].as_str().unwrap_or_default(),
+                            other.unwrap_or_default(),
                             &ULIMIT_NAMES,
                         ),
                     );
-                    return None;
+                    None
                 }
-            };
-            if let Some(first) = names.claim(name, &name_path) {
-                reader.problems.push(
-                    &name_path,
-                    format!("{name} is also limited at {first}; give each ulimit once"),
-                );
-                return None;
-            }
+            });
+            let name = name.filter(|name| match names.claim(name, &name_path) {
+                Some(first) => {
+                    reader.problems.push(
+                        &name_path,
+                        format!("{name} is also limited at {first}; give each ulimit once"),
+                    );
+                    false
+                }
+                None => true,
+            });
             let limit = |reader: &mut Self, key: &str| {
-                reader.whole_number(
+                let value = fields.get(key)?;
+                Some(reader.whole_number(
                     &Sourced {
-                        value: &fields[key],
+                        value,
                         path: format!("{}.{key}", entry.path),
                     },
                     |n| {
-                        if name == "nofile" && n > FARGATE_NOFILE_MAX {
+                        if name == Some("nofile") && n > FARGATE_NOFILE_MAX {
                             Err(format!(
                                 "is more open files than Fargate allows ({FARGATE_NOFILE_MAX})"
                             ))
@@ -81,10 +86,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                             Ok(())
                         }
                     },
-                )
+                ))
             };
-            let (soft, known_soft) = limit(reader, "SoftLimit");
-            let (hard, known_hard) = limit(reader, "HardLimit");
+            let soft = limit(reader, "SoftLimit");
+            let hard = limit(reader, "HardLimit");
+            let ((soft, known_soft), (hard, known_hard)) = (soft?, hard?);
             if let (Some(soft), Some(hard)) = (known_soft, known_hard)
                 && soft > hard
             {
@@ -94,6 +100,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 );
                 return None;
             }
+            let name = name?;
             if soft.is_null() || hard.is_null() {
                 return None;
             }

@@ -187,7 +187,32 @@ pub fn read_properties(
     }
     let ephemeral_storage_gib = reader.number("EphemeralStorageGiB").map(|(value, _)| value);
     let permissions_boundary = reader.text("PermissionsBoundary");
-    let tags = reader.list(reader.input("Tags"), |reader, entry| reader.tag(entry));
+    let mut tag_count = 0;
+    let mut tag_keys = UsedNames::default();
+    let tags = reader.list(reader.input("Tags"), |reader, entry| {
+        tag_count += 1;
+        let tag = reader.tag(entry)?;
+        if let Some(key) = tag["Key"].as_str()
+            && let Some(first) = tag_keys.claim(key, &entry.path)
+        {
+            reader.problems.push(
+                format!("{}.Key", entry.path),
+                format!(
+                    "{} is also the Key of {first}: a resource takes each tag key once",
+                    crate::problems::show_literal(&tag["Key"])
+                ),
+            );
+        }
+        Some(tag)
+    });
+    if tag_count > MAX_TAGS
+        && let Some(input) = reader.input("Tags")
+    {
+        reader.problems.push(
+            input.path(),
+            format!("has {tag_count} tags, over the {MAX_TAGS} ECS, IAM and CloudWatch Logs allow on one resource"),
+        );
+    }
 
     let repository_credentials = reader
         .sourced("RepositoryCredentials")
@@ -255,6 +280,9 @@ pub fn read_properties(
         execute_command_logging,
     })
 }
+
+/// The most tags ECS, IAM and CloudWatch Logs take on one resource.
+const MAX_TAGS: usize = 50;
 
 /// The names used so far in one namespace (a container's variables, the containers, the
 /// volumes), and where.

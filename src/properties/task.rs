@@ -84,17 +84,55 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let fields = self.entry_fields(entry, list_entry("Tags"))?;
         let key = Self::entry_field(fields, entry, "Key").and_then(|key| {
             self.required_string_checked(&key, |key| {
-                if key.len() > 128 {
-                    Err("is longer than the 128 characters a tag key may have".to_owned())
+                if key.chars().count() > MAX_TAG_KEY {
+                    Err(format!(
+                        "is longer than the {MAX_TAG_KEY} characters a tag key may have"
+                    ))
                 } else if key.starts_with("aws:") {
                     Err("starts with aws:, which AWS keeps for its own tags".to_owned())
                 } else {
-                    Ok(())
+                    tag_characters(key)
                 }
             })
         });
-        let value = Self::entry_field(fields, entry, "Value")
-            .and_then(|value| self.scalar_as_string(value.value, &value.path));
+        let value = Self::entry_field(fields, entry, "Value").and_then(|value| {
+            let resolved = self.scope.resolve(value.value);
+            let why = resolved.as_str().and_then(|text| {
+                if text.chars().count() > MAX_TAG_VALUE {
+                    Some(format!(
+                        "is longer than the {MAX_TAG_VALUE} characters a tag value may have"
+                    ))
+                } else {
+                    tag_characters(text).err()
+                }
+            });
+            if let Some(why) = why {
+                self.problems
+                    .push(&value.path, format!("{} {why}", resolved.describe()));
+            }
+            self.scalar_as_string(value.value, &value.path)
+        });
         Some(object([("Key", key?), ("Value", value?)]))
+    }
+}
+
+/// The longest tag key and value ECS, IAM and CloudWatch Logs take, in characters.
+const MAX_TAG_KEY: usize = 128;
+const MAX_TAG_VALUE: usize = 256;
+
+/// The characters ECS, IAM and CloudWatch Logs take in a tag's key and value: letters,
+/// digits, spaces and `_ . : / = + - @` (`[\p{L}\p{Z}\p{N}_.:/=+\-@]`). Only ASCII is
+/// checked, where the class is plain; any other character is left to AWS.
+fn tag_characters(text: &str) -> Result<(), String> {
+    if text
+        .chars()
+        .all(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
+    {
+        Ok(())
+    } else {
+        Err(
+            "has a character tags may not hold: only letters, digits, spaces and _ . : / = + - @"
+                .to_owned(),
+        )
     }
 }

@@ -12,6 +12,13 @@ use super::resolve::{Plain, resolve_plain};
 
 pub(super) type NodeId = usize;
 
+/// How deep the composer lets collections nest before it stops reading: far past the depth the
+/// constructed template may have (`construct::MAX_DEPTH`; only merge keys make it shallower
+/// than the YAML), and past where PyYAML's recursive composer, and so cfn-lint, gives up. The
+/// scanner's work per token grows with the depth, so reading on through a deeper stream takes
+/// time in proportion to its square (minutes for 100,000 unclosed `[`).
+const MAX_COMPOSE_DEPTH: usize = 4 * super::construct::MAX_DEPTH;
+
 /// A place in the source: line and column, both from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Mark {
@@ -231,14 +238,12 @@ impl Composer {
             EventData::SequenceStart { anchor, tag, .. } => {
                 let tag = collection_tag(tag.as_deref(), Tag::Seq);
                 let id = self.add(Content::Sequence(Vec::new()), tag, mark, anchor)?;
-                self.attach(id);
-                self.open.push((id, None));
+                self.open_collection(id)?;
             }
             EventData::MappingStart { anchor, tag, .. } => {
                 let tag = collection_tag(tag.as_deref(), Tag::Map);
                 let id = self.add(Content::Mapping(Vec::new()), tag, mark, anchor)?;
-                self.attach(id);
-                self.open.push((id, None));
+                self.open_collection(id)?;
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
                 self.open.pop();
@@ -291,6 +296,23 @@ impl Composer {
             anchored,
         });
         Ok(id)
+    }
+
+    fn open_collection(&mut self, id: NodeId) -> Result<(), TemplateReadError> {
+        self.attach(id);
+        self.open.push((id, None));
+        if self.open.len() > MAX_COMPOSE_DEPTH {
+            // Named where the constructed template first goes too deep, as `construct` would.
+            let first_too_deep = self.open[super::construct::MAX_DEPTH].0;
+            return Err(refused(
+                self.document.nodes[first_too_deep].mark,
+                &format!(
+                    "nested deeper than {} levels, more than the macro reads CloudFormation's JSON to",
+                    super::construct::MAX_DEPTH
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn attach(&mut self, child: NodeId) {

@@ -342,6 +342,22 @@ Resources:
     }
 
     #[test]
+    fn a_stream_nested_far_too_deep_is_refused_without_reading_it_all() {
+        // 200,000 unclosed `[`: the scanner's work per token grows with the depth, so reading
+        // all of it took minutes; the composer stops a little past the depth it may have.
+        let text = format!("Resources: {}", "[".repeat(200_000));
+        let started = std::time::Instant::now();
+        let error = parse_template(&text).unwrap_err().to_string();
+        assert!(
+            error.ends_with(
+                "nested deeper than 128 levels, more than the macro reads CloudFormation's JSON to"
+            ),
+            "{error}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
     fn yaml_errors_do_not_quote_the_template() {
         let error = parse_template("A: [unclosed-secret-value\n")
             .unwrap_err()
