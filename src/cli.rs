@@ -276,8 +276,21 @@ fn transforms(root: &Map<String, Value>) -> Vec<&str> {
 /// CloudFormation would deploy its Buildkite resources unexpanded, or refuse them.
 pub fn transform_problem(root: &Map<String, Value>, transform_names: &[&str]) -> Option<String> {
     let transforms = transforms(root);
-    if transforms.iter().any(|name| transform_names.contains(name)) {
-        return None;
+    if let Some(own) = transforms
+        .iter()
+        .position(|name| transform_names.contains(name))
+    {
+        const SAM: &str = "AWS::Serverless-2016-10-31";
+        let has_globals = root
+            .get("Globals")
+            .and_then(|globals| globals.get("TaskDefinition"))
+            .is_some();
+        return (has_globals && transforms[..own].contains(&SAM)).then(|| {
+            format!(
+                "{SAM} runs before {} and refuses Globals.TaskDefinition ('TaskDefinition' is not supported): list {} first",
+                transforms[own], transforms[own]
+            )
+        });
     }
     let names = transform_names.join(" or ");
     let anyway = "or pass --no-transform-check to expand it anyway";

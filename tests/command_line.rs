@@ -469,3 +469,28 @@ fn schema_prints_the_committed_schemas() {
         );
     }
 }
+
+#[test]
+fn sam_before_the_macro_with_globals_task_definition_is_refused() {
+    let template = |transform: &str| {
+        format!(
+            "Transform: {transform}\nGlobals:\n  TaskDefinition:\n    TaskCpu: 512\n    TaskMemory: 1024\nResources:\n  Ruby:\n    Type: Buildkite::ECS::TaskDefinition\n    Properties:\n      Image: ruby:3.3\n"
+        )
+    };
+    let refused = run(
+        &["expand", "-"],
+        &template("[AWS::Serverless-2016-10-31, Buildkite-Agents-2020-03-09]"),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("Transform: AWS::Serverless-2016-10-31 runs before Buildkite-Agents-2020-03-09 and refuses Globals.TaskDefinition"),
+        "{stderr}"
+    );
+    // The macro first, SAM after it: SAM sees the Globals the macro leaves.
+    let after = run(
+        &["expand", "-"],
+        &template("[Buildkite-Agents-2020-03-09, AWS::Serverless-2016-10-31]"),
+    );
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+}
