@@ -548,6 +548,11 @@ fn expand_resource(
         }
         resources.push((id, value));
     }
+    let before = problems.len();
+    crate::policy_size::check_role_policy_sizes(logical_id, &resources, problems);
+    if problems.len() > before {
+        return None;
+    }
     Some(Expansion {
         logical_id: logical_id.to_owned(),
         resources,

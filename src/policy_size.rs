@@ -1,0 +1,196 @@
+//! IAM's quota on a role's inline policies: together at most 10,240 characters, white space not
+//! counted. The macro writes exact grants, one ARN per secret, repository or file, so a task that
+//! names very many can pass cfn-lint and still be refused by IAM at deploy. The size is only known
+//! once CloudFormation has filled in the functions, so the macro counts the least it can be and
+//! refuses only what is sure to be over.
+
+use serde_json::Value;
+
+use crate::problems::Problems;
+use crate::value::intrinsic_name;
+
+/// IAM's limit on the inline policies of one role, summed ("Role policy size").
+pub const ROLE_POLICY_CHARACTERS: usize = 10_240;
+
+/// The fewest characters each pseudo parameter can stand for.
+const SHORTEST_PSEUDO: [(&str, usize); 4] = [
+    ("AWS::Partition", "aws".len()),
+    ("AWS::Region", "us-east-1".len()),
+    ("AWS::AccountId", 12),
+    ("AWS::URLSuffix", "amazonaws.com".len()),
+];
+
+/// Refuses a generated role (`resources`, as generated for `logical_id`) whose inline policies
+/// are sure to be over IAM's limit.
+pub fn check_role_policy_sizes(
+    logical_id: &str,
+    resources: &[(String, Value)],
+    problems: &mut Problems,
+) {
+    for (id, resource) in resources {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::IAM::Role") {
+            continue;
+        }
+        let Some(policies) = resource.pointer("/Properties/Policies") else {
+            continue;
+        };
+        let least = least_policy_characters(policies);
+        if least > ROLE_POLICY_CHARACTERS {
+            problems.push(
+                format!("Resources.{logical_id}"),
+                format!(
+                    "expands to {id}, whose inline policies come to at least {least} characters, over the {ROLE_POLICY_CHARACTERS} IAM allows a role: split the secrets, images or files across more resources, or give a role of your own (ExecutionRoleArn, TaskRoleArn)"
+                ),
+            );
+        }
+    }
+}
+
+/// The fewest characters of the policy documents in `policies` (a role's `Policies` list, any
+/// entry possibly under `Fn::If`), white space outside strings not counted, as IAM counts.
+fn least_policy_characters(policies: &Value) -> usize {
+    match policies {
+        Value::Array(entries) => entries.iter().map(least_policy_characters).sum(),
+        Value::Object(_) if intrinsic_name(policies) == Some("Fn::If") => branches(policies)
+            .map_or(0, |(a, b)| {
+                least_policy_characters(a).min(least_policy_characters(b))
+            }),
+        Value::Object(policy) => policy.get("PolicyDocument").map_or(0, least_characters),
+        _ => 0,
+    }
+}
+
+fn branches(value: &Value) -> Option<(&Value, &Value)> {
+    match value.get("Fn::If")?.as_array()?.as_slice() {
+        [_, a, b] => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// The fewest characters `value` can be once CloudFormation has evaluated it, written as compact
+/// JSON: a function whose result it cannot bound counts as nothing.
+fn least_characters(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => value.to_string().len(),
+        Value::String(text) => text.len() + 2,
+        Value::Array(items) => {
+            let sizes: Vec<usize> = items
+                .iter()
+                .filter(|item| !is_no_value(item))
+                .map(least_characters)
+                .collect();
+            2 + sizes.iter().sum::<usize>() + sizes.len().saturating_sub(1)
+        }
+        Value::Object(_) => match intrinsic_name(value) {
+            Some("Fn::Sub") => least_sub_characters(&value["Fn::Sub"]) + 2,
+            Some("Fn::If") => {
+                branches(value).map_or(0, |(a, b)| least_characters(a).min(least_characters(b)))
+            }
+            Some(_) => 0,
+            None => {
+                let Value::Object(map) = value else {
+                    unreachable!()
+                };
+                let members: Vec<usize> = map
+                    .iter()
+                    .filter(|(_, member)| !is_no_value(member))
+                    .map(|(key, member)| key.len() + 3 + least_characters(member))
+                    .collect();
+                2 + members.iter().sum::<usize>() + members.len().saturating_sub(1)
+            }
+        },
+    }
+}
+
+fn is_no_value(value: &Value) -> bool {
+    crate::value::ref_target(value) == Some("AWS::NoValue")
+}
+
+/// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: a pseudo parameter's
+/// shortest value, anything else nothing; `${!Literal}` as the `${Literal}` it writes.
+fn least_sub_characters(sub: &Value) -> usize {
+    let text = match sub {
+        Value::String(text) => text.as_str(),
+        Value::Array(parts) => match parts.first() {
+            Some(Value::String(text)) => text.as_str(),
+            _ => return 0,
+        },
+        _ => return 0,
+    };
+    let mut length = 0;
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        length += start;
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return length + rest[start..].len();
+        };
+        let name = &after[..end];
+        length += match name.strip_prefix('!') {
+            Some(literal) => literal.len() + 3,
+            None => SHORTEST_PSEUDO
+                .iter()
+                .find(|(pseudo, _)| *pseudo == name)
+                .map_or(0, |(_, shortest)| *shortest),
+        };
+        rest = &after[end + 1..];
+    }
+    length + rest.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_document_counts_as_its_compact_json_with_the_shortest_pseudo_parameters() {
+        let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+        assert_eq!(least_characters(&document), document.to_string().len());
+        assert_eq!(
+            least_characters(
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/x"})
+            ),
+            "\"arn:aws:ssm:us-east-1:123456789012:parameter/x\"".len()
+        );
+        // A variable CloudFormation fills in, or another function, may be as short as nothing.
+        assert_eq!(least_characters(&json!({"Fn::Sub": "a${Name}b"})), 4);
+        assert_eq!(least_characters(&json!({"Fn::GetAtt": ["L", "Arn"]})), 0);
+        assert_eq!(
+            least_characters(&json!(["a", {"Ref": "AWS::NoValue"}, "b"])),
+            r#"["a","b"]"#.len()
+        );
+        assert_eq!(
+            least_characters(&json!({"Fn::If": ["C", "long text", "s"]})),
+            r#""s""#.len()
+        );
+    }
+
+    #[test]
+    fn a_role_sure_to_be_over_the_limit_is_refused_and_one_that_may_fit_is_not() {
+        let role = |resources: usize| {
+            let arns: Vec<Value> = (0..resources)
+                .map(|n| json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/ci/token-{n}")}))
+                .collect();
+            vec![(
+                "AgentExecutionRole".to_owned(),
+                json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [{
+                    "PolicyName": "ReadAgentSecrets",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": arns}
+                    ]}
+                }]}}),
+            )]
+        };
+        let mut problems = Problems::new();
+        check_role_policy_sizes("Agent", &role(100), &mut problems);
+        assert!(problems.is_empty(), "{problems}");
+        check_role_policy_sizes("Agent", &role(300), &mut problems);
+        let text = problems.to_string();
+        assert!(
+            text.contains("Resources.Agent: expands to AgentExecutionRole, whose inline policies come to at least")
+                && text.contains("over the 10240 IAM allows a role"),
+            "{text}"
+        );
+    }
+}
