@@ -30,8 +30,9 @@ deploy-check: sam-validate lambda-e2e
 # exactly cargo-lambda, hashed, and PIP_LOCKED_INSTALL has --no-deps; no `pip check`, which would
 # miss ziglang. (This explicit rule wins over mk/tools.mk's pattern rule; check-python and
 # PIP_LOCKED_INSTALL are defined there.)
-$(VENV)/lambda/ready: requirements/lambda.txt
+$(VENV)/lambda/ready: requirements/lambda.txt requirements/lambda.in
 	$(check-python)
+	$(call check-lock,requirements/lambda.in,$<)
 	rm -rf $(VENV)/lambda
 	$(PYTHON) -m venv $(VENV)/lambda
 	$(VENV)/lambda/bin/$(PIP_LOCKED_INSTALL) -r $<

@@ -21,6 +21,13 @@ define check-python
 	|| { echo "$(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'), but requirements/*.txt are locked for CPython $(LOCK_PYTHON): use a $(LOCK_PYTHON) (PYTHON=python$(LOCK_PYTHON)), or change LOCK_PYTHON in mk/tools.mk and run make lock" >&2; exit 1; }
 endef
 
+# A lock must hold every top-level pin of its .in: an .in edited without `make lock` stops here.
+define check-lock
+@for pin in $$(sed -e 's/#.*//' -e 's/\[[^]]*\]//' $(1) | tr 'A-Z_' 'a-z-'); do \
+	grep -qi "^$$pin " $(2) || { echo "$(2) does not hold $$pin, which $(1) asks for: run make lock" >&2; exit 1; }; \
+done
+endef
+
 # `make .venv/lint/ready` builds the venv from requirements/lint.txt, and again when that file changes.
 # --require-hashes: every package must be in the lock with its hash, so a fresh clone installs exactly
 # what was tested. --no-deps: the lock is the whole set, so pip installs that list and resolves nothing
@@ -29,8 +36,9 @@ endef
 # --only-binary: wheels only, so no sdist is built with build tools fetched unhashed (make lock
 # checks that every locked version has a wheel).
 PIP_LOCKED_INSTALL = pip install --quiet --require-hashes --only-binary :all: --no-deps
-$(VENV)/%/ready: requirements/%.txt
+$(VENV)/%/ready: requirements/%.txt requirements/%.in
 	$(check-python)
+	$(call check-lock,requirements/$*.in,$<)
 	rm -rf $(VENV)/$*
 	$(PYTHON) -m venv $(VENV)/$*
 	$(VENV)/$*/bin/$(PIP_LOCKED_INSTALL) -r $<
