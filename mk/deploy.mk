@@ -26,11 +26,16 @@ TEST_TARGETS += deploy-check
 deploy-check: sam-validate lambda-e2e
 
 # cargo-lambda's wheel pulls in ziglang (about 450 MB) for cross-compiling, which the emulator
-# does not use: install it alone. (This explicit rule wins over mk/tools.mk's pattern rule.)
-$(VENV)/lambda/ready: requirements/lambda.txt
+# does not use: install it alone. Its lock (requirements/lambda.txt, `make lock` with --no-deps) holds
+# exactly cargo-lambda, hashed, and PIP_LOCKED_INSTALL has --no-deps; no `pip check`, which would
+# miss ziglang. (This explicit rule wins over mk/tools.mk's pattern rule; check-python and
+# PIP_LOCKED_INSTALL are defined there.)
+$(VENV)/lambda/ready: requirements/lambda.txt requirements/lambda.in
+	$(check-python)
+	$(call check-lock,requirements/lambda.in,$<)
 	rm -rf $(VENV)/lambda
 	$(PYTHON) -m venv $(VENV)/lambda
-	$(VENV)/lambda/bin/pip install --quiet --no-deps -r $<
+	$(VENV)/lambda/bin/$(PIP_LOCKED_INSTALL) -r $<
 	touch $@
 
 sam-build: $(VENV)/sam/ready

@@ -193,8 +193,40 @@ Resources:
         );
     }
 
+    /// The YAML merge-key spec (yaml.org/type/merge.html): "each of these nodes is merged in turn
+    /// according to its order in the sequence. Keys in mapping nodes earlier in the sequence
+    /// override keys specified in later mapping nodes." So in `<<: [*a, *b]` a key of `a` wins over
+    /// the same key of `b`. PyYAML 6.0.3 and cfn-lint's decoder on it agree; PyYAML 6.0.4 lets the
+    /// later mapping win (for keys whose text is not one interned Python string), and the corpus
+    /// check refuses to run on it.
     #[test]
-    fn merge_keys_merge_as_pyyaml_does() {
+    fn a_merge_list_lets_the_earlier_mapping_win_as_the_yaml_spec_says() {
+        // The spec's own example: "All the following maps are equal".
+        let template = read(
+            "Center: &CENTER { x: 1, y: 2 }\nLeft: &LEFT { x: 0, y: 2 }\n\
+             Big: &BIG { r: 10 }\nSmall: &SMALL { r: 1 }\n\
+             Explicit: {x: 1, y: 2, r: 10, label: center/big}\n\
+             MergeOne: {<<: *CENTER, r: 10, label: center/big}\n\
+             MergeMultiple: {<<: [*CENTER, *BIG], label: center/big}\n\
+             Override: {<<: [*BIG, *LEFT, *SMALL], x: 1, label: center/big}\n",
+        );
+        let explicit = json!({"x": 1, "y": 2, "r": 10, "label": "center/big"});
+        for name in ["Explicit", "MergeOne", "MergeMultiple", "Override"] {
+            assert_eq!(template[name], explicit, "{name}");
+        }
+        // Longer keys, where PyYAML 6.0.4 differs: Size comes from Extra, listed first.
+        let template = read(
+            "Extra: &extra {Size: large, Zone: a}\nBase: &base {Region: us-east-1, Size: small}\n\
+             Merged: {<<: [*extra, *base], Own: 1}\n",
+        );
+        assert_eq!(
+            template["Merged"],
+            json!({"Region": "us-east-1", "Size": "large", "Zone": "a", "Own": 1})
+        );
+    }
+
+    #[test]
+    fn merge_keys_merge_as_pyyaml_6_0_3_does() {
         let template = read(
             "Base: &base {Region: r, Size: s}\nExtra: &extra {Size: l, Zone: z}\n\
              One: {Size: m, <<: *base, Own: 1}\nList: {<<: [*extra, *base]}\n\

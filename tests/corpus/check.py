@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Every template reads through `expand` as through AWS's cfn-lint decoder, and comes back whole.
 
-Run in the lint venv (cfn-lint 1.58.0): mk/corpus.mk does, as part of `make test`.
+Run in the lint venv (cfn-lint 1.58.0, PyYAML 6.0.3): mk/corpus.mk does, as part of `make test`. It
+first checks that the decoder lets the earlier mapping of a merge list win, as the YAML spec says, and
+stops with why if it does not (PyYAML 6.0.4 lets the later one win).
 
     check.py --binary target/debug/buildkite-ecs-macro tests/corpus/templates tests/corpus/fixtures
 
@@ -36,6 +38,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+import yaml
 from cfnlint.decode import cfn_yaml, decode, decode_str
 from cfnlint.decode.node import str_node
 
@@ -229,6 +232,34 @@ def check_generated(template, logical_id, answer):
     return f"besides the generated resources, {found}" if found else None
 
 
+# The YAML merge-key spec (yaml.org/type/merge.html): "If the value associated with the merge key is a
+# sequence, then this sequence is expected to contain mapping nodes and each of these nodes is merged
+# in turn according to its order in the sequence. Keys in mapping nodes earlier in the sequence
+# override keys specified in later mapping nodes." Our reader does so, as PyYAML 6.0.3 does.
+MERGE_RULE_TEMPLATE = """\
+Extra: &extra {Size: large, Zone: a}
+Base: &base {Region: us-east-1, Size: small}
+Merged: {<<: [*extra, *base], Own: 1}
+"""
+
+
+def decoder_follows_the_merge_rule():
+    """None if the installed decoder lets the earlier mapping of a merge list win, as the spec says;
+    else why not. The expectations of every file come from the decoder, so a decoder that reads merge
+    keys otherwise would fail merge-keys.yaml with no word of why."""
+    template, matches = decode_str(MERGE_RULE_TEMPLATE)
+    size = None if matches else template["Merged"].get("Size")
+    if size == "large":
+        return None
+    return (
+        f"the decoder (cfn-lint's, on PyYAML {yaml.__version__}) reads `<<: [*extra, *base]` with "
+        f"Size {size!r}, not 'large': PyYAML {yaml.__version__} lets the later merged mapping win, "
+        f"where the YAML merge-key spec (yaml.org/type/merge.html) and our reader let the earlier one "
+        f"win. requirements/lint.txt pins PyYAML 6.0.3, which follows the spec: rebuild the venv from "
+        f"the lock (rm -rf .venv/lint; make corpus-check)"
+    )
+
+
 def check_file(job):
     binary, folder, name = job
     path = os.path.join(folder, name)
@@ -299,6 +330,10 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     arguments = parser.parse_args()
 
+    why = decoder_follows_the_merge_rule()
+    if why:
+        print(f"corpus check: {why}", file=sys.stderr)
+        return 1
     started = time.monotonic()
     jobs = [
         (arguments.binary, folder, name)
