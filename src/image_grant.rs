@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::value::{Resolved, SubPart, TemplateScope, parse_sub, sub_arguments, unescape_sub_text};
+use crate::value::{
+    Resolved, SubPart, TemplateScope, first_outside_variables, parse_sub,
+    split_once_outside_variables, split_outside_variables, sub_arguments, unescape_sub_text,
+};
 
 /// The fix for an image the macro cannot read, named in the message that refuses it.
 const CANNOT_TELL: &str = "cannot tell whether this image is in a private ECR registry, or in which repository, so the execution role could not be limited to it; write the image as text, a !Ref to a parameter with a value, !GetAtt <an AWS::ECR::Repository>.RepositoryUri (or !Sub \"${Repository.RepositoryUri}:<tag>\"), or a !Sub whose text names the registry: !Sub [\"${Account}.dkr.ecr.${Region}.${AWS::URLSuffix}/<repository>:${Tag}\", {Account: ..., Region: ..., Tag: ...}] for ECR, \"docker.io/${Name}\" for Docker Hub; or set AttachTaskExecutionRolePolicy: true to pull with AWS's managed policy, which allows any repository";
@@ -192,9 +195,9 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         };
     }
     // Variables the macro cannot see: the text must say the registry.
-    let segments = split_outside_variables(template, b'/');
+    let segments = split_outside_variables(template, b'/', usize::MAX);
     let host = segments[0];
-    let host_fields = split_outside_variables(host, b'.');
+    let host_fields = split_outside_variables(host, b'.', usize::MAX);
     let literal = |text: &str| {
         parse_sub(text)
             .iter()
@@ -297,7 +300,7 @@ fn ecr_sub_text(
     variables: Option<&serde_json::Map<String, Value>>,
 ) -> Option<Value> {
     let (host, path) = split_once_outside_variables(template, b'/')?;
-    let host_fields = split_outside_variables(host, b'.');
+    let host_fields = split_outside_variables(host, b'.', usize::MAX);
     if host_fields.len() < 5 {
         return None;
     }
@@ -317,44 +320,6 @@ fn ecr_sub_text(
         host_fields[3], host_fields[0]
     );
     Some(crate::secret_grant::sub_piece(&arn, variables))
-}
-
-/// Byte indexes of `separator` in `template` outside `${...}`.
-fn positions_outside_variables(template: &str, separators: &[u8]) -> Vec<usize> {
-    let mut positions = Vec::new();
-    let mut depth = 0usize;
-    let bytes = template.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        match byte {
-            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
-            b'}' if depth > 0 => depth -= 1,
-            byte if depth == 0 && separators.contains(byte) => positions.push(index),
-            _ => {}
-        }
-    }
-    positions
-}
-
-fn first_outside_variables(template: &str, separators: &[u8]) -> Option<usize> {
-    positions_outside_variables(template, separators)
-        .first()
-        .copied()
-}
-
-fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
-    let index = first_outside_variables(template, &[separator])?;
-    Some((&template[..index], &template[index + 1..]))
-}
-
-fn split_outside_variables(template: &str, separator: u8) -> Vec<&str> {
-    let mut fields = Vec::new();
-    let mut start = 0;
-    for index in positions_outside_variables(template, &[separator]) {
-        fields.push(&template[start..index]);
-        start = index + 1;
-    }
-    fields.push(&template[start..]);
-    fields
 }
 
 #[cfg(test)]

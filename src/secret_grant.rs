@@ -9,8 +9,8 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, stack_arn, sub_arguments,
-    unescape_sub_text,
+    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, split_outside_variables,
+    stack_arn, sub_arguments, unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -179,7 +179,7 @@ fn read_sub_text(
     variables: Option<&Map<String, Value>>,
     context: &ExpansionContext,
 ) -> Reading {
-    let fields = split_outside_variables(template);
+    let fields = split_outside_variables(template, b':', usize::MAX);
     if literal_text(fields[0]).as_deref() == Some("arn") {
         return read_arn_text(value, &fields, variables, context);
     }
@@ -448,7 +448,7 @@ impl WrittenReference {
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
     fn fields(&self) -> Option<Vec<&str>> {
-        let fields = split_outside_variables(&self.template);
+        let fields = split_outside_variables(&self.template, b':', usize::MAX);
         (fields.len() == self.sample.split(':').count()).then_some(fields)
     }
 
@@ -497,26 +497,6 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
     } else {
         json!({ "Fn::Sub": [template, used] })
     }
-}
-
-fn split_outside_variables(template: &str) -> Vec<&str> {
-    let mut fields = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    let bytes = template.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        match byte {
-            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
-            b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 => {
-                fields.push(&template[start..index]);
-                start = index + 1;
-            }
-            _ => {}
-        }
-    }
-    fields.push(&template[start..]);
-    fields
 }
 
 #[cfg(test)]

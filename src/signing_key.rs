@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::arn::{check_partition, is_account_id, is_region, parse_arn};
 use crate::value::{
-    Resolved, SubPart, TemplateScope, parse_sub, ref_target, stack_arn, sub_arguments,
-    unescape_sub_text,
+    Resolved, SubPart, TemplateScope, parse_sub, ref_target, split_outside_variables, stack_arn,
+    sub_arguments, unescape_sub_text,
 };
 
 /// The actions the agent calls on its signing key: sign uploads, verify jobs, and read the
@@ -235,7 +235,7 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
             });
         }
         if first.starts_with("arn:") {
-            let fields = split_outside_variables(template);
+            let fields = split_outside_variables(template, b':', 6);
             let literal = |index: usize| {
                 fields.get(index).and_then(|field| {
                     parse_sub(field)
@@ -267,26 +267,6 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
     Err(format!(
         "cannot tell which KMS key this is, so the task role could not be limited to it; {FORMS}"
     ))
-}
-
-fn split_outside_variables(template: &str) -> Vec<&str> {
-    let mut fields = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    let bytes = template.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        match byte {
-            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
-            b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 && fields.len() < 5 => {
-                fields.push(&template[start..index]);
-                start = index + 1;
-            }
-            _ => {}
-        }
-    }
-    fields.push(&template[start..]);
-    fields
 }
 
 #[cfg(test)]

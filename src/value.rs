@@ -295,9 +295,87 @@ pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>
     }
 }
 
+/// Byte indexes of any of `separators` in a `Fn::Sub` template, outside its `${...}` variables.
+pub fn positions_outside_variables(template: &str, separators: &[u8]) -> Vec<usize> {
+    let mut positions = Vec::new();
+    let mut depth = 0usize;
+    let bytes = template.as_bytes();
+    for (index, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            byte if depth == 0 && separators.contains(byte) => positions.push(index),
+            _ => {}
+        }
+    }
+    positions
+}
+
+/// The first of `separators` in a `Fn::Sub` template outside its variables.
+pub fn first_outside_variables(template: &str, separators: &[u8]) -> Option<usize> {
+    positions_outside_variables(template, separators)
+        .first()
+        .copied()
+}
+
+/// A `Fn::Sub` template cut at its first `separator` outside its variables.
+pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
+    let index = first_outside_variables(template, &[separator])?;
+    Some((&template[..index], &template[index + 1..]))
+}
+
+/// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
+/// (the last keeps the rest, as an ARN's resource keeps its colons).
+pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    for index in positions_outside_variables(template, &[separator]) {
+        if fields.len() + 1 >= most {
+            break;
+        }
+        fields.push(&template[start..index]);
+        start = index + 1;
+    }
+    fields.push(&template[start..]);
+    fields
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sub_template_is_cut_outside_its_variables_into_at_most_so_many_fields() {
+        let arn = "arn:${AWS::Partition}:kms:${Region}:${AWS::AccountId}:alias/a:b";
+        assert_eq!(
+            split_outside_variables(arn, b':', usize::MAX),
+            [
+                "arn",
+                "${AWS::Partition}",
+                "kms",
+                "${Region}",
+                "${AWS::AccountId}",
+                "alias/a",
+                "b"
+            ]
+        );
+        assert_eq!(
+            split_outside_variables(arn, b':', 6),
+            [
+                "arn",
+                "${AWS::Partition}",
+                "kms",
+                "${Region}",
+                "${AWS::AccountId}",
+                "alias/a:b"
+            ]
+        );
+        assert_eq!(
+            split_once_outside_variables("${Host}/repo:${Tag}", b'/'),
+            Some(("${Host}", "repo:${Tag}"))
+        );
+        assert_eq!(first_outside_variables("${A:B}@x", b":@"), Some(6));
+    }
 
     #[test]
     fn recognises_intrinsics_by_their_single_key() {
