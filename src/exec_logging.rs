@@ -34,7 +34,7 @@ impl ExecuteCommandLogging {
             }));
         }
         if let Some(group) = &self.log_group {
-            // DescribeLogGroups takes no resource but `*` (README, where the IAM keeps a wildcard).
+            // DescribeLogGroups takes no resource but `*` (docs/grants.md, where the IAM keeps a wildcard).
             statements.push(json!({
                 "Sid": "FindTheSessionLogGroup",
                 "Effect": "Allow",

@@ -81,7 +81,7 @@ PSEUDO = {
 }
 POLICY_VERSION = "2012-10-17"
 LOG_GROUP_KMS_CHECK = "CKV_AWS_158"
-# ECR's registry login takes no resource but `*` (README, where the IAM keeps a wildcard).
+# ECR's registry login takes no resource but `*` (docs/grants.md, where the IAM keeps a wildcard).
 REGISTRY_LOGIN_ACTIONS = {"ecr:GetAuthorizationToken"}
 # Finding ECS Exec's session log group: DescribeLogGroups takes no resource but `*` either.
 LOG_GROUP_LISTING_ACTIONS = {"logs:DescribeLogGroups"}
@@ -632,13 +632,13 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             finding = parliament.enhance_finding(finding)
             if is_finding_filtered(finding, "INFO"):
                 continue
-            # ECR's registry login is what pulling an ECR image needs (README, where the IAM
+            # ECR's registry login is what pulling an ECR image needs (docs/grants.md, where the IAM
             # keeps a wildcard): waived for that action alone, any other exposure is a finding.
             actions = (finding.location or {}).get("actions") if isinstance(finding.location, dict) else None
             if finding.issue == "CREDENTIALS_EXPOSURE" and actions == ["ecr:getauthorizationtoken"]:
                 tally.registry_logins.append(f"{expanded.path}: {document.where}")
                 continue
-            # The agent's uploads carry a canned ACL (README, artifacts bucket): waived when every
+            # The agent's uploads carry a canned ACL (docs/ci-features.md, artifacts bucket): waived when every
             # s3:PutObjectAcl is held to bucket-owner-full-control.
             if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["s3:putobjectacl"] \
                     and object_acls_held_to_the_owner(document.filled):
@@ -647,13 +647,13 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             # kms:ResourceAliases is a condition key of the KMS key resource, so of every
             # operation on a key (AWS's service authorization reference for KMS); parliament
             # 1.6.4 checks only each action's own keys. Waived for a key operation the
-            # signing grant makes (README, signed pipelines); any other unknown key is a finding.
+            # signing grant makes (docs/ci-features.md, signed pipelines); any other unknown key is a finding.
             if finding.issue == "UNKNOWN_CONDITION_FOR_ACTION" and re.fullmatch(
                     r"Unknown condition kms:ResourceAliases for action kms:(Sign|Verify|GetPublicKey)",
                     str(finding.detail)):
                 tally.alias_conditions.append(f"{expanded.path}: {document.where}: {finding.detail}")
                 continue
-            # A run policy passes the task's own roles to ECS (README, a run policy for the
+            # A run policy passes the task's own roles to ECS (docs/ci-features.md, a run policy for the
             # scheduler): waived when every iam:PassRole names its roles and the one service.
             if finding.issue == "PERMISSIONS_MANAGEMENT_ACTIONS" and actions == ["iam:passrole"] \
                     and passes_named_roles_to_one_service(document.filled):
