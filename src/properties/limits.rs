@@ -44,6 +44,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let mut names = UsedNames::default();
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ULIMIT_ENTRY)?;
+            // entry_fields has reported each missing key; the entry says nothing more.
+            if ["Name", "SoftLimit", "HardLimit"]
+                .iter()
+                .any(|key| !fields.contains_key(*key))
+            {
+                return None;
+            }
             let name_path = format!("{}.Name", entry.path);
             let name = match fields["Name"].as_str() {
                 Some(name) if ULIMIT_NAMES.contains(&name) => name,
