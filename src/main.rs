@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
-// mimalloc: on the largest request glibc's malloc faults in about 14 times as many pages, and
-// the JSON floor the process is measured against (benches/floor.rs) uses it too.
+// mimalloc (2, with transparent huge pages): on the largest request glibc's malloc faults in
+// about 15 times as many pages; the floor the process is measured against (benches/floor.rs)
+// uses it too. docs/performance.md has the figures.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
