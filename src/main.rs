@@ -3,6 +3,12 @@
 
 use std::process::ExitCode;
 
+// mimalloc (2, with transparent huge pages): on the largest request glibc's malloc faults in
+// about 15 times as many pages; the floor the process is measured against (benches/floor.rs)
+// uses it too. docs/performance.md has the figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let is_lambda =
         std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
