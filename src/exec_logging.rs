@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::value::{Piece, build_sub};
+use crate::value::{Piece, build_sub, stack_arn_with_suffix};
 
 /// The cluster's exec settings the task must satisfy; each `None` when not named.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,17 +45,7 @@ impl ExecuteCommandLogging {
                 "Sid": "WriteTheSessionLogs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                "Resource": build_sub(&[
-                    Piece::Text("arn:"),
-                    Piece::Pseudo("AWS::Partition"),
-                    Piece::Text(":logs:"),
-                    Piece::Pseudo("AWS::Region"),
-                    Piece::Text(":"),
-                    Piece::Pseudo("AWS::AccountId"),
-                    Piece::Text(":log-group:"),
-                    Piece::Value(group),
-                    Piece::Text(":*"),
-                ])
+                "Resource": stack_arn_with_suffix("logs", ":log-group:", group, ":*")
             }));
         }
         if let Some(bucket) = &self.bucket {

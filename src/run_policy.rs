@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::TaskDefinitionProperties;
 use crate::problems::Problems;
-use crate::value::{Piece, build_sub, object};
+use crate::value::{Piece, build_sub, object, stack_arn_with_suffix};
 
 /// The policy of `XRunPolicy`: `ecs:RunTask` on every revision of the family, and
 /// `iam:PassRole` on the task's two roles to ECS only.
@@ -14,17 +14,8 @@ pub fn run_policy(
     task_role_arn: Value,
     properties: &TaskDefinitionProperties,
 ) -> Value {
-    let task_definitions = build_sub(&[
-        Piece::Text("arn:"),
-        Piece::Pseudo("AWS::Partition"),
-        Piece::Text(":ecs:"),
-        Piece::Pseudo("AWS::Region"),
-        Piece::Text(":"),
-        Piece::Pseudo("AWS::AccountId"),
-        Piece::Text(":task-definition/"),
-        Piece::Value(&properties.family),
-        Piece::Text(":*"),
-    ]);
+    let task_definitions =
+        stack_arn_with_suffix("ecs", ":task-definition/", &properties.family, ":*");
     let document = json!({
         "Version": "2012-10-17",
         "Statement": [

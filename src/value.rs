@@ -212,6 +212,11 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
 /// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
 /// a resource in the stack's own partition, region and account, as simply as [`build_sub`] can.
 pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
+    stack_arn_with_suffix(service, resource, value, "")
+}
+
+/// [`stack_arn`] followed by `suffix` (`:*` for every log stream of a group, say).
+pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffix: &str) -> Value {
     build_sub(&[
         Piece::Text("arn:"),
         Piece::Pseudo("AWS::Partition"),
@@ -223,6 +228,7 @@ pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
         Piece::Pseudo("AWS::AccountId"),
         Piece::Text(resource),
         Piece::Value(value),
+        Piece::Text(suffix),
     ])
 }
 
