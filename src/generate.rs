@@ -25,17 +25,17 @@ pub struct GeneratedIds {
 impl GeneratedIds {
     pub fn new(logical_id: &str, generates_task_role: bool) -> Self {
         Self {
-            task_definition: format!("{logical_id}TaskDefinition"),
-            log_group: format!("{logical_id}LogGroup"),
-            execution_role: Some(format!("{logical_id}ExecutionRole")),
-            task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
+            task_definition: [logical_id, "TaskDefinition"].concat(),
+            log_group: [logical_id, "LogGroup"].concat(),
+            execution_role: Some([logical_id, "ExecutionRole"].concat()),
+            task_role: generates_task_role.then(|| [logical_id, "TaskRole"].concat()),
             run_policy: None,
         }
     }
 
     /// The same, with `XRunPolicy` generated when `generates` is true.
     pub fn generating_run_policy(mut self, generates: bool) -> Self {
-        self.run_policy = generates.then(|| format!("{}RunPolicy", self.logical_id()));
+        self.run_policy = generates.then(|| [self.logical_id(), "RunPolicy"].concat());
         self
     }
 
@@ -639,10 +639,7 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
             Piece::Pseudo("AWS::URLSuffix"),
         ])
     }));
-    let operator = if services
-        .iter()
-        .any(|service| service.to_string().contains('*'))
-    {
+    let operator = if services.iter().any(mentions_wildcard) {
         "StringLike"
     } else {
         "StringEquals"
@@ -655,6 +652,19 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
         "Condition": {operator: {"kms:ViaService": services}}
     }));
     statements
+}
+
+/// Whether a `*` is written anywhere in `value` (a key or a string), as its JSON text would
+/// show, without writing that text.
+fn mentions_wildcard(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('*'),
+        Value::Array(items) => items.iter().any(mentions_wildcard),
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, member)| key.contains('*') || mentions_wildcard(member)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// The values in first-seen order, each once.
