@@ -1,5 +1,7 @@
 //! The resources one Buildkite task definition becomes.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::{
@@ -545,6 +547,7 @@ fn log_group(properties: &TaskDefinitionProperties) -> Value {
     resource("AWS::Logs::LogGroup", log_group)
 }
 
+/// The trust policy of a role ECS tasks assume, with `condition` on its statement.
 fn trust_policy(condition: Option<Value>) -> Value {
     let mut statement = json!({
         "Effect": "Allow",
@@ -556,6 +559,17 @@ fn trust_policy(condition: Option<Value>) -> Value {
     }
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
+
+/// The execution role's trust policy: any ECS task may assume it.
+static EXECUTION_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| trust_policy(None));
+
+/// The task role's trust policy: tasks of the stack's own account only, as the ECS guide
+/// advises against the confused deputy.
+static TASK_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| {
+    trust_policy(Some(
+        json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
+    ))
+});
 
 fn role(
     path: &Value,
@@ -583,7 +597,7 @@ fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> 
         .collect();
     role(
         &properties.execution_role_path,
-        trust_policy(None),
+        EXECUTION_ROLE_TRUST.clone(),
         policies,
         crate::execution_role::execution_role_managed_policies(properties),
         properties,
@@ -679,10 +693,6 @@ fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
 }
 
 fn task_role(properties: &TaskDefinitionProperties) -> Value {
-    // The stack's own account only, as the ECS guide advises against the confused deputy.
-    let trust = trust_policy(Some(
-        json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
-    ));
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
         policies.push(json!({
@@ -745,7 +755,7 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
     policies.extend(properties.task_role_policies.iter().cloned());
     role(
         &properties.task_role_path,
-        trust,
+        TASK_ROLE_TRUST.clone(),
         policies,
         properties.task_role_managed_policy_arns.clone(),
         properties,
