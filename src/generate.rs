@@ -270,7 +270,7 @@ fn mount_point(volume: &EfsVolume) -> Value {
 fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
     objects
         .iter()
-        .map(|object| json!({"Value": object, "Type": "s3"}))
+        .map(|file| object([("Value", file.clone()), ("Type", json!("s3"))]))
         .collect()
 }
 
@@ -349,7 +349,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         .collect();
     for (name, value) in generated {
         if !user_names.iter().any(|user| user.as_str() == Some(name)) {
-            environment.push(json!({ "Name": name, "Value": value }));
+            environment.push(object([("Name", json!(name)), ("Value", value)]));
         }
     }
     let secrets =
@@ -658,13 +658,19 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     } else {
         "StringEquals"
     };
-    statements.push(json!({
-        "Sid": "DecryptThroughThoseServices",
-        "Effect": "Allow",
-        "Action": "kms:Decrypt",
-        "Resource": keys,
-        "Condition": {operator: {"kms:ViaService": services}}
-    }));
+    statements.push(object([
+        ("Sid", json!("DecryptThroughThoseServices")),
+        ("Effect", json!("Allow")),
+        ("Action", json!("kms:Decrypt")),
+        ("Resource", Value::Array(keys)),
+        (
+            "Condition",
+            object([(
+                operator,
+                object([("kms:ViaService", Value::Array(services))]),
+            )]),
+        ),
+    ]));
     statements
 }
 
@@ -695,18 +701,25 @@ fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
 fn task_role(properties: &TaskDefinitionProperties) -> Value {
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
-        policies.push(json!({
-            "PolicyName": "InvokeSshAgentBackend",
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "ListKeysAndSign",
-                    "Effect": "Allow",
-                    "Action": "execute-api:Invoke",
-                    "Resource": build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")])
-                }]
-            }
-        }));
+        let statement = object([
+            ("Sid", json!("ListKeysAndSign")),
+            ("Effect", json!("Allow")),
+            ("Action", json!("execute-api:Invoke")),
+            (
+                "Resource",
+                build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
+            ),
+        ]);
+        policies.push(object([
+            ("PolicyName", json!("InvokeSshAgentBackend")),
+            (
+                "PolicyDocument",
+                object([
+                    ("Version", json!("2012-10-17")),
+                    ("Statement", Value::Array(vec![statement])),
+                ]),
+            ),
+        ]));
     }
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
         policies.push(policy);
