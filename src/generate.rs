@@ -374,9 +374,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
 
     let mut mount_points = Vec::new();
     if has_ssh_agent {
-        mount_points.push(
-            json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
-        );
+        mount_points.push(SSH_SOCKET_MOUNT.clone());
     }
     mount_points.extend(properties.volumes.iter().map(mount_point));
 
@@ -475,15 +473,32 @@ fn service_container(
     Value::Object(container)
 }
 
+// The constant parts of the ssh agent's containers: built once, cloned for each resource.
+
+/// The mount of the ssh agent's socket, in its container and the agent's.
+static SSH_SOCKET_MOUNT: LazyLock<Value> = LazyLock::new(
+    || json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
+);
+
+static SSH_AGENT_COMMAND: LazyLock<Value> =
+    LazyLock::new(|| json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]));
+
+static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
+    json!({
+        "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
+        "Interval": 5,
+        "Timeout": 2,
+        "Retries": 3,
+        "StartPeriod": 10
+    })
+});
+
 fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value {
     object([
         ("Name", json!(SSH_AGENT_CONTAINER)),
         ("Image", ssh_agent.image.clone()),
         ("Essential", json!(true)),
-        (
-            "Command",
-            json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]),
-        ),
+        ("Command", SSH_AGENT_COMMAND.clone()),
         (
             "Environment",
             Value::Array(vec![object([
@@ -491,20 +506,8 @@ fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value
                 ("Value", backend_url(ssh_agent)),
             ])]),
         ),
-        (
-            "MountPoints",
-            json!([{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}]),
-        ),
-        (
-            "HealthCheck",
-            json!({
-                "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
-                "Interval": 5,
-                "Timeout": 2,
-                "Retries": 3,
-                "StartPeriod": 10
-            }),
-        ),
+        ("MountPoints", Value::Array(vec![SSH_SOCKET_MOUNT.clone()])),
+        ("HealthCheck", SSH_AGENT_HEALTH_CHECK.clone()),
         ("ReadonlyRootFilesystem", json!(true)),
         ("LogConfiguration", log_configuration.clone()),
     ])
