@@ -72,7 +72,8 @@ impl Branching {
                             self.conditions.push(condition.to_owned());
                         }
                         for (index, branch) in [(1, when_true), (2, when_false)] {
-                            path.push_str(&format!(".Fn::If[{index}]"));
+                            path.push_str(".Fn::If");
+                            crate::problems::push_index(path, index);
                             self.collect(branch, path, known, problems);
                             path.truncate(length);
                         }

@@ -73,18 +73,21 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "ReadEnvironmentFiles",
             statements: vec![
-                json!({
-                    "Sid": "ReadTheEnvironmentFiles",
-                    "Effect": "Allow",
-                    "Action": "s3:GetObject",
-                    "Resource": environment_files
-                }),
-                json!({
-                    "Sid": "LocateTheirBuckets",
-                    "Effect": "Allow",
-                    "Action": "s3:GetBucketLocation",
-                    "Resource": buckets
-                }),
+                object([
+                    ("Sid", json!("ReadTheEnvironmentFiles")),
+                    ("Effect", json!("Allow")),
+                    ("Action", json!("s3:GetObject")),
+                    (
+                        "Resource",
+                        Value::Array(environment_files.into_iter().cloned().collect()),
+                    ),
+                ]),
+                object([
+                    ("Sid", json!("LocateTheirBuckets")),
+                    ("Effect", json!("Allow")),
+                    ("Action", json!("s3:GetBucketLocation")),
+                    ("Resource", Value::Array(buckets)),
+                ]),
             ],
         });
     }
@@ -96,12 +99,15 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "PullImages",
             statements: vec![
-                json!({
-                    "Sid": "PullFromTheRepositoriesUsed",
-                    "Effect": "Allow",
-                    "Action": ECR_PULL_ACTIONS,
-                    "Resource": repositories
-                }),
+                object([
+                    ("Sid", json!("PullFromTheRepositoriesUsed")),
+                    ("Effect", json!("Allow")),
+                    ("Action", json!(ECR_PULL_ACTIONS)),
+                    (
+                        "Resource",
+                        Value::Array(repositories.into_iter().cloned().collect()),
+                    ),
+                ]),
                 // ECR's registry login, which takes no resource but `*`.
                 json!({
                     "Sid": "LogInToTheRegistry",

@@ -362,12 +362,18 @@ fn branching_of(
     problems: &mut Problems,
 ) -> Branching {
     let mut branching = Branching::default();
-    for (name, value) in own {
-        let mut path = format!("{properties_path}.{name}");
-        branching.collect(value, &mut path, known_conditions, problems);
-    }
-    for (name, value) in globals.into_iter().flatten() {
-        let mut path = format!("{GLOBALS_PATH}.{name}");
+    // One buffer for every property's path: only a problem reads it.
+    let mut path = String::new();
+    let properties = own.iter().map(|property| (properties_path, property));
+    let global_properties = globals
+        .into_iter()
+        .flatten()
+        .map(|property| (GLOBALS_PATH, property));
+    for (parent, (name, value)) in properties.chain(global_properties) {
+        path.clear();
+        path.push_str(parent);
+        path.push('.');
+        path.push_str(name);
         branching.collect(value, &mut path, known_conditions, problems);
     }
     branching
@@ -404,7 +410,7 @@ fn expand_resource(
     scope: &TemplateScope<'_>,
     problems: &mut Problems,
 ) -> Option<Expansion> {
-    let path = format!("Resources.{logical_id}");
+    let path = crate::problems::member_path("Resources", logical_id);
     let Some(resource) = resource.as_object() else {
         problems.push(&path, "must be an object");
         return None;
@@ -425,7 +431,7 @@ fn expand_resource(
         };
         problems.push(format!("{path}.{key}"), message);
     }
-    let properties_path = format!("{path}.Properties");
+    let properties_path = crate::problems::member_path(&path, "Properties");
     let empty = Map::new();
     let own = match resource.get("Properties") {
         None | Some(Value::Null) => &empty,
@@ -584,12 +590,18 @@ fn resource_attributes(
             if name == "Condition" {
                 check_condition_attribute(
                     value,
-                    &format!("{path}.{name}"),
+                    &crate::problems::member_path(path, name),
                     known_conditions,
                     problems,
                 );
             } else {
-                check_policy_attribute(name, value, &format!("{path}.{name}"), context, problems);
+                check_policy_attribute(
+                    name,
+                    value,
+                    &crate::problems::member_path(path, name),
+                    context,
+                    problems,
+                );
             }
             attributes.shared.insert(name.to_owned(), value.clone());
         }

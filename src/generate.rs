@@ -1,5 +1,7 @@
 //! The resources one Buildkite task definition becomes.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::{
@@ -25,17 +27,17 @@ pub struct GeneratedIds {
 impl GeneratedIds {
     pub fn new(logical_id: &str, generates_task_role: bool) -> Self {
         Self {
-            task_definition: format!("{logical_id}TaskDefinition"),
-            log_group: format!("{logical_id}LogGroup"),
-            execution_role: Some(format!("{logical_id}ExecutionRole")),
-            task_role: generates_task_role.then(|| format!("{logical_id}TaskRole")),
+            task_definition: [logical_id, "TaskDefinition"].concat(),
+            log_group: [logical_id, "LogGroup"].concat(),
+            execution_role: Some([logical_id, "ExecutionRole"].concat()),
+            task_role: generates_task_role.then(|| [logical_id, "TaskRole"].concat()),
             run_policy: None,
         }
     }
 
     /// The same, with `XRunPolicy` generated when `generates` is true.
     pub fn generating_run_policy(mut self, generates: bool) -> Self {
-        self.run_policy = generates.then(|| format!("{}RunPolicy", self.logical_id()));
+        self.run_policy = generates.then(|| [self.logical_id(), "RunPolicy"].concat());
         self
     }
 
@@ -268,7 +270,7 @@ fn mount_point(volume: &EfsVolume) -> Value {
 fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
     objects
         .iter()
-        .map(|object| json!({"Value": object, "Type": "s3"}))
+        .map(|file| object([("Value", file.clone()), ("Type", json!("s3"))]))
         .collect()
 }
 
@@ -347,7 +349,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         .collect();
     for (name, value) in generated {
         if !user_names.iter().any(|user| user.as_str() == Some(name)) {
-            environment.push(json!({ "Name": name, "Value": value }));
+            environment.push(object([("Name", json!(name)), ("Value", value)]));
         }
     }
     let secrets =
@@ -372,9 +374,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
 
     let mut mount_points = Vec::new();
     if has_ssh_agent {
-        mount_points.push(
-            json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
-        );
+        mount_points.push(SSH_SOCKET_MOUNT.clone());
     }
     mount_points.extend(properties.volumes.iter().map(mount_point));
 
@@ -473,15 +473,32 @@ fn service_container(
     Value::Object(container)
 }
 
+// The constant parts of the ssh agent's containers: built once, cloned for each resource.
+
+/// The mount of the ssh agent's socket, in its container and the agent's.
+static SSH_SOCKET_MOUNT: LazyLock<Value> = LazyLock::new(
+    || json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
+);
+
+static SSH_AGENT_COMMAND: LazyLock<Value> =
+    LazyLock::new(|| json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]));
+
+static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
+    json!({
+        "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
+        "Interval": 5,
+        "Timeout": 2,
+        "Retries": 3,
+        "StartPeriod": 10
+    })
+});
+
 fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value {
     object([
         ("Name", json!(SSH_AGENT_CONTAINER)),
         ("Image", ssh_agent.image.clone()),
         ("Essential", json!(true)),
-        (
-            "Command",
-            json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]),
-        ),
+        ("Command", SSH_AGENT_COMMAND.clone()),
         (
             "Environment",
             Value::Array(vec![object([
@@ -489,20 +506,8 @@ fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value
                 ("Value", backend_url(ssh_agent)),
             ])]),
         ),
-        (
-            "MountPoints",
-            json!([{"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}]),
-        ),
-        (
-            "HealthCheck",
-            json!({
-                "Command": ["CMD-SHELL", format!("test -S {SSH_SOCKET}")],
-                "Interval": 5,
-                "Timeout": 2,
-                "Retries": 3,
-                "StartPeriod": 10
-            }),
-        ),
+        ("MountPoints", Value::Array(vec![SSH_SOCKET_MOUNT.clone()])),
+        ("HealthCheck", SSH_AGENT_HEALTH_CHECK.clone()),
         ("ReadonlyRootFilesystem", json!(true)),
         ("LogConfiguration", log_configuration.clone()),
     ])
@@ -545,6 +550,7 @@ fn log_group(properties: &TaskDefinitionProperties) -> Value {
     resource("AWS::Logs::LogGroup", log_group)
 }
 
+/// The trust policy of a role ECS tasks assume, with `condition` on its statement.
 fn trust_policy(condition: Option<Value>) -> Value {
     let mut statement = json!({
         "Effect": "Allow",
@@ -556,6 +562,17 @@ fn trust_policy(condition: Option<Value>) -> Value {
     }
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
+
+/// The execution role's trust policy: any ECS task may assume it.
+static EXECUTION_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| trust_policy(None));
+
+/// The task role's trust policy: tasks of the stack's own account only, as the ECS guide
+/// advises against the confused deputy.
+static TASK_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| {
+    trust_policy(Some(
+        json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
+    ))
+});
 
 fn role(
     path: &Value,
@@ -583,7 +600,7 @@ fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> 
         .collect();
     role(
         &properties.execution_role_path,
-        trust_policy(None),
+        EXECUTION_ROLE_TRUST.clone(),
         policies,
         crate::execution_role::execution_role_managed_policies(properties),
         properties,
@@ -639,22 +656,38 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
             Piece::Pseudo("AWS::URLSuffix"),
         ])
     }));
-    let operator = if services
-        .iter()
-        .any(|service| service.to_string().contains('*'))
-    {
+    let operator = if services.iter().any(mentions_wildcard) {
         "StringLike"
     } else {
         "StringEquals"
     };
-    statements.push(json!({
-        "Sid": "DecryptThroughThoseServices",
-        "Effect": "Allow",
-        "Action": "kms:Decrypt",
-        "Resource": keys,
-        "Condition": {operator: {"kms:ViaService": services}}
-    }));
+    statements.push(object([
+        ("Sid", json!("DecryptThroughThoseServices")),
+        ("Effect", json!("Allow")),
+        ("Action", json!("kms:Decrypt")),
+        ("Resource", Value::Array(keys)),
+        (
+            "Condition",
+            object([(
+                operator,
+                object([("kms:ViaService", Value::Array(services))]),
+            )]),
+        ),
+    ]));
     statements
+}
+
+/// Whether a `*` is written anywhere in `value` (a key or a string), as its JSON text would
+/// show, without writing that text.
+fn mentions_wildcard(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('*'),
+        Value::Array(items) => items.iter().any(mentions_wildcard),
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, member)| key.contains('*') || mentions_wildcard(member)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// The values in first-seen order, each once.
@@ -669,24 +702,27 @@ fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
 }
 
 fn task_role(properties: &TaskDefinitionProperties) -> Value {
-    // The stack's own account only, as the ECS guide advises against the confused deputy.
-    let trust = trust_policy(Some(
-        json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
-    ));
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
-        policies.push(json!({
-            "PolicyName": "InvokeSshAgentBackend",
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "ListKeysAndSign",
-                    "Effect": "Allow",
-                    "Action": "execute-api:Invoke",
-                    "Resource": build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")])
-                }]
-            }
-        }));
+        let statement = object([
+            ("Sid", json!("ListKeysAndSign")),
+            ("Effect", json!("Allow")),
+            ("Action", json!("execute-api:Invoke")),
+            (
+                "Resource",
+                build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
+            ),
+        ]);
+        policies.push(object([
+            ("PolicyName", json!("InvokeSshAgentBackend")),
+            (
+                "PolicyDocument",
+                object([
+                    ("Version", json!("2012-10-17")),
+                    ("Statement", Value::Array(vec![statement])),
+                ]),
+            ),
+        ]));
     }
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
         policies.push(policy);
@@ -735,7 +771,7 @@ fn task_role(properties: &TaskDefinitionProperties) -> Value {
     policies.extend(properties.task_role_policies.iter().cloned());
     role(
         &properties.task_role_path,
-        trust,
+        TASK_ROLE_TRUST.clone(),
         policies,
         properties.task_role_managed_policy_arns.clone(),
         properties,

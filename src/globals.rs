@@ -107,13 +107,13 @@ fn merge_entries<'a>(
         .enumerate()
         .map(|(index, value)| Sourced {
             value,
-            path: format!("{global_path}[{index}]"),
+            path: crate::problems::index_path(global_path, index),
         })
         .collect();
     for (index, value) in own_entries.iter().enumerate() {
         let sourced = Sourced {
             value,
-            path: format!("{own_path}[{index}]"),
+            path: crate::problems::index_path(own_path, index),
         };
         let replaced = entry_name(value).and_then(|name| {
             entries.iter().position(|entry| {

@@ -155,6 +155,24 @@ pub fn push_index(path: &mut String, index: usize) {
     let _ = write!(path, "[{index}]");
 }
 
+/// `parent.key`, in one allocation of the right size and without `format!`'s machinery: the
+/// readers build a path for every value they read, though only a problem reads it.
+pub fn member_path(parent: &str, key: &str) -> String {
+    let mut path = String::with_capacity(parent.len() + 1 + key.len());
+    path.push_str(parent);
+    path.push('.');
+    path.push_str(key);
+    path
+}
+
+/// `parent[index]`, as [`member_path`] builds `parent.key`.
+pub fn index_path(parent: &str, index: usize) -> String {
+    let mut path = String::with_capacity(parent.len() + 6);
+    path.push_str(parent);
+    push_index(&mut path, index);
+    path
+}
+
 /// The known name nearest to `unknown`, if one is near enough to be what was meant.
 pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let lowered = unknown.to_ascii_lowercase();

@@ -95,10 +95,14 @@ fn read_as_written(value: &Value, scope: &TemplateScope<'_>) -> Reading {
 
 /// A value whose text the macro knows (a literal, a parameter's value, a `!Sub` of known
 /// variables), granted by what that text is.
-fn read_sample(value: &Value, written: &WrittenReference, context: &ExpansionContext) -> Reading {
+fn read_sample(
+    value: &Value,
+    written: &WrittenReference<'_>,
+    context: &ExpansionContext,
+) -> Reading {
     let reference = match classify_secret_reference(&written.sample, context) {
         Ok(reference) => reference,
-        Err(why) => return Reading::Invalid(format!("{} {why}", written.subject)),
+        Err(why) => return Reading::Invalid(format!("{} {why}", written.subject())),
     };
     let grant = match reference {
         SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
@@ -118,7 +122,7 @@ fn read_sample(value: &Value, written: &WrittenReference, context: &ExpansionCon
                     None => {
                         return Reading::Invalid(format!(
                             "{} ends in a JSON key selector that cannot be removed from an intrinsic function to name the secret itself; write the ARN literally or with a !Sub whose variables hold no colons",
-                            written.subject
+                            written.subject()
                         ));
                     }
                 }
@@ -388,23 +392,45 @@ fn with_random_suffix(arn: &Value) -> Value {
 
 /// A `ValueFrom` whose text the macro knows (a string, a `Ref` to a parameter with a value,
 /// a `Fn::Sub` whose variables all have one), with that text.
-struct WrittenReference {
+struct WrittenReference<'a> {
     /// The value in `Fn::Sub` syntax, with the variables of a list-form `Fn::Sub`.
     template: String,
     variables: Option<Map<String, Value>>,
     sample: String,
-    /// How messages name it: the literal, or "the value of parameter P".
-    subject: String,
+    /// How messages name it, worded only when a message is written.
+    subject: Subject<'a>,
 }
 
-impl WrittenReference {
-    fn read(value_from: &Value, scope: &TemplateScope<'_>) -> Option<Self> {
+/// What a [`WrittenReference`] was written as, for messages.
+enum Subject<'a> {
+    /// A string: messages show it.
+    Literal(&'a Value),
+    /// A `Ref` to this parameter: messages name it, never its value.
+    Parameter(&'a str),
+    /// A `Fn::Sub`.
+    Sub,
+}
+
+impl<'a> WrittenReference<'a> {
+    /// How messages name it: the literal, "the value of parameter P" or "the !Sub".
+    fn subject(&self) -> String {
+        match self.subject {
+            Subject::Literal(value) => crate::problems::show_literal(value),
+            Subject::Parameter(name) => format!(
+                "the value of parameter {name}{}",
+                crate::problems::whitespace_note(&self.sample)
+            ),
+            Subject::Sub => "the !Sub".to_owned(),
+        }
+    }
+
+    fn read(value_from: &'a Value, scope: &TemplateScope<'_>) -> Option<Self> {
         if let Value::String(text) = value_from {
             return Some(Self {
                 template: text.replace("${", "${!"),
                 variables: None,
                 sample: text.clone(),
-                subject: crate::problems::show_literal(value_from),
+                subject: Subject::Literal(value_from),
             });
         }
         if let Some(name) = ref_target(value_from) {
@@ -415,10 +441,7 @@ impl WrittenReference {
             return Some(Self {
                 template: format!("${{{name}}}"),
                 variables: None,
-                subject: format!(
-                    "the value of parameter {name}{}",
-                    crate::problems::whitespace_note(&sample)
-                ),
+                subject: Subject::Parameter(name),
                 sample,
             });
         }
@@ -441,7 +464,7 @@ impl WrittenReference {
             template: template.to_owned(),
             variables: variables.cloned(),
             sample,
-            subject: "the !Sub".to_owned(),
+            subject: Subject::Sub,
         })
     }
 

@@ -307,7 +307,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 let (value, _) = self.whole_number(
                     &Sourced {
                         value,
-                        path: format!("{}.{key}", sourced.path),
+                        path: crate::problems::member_path(&sourced.path, key),
                     },
                     |n| {
                         if (low..=high).contains(&n) {

@@ -75,7 +75,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Some(reader.whole_number(
                     &Sourced {
                         value,
-                        path: format!("{}.{key}", entry.path),
+                        path: crate::problems::member_path(&entry.path, key),
                     },
                     |n| {
                         if name == Some("nofile") && n > FARGATE_NOFILE_MAX {

@@ -36,7 +36,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     pub(super) fn place(&self, name: &str) -> String {
-        format!("{}.{name}", self.properties_path)
+        crate::problems::member_path(self.properties_path, name)
     }
 
     pub(super) fn text_check(name: &str) -> Option<TextCheck> {
@@ -185,7 +185,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 return None;
             }
         };
-        let shown = crate::problems::show_literal(sourced.value);
+        // Worded only for a message.
+        let shown = || crate::problems::show_literal(sourced.value);
         let fits = (1..=255).contains(&name.len())
             && name
                 .chars()
@@ -193,7 +194,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         if !fits {
             self.problems.push(
                 &sourced.path,
-                format!("{shown} is not a {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)"),
+                format!(
+                    "{} is not a {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)",
+                    shown()
+                ),
             );
             return None;
         }
@@ -201,7 +205,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             self.problems.push(
                 &sourced.path,
                 format!(
-                    "{shown} is the name of one the macro generates ({}); choose another",
+                    "{} is the name of one the macro generates ({}); choose another",
+                    shown(),
                     reserved.join(", ")
                 ),
             );
@@ -210,7 +215,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         if let Some(first) = names.claim(&name, &sourced.path) {
             self.problems.push(
                 &sourced.path,
-                format!("{shown} is also the name at {first}; each {what} needs a name of its own"),
+                format!(
+                    "{} is also the name at {first}; each {what} needs a name of its own",
+                    shown()
+                ),
             );
             return None;
         }
@@ -297,7 +305,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     .enumerate()
                     .map(|(index, value)| Sourced {
                         value,
-                        path: format!("{}[{index}]", sourced.path),
+                        path: crate::problems::index_path(&sourced.path, index),
                     })
                     .collect(),
                 Value::Null => Vec::new(),
@@ -371,7 +379,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     ) -> Option<Sourced<'v>> {
         fields.get(key).map(|value| Sourced {
             value,
-            path: format!("{}.{key}", entry.path),
+            path: crate::problems::member_path(&entry.path, key),
         })
     }
 
