@@ -267,6 +267,27 @@ fn mount_point(volume: &EfsVolume) -> Value {
     ])
 }
 
+/// What the agent and every service end with, in this order: `Ulimits`, `EnvironmentFiles`,
+/// `StopTimeout` and the task's `LogConfiguration`.
+fn insert_limits_and_logging(
+    container: &mut Map<String, Value>,
+    ulimits: &[Value],
+    environment_files: &[Value],
+    stop_timeout: Option<&Value>,
+    log_configuration: &Value,
+) {
+    insert_list(container, "Ulimits", ulimits.to_vec());
+    insert_list(
+        container,
+        "EnvironmentFiles",
+        environment_file_entries(environment_files),
+    );
+    if let Some(seconds) = stop_timeout {
+        container.insert("StopTimeout".into(), seconds.clone());
+    }
+    container.insert("LogConfiguration".into(), log_configuration.clone());
+}
+
 fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
     objects
         .iter()
@@ -403,16 +424,13 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
             json!({"InitProcessEnabled": true}),
         );
     }
-    insert_list(&mut container, "Ulimits", properties.ulimits.clone());
-    insert_list(
+    insert_limits_and_logging(
         &mut container,
-        "EnvironmentFiles",
-        environment_file_entries(&properties.environment_files),
+        &properties.ulimits,
+        &properties.environment_files,
+        properties.stop_timeout.as_ref(),
+        log_configuration,
     );
-    if let Some(seconds) = &properties.stop_timeout {
-        container.insert("StopTimeout".into(), seconds.clone());
-    }
-    container.insert("LogConfiguration".into(), log_configuration.clone());
     Value::Object(container)
 }
 
@@ -460,16 +478,13 @@ fn service_container(
     if let Some(health_check) = &service.health_check {
         container.insert("HealthCheck".into(), health_check.clone());
     }
-    insert_list(&mut container, "Ulimits", service.ulimits.clone());
-    insert_list(
+    insert_limits_and_logging(
         &mut container,
-        "EnvironmentFiles",
-        environment_file_entries(&service.environment_files),
+        &service.ulimits,
+        &service.environment_files,
+        service.stop_timeout.as_ref(),
+        log_configuration,
     );
-    if let Some(seconds) = &service.stop_timeout {
-        container.insert("StopTimeout".into(), seconds.clone());
-    }
-    container.insert("LogConfiguration".into(), log_configuration.clone());
     Value::Object(container)
 }
 
