@@ -63,13 +63,11 @@ pub fn execution_role_policies(
     }];
     let environment_files = properties.execution_role_environment_files();
     if !environment_files.is_empty() {
-        let mut buckets: Vec<Value> = Vec::new();
-        for object in &environment_files {
-            let bucket = crate::properties::bucket_of(object);
-            if !buckets.contains(&bucket) {
-                buckets.push(bucket);
-            }
-        }
+        let buckets = crate::value::distinct(
+            environment_files
+                .iter()
+                .map(|object| crate::properties::bucket_of(object)),
+        );
         policies.push(InlinePolicy {
             name: "ReadEnvironmentFiles",
             statements: vec![

@@ -9,7 +9,7 @@ use crate::model::{
     SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent, TaskDefinitionProperties,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, object, stack_arn};
+use crate::value::{Piece, build_sub, distinct, object, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -703,17 +703,6 @@ fn mentions_wildcard(value: &Value) -> bool {
             .any(|(key, member)| key.contains('*') || mentions_wildcard(member)),
         Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
-}
-
-/// The values in first-seen order, each once.
-fn distinct(values: impl Iterator<Item = Value>) -> Vec<Value> {
-    let mut seen = Vec::new();
-    for value in values {
-        if !seen.contains(&value) {
-            seen.push(value);
-        }
-    }
-    seen
 }
 
 fn task_role(properties: &TaskDefinitionProperties) -> Value {

@@ -20,16 +20,11 @@ pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
     if let Some(branches) = if_branches(image) {
         let mut repositories = Vec::new();
         for branch in branches {
-            if scope.resolve(branch) == Resolved::NoValue {
-                continue;
-            }
-            for repository in pull_grant(branch, scope)? {
-                if !repositories.contains(&repository) {
-                    repositories.push(repository);
-                }
+            if scope.resolve(branch) != Resolved::NoValue {
+                repositories.extend(pull_grant(branch, scope)?);
             }
         }
-        return Ok(repositories);
+        return Ok(crate::value::distinct(repositories));
     }
     match scope.resolve(image) {
         Resolved::Literal(Value::String(text)) => {

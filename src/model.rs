@@ -152,17 +152,11 @@ impl TaskDefinitionProperties {
 
     /// Every `.env` object the execution role reads, each once, in container order.
     pub fn execution_role_environment_files(&self) -> Vec<&Value> {
-        let mut objects: Vec<&Value> = Vec::new();
-        let all = self
-            .environment_files
-            .iter()
-            .chain(self.services.iter().flat_map(|s| &s.environment_files));
-        for object in all {
-            if !objects.contains(&object) {
-                objects.push(object);
-            }
-        }
-        objects
+        crate::value::distinct(
+            self.environment_files
+                .iter()
+                .chain(self.services.iter().flat_map(|s| &s.environment_files)),
+        )
     }
 
     /// Every ECR repository the execution role pulls from, each once, in container order.
@@ -171,12 +165,6 @@ impl TaskDefinitionProperties {
             .into_iter()
             .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
             .chain(self.services.iter().map(|service| &service.image_pull));
-        let mut repositories: Vec<&Value> = Vec::new();
-        for repository in images.flatten() {
-            if !repositories.contains(&repository) {
-                repositories.push(repository);
-            }
-        }
-        repositories
+        crate::value::distinct(images.flatten())
     }
 }

@@ -346,6 +346,17 @@ pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Ve
     fields
 }
 
+/// The values in first-seen order, each once (a grant names each resource once).
+pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = Vec::new();
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
