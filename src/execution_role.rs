@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::generate::secret_statements;
 use crate::model::TaskDefinitionProperties;
-use crate::value::object;
+use crate::value::{allow, object};
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =
@@ -71,21 +71,16 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "ReadEnvironmentFiles",
             statements: vec![
-                object([
-                    ("Sid", json!("ReadTheEnvironmentFiles")),
-                    ("Effect", json!("Allow")),
-                    ("Action", json!("s3:GetObject")),
-                    (
-                        "Resource",
-                        Value::Array(environment_files.into_iter().cloned().collect()),
-                    ),
-                ]),
-                object([
-                    ("Sid", json!("LocateTheirBuckets")),
-                    ("Effect", json!("Allow")),
-                    ("Action", json!("s3:GetBucketLocation")),
-                    ("Resource", Value::Array(buckets)),
-                ]),
+                allow(
+                    "ReadTheEnvironmentFiles",
+                    json!("s3:GetObject"),
+                    Value::Array(environment_files.into_iter().cloned().collect()),
+                ),
+                allow(
+                    "LocateTheirBuckets",
+                    json!("s3:GetBucketLocation"),
+                    Value::Array(buckets),
+                ),
             ],
         });
     }
@@ -97,15 +92,11 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "PullImages",
             statements: vec![
-                object([
-                    ("Sid", json!("PullFromTheRepositoriesUsed")),
-                    ("Effect", json!("Allow")),
-                    ("Action", json!(ECR_PULL_ACTIONS)),
-                    (
-                        "Resource",
-                        Value::Array(repositories.into_iter().cloned().collect()),
-                    ),
-                ]),
+                allow(
+                    "PullFromTheRepositoriesUsed",
+                    json!(ECR_PULL_ACTIONS),
+                    Value::Array(repositories.into_iter().cloned().collect()),
+                ),
                 // ECR's registry login, which takes no resource but `*`.
                 json!({
                     "Sid": "LogInToTheRegistry",

@@ -9,7 +9,7 @@ use crate::model::{
     SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent, TaskDefinitionProperties,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct, object, stack_arn};
+use crate::value::{Piece, allow, build_sub, distinct, object, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -640,12 +640,7 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
                 .flat_map(|g| g.resources.iter().cloned()),
         );
         if !resources.is_empty() {
-            statements.push(object([
-                ("Sid", json!(sid)),
-                ("Effect", json!("Allow")),
-                ("Action", json!(action)),
-                ("Resource", Value::Array(resources)),
-            ]));
+            statements.push(allow(sid, json!(action), Value::Array(resources)));
         }
     }
     let keys = distinct(grants.iter().map(|grant| {
@@ -676,19 +671,16 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     } else {
         "StringEquals"
     };
-    statements.push(object([
-        ("Sid", json!("DecryptThroughThoseServices")),
-        ("Effect", json!("Allow")),
-        ("Action", json!("kms:Decrypt")),
-        ("Resource", Value::Array(keys)),
-        (
-            "Condition",
-            object([(
-                operator,
-                object([("kms:ViaService", Value::Array(services))]),
-            )]),
-        ),
-    ]));
+    let mut decrypt = allow(
+        "DecryptThroughThoseServices",
+        json!("kms:Decrypt"),
+        Value::Array(keys),
+    );
+    decrypt["Condition"] = object([(
+        operator,
+        object([("kms:ViaService", Value::Array(services))]),
+    )]);
+    statements.push(decrypt);
     statements
 }
 
@@ -708,15 +700,11 @@ fn mentions_wildcard(value: &Value) -> bool {
 fn task_role(properties: &TaskDefinitionProperties) -> Value {
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
-        let statement = object([
-            ("Sid", json!("ListKeysAndSign")),
-            ("Effect", json!("Allow")),
-            ("Action", json!("execute-api:Invoke")),
-            (
-                "Resource",
-                build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
-            ),
-        ]);
+        let statement = allow(
+            "ListKeysAndSign",
+            json!("execute-api:Invoke"),
+            build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
+        );
         policies.push(object([
             ("PolicyName", json!("InvokeSshAgentBackend")),
             (
