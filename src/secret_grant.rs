@@ -1,6 +1,8 @@
 //! What the execution role must be allowed to read for one secret's `ValueFrom`:
 //! the exact SSM parameter or Secrets Manager secret ARN, and where its KMS key lives.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use crate::ExpansionContext;
@@ -9,8 +11,8 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, parse_sub, ref_target, split_outside_variables,
-    stack_arn, sub_arguments, unescape_sub_text,
+    Piece, SubPart, TemplateScope, build_sub, object, parse_sub, ref_target,
+    split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,18 +108,22 @@ fn read_sample(
     };
     let grant = match reference {
         SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
-        SecretReference::SsmArn => SecretGrant {
-            store: SecretStore::Ssm,
-            resources: vec![value.clone()],
-            region: written.field(3),
-            account: written.field(4),
-        },
+        SecretReference::SsmArn => {
+            let fields = written.fields();
+            SecretGrant {
+                store: SecretStore::Ssm,
+                resources: vec![value.clone()],
+                region: fields.field(3),
+                account: fields.field(4),
+            }
+        }
         SecretReference::SecretsManagerArn {
             with_selector,
             partial,
         } => {
+            let fields = written.fields();
             let secret_arn = if with_selector {
-                match written.leading_fields(7) {
+                match fields.leading(7) {
                     Some(arn) => arn,
                     None => {
                         return Reading::Invalid(format!(
@@ -138,8 +144,8 @@ fn read_sample(
             SecretGrant {
                 store: SecretStore::SecretsManager,
                 resources: vec![resource],
-                region: written.field(3),
-                account: written.field(4),
+                region: fields.field(3),
+                account: fields.field(4),
             }
         }
     };
@@ -394,9 +400,9 @@ fn with_random_suffix(arn: &Value) -> Value {
 /// a `Fn::Sub` whose variables all have one), with that text.
 struct WrittenReference<'a> {
     /// The value in `Fn::Sub` syntax, with the variables of a list-form `Fn::Sub`.
-    template: String,
-    variables: Option<Map<String, Value>>,
-    sample: String,
+    template: Cow<'a, str>,
+    variables: Option<&'a Map<String, Value>>,
+    sample: Cow<'a, str>,
     /// How messages name it, worded only when a message is written.
     subject: Subject<'a>,
 }
@@ -426,10 +432,15 @@ impl<'a> WrittenReference<'a> {
 
     fn read(value_from: &'a Value, scope: &TemplateScope<'_>) -> Option<Self> {
         if let Value::String(text) = value_from {
+            let template = if has_variable_start(text) {
+                Cow::Owned(text.replace("${", "${!"))
+            } else {
+                Cow::Borrowed(text.as_str())
+            };
             return Some(Self {
-                template: text.replace("${", "${!"),
+                template,
                 variables: None,
-                sample: text.clone(),
+                sample: Cow::Borrowed(text),
                 subject: Subject::Literal(value_from),
             });
         }
@@ -439,14 +450,14 @@ impl<'a> WrittenReference<'a> {
             }
             let sample = scope.sample_variable(name)?;
             return Some(Self {
-                template: format!("${{{name}}}"),
+                template: Cow::Owned(format!("${{{name}}}")),
                 variables: None,
                 subject: Subject::Parameter(name),
-                sample,
+                sample: Cow::Owned(sample),
             });
         }
         let (template, variables) = sub_arguments(value_from)?;
-        let mut sample = String::new();
+        let mut sample = String::with_capacity(template.len());
         for part in parse_sub(template) {
             match part {
                 SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
@@ -461,35 +472,49 @@ impl<'a> WrittenReference<'a> {
             }
         }
         Some(Self {
-            template: template.to_owned(),
-            variables: variables.cloned(),
-            sample,
+            template: Cow::Borrowed(template),
+            variables,
+            sample: Cow::Owned(sample),
             subject: Subject::Sub,
         })
     }
 
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
-    fn fields(&self) -> Option<Vec<&str>> {
+    fn fields(&self) -> WrittenFields<'_> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
-        (fields.len() == self.sample.split(':').count()).then_some(fields)
+        WrittenFields {
+            fields: (fields.len() == self.sample.split(':').count()).then_some(fields),
+            variables: self.variables,
+        }
     }
+}
 
+/// The fields of a [`WrittenReference`], split once for every field read from them.
+struct WrittenFields<'w> {
+    /// `None` when the template's fields do not line up with its sample's.
+    fields: Option<Vec<&'w str>>,
+    variables: Option<&'w Map<String, Value>>,
+}
+
+impl WrittenFields<'_> {
     /// Field `index` as a value: a string, a `Fn::Sub`, or `*` when it cannot be told.
     fn field(&self, index: usize) -> Value {
-        match self.fields().and_then(|fields| fields.get(index).copied()) {
-            Some(field) => sub_piece(field, self.variables.as_ref()),
-            None => json!("*"),
+        match self.fields.as_ref().and_then(|fields| fields.get(index)) {
+            Some(field) => sub_piece(field, self.variables),
+            None => Value::String("*".to_owned()),
         }
     }
 
-    fn leading_fields(&self, count: usize) -> Option<Value> {
-        let fields = self.fields()?;
-        Some(sub_piece(
-            &fields.get(..count)?.join(":"),
-            self.variables.as_ref(),
-        ))
+    fn leading(&self, count: usize) -> Option<Value> {
+        let fields = self.fields.as_ref()?;
+        Some(sub_piece(&fields.get(..count)?.join(":"), self.variables))
     }
+}
+
+/// Whether `text` holds a `${`, which `Fn::Sub` reads as the start of a variable.
+fn has_variable_start(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair == b"${")
 }
 
 /// The text of a `Fn::Sub` string that holds no variable.
@@ -503,6 +528,9 @@ fn literal_text(template: &str) -> Option<String> {
 /// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
 /// with those of `variables` it uses when it has.
 pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
+    if !has_variable_start(template) {
+        return Value::String(template.to_owned());
+    }
     if let Some(text) = literal_text(template) {
         return Value::String(text);
     }
@@ -515,10 +543,11 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
             SubPart::Text(_) => None,
         })
         .collect();
+    let template = Value::String(template.to_owned());
     if used.is_empty() {
-        json!({ "Fn::Sub": template })
+        object([("Fn::Sub", template)])
     } else {
-        json!({ "Fn::Sub": [template, used] })
+        object([("Fn::Sub", Value::Array(vec![template, Value::Object(used)]))])
     }
 }
 

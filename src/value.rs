@@ -1,7 +1,7 @@
 //! Template values: intrinsic functions, what a value resolves to for checks, and
 //! `Fn::Sub` strings, read and built.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
 
@@ -163,30 +163,47 @@ pub enum Piece<'a> {
     Value(&'a Value),
 }
 
+impl Piece<'_> {
+    /// The text of a literal piece.
+    fn literal(&self) -> Option<&str> {
+        match self {
+            Piece::Text(text) => Some(text),
+            Piece::Value(Value::String(text)) => Some(text),
+            Piece::Pseudo(_) | Piece::Value(_) => None,
+        }
+    }
+}
+
 /// Joins pieces into a plain string when all are literal, else into the simplest
 /// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
 /// any other intrinsic becomes a variable of the list form.
 pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
-    let mut plain = String::new();
-    let mut sub = String::new();
+    // One string, of about the right size: the plain text, or the `Fn::Sub` text when a
+    // piece needs it.
+    let written_length: usize = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.len(),
+            Piece::Pseudo(name) => name.len() + 3,
+            Piece::Value(Value::String(text)) => text.len(),
+            Piece::Value(_) => 16,
+        })
+        .sum();
+    if pieces.iter().all(|piece| piece.literal().is_some()) {
+        let mut plain = String::with_capacity(written_length);
+        for text in pieces.iter().filter_map(Piece::literal) {
+            plain.push_str(text);
+        }
+        return Value::String(plain);
+    }
+    let mut sub = String::with_capacity(written_length);
     let mut variables = Map::new();
-    let mut needs_sub = false;
     for piece in pieces {
         match piece {
-            Piece::Text(text) => {
-                plain.push_str(text);
-                push_sub_text(&mut sub, text);
-            }
-            Piece::Pseudo(name) => {
-                needs_sub = true;
-                push_sub_variable(&mut sub, name);
-            }
-            Piece::Value(Value::String(text)) => {
-                plain.push_str(text);
-                push_sub_text(&mut sub, text);
-            }
+            Piece::Text(text) => push_sub_text(&mut sub, text),
+            Piece::Pseudo(name) => push_sub_variable(&mut sub, name),
+            Piece::Value(Value::String(text)) => push_sub_text(&mut sub, text),
             Piece::Value(value) => {
-                needs_sub = true;
                 if let Some(target) = ref_target(value) {
                     push_sub_variable(&mut sub, target);
                 } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
@@ -199,13 +216,13 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
             }
         }
     }
-    match (needs_sub, variables.is_empty()) {
-        (false, _) => Value::String(plain),
-        (true, true) => json!({ "Fn::Sub": sub }),
-        (true, false) => object([(
+    if variables.is_empty() {
+        object([("Fn::Sub", Value::String(sub))])
+    } else {
+        object([(
             "Fn::Sub",
             Value::Array(vec![Value::String(sub), Value::Object(variables)]),
-        )]),
+        )])
     }
 }
 
@@ -234,7 +251,7 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
 
 /// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
 fn push_sub_text(sub: &mut String, text: &str) {
-    if text.contains("${") {
+    if text.as_bytes().windows(2).any(|pair| pair == b"${") {
         sub.push_str(&text.replace("${", "${!"));
     } else {
         sub.push_str(text);
@@ -371,6 +388,7 @@ pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_sub_template_is_cut_outside_its_variables_into_at_most_so_many_fields() {
