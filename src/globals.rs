@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::place::Place;
 use crate::problems::{Problems, unknown_name_message};
 use crate::properties::{PropertyInput, Sourced};
 use crate::property_table::{ListShape, Shape, declaration, property_names};
@@ -46,11 +47,12 @@ pub fn check_globals<'a>(
 /// replacing the global entry of the same name in its place.
 pub fn apply_globals<'a>(
     own: &'a Map<String, Value>,
-    own_path: &str,
+    own_path: &'a str,
     globals: Option<&'a Map<String, Value>>,
 ) -> Vec<(String, PropertyInput<'a>)> {
     let mut inputs: Vec<(String, PropertyInput<'a>)> = Vec::new();
-    let single = |value: &'a Value, path: String| PropertyInput::Single(Sourced { value, path });
+    let single =
+        |value: &'a Value, place: Place<'a>| PropertyInput::Single(Sourced { value, place });
     for (name, value) in globals.into_iter().flatten() {
         let global = declaration(name).is_some_and(|property| property.global);
         if !global || own.contains_key(name) && merge_key(name).is_none() {
@@ -58,19 +60,19 @@ pub fn apply_globals<'a>(
         }
         inputs.push((
             name.clone(),
-            single(value, format!("{GLOBALS_PATH}.{name}")),
+            single(value, Place::member(GLOBALS_PATH, name)),
         ));
     }
     for (name, value) in own {
-        let path = format!("{own_path}.{name}");
+        let place = Place::member(own_path, name);
         let global = inputs.iter_mut().find(|(key, _)| key == name);
         match global {
             Some((_, input)) => {
                 let merged =
-                    merge_key(name).and_then(|key| merge_entries(input, value, &path, key));
-                *input = merged.unwrap_or_else(|| single(value, path));
+                    merge_key(name).and_then(|key| merge_entries(input, value, place, key));
+                *input = merged.unwrap_or_else(|| single(value, place));
             }
-            None => inputs.push((name.clone(), single(value, path))),
+            None => inputs.push((name.clone(), single(value, place))),
         }
     }
     inputs
@@ -88,12 +90,12 @@ fn merge_key(name: &str) -> Option<&'static str> {
 fn merge_entries<'a>(
     global: &PropertyInput<'a>,
     own: &'a Value,
-    own_path: &str,
+    own_place: Place<'a>,
     key: &str,
 ) -> Option<PropertyInput<'a>> {
     let PropertyInput::Single(Sourced {
         value: Value::Array(global_entries),
-        path: global_path,
+        place: global_place,
     }) = global
     else {
         return None;
@@ -107,17 +109,17 @@ fn merge_entries<'a>(
         .enumerate()
         .map(|(index, value)| Sourced {
             value,
-            path: crate::problems::index_path(global_path, index),
+            place: global_place.index(index),
         })
         .collect();
     for (index, value) in own_entries.iter().enumerate() {
         let sourced = Sourced {
             value,
-            path: crate::problems::index_path(own_path, index),
+            place: own_place.index(index),
         };
         let replaced = entry_name(value).and_then(|name| {
             entries.iter().position(|entry| {
-                entry.path.starts_with(GLOBALS_PATH)
+                entry.place.starts_at(GLOBALS_PATH)
                     && entry_name(entry.value).as_deref() == Some(name.as_str())
             })
         });
@@ -127,7 +129,7 @@ fn merge_entries<'a>(
         }
     }
     Some(PropertyInput::Entries {
-        path: own_path.to_owned(),
+        place: own_place,
         entries,
     })
 }
@@ -143,11 +145,11 @@ mod tests {
         apply_globals(&own, "Resources.A.Properties", Some(&globals))
             .into_iter()
             .map(|(name, input)| match input {
-                PropertyInput::Single(s) => (name, s.value.clone(), vec![s.path]),
+                PropertyInput::Single(s) => (name, s.value.clone(), vec![s.place.to_string()]),
                 PropertyInput::Entries { entries, .. } => (
                     name,
                     Value::Array(entries.iter().map(|e| e.value.clone()).collect()),
-                    entries.into_iter().map(|e| e.path).collect(),
+                    entries.iter().map(|e| e.place.to_string()).collect(),
                 ),
             })
             .collect()

@@ -22,6 +22,7 @@ pub mod image_grant;
 pub mod lambda;
 pub mod macro_io;
 pub mod model;
+pub mod place;
 pub mod policy_size;
 pub mod problems;
 pub mod properties;

@@ -165,14 +165,6 @@ pub fn member_path(parent: &str, key: &str) -> String {
     path
 }
 
-/// `parent[index]`, as [`member_path`] builds `parent.key`.
-pub fn index_path(parent: &str, index: usize) -> String {
-    let mut path = String::with_capacity(parent.len() + 6);
-    path.push_str(parent);
-    push_index(&mut path, index);
-    path
-}
-
 /// The known name nearest to `unknown`, if one is near enough to be what was meant.
 pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let lowered = unknown.to_ascii_lowercase();

@@ -29,7 +29,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             ] {
                 if set && let Some(input) = self.input(name) {
                     self.problems.push(
-                        input.path(),
+                        input.place(),
                         "has no effect without ExecuteCommand: true, which readies the task for ECS Exec",
                     );
                 }
@@ -47,7 +47,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             && let Some(input) = self.input("ArtifactsPrefix")
         {
             self.problems.push(
-                input.path(),
+                input.place(),
                 "has no effect without ArtifactsBucket: name the bucket the prefix is in",
             );
         }
@@ -70,7 +70,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         match signing_key(&value, self.scope) {
             Ok(key) => Some(key),
             Err(why) => {
-                self.problems.push(&sourced.path, why);
+                self.problems.push(sourced.place, why);
                 None
             }
         }

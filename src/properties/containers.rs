@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
 use crate::model::{EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
+use crate::place::Place;
 use crate::problems::unknown_name_message;
 use crate::property_table::{AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY};
 use crate::value::Resolved;
@@ -41,7 +42,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
                 Err(why) => {
                     self.problems.push(
-                        &backend.path,
+                        backend.place,
                         format!("{} {why}", crate::problems::show_literal(backend.value)),
                     );
                     self.text("SshAgentImage");
@@ -80,16 +81,16 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A variable name: a non-empty string (or an intrinsic), not used before.
-    pub(super) fn variable_name(
+    pub(super) fn variable_name<'n>(
         &mut self,
         value: &Value,
-        path: &str,
-        names: &mut UsedNames,
+        place: Place<'n>,
+        names: &mut UsedNames<'n>,
     ) -> Option<Value> {
         let resolved = self.scope.resolve(value);
         match resolved.as_str() {
             Some("") => {
-                self.problems.push(path, "must not be empty");
+                self.problems.push(place, "must not be empty");
                 return None;
             }
             Some(name)
@@ -98,7 +99,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     .any(|c| c == '=' || c.is_whitespace() || c.is_control()) =>
             {
                 self.problems.push(
-                    path,
+                    place,
                     format!(
                         "{} is not a variable name (no =, spaces or control characters)",
                         resolved.describe()
@@ -107,7 +108,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 return None;
             }
             Some(name) => {
-                if let Some(first) = names.claim(name, path) {
+                if let Some(first) = names.claim(name, place) {
                     let why = if name == AGENT_TOKEN_VARIABLE {
                         "is set from BuildkiteAgentTokenParameterPath; set that property instead"
                             .to_owned()
@@ -117,13 +118,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                         )
                     };
                     self.problems
-                        .push(path, format!("{} {why}", resolved.describe()));
+                        .push(place, format!("{} {why}", resolved.describe()));
                     return None;
                 }
             }
             None if matches!(resolved, Resolved::Literal(_)) => {
                 self.problems
-                    .push(path, format!("must be a string, not {}", kind_of(value)));
+                    .push(place, format!("must be a string, not {}", kind_of(value)));
                 return None;
             }
             None => {}
@@ -131,18 +132,18 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         Some(value.clone())
     }
 
-    pub(super) fn environment(
+    pub(super) fn environment<'e>(
         &mut self,
-        input: Option<&PropertyInput<'_>>,
-        names: &mut UsedNames,
+        input: Option<&PropertyInput<'e>>,
+        names: &mut UsedNames<'e>,
     ) -> Vec<(Value, Value)> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ENVIRONMENT_ENTRY)?;
             let field = |key: &str| Self::entry_field(fields, entry, key);
             let name =
-                field("Name").and_then(|name| reader.variable_name(name.value, &name.path, names));
+                field("Name").and_then(|name| reader.variable_name(name.value, name.place, names));
             let value =
-                field("Value").and_then(|value| reader.scalar_as_string(value.value, &value.path));
+                field("Value").and_then(|value| reader.scalar_as_string(value.value, value.place));
             Some((name?, value?))
         })
     }
@@ -169,7 +170,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .as_ref()
                 .and_then(|image| reader.required_string(image));
             let image_pull = match (&image, &image_field) {
-                (Some(image), Some(field)) => reader.image_pull(image, &field.path),
+                (Some(image), Some(field)) => reader.image_pull(image, field.place),
                 _ => Default::default(),
             };
             let mut variables = UsedNames::default();
@@ -190,7 +191,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     Value::String(name) => name,
                     other => {
                         reader.problems.push(
-                            &entry.path,
+                            entry.place,
                             format!("must be the Name of one of Volumes, not {}", kind_of(other)),
                         );
                         return None;
@@ -205,7 +206,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     } else {
                         unknown_name_message("volume", name, &known)
                     };
-                    reader.problems.push(&entry.path, message);
+                    reader.problems.push(entry.place, message);
                     None
                 }
             });
@@ -242,7 +243,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         {
             let service_or_services = if entries == 1 { "service" } else { "services" };
             self.problems.push(
-                input.path(),
+                input.place(),
                 format!(
                     "makes {containers} containers ({} and {entries} {service_or_services}), over the {MAX_CONTAINERS} ECS allows in one task definition; at most {} services fit here",
                     macro_containers.join(", "),
@@ -255,14 +256,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// A container command: a list of strings (or functions yielding them), not empty.
     pub(super) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
-        let input = PropertyInput::Single(sourced.clone());
+        let input = PropertyInput::Single(*sourced);
         let before = self.problems.len();
         let parts = self.list(Some(&input), |reader, part| match part.value {
             Value::String(_) => Some(part.value.clone()),
             value if crate::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 reader.problems.push(
-                    &part.path,
+                    part.place,
                     format!("must be a string, not {}", kind_of(other)),
                 );
                 None
@@ -272,7 +273,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             return None;
         }
         if parts.is_empty() {
-            self.problems.push(&sourced.path, "must not be empty");
+            self.problems.push(sourced.place, "must not be empty");
             return None;
         }
         Some(Value::Array(parts))
@@ -295,7 +296,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         // A command that is not a list of strings hides the checks of its first words.
         let command = Self::entry_field(fields, sourced, "Command").and_then(|command| {
             let parts = self.command(&command)?;
-            self.check_health_command(&parts, &command.path);
+            self.check_health_command(&parts, command.place);
             Some(parts)
         });
         let mut check = Map::new();
@@ -307,7 +308,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 let (value, _) = self.whole_number(
                     &Sourced {
                         value,
-                        path: crate::problems::member_path(&sourced.path, key),
+                        place: sourced.place.key(key),
                     },
                     |n| {
                         if (low..=high).contains(&n) {
@@ -329,14 +330,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// ECS runs `CMD` and its arguments directly, and `CMD-SHELL` with one command string for
     /// the container's shell: a shell line given to `CMD`, or words split after `CMD-SHELL`,
     /// never reports healthy, and the agent waits for HEALTHY.
-    fn check_health_command(&mut self, parts: &Value, command_path: &str) {
+    fn check_health_command(&mut self, parts: &Value, command_place: Place<'_>) {
         let Some(parts) = parts.as_array() else {
             return;
         };
         let literal = |index: usize| parts.get(index).and_then(Value::as_str);
         match literal(0) {
             Some("CMD-SHELL") if parts.len() == 1 => self.problems.push(
-                command_path,
+                command_place,
                 "CMD-SHELL needs the command string after it, as in [CMD-SHELL, \"pg_isready -U postgres\"]",
             ),
             Some("CMD-SHELL") if parts.len() > 2 => {
@@ -349,7 +350,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     None => String::new(),
                 };
                 self.problems.push(
-                    command_path,
+                    command_place,
                     format!(
                         "CMD-SHELL takes exactly one command string after it, which the container's shell runs, not {} words{hint}",
                         parts.len() - 1
@@ -357,7 +358,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 );
             }
             Some("CMD") if parts.len() == 1 => self.problems.push(
-                command_path,
+                command_place,
                 "CMD needs the executable to run after it, as in [CMD, pg_isready, -U, postgres]",
             ),
             Some("CMD")
@@ -365,7 +366,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     && literal(1).is_some_and(|line| line.trim().contains(' ')) =>
             {
                 self.problems.push(
-                    format!("{command_path}[1]"),
+                    command_place.index(1),
                     format!(
                         "{} is run as one executable's name with CMD; did you mean CMD-SHELL, which runs it with the container's shell?",
                         crate::problems::show_literal(&parts[1])
@@ -374,7 +375,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
             Some("CMD" | "CMD-SHELL") => {}
             Some(_) => self.problems.push(
-                format!("{command_path}[0]"),
+                command_place.index(0),
                 "must be CMD or CMD-SHELL, as ECS requires of a health check's command",
             ),
             // A function: known only when the stack is deployed.

@@ -22,7 +22,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 } => Some(text.clone()),
                 Resolved::Literal(other) => {
                     reader.problems.push(
-                        &entry.path,
+                        entry.place,
                         format!("must be an S3 object ARN ({shape}), not {}", kind_of(other)),
                     );
                     return None;
@@ -37,7 +37,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             };
             let Some(text) = text else {
                 reader.problems.push(
-                    &entry.path,
+                    entry.place,
                     format!("cannot tell which S3 object this is, so the execution role could not be limited to it; write its ARN ({shape}), a !Ref to a parameter with a value, or a !Sub that starts arn:${{AWS::Partition}}:s3:::<bucket>/"),
                 );
                 return None;
@@ -48,12 +48,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .strip_prefix("arn:")
                 .and_then(|rest| rest.split_once(":s3:::"))
             else {
-                reader.problems.push(&entry.path, format!("{described} is not an S3 object ARN ({shape})"));
+                reader.problems.push(entry.place, format!("{described} is not an S3 object ARN ({shape})"));
                 return None;
             };
             let (arn_partition, object) = rest;
             if arn_partition != partition && !(is_sub && arn_partition == "${AWS::Partition}") {
-                reader.problems.push(&entry.path, format!("{described} is not an S3 object ARN in the stack's partition ({shape})"));
+                reader.problems.push(entry.place, format!("{described} is not an S3 object ARN in the stack's partition ({shape})"));
                 return None;
             }
             if !is_sub {
@@ -61,11 +61,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     .split_once('/')
                     .is_some_and(|(bucket, key)| !bucket.is_empty() && key.ends_with(".env") && key.len() > 4 && !key.contains(['*', '?']));
                 if !fits {
-                    reader.problems.push(&entry.path, format!("{described} is not an S3 object ARN of a .env file ({shape}), as ECS requires"));
+                    reader.problems.push(entry.place, format!("{described} is not an S3 object ARN of a .env file ({shape}), as ECS requires"));
                     return None;
                 }
             } else if !object.contains('/') {
-                reader.problems.push(&entry.path, format!("the !Sub must write the bucket and the / before the key ({shape})"));
+                reader.problems.push(entry.place, format!("the !Sub must write the bucket and the / before the key ({shape})"));
                 return None;
             }
             Some(match entry.value {

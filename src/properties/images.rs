@@ -4,12 +4,13 @@ use serde_json::Value;
 
 use super::PropertyReader;
 use crate::image_grant::pull_grant;
+use crate::place::Place;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The ECR repositories the execution role pulls `image` from; none with AWS's managed
     /// policy, which allows every repository. A problem names `place` when no exact grant
     /// can be derived.
-    pub(super) fn image_pull(&mut self, image: &Value, place: &str) -> Vec<Value> {
+    pub(super) fn image_pull(&mut self, image: &Value, place: Place<'_>) -> Vec<Value> {
         if self.attach_task_execution_role_policy {
             return Vec::new();
         }
@@ -29,7 +30,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         };
         let place = self
             .sourced(name)
-            .map_or_else(|| self.place(name), |sourced| sourced.path);
-        self.image_pull(image, &place)
+            .map_or_else(|| self.place(name), |sourced| sourced.place);
+        self.image_pull(image, place)
     }
 }

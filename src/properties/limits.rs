@@ -44,13 +44,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let mut names = UsedNames::default();
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ULIMIT_ENTRY)?;
-            let name_path = format!("{}.Name", entry.path);
+            let name_place = entry.place.key("Name");
             // A missing key was reported by entry_fields; the others are still checked.
             let name = fields.get("Name").and_then(|name| match name.as_str() {
                 Some(name) if ULIMIT_NAMES.contains(&name) => Some(name),
                 other => {
                     reader.problems.push(
-                        &name_path,
+                        name_place,
                         crate::problems::unknown_name_message(
                             "ulimit",
                             other.unwrap_or_default(),
@@ -60,10 +60,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     None
                 }
             });
-            let name = name.filter(|name| match names.claim(name, &name_path) {
+            let name = name.filter(|name| match names.claim(name, name_place) {
                 Some(first) => {
                     reader.problems.push(
-                        &name_path,
+                        name_place,
                         format!("{name} is also limited at {first}; give each ulimit once"),
                     );
                     false
@@ -75,7 +75,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Some(reader.whole_number(
                     &Sourced {
                         value,
-                        path: crate::problems::member_path(&entry.path, key),
+                        place: entry.place.key(key),
                     },
                     |n| {
                         if name == Some("nofile") && n > FARGATE_NOFILE_MAX {
@@ -95,7 +95,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 && soft > hard
             {
                 reader.problems.push(
-                    format!("{}.SoftLimit", entry.path),
+                    entry.place.key("SoftLimit"),
                     "is above HardLimit: a soft limit is at most the hard one",
                 );
                 return None;
@@ -138,7 +138,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let (task_cpu, task_memory) = self.known_task_size();
         let place = self
             .input("Services")
-            .map_or_else(|| self.place("Services"), |input| input.path().to_owned());
+            .map_or_else(|| self.place("Services"), PropertyInput::place);
         let cpu: u64 = services.iter().filter_map(|s| s.known_cpu).sum();
         if task_cpu.is_some_and(|task| cpu > task) {
             self.problems.push(
@@ -187,7 +187,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 && reserved > *limit
             {
                 self.problems.push(
-                    &sourced.path,
+                    sourced.place,
                     "is above the service's Memory: a reservation is at most the limit",
                 );
             }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::model::{
     AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
 };
+use crate::place::Place;
 use crate::problems::{Problems, unknown_name_message};
 use crate::property_table::{
     AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, EntryShape, PropertyDeclaration,
@@ -38,10 +39,10 @@ const CARRIED_ATTRIBUTES: [&str; 5] = [
 
 /// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
 /// template parameter a property defaults to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Sourced<'a> {
     pub value: &'a Value,
-    pub path: String,
+    pub place: Place<'a>,
 }
 
 /// A property as given to one resource after `Globals.TaskDefinition` is applied.
@@ -50,16 +51,16 @@ pub enum PropertyInput<'a> {
     Single(Sourced<'a>),
     /// A list merged from the globals and the resource, entry by entry.
     Entries {
-        path: String,
+        place: Place<'a>,
         entries: Vec<Sourced<'a>>,
     },
 }
 
-impl PropertyInput<'_> {
-    pub fn path(&self) -> &str {
+impl<'a> PropertyInput<'a> {
+    pub fn place(&self) -> Place<'a> {
         match self {
-            PropertyInput::Single(sourced) => &sourced.path,
-            PropertyInput::Entries { path, .. } => path,
+            PropertyInput::Single(sourced) => sourced.place,
+            PropertyInput::Entries { place, .. } => *place,
         }
     }
 }
@@ -90,7 +91,7 @@ pub fn read_properties(
         } else {
             unknown_name_message("property", name, &property_names())
         };
-        problems.push(input.path(), message);
+        problems.push(input.place(), message);
     }
     // The first release's parameters, for the properties that default to them.
     let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES
@@ -101,7 +102,7 @@ pub fn read_properties(
             {
                 Some(ParameterDefault {
                     property: property.name,
-                    path: format!("Parameters.{parameter}"),
+                    place: Place::member("Parameters", parameter),
                     reference: json!({ "Ref": parameter }),
                 })
             }
@@ -130,7 +131,10 @@ pub fn read_properties(
     let agent_token = reader.agent_token();
 
     let mut agent_names = UsedNames::default();
-    agent_names.claim(AGENT_TOKEN_VARIABLE, "BuildkiteAgentTokenParameterPath");
+    agent_names.claim(
+        AGENT_TOKEN_VARIABLE,
+        Place::at("BuildkiteAgentTokenParameterPath"),
+    );
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
     let family = reader.family(logical_id);
@@ -143,7 +147,7 @@ pub fn read_properties(
         && !reader.scope.resolve(path.value).is_unset()
     {
         reader.problems.push(
-            &path.path,
+            path.place,
             "has no effect with ExecutionRoleArn: no execution role is generated",
         );
     }
@@ -161,7 +165,7 @@ pub fn read_properties(
     if task_role_arn.is_some() {
         for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
             if let Some(input) = reader.input(name) {
-                reader.problems.push(input.path(), "has no effect with TaskRoleArn: no task role is generated, so attach these to your own role");
+                reader.problems.push(input.place(), "has no effect with TaskRoleArn: no task role is generated, so attach these to your own role");
             }
         }
     }
@@ -179,7 +183,7 @@ pub fn read_properties(
         // An exec format error at run time: the essential ssh-agent never starts, nor the task.
         let place = reader
             .sourced("CpuArchitecture")
-            .map_or_else(|| reader.place("CpuArchitecture"), |s| s.path);
+            .map_or_else(|| reader.place("CpuArchitecture"), |s| s.place);
         reader.problems.push(
             place,
             format!("{} asks for arm64 images, and with an ssh agent that needs an SshAgentImage built for arm64: the default, {DEFAULT_SSH_AGENT_IMAGE}, is built for x86_64 only", architecture.describe()),
@@ -193,10 +197,10 @@ pub fn read_properties(
         tag_count += 1;
         let tag = reader.tag(entry)?;
         if let Some(key) = tag["Key"].as_str()
-            && let Some(first) = tag_keys.claim(key, &entry.path)
+            && let Some(first) = tag_keys.claim(key, entry.place)
         {
             reader.problems.push(
-                format!("{}.Key", entry.path),
+                entry.place.key("Key"),
                 format!(
                     "{} is also the Key of {first}: a resource takes each tag key once",
                     crate::problems::show_literal(&tag["Key"])
@@ -209,7 +213,7 @@ pub fn read_properties(
         && let Some(input) = reader.input("Tags")
     {
         reader.problems.push(
-            input.path(),
+            input.place(),
             format!("has {tag_count} tags, over the {MAX_TAGS} ECS, IAM and CloudWatch Logs allow on one resource"),
         );
     }
@@ -287,17 +291,17 @@ const MAX_TAGS: usize = 50;
 /// The names used so far in one namespace (a container's variables, the containers, the
 /// volumes), and where.
 #[derive(Default)]
-struct UsedNames {
-    used: Vec<(String, String)>,
+struct UsedNames<'a> {
+    used: Vec<(String, Place<'a>)>,
 }
 
-impl UsedNames {
+impl<'a> UsedNames<'a> {
     /// `Some(place of the first use)` when `name` is taken already.
-    fn claim(&mut self, name: &str, place: &str) -> Option<String> {
+    fn claim(&mut self, name: &str, place: Place<'a>) -> Option<Place<'a>> {
         if let Some((_, first)) = self.used.iter().find(|(used, _)| used == name) {
-            return Some(first.clone());
+            return Some(*first);
         }
-        self.used.push((name.to_owned(), place.to_owned()));
+        self.used.push((name.to_owned(), place));
         None
     }
 }
@@ -317,7 +321,7 @@ struct PropertyReader<'s, 'p, 'i> {
 /// and the place a problem with its value is reported.
 struct ParameterDefault {
     property: &'static str,
-    path: String,
+    place: Place<'static>,
     reference: Value,
 }
 

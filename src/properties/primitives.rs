@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
+use crate::place::Place;
 use crate::problems::unknown_name_message;
 use crate::property_table::{EntryShape, PropertyDefault, Shape, TextCheck};
 use crate::value::Resolved;
@@ -20,7 +21,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// defaults to.
     pub(super) fn sourced(&self, name: &str) -> Option<Sourced<'i>> {
         match self.input(name) {
-            Some(PropertyInput::Single(sourced)) => Some(sourced.clone()),
+            Some(PropertyInput::Single(sourced)) => Some(*sourced),
             Some(PropertyInput::Entries { .. }) => None,
             None => {
                 let default = self
@@ -29,14 +30,18 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     .find(|d| d.property == name)?;
                 Some(Sourced {
                     value: &default.reference,
-                    path: default.path.clone(),
+                    place: default.place,
                 })
             }
         }
     }
 
-    pub(super) fn place(&self, name: &str) -> String {
-        crate::problems::member_path(self.properties_path, name)
+    /// Where property `name` of this resource is, or would be, written.
+    pub(super) fn place<'n>(&self, name: &'n str) -> Place<'n>
+    where
+        'i: 'n,
+    {
+        Place::member(self.properties_path, name)
     }
 
     pub(super) fn text_check(name: &str) -> Option<TextCheck> {
@@ -76,7 +81,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let value = self.text(name);
         if value.is_none() && self.problems.len() == before {
             self.problems
-                .push(&sourced.path, format!("must not be empty: it is {what}"));
+                .push(sourced.place, format!("must not be empty: it is {what}"));
         }
         value
     }
@@ -127,13 +132,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
                 if let Some(Err(why)) = resolved.as_str().map(&check) {
                     self.problems
-                        .push(&sourced.path, format!("{} {why}", resolved.describe()));
+                        .push(sourced.place, format!("{} {why}", resolved.describe()));
                 }
                 Some(sourced.value.clone())
             }
             Resolved::Literal(other) => {
                 self.problems.push(
-                    &sourced.path,
+                    sourced.place,
                     format!("must be a string, not {}", kind_of(other)),
                 );
                 None
@@ -155,31 +160,31 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let before = self.problems.len();
         let value = self.optional_string(sourced, check);
         if value.is_none() && self.problems.len() == before {
-            self.problems.push(&sourced.path, "must not be empty");
+            self.problems.push(sourced.place, "must not be empty");
         }
         value
     }
 
     /// A name the macro must see, written as a string: containers and volumes are matched by it.
-    pub(super) fn literal_name(
+    pub(super) fn literal_name<'n>(
         &mut self,
-        sourced: &Sourced<'_>,
+        sourced: &Sourced<'n>,
         what: &str,
-        names: &mut UsedNames,
+        names: &mut UsedNames<'n>,
         reserved: &[&str],
     ) -> Option<String> {
         let name = match self.scope.resolve(sourced.value) {
             Resolved::Literal(Value::String(name)) => name.clone(),
             Resolved::Literal(other) => {
                 self.problems.push(
-                    &sourced.path,
+                    sourced.place,
                     format!("must be a string, not {}", kind_of(other)),
                 );
                 return None;
             }
             _ => {
                 self.problems.push(
-                    &sourced.path,
+                    sourced.place,
                     format!("must be written out, not a function or parameter: the macro refers to a {what} by its name"),
                 );
                 return None;
@@ -193,7 +198,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !fits {
             self.problems.push(
-                &sourced.path,
+                sourced.place,
                 format!(
                     "{} is not a {what} name (1 to 255 of A-Z, a-z, 0-9, _ and -)",
                     shown()
@@ -203,7 +208,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
         if reserved.contains(&name.as_str()) {
             self.problems.push(
-                &sourced.path,
+                sourced.place,
                 format!(
                     "{} is the name of one the macro generates ({}); choose another",
                     shown(),
@@ -212,9 +217,9 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
             return None;
         }
-        if let Some(first) = names.claim(&name, &sourced.path) {
+        if let Some(first) = names.claim(&name, sourced.place) {
             self.problems.push(
-                &sourced.path,
+                sourced.place,
                 format!(
                     "{} is also the name at {first}; each {what} needs a name of its own",
                     shown()
@@ -233,7 +238,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             None if resolved == Resolved::NoValue => return None,
             None => {
                 self.problems.push(
-                    &sourced.path,
+                    sourced.place,
                     "must be true or false, written or as a parameter's value: the macro decides with it, so it cannot wait for a function to be evaluated",
                 );
                 return None;
@@ -250,7 +255,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
                 _ => format!("{} is not true or false", resolved.describe()),
             };
-            self.problems.push(&sourced.path, message);
+            self.problems.push(sourced.place, message);
         }
         flag
     }
@@ -276,12 +281,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
                 _ => format!("{} is not a whole number", resolved.describe()),
             };
-            self.problems.push(&sourced.path, message);
+            self.problems.push(sourced.place, message);
             return (Value::Null, None);
         };
         if let Err(why) = check(number) {
             self.problems
-                .push(&sourced.path, format!("{} {why}", resolved.describe()));
+                .push(sourced.place, format!("{} {why}", resolved.describe()));
             return (Value::Null, None);
         }
         match resolved {
@@ -291,23 +296,24 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// The entries of a list property, each read by `read_entry`.
-    pub(super) fn list<T>(
+    pub(super) fn list<'e, T>(
         &mut self,
-        input: Option<&PropertyInput<'_>>,
-        mut read_entry: impl FnMut(&mut Self, &Sourced<'_>) -> Option<T>,
+        input: Option<&PropertyInput<'e>>,
+        mut read_entry: impl FnMut(&mut Self, &Sourced<'e>) -> Option<T>,
     ) -> Vec<T> {
-        let entries = match input {
-            None => return Vec::new(),
-            Some(PropertyInput::Entries { entries, .. }) => entries.clone(),
+        match input {
+            None => Vec::new(),
+            Some(PropertyInput::Entries { entries, .. }) => {
+                self.read_entries(entries.iter().copied(), &mut read_entry)
+            }
             Some(PropertyInput::Single(sourced)) => match sourced.value {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(index, value)| Sourced {
+                Value::Array(items) => {
+                    let entries = items.iter().enumerate().map(|(index, value)| Sourced {
                         value,
-                        path: crate::problems::index_path(&sourced.path, index),
-                    })
-                    .collect(),
+                        place: sourced.place.index(index),
+                    });
+                    self.read_entries(entries, &mut read_entry)
+                }
                 Value::Null => Vec::new(),
                 other => {
                     let what = if crate::value::is_intrinsic(other) {
@@ -316,15 +322,22 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                         kind_of(other)
                     };
                     self.problems
-                        .push(&sourced.path, format!("must be a list, not {what}"));
-                    return Vec::new();
+                        .push(sourced.place, format!("must be a list, not {what}"));
+                    Vec::new()
                 }
             },
-        };
+        }
+    }
+
+    /// Each entry but `AWS::NoValue` ones (skipped in place), read by `read_entry`.
+    fn read_entries<'e, T>(
+        &mut self,
+        entries: impl Iterator<Item = Sourced<'e>>,
+        read_entry: &mut impl FnMut(&mut Self, &Sourced<'e>) -> Option<T>,
+    ) -> Vec<T> {
         entries
-            .iter()
             .filter(|entry| self.scope.resolve(entry.value) != Resolved::NoValue)
-            .filter_map(|entry| read_entry(self, entry))
+            .filter_map(|entry| read_entry(self, &entry))
             .collect()
     }
 
@@ -346,7 +359,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             .filter(|_| !crate::value::is_intrinsic(entry.value))
         else {
             self.problems.push(
-                &entry.path,
+                entry.place,
                 format!(
                     "must be an object with {}, not {}",
                     required.join(" and "),
@@ -358,14 +371,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         for key in fields.keys() {
             if !known.contains(&key.as_str()) {
                 self.problems.push(
-                    format!("{}.{key}", entry.path),
+                    entry.place.key(key),
                     unknown_name_message("key", key, &known),
                 );
             }
         }
         for key in required {
             if !fields.contains_key(*key) {
-                self.problems.push(&entry.path, format!("has no {key}"));
+                self.problems.push(entry.place, format!("has no {key}"));
             }
         }
         Some(fields)
@@ -374,17 +387,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// The field `key` of an entry, with its place.
     pub(super) fn entry_field<'v>(
         fields: &'v Map<String, Value>,
-        entry: &Sourced<'_>,
+        entry: &Sourced<'v>,
         key: &str,
     ) -> Option<Sourced<'v>> {
-        fields.get(key).map(|value| Sourced {
+        fields.get_key_value(key).map(|(key, value)| Sourced {
             value,
-            path: crate::problems::member_path(&entry.path, key),
+            place: entry.place.key(key),
         })
     }
 
     /// A string, number or boolean as a string (the type ECS and tags take).
-    pub(super) fn scalar_as_string(&mut self, value: &Value, path: &str) -> Option<Value> {
+    pub(super) fn scalar_as_string(&mut self, value: &Value, place: Place<'_>) -> Option<Value> {
         match value {
             Value::String(_) => Some(value.clone()),
             Value::Number(number) => Some(Value::String(number.to_string())),
@@ -392,7 +405,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             _ if crate::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 self.problems.push(
-                    path,
+                    place,
                     format!(
                         "must be a string, number or boolean, not {}",
                         kind_of(other)

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::model::{ContainerSecret, RegistryCredentials};
+use crate::place::Place;
 use crate::property_table::{AGENT_TOKEN_VARIABLE, SECRET_ENTRY};
 use crate::secret_grant::{SecretGrant, agent_token_grant, grant_for, registry_credentials_grant};
 
@@ -12,13 +13,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn agent_token(&mut self) -> Option<ContainerSecret> {
         const NAME: &str = "BuildkiteAgentTokenParameterPath";
         let (value_from, place) = match self.sourced(NAME) {
-            Some(sourced) => (self.required_string(&sourced)?, sourced.path),
+            Some(sourced) => (self.required_string(&sourced)?, sourced.place),
             None => (self.text_or_default(NAME), self.place(NAME)),
         };
         let grant = match agent_token_grant(&value_from, self.scope) {
             Ok(grant) => grant,
             Err(why) => {
-                self.problems.push(&place, why);
+                self.problems.push(place, why);
                 return None;
             }
         };
@@ -29,7 +30,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         })
     }
 
-    pub(super) fn grant(&mut self, value_from: &Value, place: &str) -> Option<SecretGrant> {
+    pub(super) fn grant(&mut self, value_from: &Value, place: Place<'_>) -> Option<SecretGrant> {
         match grant_for(value_from, self.scope) {
             Ok(grant) => Some(grant),
             Err(why) => {
@@ -47,26 +48,26 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         match registry_credentials_grant(&secret, self.scope) {
             Ok(grant) => Some(RegistryCredentials { secret, grant }),
             Err(why) => {
-                self.problems.push(&sourced.path, why);
+                self.problems.push(sourced.place, why);
                 None
             }
         }
     }
 
-    pub(super) fn secrets(
+    pub(super) fn secrets<'e>(
         &mut self,
-        input: Option<&PropertyInput<'_>>,
-        names: &mut UsedNames,
+        input: Option<&PropertyInput<'e>>,
+        names: &mut UsedNames<'e>,
     ) -> Vec<ContainerSecret> {
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, SECRET_ENTRY)?;
             let name = Self::entry_field(fields, entry, "Name")
-                .and_then(|name| reader.variable_name(name.value, &name.path, names));
+                .and_then(|name| reader.variable_name(name.value, name.place, names));
             let value_from = Self::entry_field(fields, entry, "ValueFrom")?;
             // An empty or non-string ValueFrom names nothing to grant: the grant is not read.
-            let place = value_from.path.clone();
+            let place = value_from.place;
             let value_from = reader.required_string(&value_from)?;
-            let grant = reader.grant(&value_from, &place)?;
+            let grant = reader.grant(&value_from, place)?;
             Some(ContainerSecret {
                 name: name?,
                 value_from,

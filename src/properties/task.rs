@@ -10,7 +10,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn family(&mut self, logical_id: &str) -> Value {
         match self.sourced("TaskFamily") {
             Some(sourced) => self.text("TaskFamily").unwrap_or_else(|| {
-                self.problems.push(&sourced.path, "must not be empty");
+                self.problems.push(sourced.place, "must not be empty");
                 Value::Null
             }),
             None => {
@@ -52,7 +52,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let place = self
                 .sourced("TaskMemory")
                 .or(self.sourced("TaskCpu"))
-                .map_or_else(|| self.place("TaskMemory"), |s| s.path);
+                .map_or_else(|| self.place("TaskMemory"), |s| s.place);
             self.problems.push(place, why);
         }
         let as_string = |value: Value| match value {
@@ -69,7 +69,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let document = Self::entry_field(fields, entry, "PolicyDocument")?;
         if !document.value.is_object() {
             self.problems.push(
-                &document.path,
+                document.place,
                 format!(
                     "must be a policy document object, not {}",
                     kind_of(document.value)
@@ -108,9 +108,9 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             });
             if let Some(why) = why {
                 self.problems
-                    .push(&value.path, format!("{} {why}", resolved.describe()));
+                    .push(value.place, format!("{} {why}", resolved.describe()));
             }
-            self.scalar_as_string(value.value, &value.path)
+            self.scalar_as_string(value.value, value.place)
         });
         Some(object([("Key", key?), ("Value", value?)]))
     }

@@ -2,6 +2,7 @@
 
 use super::{PropertyReader, UsedNames};
 use crate::model::{EfsVolume, SSH_VOLUME};
+use crate::place::Place;
 use crate::property_table::VOLUME_ENTRY;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
@@ -11,10 +12,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let mut names = UsedNames::default();
         let mut agent_paths = UsedNames::default();
         if has_sidecar {
-            agent_paths.claim("/buildkite", "BuildkiteAgentImage");
+            agent_paths.claim("/buildkite", Place::at("BuildkiteAgentImage"));
         }
         if has_ssh_agent {
-            agent_paths.claim("/ssh", "SshAgentBackend");
+            agent_paths.claim("/ssh", Place::at("SshAgentBackend"));
         }
         self.list(self.input("Volumes"), |reader, entry| {
             let fields = reader.entry_fields(entry, VOLUME_ENTRY)?;
@@ -30,7 +31,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     for key in ["AccessPointId", "RootDirectory"] {
                         if let Some(sourced) = field(key) {
                             reader.problems.push(
-                                &sourced.path,
+                                sourced.place,
                                 format!("needs FileSystemId: without one the volume is task-scoped, which has no {key}"),
                             );
                         }
@@ -66,11 +67,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                         }
                     });
                 if let Some(path) = reader.scope.resolve(container_path_field.value).as_str()
-                    && let Some(first) = agent_paths.claim(path, &container_path_field.path)
+                    && let Some(first) = agent_paths.claim(path, container_path_field.place)
                 {
                     let shown = reader.scope.resolve(container_path_field.value).describe();
                     reader.problems.push(
-                        &container_path_field.path,
+                        container_path_field.place,
                         format!("{shown} is also mounted by {first} in the agent container; give each mount its own path"),
                     );
                 }
