@@ -29,11 +29,30 @@ pub fn is_intrinsic(value: &Value) -> bool {
     intrinsic_name(value).is_some()
 }
 
+/// Member `key` of an object the template writes with a few keys (a list entry's fields),
+/// found by comparing keys: for so few, hashing the key costs more than comparing it with each.
+pub fn small_object_member<'v>(
+    object: &'v Map<String, Value>,
+    key: &str,
+) -> Option<(&'v String, &'v Value)> {
+    object.iter().find(|(member, _)| member.as_str() == key)
+}
+
 /// The target of `{"Ref": "X"}`.
 pub fn ref_target(value: &Value) -> Option<&str> {
-    match value.as_object()?.get("Ref")? {
-        Value::String(target) if value.as_object()?.len() == 1 => Some(target),
+    match only_member(value)? {
+        (key, Value::String(target)) if key == "Ref" => Some(target),
         _ => None,
+    }
+}
+
+/// The key and value of an object with exactly one key, as an intrinsic function is written.
+fn only_member(value: &Value) -> Option<(&String, &Value)> {
+    let object = value.as_object()?;
+    if object.len() == 1 {
+        object.iter().next()
+    } else {
+        None
     }
 }
 
@@ -306,7 +325,8 @@ pub fn unescape_sub_text(text: &str) -> String {
 
 /// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
 pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>)> {
-    match value.as_object()?.get("Fn::Sub")? {
+    let (_, argument) = small_object_member(value.as_object()?, "Fn::Sub")?;
+    match argument {
         Value::String(template) => Some((template, None)),
         Value::Array(arguments) => match arguments.as_slice() {
             [Value::String(template), Value::Object(variables)] => {

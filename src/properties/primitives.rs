@@ -7,7 +7,7 @@ use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::place::Place;
 use crate::problems::unknown_name_message;
 use crate::property_table::{EntryShape, PropertyDefault, Shape, TextCheck};
-use crate::value::Resolved;
+use crate::value::{Resolved, small_object_member};
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
@@ -349,10 +349,9 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         entry: &Sourced<'v>,
         shape: EntryShape,
     ) -> Option<&'v Map<String, Value>> {
-        let EntryShape::Object { required, .. } = shape else {
+        let EntryShape::Object { required, optional } = shape else {
             unreachable!("an entry of fields is an object")
         };
-        let known = shape.keys();
         let Some(fields) = entry
             .value
             .as_object()
@@ -369,15 +368,15 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             return None;
         };
         for key in fields.keys() {
-            if !known.contains(&key.as_str()) {
+            if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
                 self.problems.push(
                     entry.place.key(key),
-                    unknown_name_message("key", key, &known),
+                    unknown_name_message("key", key, &shape.keys()),
                 );
             }
         }
         for key in required {
-            if !fields.contains_key(*key) {
+            if small_object_member(fields, key).is_none() {
                 self.problems.push(entry.place, format!("has no {key}"));
             }
         }
@@ -390,7 +389,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         entry: &Sourced<'v>,
         key: &str,
     ) -> Option<Sourced<'v>> {
-        fields.get_key_value(key).map(|(key, value)| Sourced {
+        small_object_member(fields, key).map(|(key, value)| Sourced {
             value,
             place: entry.place.key(key),
         })
