@@ -148,11 +148,24 @@ pub fn whitespace_note(text: &str) -> String {
     }
 }
 
-/// Appends `[index]` to a path, without the allocation of `format!`: paths are built for every
-/// value a walk visits, though only a problem reads them.
+/// Appends `[index]` to a path, without the formatting machinery of `write!`: paths are built
+/// for every value a walk visits, though only a problem reads them.
 pub fn push_index(path: &mut String, index: usize) {
-    use std::fmt::Write;
-    let _ = write!(path, "[{index}]");
+    // The decimal digits, written from the last.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = index;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    path.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+    path.push(']');
 }
 
 /// `parent.key`, in one allocation of the right size and without `format!`'s machinery: the
@@ -233,6 +246,16 @@ mod tests {
             text.lines()
                 .all(|line| line.chars().count() <= MAX_LINE_CHARS + 3)
         );
+    }
+
+    #[test]
+    fn appends_an_index_in_brackets() {
+        let mut path = String::from("Resources.A.Properties.Secrets");
+        for index in [0, 7, 10, 4096, usize::MAX] {
+            let before = path.len();
+            push_index(&mut path, index);
+            assert_eq!(path[before..], format!("[{index}]"));
+        }
     }
 
     #[test]

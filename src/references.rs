@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::generate::GeneratedIds;
 use crate::problems::{Problems, nearest, push_index};
-use crate::value::{SubPart, parse_sub, unescape_sub_text};
+use crate::value::{SubPart, parse_sub, push_sub_variable, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -254,7 +254,7 @@ impl<'t> ReferenceRewriter<'t> {
                 None => (variable, None),
             };
             let Some(target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
-                rewritten.push_str(&format!("${{{variable}}}"));
+                push_sub_variable(&mut rewritten, variable);
                 continue;
             };
             changed = true;

@@ -278,7 +278,7 @@ fn push_sub_text(sub: &mut String, text: &str) {
 }
 
 /// Appends the `Fn::Sub` variable `${name}`.
-fn push_sub_variable(sub: &mut String, name: &str) {
+pub fn push_sub_variable(sub: &mut String, name: &str) {
     sub.push_str("${");
     sub.push_str(name);
     sub.push('}');
