@@ -294,7 +294,7 @@ fn is_ssm_parameter_name(text: &str) -> bool {
         && body.split('/').all(|segment| !segment.is_empty())
         && body
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'))
 }
 
 fn classify_ssm_arn(text: &str, context: &ExpansionContext) -> Result<SecretReference, String> {

@@ -484,7 +484,7 @@ impl<'a> WrittenReference<'a> {
     fn fields(&self) -> WrittenFields<'_> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
         WrittenFields {
-            fields: (fields.len() == self.sample.split(':').count()).then_some(fields),
+            fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
             variables: self.variables,
         }
     }
@@ -510,6 +510,11 @@ impl WrittenFields<'_> {
         let fields = self.fields.as_ref()?;
         Some(sub_piece(&fields.get(..count)?.join(":"), self.variables))
     }
+}
+
+/// How many colon-separated fields `text` has.
+fn fields_of(text: &str) -> usize {
+    text.bytes().filter(|&byte| byte == b':').count() + 1
 }
 
 /// Whether `text` holds a `${`, which `Fn::Sub` reads as the start of a variable.

@@ -339,26 +339,32 @@ pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>
 }
 
 /// Byte indexes of any of `separators` in a `Fn::Sub` template, outside its `${...}` variables.
-pub fn positions_outside_variables(template: &str, separators: &[u8]) -> Vec<usize> {
-    let mut positions = Vec::new();
-    let mut depth = 0usize;
+pub fn positions_outside_variables<'t>(
+    template: &'t str,
+    separators: &'t [u8],
+) -> impl Iterator<Item = usize> + 't {
     let bytes = template.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        match byte {
-            b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
-            b'}' if depth > 0 => depth -= 1,
-            byte if depth == 0 && separators.contains(byte) => positions.push(index),
-            _ => {}
-        }
-    }
-    positions
+    let mut depth = 0usize;
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, byte)| match byte {
+            b'{' if index > 0 && bytes[index - 1] == b'$' => {
+                depth += 1;
+                None
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                None
+            }
+            byte if depth == 0 && separators.contains(byte) => Some(index),
+            _ => None,
+        })
 }
 
 /// The first of `separators` in a `Fn::Sub` template outside its variables.
 pub fn first_outside_variables(template: &str, separators: &[u8]) -> Option<usize> {
-    positions_outside_variables(template, separators)
-        .first()
-        .copied()
+    positions_outside_variables(template, separators).next()
 }
 
 /// A `Fn::Sub` template cut at its first `separator` outside its variables.
@@ -370,7 +376,7 @@ pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&s
 /// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
 /// (the last keeps the rest, as an ARN's resource keeps its colons).
 pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
-    let mut fields = Vec::new();
+    let mut fields = Vec::with_capacity(8);
     let mut start = 0;
     for index in positions_outside_variables(template, &[separator]) {
         if fields.len() + 1 >= most {
