@@ -2,6 +2,8 @@
 //! image outside a private ECR registry, the ECR pull actions on exactly its repository for
 //! one inside.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::value::{
@@ -169,7 +171,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
             .iter()
             .map(|part| match part {
                 SubPart::Text(text) => unescape_sub_text(text),
-                SubPart::Variable(name) => format!("${{{name}}}"),
+                SubPart::Variable(name) => Cow::Owned(format!("${{{name}}}")),
             })
             .collect();
         if rest.is_empty() || rest.starts_with([':', '@']) {
@@ -197,7 +199,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         parse_sub(text)
             .iter()
             .all(|part| matches!(part, SubPart::Text(_)))
-            .then(|| unescape_sub_text(text))
+            .then(|| unescape_sub_text(text).into_owned())
     };
     let says_ecr = host_fields.len() >= 5
         && literal(host_fields[1]).as_deref() == Some("dkr")

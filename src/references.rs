@@ -289,7 +289,7 @@ impl<'t> ReferenceRewriter<'t> {
                 .iter()
                 .all(|part| matches!(part, SubPart::Text(_)))
         {
-            return SubRewritten::Plain(unescape_sub_text(&rewritten));
+            return SubRewritten::Plain(unescape_sub_text(&rewritten).into_owned());
         }
         *template = rewritten;
         if !new_variables.is_empty() {

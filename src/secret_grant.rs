@@ -11,7 +11,7 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, object, parse_sub, ref_target,
+    Piece, SubPart, TemplateScope, build_sub, has_variable_start, object, parse_sub, ref_target,
     split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
 };
 
@@ -198,7 +198,7 @@ fn read_sub_text(
         return Reading::Opaque(CANNOT_TELL.to_owned());
     };
     let first = unescape_sub_text(first);
-    if "arn:".starts_with(&first) || first.starts_with("arn:") {
+    if "arn:".starts_with(&*first) || first.starts_with("arn:") {
         return Reading::Opaque(CANNOT_TELL.to_owned());
     }
     let names_a_parameter = parts.iter().all(|part| match part {
@@ -517,17 +517,12 @@ fn fields_of(text: &str) -> usize {
     text.bytes().filter(|&byte| byte == b':').count() + 1
 }
 
-/// Whether `text` holds a `${`, which `Fn::Sub` reads as the start of a variable.
-fn has_variable_start(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|pair| pair == b"${")
-}
-
 /// The text of a `Fn::Sub` string that holds no variable.
 fn literal_text(template: &str) -> Option<String> {
     parse_sub(template)
         .iter()
         .all(|part| matches!(part, SubPart::Text(_)))
-        .then(|| unescape_sub_text(template))
+        .then(|| unescape_sub_text(template).into_owned())
 }
 
 /// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
@@ -536,10 +531,11 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
     if !has_variable_start(template) {
         return Value::String(template.to_owned());
     }
-    if let Some(text) = literal_text(template) {
-        return Value::String(text);
+    let parts = parse_sub(template);
+    if parts.iter().all(|part| matches!(part, SubPart::Text(_))) {
+        return Value::String(unescape_sub_text(template).into_owned());
     }
-    let used: Map<String, Value> = parse_sub(template)
+    let used: Map<String, Value> = parts
         .iter()
         .filter_map(|part| match part {
             SubPart::Variable(name) => variables?

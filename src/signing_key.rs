@@ -2,6 +2,8 @@
 //! is given, and the task role's grant of exactly the three actions the agent calls on that one
 //! key (Buildkite's signed pipelines guide: `kms:Sign`, `kms:Verify`, `kms:GetPublicKey`).
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::arn::{check_partition, is_account_id, is_region, parse_arn};
@@ -225,7 +227,7 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
         let parts = parse_sub(template);
         let first = match parts.first() {
             Some(SubPart::Text(text)) => unescape_sub_text(text),
-            _ => String::new(),
+            _ => Cow::Borrowed(""),
         };
         if first.starts_with("alias/") {
             return Ok(Named::Alias {

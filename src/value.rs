@@ -1,6 +1,8 @@
 //! Template values: intrinsic functions, what a value resolves to for checks, and
 //! `Fn::Sub` strings, read and built.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
@@ -270,7 +272,7 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
 
 /// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
 fn push_sub_text(sub: &mut String, text: &str) {
-    if text.as_bytes().windows(2).any(|pair| pair == b"${") {
+    if has_variable_start(text) {
         sub.push_str(&text.replace("${", "${!"));
     } else {
         sub.push_str(text);
@@ -297,7 +299,7 @@ pub enum SubPart<'a> {
 pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
     let mut parts = Vec::new();
     let mut rest = template;
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = variable_start(rest) {
         let after = &rest[start + 2..];
         let Some(length) = after.find('}') else {
             break;
@@ -318,9 +320,33 @@ pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
     parts
 }
 
+/// Where the first `${` of a `Fn::Sub` string is, which starts a variable (or, as `${!`, an
+/// escaped `${`).
+pub fn variable_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&byte| byte == b'$') {
+        let dollar = from + offset;
+        if bytes.get(dollar + 1) == Some(&b'{') {
+            return Some(dollar);
+        }
+        from = dollar + 1;
+    }
+    None
+}
+
+/// Whether a `Fn::Sub` string holds a `${`: without one, it is its own text.
+pub fn has_variable_start(text: &str) -> bool {
+    variable_start(text).is_some()
+}
+
 /// The text a `Fn::Sub` string's literal part stands for (`${!X}` reads `${X}`).
-pub fn unescape_sub_text(text: &str) -> String {
-    text.replace("${!", "${")
+pub fn unescape_sub_text(text: &str) -> Cow<'_, str> {
+    if text.contains("${!") {
+        Cow::Owned(text.replace("${!", "${"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
