@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
+use crate::place::Trail;
 use crate::problems::Problems;
 use crate::value::{intrinsic_name, ref_target};
 
@@ -53,33 +54,30 @@ impl Branching {
     pub fn collect(
         &mut self,
         value: &Value,
-        path: &mut String,
+        trail: &Trail<'_>,
         known: Option<&Map<String, Value>>,
         problems: &mut Problems,
     ) {
-        let length = path.len();
         match value {
             Value::Object(_) if intrinsic_name(value) == Some("Fn::If") => {
                 match if_arguments(value) {
                     Some((condition, when_true, when_false)) => {
                         if !known.is_some_and(|known| known.contains_key(condition)) {
                             problems.push(
-                                path.as_str(),
+                                trail,
                                 format!("Fn::If names condition {condition}, which the template's Conditions section does not declare"),
                             );
                         }
                         if !self.conditions.iter().any(|c| c == condition) {
                             self.conditions.push(condition.to_owned());
                         }
+                        let arguments = trail.key("Fn::If");
                         for (index, branch) in [(1, when_true), (2, when_false)] {
-                            path.push_str(".Fn::If");
-                            crate::problems::push_index(path, index);
-                            self.collect(branch, path, known, problems);
-                            path.truncate(length);
+                            self.collect(branch, &arguments.index(index), known, problems);
                         }
                     }
                     None => problems.push(
-                        path.as_str(),
+                        trail,
                         "Fn::If takes [a condition name, the value when it holds, the value when it does not]",
                     ),
                 }
@@ -88,18 +86,13 @@ impl Branching {
             Value::Object(map) => {
                 for (key, child) in map {
                     if !OPAQUE_KEYS.contains(&key.as_str()) {
-                        path.push('.');
-                        path.push_str(key);
-                        self.collect(child, path, known, problems);
-                        path.truncate(length);
+                        self.collect(child, &trail.key(key), known, problems);
                     }
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    crate::problems::push_index(path, index);
-                    self.collect(item, path, known, problems);
-                    path.truncate(length);
+                    self.collect(item, &trail.index(index), known, problems);
                 }
             }
             _ => {}
@@ -513,7 +506,7 @@ mod tests {
         ]);
         found.collect(
             &value,
-            &mut "Resources.X.Properties.L".to_owned(),
+            &crate::place::Trail::start("Resources.X.Properties.L"),
             known.as_object(),
             &mut problems,
         );

@@ -11,6 +11,7 @@ use crate::conditions::{
 };
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
 use crate::globals::{GLOBALS_PATH, apply_globals, check_globals};
+use crate::place::Trail;
 use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
@@ -215,17 +216,14 @@ fn rewrite_references(
 ) {
     let mut rewriter = ReferenceRewriter::new(targets, problems);
     if let Some(Value::Object(resources)) = root.get_mut("Resources") {
-        let mut path = String::from("Resources");
+        let section = Trail::start("Resources");
         for (logical_id, resource) in resources.iter_mut() {
-            path.truncate("Resources".len());
-            path.push('.');
-            path.push_str(logical_id);
-            rewriter.rewrite_resource(resource, &mut path);
+            rewriter.rewrite_resource(resource, &section.key(logical_id));
         }
     }
     for section in ["Globals", "Outputs"] {
         if let Some(value) = root.get_mut(section) {
-            rewriter.rewrite(value, &mut section.to_owned());
+            rewriter.rewrite(value, &Trail::start(section));
         }
     }
 }
@@ -362,19 +360,14 @@ fn branching_of(
     problems: &mut Problems,
 ) -> Branching {
     let mut branching = Branching::default();
-    // One buffer for every property's path: only a problem reads it.
-    let mut path = String::new();
     let properties = own.iter().map(|property| (properties_path, property));
     let global_properties = globals
         .into_iter()
         .flatten()
         .map(|property| (GLOBALS_PATH, property));
     for (parent, (name, value)) in properties.chain(global_properties) {
-        path.clear();
-        path.push_str(parent);
-        path.push('.');
-        path.push_str(name);
-        branching.collect(value, &mut path, known_conditions, problems);
+        let trail = Trail::start(parent);
+        branching.collect(value, &trail.key(name), known_conditions, problems);
     }
     branching
 }

@@ -99,6 +99,70 @@ impl From<&Place<'_>> for String {
     }
 }
 
+/// The place of a value in a walk over values of any depth (the reference and condition
+/// walks): each level of the walk holds its own step and refers to its parent's, so nothing
+/// is written until a problem names the place.
+#[derive(Clone, Copy)]
+pub struct Trail<'a> {
+    parent: Option<&'a Trail<'a>>,
+    step: TrailStep<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum TrailStep<'a> {
+    /// Written out: `Resources`, `Outputs`.
+    Start(&'a str),
+    /// `.key`
+    Key(&'a str),
+    /// `[index]`
+    Index(usize),
+}
+
+impl<'a> Trail<'a> {
+    /// The place written `text`, where a walk starts.
+    pub fn start(text: &'a str) -> Self {
+        Self {
+            parent: None,
+            step: TrailStep::Start(text),
+        }
+    }
+
+    /// This place's member `key`.
+    pub fn key<'k>(&'k self, key: &'k str) -> Trail<'k> {
+        Trail {
+            parent: Some(self),
+            step: TrailStep::Key(key),
+        }
+    }
+
+    /// This place's entry `index`.
+    pub fn index(&self, index: usize) -> Trail<'_> {
+        Trail {
+            parent: Some(self),
+            step: TrailStep::Index(index),
+        }
+    }
+}
+
+impl fmt::Display for Trail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}")?;
+        }
+        match self.step {
+            TrailStep::Start(text) => f.write_str(text),
+            TrailStep::Key(key) => write!(f, ".{key}"),
+            TrailStep::Index(index) => write!(f, "[{index}]"),
+        }
+    }
+}
+
+impl From<&Trail<'_>> for String {
+    fn from(trail: &Trail<'_>) -> String {
+        trail.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +182,19 @@ mod tests {
         );
         assert!(property.starts_at("Resources.A.Properties"));
         assert!(!property.starts_at("Globals.TaskDefinition"));
+    }
+
+    #[test]
+    fn a_trail_is_written_out_from_where_the_walk_started() {
+        let resources = Trail::start("Resources");
+        let resource = resources.key("A");
+        let properties = resource.key("Properties");
+        let entry = properties.index(3);
+        let deeper = entry.key("Fn::If");
+        assert_eq!(
+            deeper.index(1).to_string(),
+            "Resources.A.Properties[3].Fn::If[1]"
+        );
+        assert_eq!(String::from(&resources), "Resources");
     }
 }

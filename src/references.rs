@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::generate::GeneratedIds;
-use crate::problems::{Problems, nearest, push_index};
+use crate::place::Trail;
+use crate::problems::{Problems, nearest};
 use crate::value::{SubPart, parse_sub, push_sub_variable, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
@@ -73,7 +74,7 @@ impl<'t> ReferenceRewriter<'t> {
     }
 
     /// A resource: its `DependsOn` names, and references anywhere in its body.
-    pub fn rewrite_resource(&mut self, resource: &mut Value, path: &mut String) {
+    pub fn rewrite_resource(&mut self, resource: &mut Value, trail: &Trail<'_>) {
         if let Some(depends_on) = resource.get_mut("DependsOn") {
             match depends_on {
                 Value::String(name) => self.rewrite_dependency(name),
@@ -88,7 +89,7 @@ impl<'t> ReferenceRewriter<'t> {
                 _ => {}
             }
         }
-        self.rewrite(resource, path);
+        self.rewrite(resource, trail);
     }
 
     fn rewrite_dependency(&self, name: &mut String) {
@@ -97,11 +98,11 @@ impl<'t> ReferenceRewriter<'t> {
         }
     }
 
-    pub fn rewrite(&mut self, value: &mut Value, path: &mut String) {
+    pub fn rewrite(&mut self, value: &mut Value, trail: &Trail<'_>) {
         match value {
             Value::Object(map) => {
                 if map.len() == 1 {
-                    match self.rewrite_intrinsic(map, path) {
+                    match self.rewrite_intrinsic(map, trail) {
                         Rewritten::Replaced(replacement) => {
                             *value = replacement;
                             return;
@@ -111,19 +112,12 @@ impl<'t> ReferenceRewriter<'t> {
                     }
                 }
                 for (key, child) in map.iter_mut() {
-                    let length = path.len();
-                    path.push('.');
-                    path.push_str(key);
-                    self.rewrite(child, path);
-                    path.truncate(length);
+                    self.rewrite(child, &trail.key(key));
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    let length = path.len();
-                    push_index(path, index);
-                    self.rewrite(item, path);
-                    path.truncate(length);
+                    self.rewrite(item, &trail.index(index));
                 }
             }
             _ => {}
@@ -131,7 +125,7 @@ impl<'t> ReferenceRewriter<'t> {
     }
 
     /// The value a one-key object becomes when it references a target.
-    fn rewrite_intrinsic(&mut self, map: &mut Map<String, Value>, path: &mut String) -> Rewritten {
+    fn rewrite_intrinsic(&mut self, map: &mut Map<String, Value>, trail: &Trail<'_>) -> Rewritten {
         let Some((key, argument)) = map.iter_mut().next() else {
             return Rewritten::Untouched;
         };
@@ -160,7 +154,7 @@ impl<'t> ReferenceRewriter<'t> {
                 };
                 let Some(attribute) = attribute else {
                     self.problems.push(
-                        path.clone(),
+                        trail,
                         format!(
                             "{name} is a Buildkite task definition; Fn::GetAtt of it takes [{name}, Attribute] with the attribute written out ({})",
                             ATTRIBUTE_NAMES.join(", ")
@@ -170,17 +164,17 @@ impl<'t> ReferenceRewriter<'t> {
                 };
                 match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, path);
+                        self.rewrite_copied(name, attribute, &mut replacement, trail);
                         Rewritten::Replaced(replacement)
                     }
                     None => {
                         self.problems
-                            .push(path.clone(), unknown_attribute(name, attribute));
+                            .push(trail, unknown_attribute(name, attribute));
                         Rewritten::Untouched
                     }
                 }
             }
-            ("Fn::Sub", argument) => match self.rewrite_sub(argument, path) {
+            ("Fn::Sub", argument) => match self.rewrite_sub(argument, trail) {
                 SubRewritten::NotSub => Rewritten::Untouched,
                 SubRewritten::Done => Rewritten::Done,
                 SubRewritten::Plain(text) => Rewritten::Replaced(Value::String(text)),
@@ -196,7 +190,7 @@ impl<'t> ReferenceRewriter<'t> {
         name: &str,
         attribute: &str,
         value: &mut Value,
-        path: &mut String,
+        trail: &Trail<'_>,
     ) {
         if !matches!(attribute, "Family" | "TaskRoleArn" | "ExecutionRoleArn") {
             return;
@@ -211,7 +205,7 @@ impl<'t> ReferenceRewriter<'t> {
             return;
         }
         self.copying.push(name.to_owned());
-        self.rewrite(value, path);
+        self.rewrite(value, trail);
         self.copying.pop();
     }
 
@@ -219,7 +213,7 @@ impl<'t> ReferenceRewriter<'t> {
     /// list form of that very name shadows it (a variable `X` does not shadow `${X.Attribute}`,
     /// as in CloudFormation); a value that is not a name becomes a new variable. A string left
     /// with no variable is plain text (a `Fn::Sub` of none is what cfn-lint's W1020 flags).
-    fn rewrite_sub(&mut self, argument: &mut Value, path: &mut String) -> SubRewritten {
+    fn rewrite_sub(&mut self, argument: &mut Value, trail: &Trail<'_>) -> SubRewritten {
         let (template, mut variables) = match argument {
             Value::String(template) => (template, None),
             Value::Array(parts) => match parts.as_mut_slice() {
@@ -230,11 +224,7 @@ impl<'t> ReferenceRewriter<'t> {
         };
         if let Some(variables) = variables.as_deref_mut() {
             for (name, value) in variables.iter_mut() {
-                let length = path.len();
-                path.push('.');
-                path.push_str(name);
-                self.rewrite(value, path);
-                path.truncate(length);
+                self.rewrite(value, &trail.key(name));
             }
         }
         let shadowed = |name: &str| variables.as_ref().is_some_and(|v| v.contains_key(name));
@@ -262,12 +252,12 @@ impl<'t> ReferenceRewriter<'t> {
                 None => json!({"Ref": target.ids.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, path);
+                        self.rewrite_copied(name, attribute, &mut replacement, trail);
                         replacement
                     }
                     None => {
                         self.problems
-                            .push(path.clone(), unknown_attribute(name, attribute));
+                            .push(trail, unknown_attribute(name, attribute));
                         rewritten.push_str(&format!("${{{variable}}}"));
                         continue;
                     }
@@ -374,7 +364,7 @@ mod tests {
         let targets = targets();
         let mut problems = Problems::new();
         let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
-        rewriter.rewrite_resource(&mut value, &mut "Resources.Y".to_owned());
+        rewriter.rewrite_resource(&mut value, &crate::place::Trail::start("Resources.Y"));
         (
             value,
             if problems.is_empty() {
@@ -453,7 +443,7 @@ mod tests {
             "E": {"Fn::Sub": "untouched"}
         });
         ReferenceRewriter::new(&targets, &mut problems)
-            .rewrite(&mut value, &mut "Outputs".to_owned());
+            .rewrite(&mut value, &crate::place::Trail::start("Outputs"));
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(
             value,
