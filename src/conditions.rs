@@ -502,7 +502,8 @@ mod tests {
             {"Fn::If": ["A", {"Fn::If": ["B", 1, 2]}, 3]},
             {"Fn::If": ["A", 1, 2]},
             {"Fn::If": ["Missing", 1, 2]},
-            {"Fn::If": ["A", 1]}
+            {"Fn::If": ["A", 1]},
+            {"Fn::If": ["B", 1, {"Fn::If": ["A", 1]}]}
         ]);
         found.collect(
             &value,
@@ -513,9 +514,10 @@ mod tests {
         assert_eq!(found.conditions, ["A", "B", "Missing"]);
         assert_eq!(
             problems.to_string(),
-            "Buildkite-Agents found 2 problems in the template:\n\
+            "Buildkite-Agents found 3 problems in the template:\n\
              Resources.X.Properties.L[2]: Fn::If names condition Missing, which the template's Conditions section does not declare\n\
-             Resources.X.Properties.L[3]: Fn::If takes [a condition name, the value when it holds, the value when it does not]"
+             Resources.X.Properties.L[3]: Fn::If takes [a condition name, the value when it holds, the value when it does not]\n\
+             Resources.X.Properties.L[4].Fn::If[2]: Fn::If takes [a condition name, the value when it holds, the value when it does not]"
         );
     }
 
