@@ -15,7 +15,7 @@ use crate::place::Trail;
 use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
-use crate::value::TemplateScope;
+use crate::value::{TemplateScope, object};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
@@ -296,8 +296,13 @@ fn reference_target(
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
     }
-    let role_arn =
-        |role: &str| serde_json::json!({"Fn::GetAtt": [format!("{logical_id}{role}"), "Arn"]});
+    let role_arn = |role: &str| {
+        let role_id = Value::String([logical_id, role].concat());
+        object([(
+            "Fn::GetAtt",
+            Value::Array(vec![role_id, Value::String("Arn".to_owned())]),
+        )])
+    };
     let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
     let mut task_role_arns: Vec<Value> = Vec::new();

@@ -228,10 +228,21 @@ impl<'t> ReferenceRewriter<'t> {
             }
         }
         let shadowed = |name: &str| variables.as_ref().is_some_and(|v| v.contains_key(name));
-        let mut rewritten = String::new();
+        let parts = parse_sub(template);
+        let names_a_target = |variable: &str| {
+            let name = variable.split_once('.').map_or(variable, |(name, _)| name);
+            self.targets.contains_key(name) && !shadowed(variable)
+        };
+        if !parts
+            .iter()
+            .any(|part| matches!(part, SubPart::Variable(variable) if names_a_target(variable)))
+        {
+            return SubRewritten::Done;
+        }
+        let mut rewritten = String::with_capacity(template.len());
         let mut new_variables = Map::new();
         let mut changed = false;
-        for part in parse_sub(template) {
+        for part in parts {
             let variable = match part {
                 SubPart::Text(text) => {
                     rewritten.push_str(text);
