@@ -142,14 +142,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let cpu: u64 = services.iter().filter_map(|s| s.known_cpu).sum();
         if task_cpu.is_some_and(|task| cpu > task) {
             self.problems.push(
-                &place,
+                place,
                 "the services' Cpu add up to more than the whole task has (TaskCpu)",
             );
         }
         let memory: u64 = services.iter().filter_map(|s| s.known_memory).sum();
         if task_memory.is_some_and(|task| memory > task) {
             self.problems.push(
-                &place,
+                place,
                 "the services' MemoryReservation (else Memory) add up to more than the whole task has (TaskMemory)",
             );
         }
