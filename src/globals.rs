@@ -49,8 +49,8 @@ pub fn apply_globals<'a>(
     own: &'a Map<String, Value>,
     own_path: &'a str,
     globals: Option<&'a Map<String, Value>>,
-) -> Vec<(String, PropertyInput<'a>)> {
-    let mut inputs: Vec<(String, PropertyInput<'a>)> = Vec::new();
+) -> Vec<(&'a str, PropertyInput<'a>)> {
+    let mut inputs: Vec<(&'a str, PropertyInput<'a>)> = Vec::with_capacity(own.len());
     let single =
         |value: &'a Value, place: Place<'a>| PropertyInput::Single(Sourced { value, place });
     for (name, value) in globals.into_iter().flatten() {
@@ -59,20 +59,20 @@ pub fn apply_globals<'a>(
             continue;
         }
         inputs.push((
-            name.clone(),
+            name.as_str(),
             single(value, Place::member(GLOBALS_PATH, name)),
         ));
     }
     for (name, value) in own {
         let place = Place::member(own_path, name);
-        let global = inputs.iter_mut().find(|(key, _)| key == name);
+        let global = inputs.iter_mut().find(|(key, _)| *key == name);
         match global {
             Some((_, input)) => {
                 let merged =
                     merge_key(name).and_then(|key| merge_entries(input, value, place, key));
                 *input = merged.unwrap_or_else(|| single(value, place));
             }
-            None => inputs.push((name.clone(), single(value, place))),
+            None => inputs.push((name.as_str(), single(value, place))),
         }
     }
     inputs
@@ -145,9 +145,11 @@ mod tests {
         apply_globals(&own, "Resources.A.Properties", Some(&globals))
             .into_iter()
             .map(|(name, input)| match input {
-                PropertyInput::Single(s) => (name, s.value.clone(), vec![s.place.to_string()]),
+                PropertyInput::Single(s) => {
+                    (name.to_owned(), s.value.clone(), vec![s.place.to_string()])
+                }
                 PropertyInput::Entries { entries, .. } => (
-                    name,
+                    name.to_owned(),
                     Value::Array(entries.iter().map(|e| e.value.clone()).collect()),
                     entries.iter().map(|e| e.place.to_string()).collect(),
                 ),

@@ -70,7 +70,7 @@ impl<'a> PropertyInput<'a> {
 pub fn read_properties(
     logical_id: &str,
     properties_path: &str,
-    inputs: &[(String, PropertyInput<'_>)],
+    inputs: &[(&str, PropertyInput<'_>)],
     scope: &TemplateScope<'_>,
     problems: &mut Problems,
 ) -> Option<TaskDefinitionProperties> {
@@ -82,11 +82,11 @@ pub fn read_properties(
         if declaration(name).is_some() {
             continue;
         }
-        let message = if CARRIED_ATTRIBUTES.contains(&name.as_str()) {
+        let message = if CARRIED_ATTRIBUTES.contains(name) {
             format!(
                 "is a resource attribute, not a property: write it beside Type and Properties, as {resource_path}.{name}"
             )
-        } else if ["CreationPolicy", "UpdatePolicy"].contains(&name.as_str()) {
+        } else if ["CreationPolicy", "UpdatePolicy"].contains(name) {
             "is a resource attribute, not a property, and none of the resources this expands to (a task definition, a log group and IAM roles) takes it".to_owned()
         } else {
             unknown_name_message("property", name, &property_names())
@@ -309,7 +309,7 @@ impl<'a> UsedNames<'a> {
 struct PropertyReader<'s, 'p, 'i> {
     scope: &'s TemplateScope<'s>,
     problems: &'p mut Problems,
-    inputs: &'i [(String, PropertyInput<'i>)],
+    inputs: &'i [(&'i str, PropertyInput<'i>)],
     /// The properties that default to a parameter the template declares.
     parameter_defaults: &'i [ParameterDefault],
     properties_path: &'i str,

@@ -13,7 +13,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
         self.inputs
             .iter()
-            .find(|(key, _)| key == name)
+            .find(|(key, _)| *key == name)
             .map(|(_, input)| input)
     }
 
