@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::expand::ExpandedTemplate;
 use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
 
 /// What CloudFormation sends a macro's function.
@@ -36,7 +37,7 @@ pub struct MacroResponse {
     pub request_id: String,
     pub status: MacroStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fragment: Option<Value>,
+    pub fragment: Option<ExpandedTemplate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }

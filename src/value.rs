@@ -346,17 +346,6 @@ pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Ve
     fields
 }
 
-/// An IAM policy statement allowing `action` on `resource`, written `Sid`, `Effect`, `Action`,
-/// `Resource` in that order.
-pub fn allow(sid: &str, action: Value, resource: Value) -> Value {
-    object([
-        ("Sid", Value::String(sid.to_owned())),
-        ("Effect", Value::String("Allow".to_owned())),
-        ("Action", action),
-        ("Resource", resource),
-    ])
-}
-
 /// The values in first-seen order, each once (a grant names each resource once).
 pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = Vec::new();
