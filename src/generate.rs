@@ -619,25 +619,28 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
             )));
         }
     }
-    let keys = distinct(grants.iter().map(|grant| {
+    // Each distinct place built once (many secrets share one), then each result once.
+    let places = distinct(grants.iter().map(|grant| (&grant.region, &grant.account)));
+    let keys = distinct(places.into_iter().map(|(region, account)| {
         build_sub(&[
             Piece::Text("arn:"),
             Piece::Pseudo("AWS::Partition"),
             Piece::Text(":kms:"),
-            Piece::Value(&grant.region),
+            Piece::Value(region),
             Piece::Text(":"),
-            Piece::Value(&grant.account),
+            Piece::Value(account),
             Piece::Text(":key/*"),
         ])
     }));
-    let services = distinct(grants.iter().map(|grant| {
-        let service = match grant.store {
+    let stores = distinct(grants.iter().map(|grant| (grant.store, &grant.region)));
+    let services = distinct(stores.into_iter().map(|(store, region)| {
+        let service = match store {
             SecretStore::Ssm => "ssm.",
             SecretStore::SecretsManager => "secretsmanager.",
         };
         build_sub(&[
             Piece::Text(service),
-            Piece::Value(&grant.region),
+            Piece::Value(region),
             Piece::Text("."),
             Piece::Pseudo("AWS::URLSuffix"),
         ])

@@ -1,7 +1,7 @@
 //! Template values: intrinsic functions, what a value resolves to for checks, and
 //! `Fn::Sub` strings, read and built.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
 
@@ -167,26 +167,31 @@ pub enum Piece<'a> {
 /// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
 /// any other intrinsic becomes a variable of the list form.
 pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
-    let mut plain = String::new();
-    let mut sub = String::new();
+    fn literal<'p>(piece: &'p Piece<'_>) -> Option<&'p str> {
+        match piece {
+            Piece::Text(text) => Some(text),
+            Piece::Value(Value::String(text)) => Some(text),
+            Piece::Pseudo(_) | Piece::Value(_) => None,
+        }
+    }
+    let texts: usize = pieces.iter().filter_map(literal).map(str::len).sum();
+    if pieces.iter().all(|piece| literal(piece).is_some()) {
+        let mut plain = String::with_capacity(texts);
+        pieces
+            .iter()
+            .filter_map(literal)
+            .for_each(|text| plain.push_str(text));
+        return Value::String(plain);
+    }
+    // Room for the text and a variable or two, so that the string is rarely grown.
+    let mut sub = String::with_capacity(texts + 20 * (pieces.len() - 1));
     let mut variables = Map::new();
-    let mut needs_sub = false;
     for piece in pieces {
         match piece {
-            Piece::Text(text) => {
-                plain.push_str(text);
-                push_sub_text(&mut sub, text);
-            }
-            Piece::Pseudo(name) => {
-                needs_sub = true;
-                push_sub_variable(&mut sub, name);
-            }
-            Piece::Value(Value::String(text)) => {
-                plain.push_str(text);
-                push_sub_text(&mut sub, text);
-            }
+            Piece::Text(text) => push_sub_text(&mut sub, text),
+            Piece::Pseudo(name) => push_sub_variable(&mut sub, name),
+            Piece::Value(Value::String(text)) => push_sub_text(&mut sub, text),
             Piece::Value(value) => {
-                needs_sub = true;
                 if let Some(target) = ref_target(value) {
                     push_sub_variable(&mut sub, target);
                 } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
@@ -199,13 +204,13 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
             }
         }
     }
-    match (needs_sub, variables.is_empty()) {
-        (false, _) => Value::String(plain),
-        (true, true) => json!({ "Fn::Sub": sub }),
-        (true, false) => object([(
+    if variables.is_empty() {
+        object([("Fn::Sub", Value::String(sub))])
+    } else {
+        object([(
             "Fn::Sub",
             Value::Array(vec![Value::String(sub), Value::Object(variables)]),
-        )]),
+        )])
     }
 }
 
@@ -234,7 +239,8 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
 
 /// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
 fn push_sub_text(sub: &mut String, text: &str) {
-    if text.contains("${") {
+    // A `$` is rare: looked for first, as one byte.
+    if text.contains('$') && text.contains("${") {
         sub.push_str(&text.replace("${", "${!"));
     } else {
         sub.push_str(text);
@@ -360,6 +366,7 @@ pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_sub_template_is_cut_outside_its_variables_into_at_most_so_many_fields() {
