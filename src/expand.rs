@@ -563,13 +563,21 @@ fn expand_resource(
             let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none())
                 .generating_execution_role(properties.execution_role_arn.is_none())
                 .generating_run_policy(properties.run_policy);
-            debug_assert!(
-                branch_ids
-                    .all()
-                    .all(|id| ids.all().any(|known| known == id)),
-                "the reference target and the properties agree on the generated resources"
-            );
-            outputs.push(Some(generate(&branch_ids, &properties, &attributes)));
+            if !branch_ids
+                .all()
+                .all(|id| ids.all().any(|known| known == id))
+            {
+                // The resources were counted and named from the properties as written; a
+                // reference rewritten since can differ only where it names a resource that is
+                // refused itself (its role, say, left as written). Never written out unsure.
+                problems.push(
+                    &properties_path,
+                    "refers to another Buildkite resource that is refused, and cannot be expanded until that one is fixed",
+                );
+                outputs.push(None);
+                continue;
+            }
+            outputs.push(Some(generate(&branch_ids, properties, &attributes)));
         } else {
             outputs.push(None);
         }

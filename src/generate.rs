@@ -89,44 +89,41 @@ pub struct ResourceAttributes {
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 
-/// The generated resources, in output order.
+/// The generated resources, in output order. The task definition is built last, from the
+/// values the other resources have read: they are moved into it, not copied.
 pub fn generate(
     ids: &GeneratedIds,
-    properties: &TaskDefinitionProperties,
+    mut properties: TaskDefinitionProperties,
     attributes: &ResourceAttributes,
 ) -> Vec<(String, Resource)> {
+    let log_group = Properties::LogGroup(log_group(&properties));
+    let execution_role = ids.execution_role.as_ref().map(|id| {
+        let role = execution_role(ids, &properties);
+        (id.clone(), Properties::Role(Box::new(role)))
+    });
+    let task_role = ids.task_role.as_ref().map(|id| {
+        let role = task_role(&properties);
+        (id.clone(), Properties::Role(Box::new(role)))
+    });
+    let run_policy = ids.run_policy.as_ref().map(|id| {
+        let policy = crate::run_policy::run_policy(
+            execution_role_arn(ids, &properties),
+            task_role_arn(ids, &properties),
+            &properties,
+        );
+        (id.clone(), Properties::ManagedPolicy(policy))
+    });
+    let task_definition = task_definition(ids, &mut properties);
     let mut resources = vec![
         (
             ids.task_definition.clone(),
-            Properties::TaskDefinition(Box::new(task_definition(ids, properties))),
+            Properties::TaskDefinition(Box::new(task_definition)),
         ),
-        (
-            ids.log_group.clone(),
-            Properties::LogGroup(log_group(properties)),
-        ),
+        (ids.log_group.clone(), log_group),
     ];
-    if let Some(execution_role_id) = &ids.execution_role {
-        resources.push((
-            execution_role_id.clone(),
-            Properties::Role(Box::new(execution_role(ids, properties))),
-        ));
-    }
-    if let Some(task_role_id) = &ids.task_role {
-        resources.push((
-            task_role_id.clone(),
-            Properties::Role(Box::new(task_role(properties))),
-        ));
-    }
-    if let Some(run_policy_id) = &ids.run_policy {
-        resources.push((
-            run_policy_id.clone(),
-            Properties::ManagedPolicy(crate::run_policy::run_policy(
-                execution_role_arn(ids, properties),
-                task_role_arn(ids, properties),
-                properties,
-            )),
-        ));
-    }
+    resources.extend(execution_role);
+    resources.extend(task_role);
+    resources.extend(run_policy);
     resources
         .into_iter()
         .map(|(id, properties)| {
@@ -183,7 +180,11 @@ pub(crate) fn get_att_arn(logical_id: &str) -> Value {
     )])
 }
 
-fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> TaskDefinition {
+/// The task definition, moving the values it takes out of `properties` (left empty).
+fn task_definition(
+    ids: &GeneratedIds,
+    properties: &mut TaskDefinitionProperties,
+) -> TaskDefinition {
     let mut volumes = Vec::new();
     if properties.ssh_agent.is_some() {
         volumes.push(Volume {
@@ -193,44 +194,42 @@ fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) ->
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
     let log = LogConfiguration::awslogs(&ids.log_group);
+    let execution_role_arn = execution_role_arn(ids, properties);
+    let task_role_arn = task_role_arn(ids, properties);
     let mut containers = vec![agent_container(properties, log.clone())];
-    if let Some(image) = &properties.agent_sidecar_image {
-        let mut sidecar = ContainerDefinition::new(
-            SIDECAR_CONTAINER.to_owned(),
-            image.clone(),
-            false,
-            log.clone(),
-        );
+    if let Some(image) = properties.agent_sidecar_image.take() {
+        let mut sidecar =
+            ContainerDefinition::new(SIDECAR_CONTAINER.to_owned(), image, false, log.clone());
         sidecar.entry_point = Some(Cow::Borrowed(&SIDECAR_ENTRY_POINT));
         sidecar.command = Some(Cow::Borrowed(&SIDECAR_COMMAND));
         sidecar.readonly_root_filesystem = Some(true);
         containers.push(sidecar);
     }
-    if let Some(ssh_agent) = &properties.ssh_agent {
+    if let Some(ssh_agent) = properties.ssh_agent.take() {
         containers.push(ssh_agent_container(ssh_agent, log.clone()));
     }
-    for service in &properties.services {
+    for service in std::mem::take(&mut properties.services) {
         containers.push(service_container(service, &properties.volumes, log.clone()));
     }
     TaskDefinition {
-        family: properties.family.clone(),
-        cpu: properties.cpu.clone(),
-        memory: properties.memory.clone(),
+        family: std::mem::take(&mut properties.family),
+        cpu: std::mem::take(&mut properties.cpu),
+        memory: std::mem::take(&mut properties.memory),
         network_mode: "awsvpc",
         requires_compatibilities: ["FARGATE"],
-        execution_role_arn: execution_role_arn(ids, properties),
-        task_role_arn: task_role_arn(ids, properties),
+        execution_role_arn,
+        task_role_arn,
         runtime_platform: RuntimePlatform {
-            cpu_architecture: properties.cpu_architecture.clone(),
+            cpu_architecture: std::mem::take(&mut properties.cpu_architecture),
             operating_system_family: "LINUX",
         },
         ephemeral_storage: properties
             .ephemeral_storage_gib
-            .as_ref()
-            .map(|size| Member("SizeInGiB", size.clone())),
+            .take()
+            .map(|size| Member("SizeInGiB", size)),
         volumes,
         container_definitions: containers,
-        tags: properties.tags.clone(),
+        tags: std::mem::take(&mut properties.tags),
     }
 }
 
@@ -269,53 +268,48 @@ fn mount_point(volume: &EfsVolume) -> MountPoint {
 /// `StopTimeout` (the task's `LogConfiguration` comes last, set when it is made).
 fn set_limits(
     container: &mut ContainerDefinition,
-    ulimits: &[Value],
-    environment_files: &[Value],
-    stop_timeout: Option<&Value>,
+    ulimits: Vec<Value>,
+    environment_files: Vec<Value>,
+    stop_timeout: Option<Value>,
 ) {
-    container.ulimits = ulimits.to_vec();
+    container.ulimits = ulimits;
     container.environment_files = environment_files
-        .iter()
+        .into_iter()
         .map(|file| EnvironmentFile {
-            value: file.clone(),
+            value: file,
             kind: "s3",
         })
         .collect();
-    container.stop_timeout = stop_timeout.cloned();
+    container.stop_timeout = stop_timeout;
 }
 
-fn name_value_entries(entries: &[(Value, Value)]) -> Vec<NameValue> {
+fn name_value_entries(entries: Vec<(Value, Value)>) -> Vec<NameValue> {
     entries
-        .iter()
-        .map(|(name, value)| NameValue {
-            name: name.clone(),
-            value: value.clone(),
-        })
+        .into_iter()
+        .map(|(name, value)| NameValue { name, value })
         .collect()
 }
 
-fn secret_entries<'a>(secrets: impl Iterator<Item = &'a ContainerSecret>) -> Vec<SecretEntry> {
-    secrets
-        .map(|secret| SecretEntry {
-            name: secret.name.clone(),
-            value_from: secret.value_from.clone(),
-        })
-        .collect()
+fn secret_entries(secrets: Vec<ContainerSecret>) -> impl Iterator<Item = SecretEntry> {
+    secrets.into_iter().map(|secret| SecretEntry {
+        name: secret.name,
+        value_from: secret.value_from,
+    })
 }
 
-fn repository_credentials(credentials: Option<&RegistryCredentials>) -> Option<Member<Value>> {
-    credentials.map(|credentials| Member("CredentialsParameter", credentials.secret.clone()))
+fn repository_credentials(credentials: Option<RegistryCredentials>) -> Option<Member<Value>> {
+    credentials.map(|credentials| Member("CredentialsParameter", credentials.secret))
 }
 
+/// The agent's container, moving the values it takes out of `properties`.
 fn agent_container(
-    properties: &TaskDefinitionProperties,
+    properties: &mut TaskDefinitionProperties,
     log: LogConfiguration,
 ) -> ContainerDefinition {
     let has_sidecar = properties.agent_sidecar_image.is_some();
     let has_ssh_agent = properties.ssh_agent.is_some();
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
-    let mut environment = name_value_entries(&properties.environment);
     let mut generated: Vec<(&str, Value)> = Vec::new();
     let text = |text: &str| Value::String(text.to_owned());
     if has_sidecar {
@@ -349,14 +343,16 @@ fn agent_container(
         .map(|(name, _)| name)
         .chain(properties.secrets.iter().map(|secret| &secret.name))
         .collect();
-    for (name, value) in generated {
-        if !user_names.iter().any(|user| user.as_str() == Some(name)) {
-            environment.push(NameValue {
-                name: text(name),
-                value,
-            });
-        }
-    }
+    let generated: Vec<NameValue> = generated
+        .into_iter()
+        .filter(|(name, _)| !user_names.iter().any(|user| user.as_str() == Some(name)))
+        .map(|(name, value)| NameValue {
+            name: text(name),
+            value,
+        })
+        .collect();
+    let mut environment = name_value_entries(std::mem::take(&mut properties.environment));
+    environment.extend(generated);
 
     let mut depends_on = Vec::new();
     let dependency = |name: &str, condition| ContainerDependency {
@@ -387,12 +383,12 @@ fn agent_container(
 
     let mut container = ContainerDefinition::new(
         AGENT_CONTAINER.to_owned(),
-        properties.image.clone(),
+        std::mem::take(&mut properties.image),
         true,
         log,
     );
     container.repository_credentials =
-        repository_credentials(properties.repository_credentials.as_ref());
+        repository_credentials(properties.repository_credentials.take());
     container.entry_point = Some(Cow::Borrowed(if has_sidecar {
         &AGENT_ENTRY_POINT_FROM_SIDECAR
     } else {
@@ -400,8 +396,13 @@ fn agent_container(
     }));
     container.command = Some(Cow::Borrowed(&AGENT_COMMAND));
     container.environment = environment;
-    container.secrets =
-        secret_entries(std::iter::once(&properties.agent_token).chain(&properties.secrets));
+    let token = &mut properties.agent_token;
+    container.secrets = std::iter::once(SecretEntry {
+        name: std::mem::take(&mut token.name),
+        value_from: std::mem::take(&mut token.value_from),
+    })
+    .chain(secret_entries(std::mem::take(&mut properties.secrets)))
+    .collect();
     container.depends_on = depends_on;
     if has_sidecar {
         // Builds are written to the sidecar's /buildkite volume.
@@ -417,44 +418,40 @@ fn agent_container(
     }
     set_limits(
         &mut container,
-        &properties.ulimits,
-        &properties.environment_files,
-        properties.stop_timeout.as_ref(),
+        std::mem::take(&mut properties.ulimits),
+        std::mem::take(&mut properties.environment_files),
+        properties.stop_timeout.take(),
     );
     container
 }
 
 fn service_container(
-    service: &ServiceContainer,
+    service: ServiceContainer,
     volumes: &[EfsVolume],
     log: LogConfiguration,
 ) -> ContainerDefinition {
-    let mut container = ContainerDefinition::new(
-        service.name.clone(),
-        service.image.clone(),
-        service.essential,
-        log,
-    );
-    container.repository_credentials =
-        repository_credentials(service.repository_credentials.as_ref());
-    container.entry_point = service.entry_point.clone().map(Cow::Owned);
-    container.cpu = service.cpu.clone();
-    container.memory = service.memory.clone();
-    container.memory_reservation = service.memory_reservation.clone();
-    container.command = service.command.clone().map(Cow::Owned);
-    container.environment = name_value_entries(&service.environment);
-    container.secrets = secret_entries(service.secrets.iter());
-    container.mount_points = volumes
+    let mount_points = volumes
         .iter()
         .filter(|volume| service.volumes.contains(&volume.name))
         .map(mount_point)
         .collect();
-    container.health_check = service.health_check.clone().map(Cow::Owned);
+    let mut container =
+        ContainerDefinition::new(service.name, service.image, service.essential, log);
+    container.repository_credentials = repository_credentials(service.repository_credentials);
+    container.entry_point = service.entry_point.map(Cow::Owned);
+    container.cpu = service.cpu;
+    container.memory = service.memory;
+    container.memory_reservation = service.memory_reservation;
+    container.command = service.command.map(Cow::Owned);
+    container.environment = name_value_entries(service.environment);
+    container.secrets = secret_entries(service.secrets).collect();
+    container.mount_points = mount_points;
+    container.health_check = service.health_check.map(Cow::Owned);
     set_limits(
         &mut container,
-        &service.ulimits,
-        &service.environment_files,
-        service.stop_timeout.as_ref(),
+        service.ulimits,
+        service.environment_files,
+        service.stop_timeout,
     );
     container
 }
@@ -492,17 +489,14 @@ static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
     })
 });
 
-fn ssh_agent_container(ssh_agent: &SshAgent, log: LogConfiguration) -> ContainerDefinition {
-    let mut container = ContainerDefinition::new(
-        SSH_AGENT_CONTAINER.to_owned(),
-        ssh_agent.image.clone(),
-        true,
-        log,
-    );
+fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerDefinition {
+    let backend_url = backend_url(&ssh_agent);
+    let mut container =
+        ContainerDefinition::new(SSH_AGENT_CONTAINER.to_owned(), ssh_agent.image, true, log);
     container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
     container.environment = vec![NameValue {
         name: Value::String("IAM_SSH_AGENT_BACKEND_URL".to_owned()),
-        value: backend_url(ssh_agent),
+        value: backend_url,
     }];
     container.mount_points = vec![ssh_socket_mount()];
     container.health_check = Some(Cow::Borrowed(&SSH_AGENT_HEALTH_CHECK));
