@@ -10,6 +10,11 @@
 #[path = "support/limit_template.rs"]
 mod limit_template;
 
+// The macro's own allocator (src/main.rs), for the full path and the floor alike: what the
+// Lambda and the command line run with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use buildkite_ecs_macro::macro_io::respond_to_event;
 use serde_json::Value;
 use std::hint::black_box;
