@@ -39,7 +39,7 @@ const RESOURCE_KEYS: [&str; 7] = [
 ];
 
 /// One Buildkite resource, ready to be put in its place.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct Expansion {
     logical_id: String,
     resources: Vec<(String, GeneratedResource)>,
@@ -50,7 +50,7 @@ struct Expansion {
 /// An expanded template: the template as written, less its Buildkite resources, and what each
 /// of them expands to. Serialising it writes the generated resources, in place of theirs,
 /// straight from their typed form.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ExpandedTemplate {
     /// The template, its Buildkite resources still in `Resources` (never written).
     root: Map<String, Value>,
@@ -531,7 +531,10 @@ fn expand_resource(
     // give a generated resource a condition that never holds) and a problem there says so.
     let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
-    let mut outputs: Vec<Option<Vec<(String, Resource)>>> = Vec::new();
+    // What each combination generates: where nothing branches, the one set of typed resources
+    // (`typed`, written as they are); else each combination's as values, to be joined.
+    let mut typed: Option<Vec<(String, Resource)>> = None;
+    let mut outputs: Vec<Option<Vec<(String, Value)>>> = Vec::new();
     let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
     let mut found_at: HashMap<Problem, usize> = HashMap::new();
     for (index, assignment) in branching.assignments().enumerate() {
@@ -577,7 +580,12 @@ fn expand_resource(
                 outputs.push(None);
                 continue;
             }
-            outputs.push(Some(generate(&branch_ids, properties, &attributes)));
+            let generated = generate(&branch_ids, properties, &attributes);
+            if branching.conditions.is_empty() {
+                typed = Some(generated);
+            } else {
+                outputs.push(Some(as_values(generated)));
+            }
         } else {
             outputs.push(None);
         }
@@ -591,37 +599,25 @@ fn expand_resource(
     if !problems.is_empty() {
         return None;
     }
-    let mut outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
-    let (resources, conditions) = if branching.conditions.is_empty() {
-        // One way only: the typed resources, as generated.
-        let resources = outputs.pop().unwrap_or_default();
-        let typed = resources
-            .into_iter()
-            .map(|(id, resource)| (id, GeneratedResource::Typed(resource)))
-            .collect();
-        (typed, Vec::new())
-    } else {
-        let outputs = outputs
-            .into_iter()
-            .map(|resources| {
-                resources
-                    .into_iter()
-                    .map(|(id, resource)| {
-                        let value =
-                            serde_json::to_value(&resource).expect("a generated resource is JSON");
-                        (id, value)
-                    })
-                    .collect()
-            })
-            .collect();
-        join_under_conditions(
-            &branching,
-            outputs,
-            &attributes,
-            &path,
-            known_conditions,
-            problems,
-        )?
+    let (resources, conditions) = match typed {
+        Some(resources) => {
+            let typed = resources
+                .into_iter()
+                .map(|(id, resource)| (id, GeneratedResource::Typed(resource)))
+                .collect();
+            (typed, Vec::new())
+        }
+        None => {
+            let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
+            join_under_conditions(
+                &branching,
+                outputs,
+                &attributes,
+                &path,
+                known_conditions,
+                problems,
+            )?
+        }
     };
     let before = problems.len();
     crate::policy_size::check_role_policy_sizes(logical_id, &resources, problems);
@@ -633,6 +629,17 @@ fn expand_resource(
         resources,
         conditions,
     })
+}
+
+/// Generated resources as values, to be joined with another combination's.
+fn as_values(resources: Vec<(String, Resource)>) -> Vec<(String, Value)> {
+    resources
+        .into_iter()
+        .map(|(id, resource)| {
+            let value = serde_json::to_value(&resource).expect("a generated resource is JSON");
+            (id, value)
+        })
+        .collect()
 }
 
 /// The resources generated on each branch of a resource's conditions, joined: each once, under

@@ -31,7 +31,7 @@ pub enum MacroStatus {
 }
 
 /// What the macro's function answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MacroResponse {
     pub request_id: String,

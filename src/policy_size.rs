@@ -4,15 +4,10 @@
 //! once CloudFormation has filled in the functions, so the macro counts the least it can be and
 //! refuses only what is sure to be over.
 
-use serde::Serialize;
-use serde::ser::{
-    SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
-    SerializeTupleStruct, SerializeTupleVariant, Serializer,
-};
 use serde_json::Value;
 
 use crate::problems::Problems;
-use crate::resources::{GeneratedResource, Properties, Resource, RolePolicy};
+use crate::resources::{GeneratedResource, Properties, Resource};
 use crate::value::intrinsic_name;
 
 /// IAM's limit on the inline policies of one role, summed ("Role policy size").
@@ -38,7 +33,17 @@ pub fn check_role_policy_sizes(
             GeneratedResource::Typed(Resource {
                 properties: Properties::Role(role),
                 ..
-            }) => role.policies.iter().map(least_role_policy_characters).sum(),
+            }) => {
+                // The policies as compact JSON are never shorter than the least they can come
+                // to (each function at most as long as it is written), so only a role whose
+                // policies are written longer than the limit needs counting.
+                let written = serde_json::to_vec(&role.policies).map_or(usize::MAX, |t| t.len());
+                if written <= ROLE_POLICY_CHARACTERS {
+                    continue;
+                }
+                let policies = serde_json::to_value(&role.policies).unwrap_or_default();
+                least_policy_characters(&policies)
+            }
             GeneratedResource::Joined(value)
                 if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
             {
@@ -57,13 +62,6 @@ pub fn check_role_policy_sizes(
                 ),
             );
         }
-    }
-}
-
-fn least_role_policy_characters(policy: &RolePolicy) -> usize {
-    match policy {
-        RolePolicy::Inline(policy) => least_characters(&policy.document()),
-        RolePolicy::Written(policy) => least_policy_characters(policy),
     }
 }
 
@@ -89,340 +87,42 @@ fn branches(value: &Value) -> Option<(&Value, &Value)> {
 }
 
 /// The fewest characters `value` can be once CloudFormation has evaluated it, written as compact
-/// JSON: a function whose result it cannot bound counts as nothing. It is counted as it is
-/// serialised, typed or a `Value` alike, without writing it.
-fn least_characters<T: Serialize + ?Sized>(value: &T) -> usize {
-    value.serialize(Least).ok().flatten().unwrap_or(0)
-}
-
-/// What [`least_characters`] counts a function as: `None` for `{"Ref": "AWS::NoValue"}`, which
-/// the list or object holding it drops.
-fn least_function_characters(name: &str, argument: &Value) -> Count {
-    match name {
-        "Fn::Sub" => Some(least_sub_characters(argument) + 2),
-        "Fn::If" => Some(match argument.as_array().map(Vec::as_slice) {
-            Some([_, a, b]) => least_characters(a).min(least_characters(b)),
-            _ => 0,
-        }),
-        "Ref" if argument.as_str() == Some("AWS::NoValue") => None,
-        _ => Some(0),
-    }
-}
-
-/// The fewest characters of what was serialised, `None` for a value CloudFormation removes.
-type Count = Option<usize>;
-
-/// A serializer that counts characters (see [`least_characters`]) instead of writing them.
-struct Least;
-
-/// Counts a list's entries, leaving out those CloudFormation removes.
-struct LeastList {
-    characters: usize,
-    entries: usize,
-}
-
-impl LeastList {
-    fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), serde_json::Error> {
-        if let Some(characters) = value.serialize(Least)? {
-            self.characters += characters;
-            self.entries += 1;
+/// JSON: a function whose result it cannot bound counts as nothing.
+fn least_characters(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => value.to_string().len(),
+        Value::String(text) => text.len() + 2,
+        Value::Array(items) => {
+            let sizes: Vec<usize> = items
+                .iter()
+                .filter(|item| !is_no_value(item))
+                .map(least_characters)
+                .collect();
+            2 + sizes.iter().sum::<usize>() + sizes.len().saturating_sub(1)
         }
-        Ok(())
-    }
-
-    /// `[a,b]` or `{"k":a,"l":b}`: the brackets and the commas between the entries.
-    fn total(&self) -> Count {
-        Some(2 + self.characters + self.entries.saturating_sub(1))
-    }
-}
-
-/// Counts an object's members; an object of one member that is a function, as that function.
-struct LeastObject {
-    list: LeastList,
-    /// `Some` for an object of one member, whose key may name a function.
-    single_key: Option<String>,
-    function: Option<Count>,
-}
-
-impl LeastObject {
-    fn member<T: Serialize + ?Sized>(
-        &mut self,
-        key: &str,
-        value: &T,
-    ) -> Result<(), serde_json::Error> {
-        if let Some(characters) = value.serialize(Least)? {
-            self.list.characters += key.len() + 3 + characters;
-            self.list.entries += 1;
-        }
-        Ok(())
+        Value::Object(_) => match intrinsic_name(value) {
+            Some("Fn::Sub") => least_sub_characters(&value["Fn::Sub"]) + 2,
+            Some("Fn::If") => {
+                branches(value).map_or(0, |(a, b)| least_characters(a).min(least_characters(b)))
+            }
+            Some(_) => 0,
+            None => {
+                let Value::Object(map) = value else {
+                    unreachable!()
+                };
+                let members: Vec<usize> = map
+                    .iter()
+                    .filter(|(_, member)| !is_no_value(member))
+                    .map(|(key, member)| key.len() + 3 + least_characters(member))
+                    .collect();
+                2 + members.iter().sum::<usize>() + members.len().saturating_sub(1)
+            }
+        },
     }
 }
 
-fn digits(mut number: u64) -> usize {
-    let mut digits = 1;
-    while number >= 10 {
-        number /= 10;
-        digits += 1;
-    }
-    digits
-}
-
-fn signed_digits(number: i64) -> usize {
-    digits(number.unsigned_abs()) + usize::from(number < 0)
-}
-
-impl Serializer for Least {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    type SerializeSeq = LeastList;
-    type SerializeTuple = LeastList;
-    type SerializeTupleStruct = LeastList;
-    type SerializeTupleVariant = LeastList;
-    type SerializeMap = LeastObject;
-    type SerializeStruct = LeastObject;
-    type SerializeStructVariant = LeastObject;
-
-    fn serialize_bool(self, value: bool) -> Result<Count, Self::Error> {
-        Ok(Some(if value { 4 } else { 5 }))
-    }
-    fn serialize_i8(self, value: i8) -> Result<Count, Self::Error> {
-        Ok(Some(signed_digits(value.into())))
-    }
-    fn serialize_i16(self, value: i16) -> Result<Count, Self::Error> {
-        Ok(Some(signed_digits(value.into())))
-    }
-    fn serialize_i32(self, value: i32) -> Result<Count, Self::Error> {
-        Ok(Some(signed_digits(value.into())))
-    }
-    fn serialize_i64(self, value: i64) -> Result<Count, Self::Error> {
-        Ok(Some(signed_digits(value)))
-    }
-    fn serialize_u8(self, value: u8) -> Result<Count, Self::Error> {
-        Ok(Some(digits(value.into())))
-    }
-    fn serialize_u16(self, value: u16) -> Result<Count, Self::Error> {
-        Ok(Some(digits(value.into())))
-    }
-    fn serialize_u32(self, value: u32) -> Result<Count, Self::Error> {
-        Ok(Some(digits(value.into())))
-    }
-    fn serialize_u64(self, value: u64) -> Result<Count, Self::Error> {
-        Ok(Some(digits(value)))
-    }
-    fn serialize_f32(self, value: f32) -> Result<Count, Self::Error> {
-        self.serialize_f64(value.into())
-    }
-    fn serialize_f64(self, value: f64) -> Result<Count, Self::Error> {
-        Ok(Some(Value::from(value).to_string().len()))
-    }
-    fn serialize_char(self, value: char) -> Result<Count, Self::Error> {
-        Ok(Some(value.len_utf8() + 2))
-    }
-    fn serialize_str(self, value: &str) -> Result<Count, Self::Error> {
-        Ok(Some(value.len() + 2))
-    }
-    fn serialize_bytes(self, value: &[u8]) -> Result<Count, Self::Error> {
-        let mut list = LeastList {
-            characters: 0,
-            entries: 0,
-        };
-        for byte in value {
-            list.add(byte)?;
-        }
-        Ok(list.total())
-    }
-    fn serialize_none(self) -> Result<Count, Self::Error> {
-        self.serialize_unit()
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Count, Self::Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Count, Self::Error> {
-        Ok(Some("null".len()))
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Count, Self::Error> {
-        self.serialize_unit()
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Count, Self::Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<Count, Self::Error> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<Count, Self::Error> {
-        let mut object = self.serialize_map(Some(1))?;
-        object.member(variant, value)?;
-        Ok(object.list.total())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<LeastList, Self::Error> {
-        Ok(LeastList {
-            characters: 0,
-            entries: 0,
-        })
-    }
-    fn serialize_tuple(self, len: usize) -> Result<LeastList, Self::Error> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<LeastList, Self::Error> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        len: usize,
-    ) -> Result<LeastList, Self::Error> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_map(self, len: Option<usize>) -> Result<LeastObject, Self::Error> {
-        Ok(LeastObject {
-            list: LeastList {
-                characters: 0,
-                entries: 0,
-            },
-            single_key: (len == Some(1)).then(String::new),
-            function: None,
-        })
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<LeastObject, Self::Error> {
-        // A struct of the macro's is never a function.
-        self.serialize_map(None)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<LeastObject, Self::Error> {
-        self.serialize_map(None)
-    }
-}
-
-impl SerializeSeq for LeastList {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.add(value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.total())
-    }
-}
-
-impl SerializeTuple for LeastList {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.add(value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.total())
-    }
-}
-
-impl SerializeTupleStruct for LeastList {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.add(value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.total())
-    }
-}
-
-impl SerializeTupleVariant for LeastList {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.add(value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.total())
-    }
-}
-
-impl SerializeMap for LeastObject {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Self::Error> {
-        unreachable!(
-            "members are counted by serialize_entry, which needs the key and value together"
-        )
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Self::Error> {
-        unreachable!(
-            "members are counted by serialize_entry, which needs the key and value together"
-        )
-    }
-    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), Self::Error> {
-        let Value::String(key) = serde_json::to_value(key)? else {
-            return Err(serde::ser::Error::custom("an object key is text"));
-        };
-        if self.single_key.is_some() && (key == "Ref" || key.starts_with("Fn::")) {
-            let argument = serde_json::to_value(value)?;
-            self.function = Some(least_function_characters(&key, &argument));
-            return Ok(());
-        }
-        self.member(&key, value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(match self.function {
-            Some(function) => function,
-            None => self.list.total(),
-        })
-    }
-}
-
-impl SerializeStruct for LeastObject {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        self.member(key, value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.list.total())
-    }
-}
-
-impl SerializeStructVariant for LeastObject {
-    type Ok = Count;
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        self.member(key, value)
-    }
-    fn end(self) -> Result<Count, Self::Error> {
-        Ok(self.list.total())
-    }
+fn is_no_value(value: &Value) -> bool {
+    crate::value::ref_target(value) == Some("AWS::NoValue")
 }
 
 /// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: a pseudo parameter's
@@ -486,40 +186,20 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_policy_counts_as_the_value_it_is_written_as() {
-        use crate::resources::{Actions, Allow, InlinePolicy, Statement};
-        let policy = InlinePolicy {
-            name: "ReadAgentSecrets",
-            statements: vec![
-                Statement::Allow(
-                    Allow::new(
-                        "ReadParameters",
-                        Actions::List(&["ssm:GetParameters", "ssm:GetParameter"]),
-                        json!([
-                            {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"},
-                            {"Ref": "AWS::NoValue"},
-                            "arn:aws:ssm:eu-west-1:123456789012:parameter/b"
-                        ]),
-                    )
-                    .when("StringEquals", "kms:ViaService", json!({"Fn::If": ["C", "long text", "s"]})),
-                ),
-                Statement::Allow(Allow::unnamed(Actions::One("s3:GetObject"), json!(-12))),
-                Statement::Written(json!({"Effect": "Allow", "Resource": [1.5, null, true]})),
-            ],
-        };
-        let typed = least_characters(&policy.document());
-        let value = serde_json::to_value(policy.document()).unwrap();
-        assert_eq!(typed, least_characters(&value));
-        // The shortest of each function, the rest as written.
-        let shortest = value
-            .to_string()
-            .replace(
-                r#"{"Fn::Sub":"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"}"#,
-                r#""arn:aws:ssm:us-east-1:123456789012:parameter/a""#,
-            )
-            .replace(r#"{"Ref":"AWS::NoValue"},"#, "")
-            .replace(r#"{"Fn::If":["C","long text","s"]}"#, r#""s""#);
-        assert_eq!(typed, shortest.len(), "{shortest}");
+    fn the_least_is_never_more_than_the_compact_json_so_a_role_written_shorter_is_not_counted() {
+        // The pre-test's premise: each function counts at most as long as it is written.
+        for value in [
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"}),
+            json!({"Fn::Sub": ["${!Literal}-${Name}", {"Name": {"Ref": "P"}}]}),
+            json!(["a", {"Ref": "AWS::NoValue"}, {"Fn::If": ["C", "long text", "s"]}]),
+            json!({"Effect": "Allow", "Resource": [1.5, null, true, "quote\"d"]}),
+            json!({"Fn::GetAtt": ["L", "Arn"]}),
+        ] {
+            assert!(
+                least_characters(&value) <= value.to_string().len(),
+                "{value}"
+            );
+        }
     }
 
     #[test]

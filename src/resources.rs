@@ -12,7 +12,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 /// `{key: value}`: a JSON object of one member, such as `{"Ref": "AWS::Region"}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Member<V>(pub &'static str, pub V);
 
 impl<V: Serialize> Serialize for Member<V> {
@@ -28,13 +28,13 @@ pub type Fragment = Cow<'static, Value>;
 
 /// One generated resource: its type and properties, and the attributes of the Buildkite
 /// resource it carries (`Condition`, `DeletionPolicy`, ... in the order they are added).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Resource {
     pub properties: Properties,
     pub attributes: Vec<(String, Value)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Properties {
     TaskDefinition(Box<TaskDefinition>),
     LogGroup(LogGroup),
@@ -77,7 +77,7 @@ impl Serialize for Resource {
 
 /// A generated resource as written: typed, or a value (the resources of a Buildkite resource
 /// whose properties branch on conditions, joined from each branch's).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum GeneratedResource {
     Typed(Resource),
@@ -98,7 +98,7 @@ impl GeneratedResource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TaskDefinition {
     pub family: Value,
@@ -118,7 +118,7 @@ pub struct TaskDefinition {
     pub tags: Vec<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RuntimePlatform {
     pub cpu_architecture: Value,
@@ -126,7 +126,7 @@ pub struct RuntimePlatform {
 }
 
 /// A task volume: a Fargate bind mount, or an EFS file system.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Volume {
     #[serde(rename = "Name")]
     pub name: String,
@@ -137,7 +137,7 @@ pub struct Volume {
     pub efs: Option<EfsVolumeConfiguration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EfsVolumeConfiguration {
     #[serde(rename = "FilesystemId")]
@@ -148,7 +148,7 @@ pub struct EfsVolumeConfiguration {
     pub authorization_config: AuthorizationConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct AuthorizationConfig {
     #[serde(rename = "AccessPointId", skip_serializing_if = "Option::is_none")]
     pub access_point_id: Option<Value>,
@@ -158,7 +158,7 @@ pub struct AuthorizationConfig {
 
 /// A container of the task definition. The agent, its sidecar, the ssh agent and the services
 /// each set the fields they have; the order is the one all of them are written in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerDefinition {
     pub name: String,
@@ -230,35 +230,35 @@ impl ContainerDefinition {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NameValue {
     pub name: Value,
     pub value: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecretEntry {
     pub name: Value,
     pub value_from: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerDependency {
     pub container_name: String,
     pub condition: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeFrom {
     pub source_container: &'static str,
     pub read_only: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
     pub source_volume: String,
@@ -267,7 +267,7 @@ pub struct MountPoint {
 }
 
 /// An `.env` file in S3 (`{"Value": arn, "Type": "s3"}`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EnvironmentFile {
     pub value: Value,
@@ -276,14 +276,14 @@ pub struct EnvironmentFile {
 }
 
 /// Every container logs to the task's log group, one stream each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfiguration {
     pub log_driver: &'static str,
     pub options: LogOptions,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LogOptions {
     #[serde(rename = "awslogs-group")]
     pub group: Member<String>,
@@ -307,7 +307,7 @@ impl LogConfiguration {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogGroup {
     pub log_group_name: Value,
@@ -318,7 +318,7 @@ pub struct LogGroup {
     pub tags: Vec<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Role {
     pub path: Value,
@@ -334,7 +334,7 @@ pub struct Role {
 }
 
 /// An entry of a role's `Policies`: one the macro writes, or one the template gives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum RolePolicy {
     Inline(InlinePolicy),
@@ -342,7 +342,7 @@ pub enum RolePolicy {
 }
 
 /// An inline policy: its name and statements, written as a role's `Policies` entry takes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct InlinePolicy {
     pub name: &'static str,
     pub statements: Vec<Statement>,
@@ -379,7 +379,7 @@ pub struct PolicyDocument<'a> {
 }
 
 /// A policy statement: one the macro writes, or one a value holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Statement {
     Allow(Allow),
@@ -387,7 +387,7 @@ pub enum Statement {
 }
 
 /// `Allow` `action` on `resource`, written `Sid`, `Effect`, `Action`, `Resource`, `Condition`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Allow {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -427,7 +427,7 @@ impl Allow {
 }
 
 /// A statement's `Action`: one, written as a string, or a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Actions {
     One(&'static str),
