@@ -151,22 +151,29 @@ impl MacroRequest {
 /// 128 levels of nesting: a deeper event is a `failure` that still echoes the request ID,
 /// read without that limit (nothing else of the event is kept).
 pub fn respond_to_text(text: &str) -> (MacroResponse, RequestSummary) {
-    match serde_json::from_str(text) {
+    match read_event(text) {
         Ok(event) => respond_to_event(event),
-        Err(error) => {
-            let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
-            let why = if error.to_string().starts_with("recursion limit exceeded") {
-                "it is nested more than 128 levels deep"
-            } else {
-                "it is not JSON"
-            };
-            unreadable(
-                ids.request_id.0.unwrap_or_default(),
-                ids.transform_id.0.unwrap_or_default(),
-                why,
-            )
-        }
+        Err(answer) => answer,
     }
+}
+
+/// The first half of [`respond_to_text`]: the event read from its text, or the answer to an event
+/// that cannot be read. A caller that owns the text frees it before [`respond_to_event`], so that
+/// a large event's text is not held beside its tree while it is expanded.
+pub fn read_event(text: &str) -> Result<Value, (MacroResponse, RequestSummary)> {
+    serde_json::from_str(text).map_err(|error| {
+        let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
+        let why = if error.to_string().starts_with("recursion limit exceeded") {
+            "it is nested more than 128 levels deep"
+        } else {
+            "it is not JSON"
+        };
+        unreadable(
+            ids.request_id.0.unwrap_or_default(),
+            ids.transform_id.0.unwrap_or_default(),
+            why,
+        )
+    })
 }
 
 /// The IDs of an event that cannot be read whole.
