@@ -406,12 +406,12 @@ fn invoke_command(event: Option<PathBuf>) -> ExitCode {
             drop(text);
             respond_to_event(event)
         }
-        Err(answer) => {
+        Err(unreadable) => {
             if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
                 // Where it went wrong, for a person at a terminal; the response cannot say.
                 eprintln!("the event is not JSON: {error}");
             }
-            answer
+            unreadable.answer()
         }
     };
     let printed = print_pretty_json(&response);

@@ -18,15 +18,15 @@ pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {
 
 /// As [`handle`], for the event as the runtime received it. The runtime would refuse an
 /// event nested deeper than serde_json's 128 levels with a Lambda error, which reaches the
-/// user only as "malformed response"; taken as raw JSON, it gets a `failure` answer.
-/// The event's text is freed once it is read, before the expansion.
+/// user only as "malformed response"; taken as raw JSON, it gets a `failure` answer. The text
+/// is freed once it is read, before the expansion.
 pub async fn handle_raw(event: LambdaEvent<Box<RawValue>>) -> Result<MacroResponse, Error> {
     let started = Instant::now();
     let read = read_event(event.payload.get());
     drop(event);
     let (response, summary) = match read {
         Ok(event) => respond_to_event(event),
-        Err(answer) => answer,
+        Err(unreadable) => unreadable.answer(),
     };
     log_request(&summary, started.elapsed().as_secs_f64() * 1000.0);
     Ok(response)

@@ -153,14 +153,14 @@ impl MacroRequest {
 pub fn respond_to_text(text: &str) -> (MacroResponse, RequestSummary) {
     match read_event(text) {
         Ok(event) => respond_to_event(event),
-        Err(answer) => answer,
+        Err(unreadable) => unreadable.answer(),
     }
 }
 
-/// The first half of [`respond_to_text`]: the event read from its text, or the answer to an event
-/// that cannot be read. A caller that owns the text frees it before [`respond_to_event`], so that
-/// a large event's text is not held beside its tree while it is expanded.
-pub fn read_event(text: &str) -> Result<Value, (MacroResponse, RequestSummary)> {
+/// The first half of [`respond_to_text`]: the event read from its text. A caller that owns the
+/// text frees it before [`respond_to_event`], so that a large event's text is not held beside its
+/// tree while it is expanded.
+pub fn read_event(text: &str) -> Result<Value, UnreadableEvent> {
     serde_json::from_str(text).map_err(|error| {
         let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
         let why = if error.to_string().starts_with("recursion limit exceeded") {
@@ -168,12 +168,27 @@ pub fn read_event(text: &str) -> Result<Value, (MacroResponse, RequestSummary)> 
         } else {
             "it is not JSON"
         };
-        unreadable(
-            ids.request_id.0.unwrap_or_default(),
-            ids.transform_id.0.unwrap_or_default(),
+        UnreadableEvent {
+            request_id: ids.request_id.0.unwrap_or_default(),
+            transform_id: ids.transform_id.0.unwrap_or_default(),
             why,
-        )
+        }
     })
+}
+
+/// An event whose text cannot be read as JSON: the IDs it still has, and why.
+#[derive(Debug)]
+pub struct UnreadableEvent {
+    request_id: String,
+    transform_id: String,
+    why: &'static str,
+}
+
+impl UnreadableEvent {
+    /// A `failure` that still echoes the request ID.
+    pub fn answer(self) -> (MacroResponse, RequestSummary) {
+        unreadable(self.request_id, self.transform_id, self.why)
+    }
 }
 
 /// The IDs of an event that cannot be read whole.
