@@ -2,6 +2,9 @@
 //!
 //! - `cargo bench --bench limit_event -- write PATH` writes the limit request event to PATH (for
 //!   `/usr/bin/time -v buildkite-ecs-macro invoke PATH`, peak memory);
+//! - `cargo bench --bench limit_event -- write-failing PATH` writes the 5 MB failing request of
+//!   tests/lambda_limits.rs (100 resources, each with 50 broken 1 kB environment entries; 15,100
+//!   problems) to PATH, for the same measurement of a request at Lambda's payload size;
 //! - `cargo bench --bench limit_event -- full N` / `floor N` run the full path or the JSON floor
 //!   N times, for `valgrind --tool=callgrind` to count instructions.
 //!
@@ -9,6 +12,13 @@
 
 #[path = "support/limit_template.rs"]
 mod limit_template;
+#[path = "../tests/support/macro_events.rs"]
+mod macro_events;
+
+// The macro's own allocator (src/main.rs), for the full path and the floor alike: what the
+// Lambda and the command line run with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use buildkite_ecs_macro::macro_io::respond_to_event;
 use serde_json::Value;
@@ -19,15 +29,24 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let request = limit_template::limit_request_json();
     match arguments.as_slice() {
-        [command, path] if command == "write" => {
+        [command, path] if command == "write" || command == "write-failing" => {
+            let request = if command == "write" {
+                limit_template::limit_request_json()
+            } else {
+                macro_events::big_failing_event_text(5)
+            };
             std::fs::write(path, &request).expect("the event file is writable");
             eprintln!("wrote {} bytes to {path}", request.len());
         }
         [command, times] if command == "full" || command == "floor" => {
             let times: usize = times.parse().expect("a count");
-            let (response, _) = respond_to_event(serde_json::from_str(&request).unwrap());
+            let request = limit_template::limit_request_json();
+            // The floor writes the response as a JSON value: what any program that answers
+            // with that text must at least do.
+            let response =
+                serde_json::to_value(respond_to_event(serde_json::from_str(&request).unwrap()).0)
+                    .unwrap();
             for _ in 0..times {
                 let event: Value = serde_json::from_str(black_box(&request)).unwrap();
                 let written = if command == "full" {

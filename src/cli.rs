@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::macro_io::{MacroStatus, respond_to_text};
+use crate::macro_io::{MacroStatus, read_event, respond_to_event};
 use crate::problems::{Problems, nearest};
 use crate::yaml::{parse_template, to_yaml_string};
 use crate::{ExpansionContext, expand};
@@ -400,14 +400,20 @@ fn invoke_command(event: Option<PathBuf>) -> ExitCode {
         Err(why) => return fail(UNUSABLE, &why),
     };
     // The Lambda's own path from the event's text, so a too-deep event is answered the same.
-    let (response, summary) = respond_to_text(&text);
-    if !summary.request_read
-        && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
-    {
-        // Where it went wrong, for a person at a terminal; the response cannot say.
-        eprintln!("the event is not JSON: {error}");
-    }
-    leave_for_exit(text);
+    let (response, summary) = match read_event(&text) {
+        Ok(event) => {
+            // Not held beside its tree while it is expanded: 5 MB for the largest event.
+            drop(text);
+            respond_to_event(event)
+        }
+        Err(unreadable) => {
+            if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                // Where it went wrong, for a person at a terminal; the response cannot say.
+                eprintln!("the event is not JSON: {error}");
+            }
+            unreadable.answer()
+        }
+    };
     let printed = print_pretty_json(&response);
     let status = response.status;
     leave_for_exit(response);

@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::generate::secret_statements;
+use crate::generate::{DECRYPT_SECRETS, get_att_arn, secret_statements};
 use crate::model::TaskDefinitionProperties;
-use crate::value::{allow, object};
+use crate::resources::{Actions, Allow, InlinePolicy, Statement};
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =
@@ -19,29 +19,6 @@ pub const ECR_PULL_ACTIONS: [&str; 3] = [
     "ecr:BatchGetImage",
 ];
 
-/// One inline policy of the execution role: its name and statements.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InlinePolicy {
-    pub name: &'static str,
-    pub statements: Vec<Value>,
-}
-
-impl InlinePolicy {
-    /// The policy as a role's `Policies` entry takes it.
-    pub fn to_role_policy(&self) -> Value {
-        object([
-            ("PolicyName", json!(self.name)),
-            (
-                "PolicyDocument",
-                object([
-                    ("Version", json!("2012-10-17")),
-                    ("Statement", Value::Array(self.statements.clone())),
-                ]),
-            ),
-        ])
-    }
-}
-
 /// The inline policies the execution role needs for these properties, the log group being
 /// the resource `log_group_id`.
 pub fn execution_role_policies(
@@ -52,8 +29,10 @@ pub fn execution_role_policies(
     if let Some(key) = &properties.secrets_kms_key {
         // The one key the secrets are encrypted with, still only through their services.
         for statement in &mut secrets {
-            if statement["Action"] == "kms:Decrypt" {
-                statement["Resource"] = Value::Array(vec![key.clone()]);
+            if let Statement::Allow(decrypt) = statement
+                && decrypt.sid == Some(DECRYPT_SECRETS)
+            {
+                decrypt.resource = Value::Array(vec![key.clone()]);
             }
         }
     }
@@ -71,16 +50,16 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "ReadEnvironmentFiles",
             statements: vec![
-                allow(
+                Statement::Allow(Allow::new(
                     "ReadTheEnvironmentFiles",
-                    json!("s3:GetObject"),
+                    Actions::One("s3:GetObject"),
                     Value::Array(environment_files.into_iter().cloned().collect()),
-                ),
-                allow(
+                )),
+                Statement::Allow(Allow::new(
                     "LocateTheirBuckets",
-                    json!("s3:GetBucketLocation"),
+                    Actions::One("s3:GetBucketLocation"),
                     Value::Array(buckets),
-                ),
+                )),
             ],
         });
     }
@@ -92,29 +71,27 @@ pub fn execution_role_policies(
         policies.push(InlinePolicy {
             name: "PullImages",
             statements: vec![
-                allow(
+                Statement::Allow(Allow::new(
                     "PullFromTheRepositoriesUsed",
-                    json!(ECR_PULL_ACTIONS),
+                    Actions::List(&ECR_PULL_ACTIONS),
                     Value::Array(repositories.into_iter().cloned().collect()),
-                ),
+                )),
                 // ECR's registry login, which takes no resource but `*`.
-                json!({
-                    "Sid": "LogInToTheRegistry",
-                    "Effect": "Allow",
-                    "Action": "ecr:GetAuthorizationToken",
-                    "Resource": "*"
-                }),
+                Statement::Allow(Allow::new(
+                    "LogInToTheRegistry",
+                    Actions::One("ecr:GetAuthorizationToken"),
+                    Value::String("*".to_owned()),
+                )),
             ],
         });
     }
     policies.push(InlinePolicy {
         name: "WriteLogs",
-        statements: vec![json!({
-            "Sid": "WriteToTheTaskLogGroup",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}
-        })],
+        statements: vec![Statement::Allow(Allow::new(
+            "WriteToTheTaskLogGroup",
+            Actions::List(&["logs:CreateLogStream", "logs:PutLogEvents"]),
+            get_att_arn(log_group_id),
+        ))],
     });
     policies
 }

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
@@ -15,6 +17,7 @@ use crate::place::Trail;
 use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
+use crate::resources::{GeneratedResource, Resource};
 use crate::value::{TemplateScope, object};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
@@ -37,11 +40,69 @@ const RESOURCE_KEYS: [&str; 7] = [
 ];
 
 /// One Buildkite resource, ready to be put in its place.
+#[derive(Debug)]
 struct Expansion {
     logical_id: String,
-    resources: Vec<(String, Value)>,
+    resources: Vec<(String, GeneratedResource)>,
     /// Conditions made for generated resources that exist on some branches only.
     conditions: Vec<(String, Value)>,
+}
+
+/// An expanded template: the template as written, less its Buildkite resources, and what each
+/// of them expands to. Serialising it writes the generated resources, in place of theirs,
+/// straight from their typed form.
+#[derive(Debug)]
+pub struct ExpandedTemplate {
+    /// The template, its Buildkite resources still in `Resources` (never written).
+    root: Map<String, Value>,
+    /// In the order of their Buildkite resources in `Resources`.
+    expansions: Vec<Expansion>,
+    resources_out: usize,
+}
+
+impl ExpandedTemplate {
+    /// The expanded template as a value.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("an expanded template is JSON")
+    }
+}
+
+impl Serialize for ExpandedTemplate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.root.len()))?;
+        for (key, value) in &self.root {
+            match value {
+                Value::Object(resources) if key == "Resources" => {
+                    map.serialize_entry(key, &ExpandedResources(self, resources))?
+                }
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The `Resources` of an expanded template: each Buildkite resource replaced, in its place, by
+/// the resources it expands to.
+struct ExpandedResources<'a>(&'a ExpandedTemplate, &'a Map<String, Value>);
+
+impl Serialize for ExpandedResources<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ExpandedResources(template, resources) = self;
+        let mut map = serializer.serialize_map(Some(template.resources_out))?;
+        let mut expansions = template.expansions.iter().peekable();
+        for (logical_id, resource) in resources.iter() {
+            match expansions.next_if(|expansion| expansion.logical_id == *logical_id) {
+                Some(expansion) => {
+                    for (id, generated) in &expansion.resources {
+                        map.serialize_entry(id, generated)?;
+                    }
+                }
+                None => map.serialize_entry(logical_id, resource)?,
+            }
+        }
+        map.end()
+    }
 }
 
 /// Summary of an expansion, for logs.
@@ -53,7 +114,7 @@ pub struct ExpansionSummary {
 
 /// Expands `template`, or returns every problem found in it.
 pub fn expand(template: Value, context: &ExpansionContext) -> Result<Value, Problems> {
-    expand_with_summary(template, context).map(|(template, _)| template)
+    expand_with_summary(template, context).map(|(template, _)| template.to_value())
 }
 
 /// As [`expand`], with how many resources were expanded and produced.
@@ -64,7 +125,7 @@ pub fn expand(template: Value, context: &ExpansionContext) -> Result<Value, Prob
 pub fn expand_with_summary(
     template: Value,
     context: &ExpansionContext,
-) -> Result<(Value, ExpansionSummary), Problems> {
+) -> Result<(ExpandedTemplate, ExpansionSummary), Problems> {
     let mut problems = Problems::new();
     let Value::Object(mut root) = template else {
         problems.push("Template", "must be an object with a Resources section");
@@ -93,7 +154,12 @@ pub fn expand_with_summary(
                 buildkite_resources: 0,
                 resources_out: resources.len(),
             };
-            return problems.into_result((Value::Object(root), summary));
+            let template = ExpandedTemplate {
+                root,
+                expansions: Vec::new(),
+                resources_out: summary.resources_out,
+            };
+            return problems.into_result((template, summary));
         }
         None => false,
     };
@@ -196,15 +262,25 @@ pub fn expand_with_summary(
         resources_out,
     };
 
-    put_in_place(&mut root, expansions, resources_out);
+    add_conditions(&mut root, &expansions);
     crate::run_policy::add_outputs(
         &mut root,
-        buildkite_ids
-            .iter()
-            .filter_map(|id| targets[id].ids.run_policy.as_deref()),
+        expansions.iter().flat_map(|expansion| {
+            let run_policy = targets[&expansion.logical_id].ids.run_policy.as_deref();
+            expansion
+                .resources
+                .iter()
+                .filter(move |(id, _)| Some(id.as_str()) == run_policy)
+                .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
+        }),
     );
     remove_task_definition_globals(&mut root);
-    Ok((Value::Object(root), summary))
+    let template = ExpandedTemplate {
+        root,
+        expansions,
+        resources_out,
+    };
+    Ok((template, summary))
 }
 
 /// Rewrites every reference to a Buildkite resource, where it is written: in the resources
@@ -228,33 +304,20 @@ fn rewrite_references(
     }
 }
 
-/// Replaces each Buildkite resource, in its place, by the resources it expands to.
-fn put_in_place(root: &mut Map<String, Value>, expansions: Vec<Expansion>, resources_out: usize) {
-    let Some(Value::Object(input_resources)) = root.get_mut("Resources") else {
+/// Adds the conditions made for generated resources that exist on some branches only.
+fn add_conditions(root: &mut Map<String, Value>, expansions: &[Expansion]) {
+    let mut new_conditions = expansions
+        .iter()
+        .flat_map(|expansion| expansion.conditions.iter().cloned())
+        .peekable();
+    if new_conditions.peek().is_none() {
         return;
-    };
-    let mut expanded_resources = Map::with_capacity(resources_out);
-    let mut new_conditions = Vec::new();
-    let mut expansions = expansions.into_iter().peekable();
-    for (logical_id, resource) in std::mem::take(input_resources) {
-        match expansions.next_if(|expansion| expansion.logical_id == logical_id) {
-            Some(expansion) => {
-                expanded_resources.extend(expansion.resources);
-                new_conditions.extend(expansion.conditions);
-            }
-            None => {
-                expanded_resources.insert(logical_id, resource);
-            }
-        }
     }
-    *input_resources = expanded_resources;
-    if !new_conditions.is_empty() {
-        let conditions = root
-            .entry("Conditions")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(conditions) = conditions {
-            conditions.extend(new_conditions);
-        }
+    let conditions = root
+        .entry("Conditions")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(conditions) = conditions {
+        conditions.extend(new_conditions);
     }
 }
 
@@ -466,6 +529,9 @@ fn expand_resource(
     // give a generated resource a condition that never holds) and a problem there says so.
     let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
+    // What each combination generates: where nothing branches, the one set of typed resources
+    // (`typed`, written as they are); else each combination's as values, to be joined.
+    let mut typed: Option<Vec<(String, Resource)>> = None;
     let mut outputs: Vec<Option<Vec<(String, Value)>>> = Vec::new();
     let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
     let mut found_at: HashMap<Problem, usize> = HashMap::new();
@@ -498,13 +564,26 @@ fn expand_resource(
             let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none())
                 .generating_execution_role(properties.execution_role_arn.is_none())
                 .generating_run_policy(properties.run_policy);
-            debug_assert!(
-                branch_ids
-                    .all()
-                    .all(|id| ids.all().any(|known| known == id)),
-                "the reference target and the properties agree on the generated resources"
-            );
-            outputs.push(Some(generate(&branch_ids, &properties, &attributes)));
+            if !branch_ids
+                .all()
+                .all(|id| ids.all().any(|known| known == id))
+            {
+                // The resources were counted and named from the properties as written; a
+                // reference rewritten since can differ only where it names a resource that is
+                // refused itself (its role, say, left as written). Never written out unsure.
+                problems.push(
+                    &properties_path,
+                    "refers to another Buildkite resource that is refused, and cannot be expanded until that one is fixed",
+                );
+                outputs.push(None);
+                continue;
+            }
+            let generated = generate(&branch_ids, properties, &attributes);
+            if branching.conditions.is_empty() {
+                typed = Some(generated);
+            } else {
+                outputs.push(Some(as_values(generated)));
+            }
         } else {
             outputs.push(None);
         }
@@ -518,10 +597,63 @@ fn expand_resource(
     if !problems.is_empty() {
         return None;
     }
+    let (resources, conditions) = match typed {
+        Some(resources) => {
+            let typed = resources
+                .into_iter()
+                .map(|(id, resource)| (id, GeneratedResource::Typed(resource)))
+                .collect();
+            (typed, Vec::new())
+        }
+        None => {
+            let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
+            join_under_conditions(
+                &branching,
+                outputs,
+                &attributes,
+                &path,
+                known_conditions,
+                problems,
+            )?
+        }
+    };
+    let before = problems.len();
+    crate::policy_size::check_role_policy_sizes(logical_id, &resources, problems);
+    if problems.len() > before {
+        return None;
+    }
+    Some(Expansion {
+        logical_id: logical_id.to_owned(),
+        resources,
+        conditions,
+    })
+}
+
+/// Generated resources as values, to be joined with another combination's.
+fn as_values(resources: Vec<(String, Resource)>) -> Vec<(String, Value)> {
+    resources
+        .into_iter()
+        .map(|(id, resource)| {
+            let value = serde_json::to_value(&resource).expect("a generated resource is JSON");
+            (id, value)
+        })
+        .collect()
+}
+
+/// The resources generated on each branch of a resource's conditions, joined: each once, under
+/// the conditions where it exists (a condition made for it when that is not a declared one).
+/// `None` when a made condition's name is taken, with that problem.
+fn join_under_conditions(
+    branching: &Branching,
+    outputs: Vec<Vec<(String, Value)>>,
+    attributes: &ResourceAttributes,
+    path: &str,
+    known_conditions: Option<&Map<String, Value>>,
+    problems: &mut Problems,
+) -> Option<JoinedResources> {
     let mut resources = Vec::new();
     let mut conditions = Vec::new();
-    let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
-    for (id, mut value, presence) in join_resources(&branching, outputs) {
+    for (id, mut value, presence) in join_resources(branching, outputs) {
         if let Presence::When(expression) = presence {
             let expression = match attributes.shared.get("Condition") {
                 Some(own_condition) => {
@@ -537,7 +669,7 @@ fn expand_resource(
                     let name = format!("{id}Condition");
                     if known_conditions.is_some_and(|known| known.contains_key(&name)) {
                         problems.push(
-                            &path,
+                            path,
                             format!("expands to condition {name} (for {id}, which exists on some branches of its Fn::If only), which the template's Conditions already has; rename that condition"),
                         );
                         return None;
@@ -550,19 +682,13 @@ fn expand_resource(
                 resource.insert("Condition".to_owned(), Value::String(name));
             }
         }
-        resources.push((id, value));
+        resources.push((id, GeneratedResource::Joined(value)));
     }
-    let before = problems.len();
-    crate::policy_size::check_role_policy_sizes(logical_id, &resources, problems);
-    if problems.len() > before {
-        return None;
-    }
-    Some(Expansion {
-        logical_id: logical_id.to_owned(),
-        resources,
-        conditions,
-    })
+    Some((resources, conditions))
 }
+
+/// Generated resources and the conditions made for them.
+type JoinedResources = (Vec<(String, GeneratedResource)>, Vec<(String, Value)>);
 
 /// The resource's own `Condition`, when it names one the template declares: the resource
 /// exists only when it holds.

@@ -1,5 +1,6 @@
 //! The resources one Buildkite task definition becomes.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
@@ -8,8 +9,14 @@ use crate::model::{
     AGENT_CONTAINER, ContainerSecret, EfsVolume, RegistryCredentials, SIDECAR_CONTAINER,
     SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent, TaskDefinitionProperties,
 };
+use crate::resources::{
+    Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
+    EfsVolumeConfiguration, EnvironmentFile, InlinePolicy, LogConfiguration, LogGroup, Member,
+    MountPoint, NameValue, POLICY_VERSION, Properties, Resource, Role, RolePolicy, RuntimePlatform,
+    SecretEntry, Statement, TaskDefinition, Volume, VolumeFrom,
+};
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, allow, build_sub, distinct, object, stack_arn};
+use crate::value::{Piece, build_sub, distinct, object, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -82,55 +89,70 @@ pub struct ResourceAttributes {
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 
-/// The generated resources, in output order.
+/// The generated resources, in output order. The task definition is built last, from the
+/// values the other resources have read: they are moved into it, not copied.
 pub fn generate(
     ids: &GeneratedIds,
-    properties: &TaskDefinitionProperties,
+    mut properties: TaskDefinitionProperties,
     attributes: &ResourceAttributes,
-) -> Vec<(String, Value)> {
+) -> Vec<(String, Resource)> {
+    let log_group = Properties::LogGroup(log_group(&properties));
+    let execution_role = ids.execution_role.as_ref().map(|id| {
+        let role = execution_role(ids, &properties);
+        (id.clone(), Properties::Role(Box::new(role)))
+    });
+    let task_role = ids.task_role.as_ref().map(|id| {
+        let role = task_role(&properties);
+        (id.clone(), Properties::Role(Box::new(role)))
+    });
+    let run_policy = ids.run_policy.as_ref().map(|id| {
+        let policy = crate::run_policy::run_policy(
+            execution_role_arn(ids, &properties),
+            task_role_arn(ids, &properties),
+            &properties,
+        );
+        (id.clone(), Properties::ManagedPolicy(policy))
+    });
+    let task_definition = task_definition(ids, &mut properties);
     let mut resources = vec![
         (
             ids.task_definition.clone(),
-            task_definition(ids, properties),
+            Properties::TaskDefinition(Box::new(task_definition)),
         ),
-        (ids.log_group.clone(), log_group(properties)),
+        (ids.log_group.clone(), log_group),
     ];
-    if let Some(execution_role_id) = &ids.execution_role {
-        resources.push((execution_role_id.clone(), execution_role(ids, properties)));
-    }
-    if let Some(task_role_id) = &ids.task_role {
-        resources.push((task_role_id.clone(), task_role(properties)));
-    }
-    if let Some(run_policy_id) = &ids.run_policy {
-        resources.push((
-            run_policy_id.clone(),
-            crate::run_policy::run_policy(
-                execution_role_arn(ids, properties),
-                task_role_arn(ids, properties),
-                properties,
-            ),
-        ));
-    }
-    for (id, resource) in &mut resources {
-        let resource = resource
-            .as_object_mut()
-            .expect("generated resources are objects");
-        for (name, value) in &attributes.shared {
-            resource.insert(name.clone(), value.clone());
-        }
-        if *id == ids.task_definition {
-            for (name, value) in &attributes.task_definition_only {
-                resource.insert(name.clone(), value.clone());
-            }
-        }
-    }
+    resources.extend(execution_role);
+    resources.extend(task_role);
+    resources.extend(run_policy);
     resources
+        .into_iter()
+        .map(|(id, properties)| {
+            let mut carried: Vec<(String, Value)> = attributes
+                .shared
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+            if id == ids.task_definition {
+                carried.extend(
+                    attributes
+                        .task_definition_only
+                        .iter()
+                        .map(|(name, value)| (name.clone(), value.clone())),
+                );
+            }
+            let resource = Resource {
+                properties,
+                attributes: carried,
+            };
+            (id, resource)
+        })
+        .collect()
 }
 
 /// The generated execution role's ARN, or the user's `ExecutionRoleArn`.
 fn execution_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
     match (&ids.execution_role, &properties.execution_role_arn) {
-        (Some(execution_role_id), _) => json!({"Fn::GetAtt": [execution_role_id, "Arn"]}),
+        (Some(execution_role_id), _) => get_att_arn(execution_role_id),
         (None, Some(arn)) => arn.clone(),
         (None, None) => {
             unreachable!("an execution role is generated unless ExecutionRoleArn is given")
@@ -141,211 +163,164 @@ fn execution_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties)
 /// The generated task role's ARN, or the user's `TaskRoleArn`.
 fn task_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
     match (&ids.task_role, &properties.task_role_arn) {
-        (Some(task_role_id), _) => json!({"Fn::GetAtt": [task_role_id, "Arn"]}),
+        (Some(task_role_id), _) => get_att_arn(task_role_id),
         (None, Some(arn)) => arn.clone(),
         (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
     }
 }
 
-fn resource(resource_type: &str, properties: Map<String, Value>) -> Value {
-    object([
-        ("Type", Value::String(resource_type.to_owned())),
-        ("Properties", Value::Object(properties)),
-    ])
-}
-
-/// Inserts `value` unless it is an empty list (lists never hold placeholders).
-fn insert_list(map: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
-    if !items.is_empty() {
-        map.insert(key.to_owned(), Value::Array(items));
-    }
-}
-
-fn insert_tags(map: &mut Map<String, Value>, properties: &TaskDefinitionProperties) {
-    insert_list(map, "Tags", properties.tags.clone());
-}
-
-fn task_definition(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
-    let mut task = Map::new();
-    task.insert("Family".into(), properties.family.clone());
-    task.insert("Cpu".into(), properties.cpu.clone());
-    task.insert("Memory".into(), properties.memory.clone());
-    task.insert("NetworkMode".into(), json!("awsvpc"));
-    task.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
-    task.insert(
-        "ExecutionRoleArn".into(),
-        execution_role_arn(ids, properties),
-    );
-    task.insert("TaskRoleArn".into(), task_role_arn(ids, properties));
-    task.insert(
-        "RuntimePlatform".into(),
-        object([
-            ("CpuArchitecture", properties.cpu_architecture.clone()),
-            ("OperatingSystemFamily", json!("LINUX")),
+/// `{"Fn::GetAtt": [logical_id, "Arn"]}`.
+pub(crate) fn get_att_arn(logical_id: &str) -> Value {
+    object([(
+        "Fn::GetAtt",
+        Value::Array(vec![
+            Value::String(logical_id.to_owned()),
+            Value::String("Arn".to_owned()),
         ]),
-    );
-    if let Some(size) = &properties.ephemeral_storage_gib {
-        task.insert(
-            "EphemeralStorage".into(),
-            object([("SizeInGiB", size.clone())]),
-        );
-    }
+    )])
+}
+
+/// The task definition, moving the values it takes out of `properties` (left empty).
+fn task_definition(
+    ids: &GeneratedIds,
+    properties: &mut TaskDefinitionProperties,
+) -> TaskDefinition {
     let mut volumes = Vec::new();
     if properties.ssh_agent.is_some() {
-        volumes.push(json!({ "Name": SSH_VOLUME }));
+        volumes.push(Volume {
+            name: SSH_VOLUME.to_owned(),
+            efs: None,
+        });
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
-    insert_list(&mut task, "Volumes", volumes);
-    let log_configuration = json!({
-        "LogDriver": "awslogs",
-        "Options": {
-            "awslogs-group": {"Ref": ids.log_group},
-            "awslogs-region": {"Ref": "AWS::Region"},
-            "awslogs-stream-prefix": "ecs"
-        }
-    });
-    let mut containers = vec![agent_container(properties, &log_configuration)];
-    if let Some(image) = &properties.agent_sidecar_image {
-        containers.push(object([
-            ("Name", json!(SIDECAR_CONTAINER)),
-            ("Image", image.clone()),
-            ("Essential", json!(false)),
-            ("EntryPoint", json!(["/bin/sh", "-c"])),
-            (
-                "Command",
-                json!(["echo The Buildkite agent is ready in /buildkite"]),
-            ),
-            ("ReadonlyRootFilesystem", json!(true)),
-            ("LogConfiguration", log_configuration.clone()),
-        ]));
+    let log = LogConfiguration::awslogs(&ids.log_group);
+    let execution_role_arn = execution_role_arn(ids, properties);
+    let task_role_arn = task_role_arn(ids, properties);
+    let mut containers = vec![agent_container(properties, log.clone())];
+    if let Some(image) = properties.agent_sidecar_image.take() {
+        let mut sidecar =
+            ContainerDefinition::new(SIDECAR_CONTAINER.to_owned(), image, false, log.clone());
+        sidecar.entry_point = Some(Cow::Borrowed(&SIDECAR_ENTRY_POINT));
+        sidecar.command = Some(Cow::Borrowed(&SIDECAR_COMMAND));
+        sidecar.readonly_root_filesystem = Some(true);
+        containers.push(sidecar);
     }
-    if let Some(ssh_agent) = &properties.ssh_agent {
-        containers.push(ssh_agent_container(ssh_agent, &log_configuration));
+    if let Some(ssh_agent) = properties.ssh_agent.take() {
+        containers.push(ssh_agent_container(ssh_agent, log.clone()));
     }
-    for service in &properties.services {
-        containers.push(service_container(
-            service,
-            &properties.volumes,
-            &log_configuration,
-        ));
+    for service in std::mem::take(&mut properties.services) {
+        containers.push(service_container(service, &properties.volumes, log.clone()));
     }
-    task.insert("ContainerDefinitions".into(), Value::Array(containers));
-    insert_tags(&mut task, properties);
-    resource("AWS::ECS::TaskDefinition", task)
+    TaskDefinition {
+        family: std::mem::take(&mut properties.family),
+        cpu: std::mem::take(&mut properties.cpu),
+        memory: std::mem::take(&mut properties.memory),
+        network_mode: "awsvpc",
+        requires_compatibilities: ["FARGATE"],
+        execution_role_arn,
+        task_role_arn,
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: std::mem::take(&mut properties.cpu_architecture),
+            operating_system_family: "LINUX",
+        },
+        ephemeral_storage: properties
+            .ephemeral_storage_gib
+            .take()
+            .map(|size| Member("SizeInGiB", size)),
+        volumes,
+        container_definitions: containers,
+        tags: std::mem::take(&mut properties.tags),
+    }
 }
 
 /// An EFS volume: encrypted in transit, mounted with the task role's identity (IAM
 /// authorisation), through its access point when it has one.
-fn efs_volume(volume: &EfsVolume) -> Value {
-    let mut configuration = Map::new();
-    let Some(file_system_id) = &volume.file_system_id else {
-        // A task-scoped volume: a Fargate bind mount, shared by the task's containers.
-        return object([("Name", json!(volume.name))]);
-    };
-    configuration.insert("FilesystemId".into(), file_system_id.clone());
-    if let Some(root) = &volume.root_directory {
-        configuration.insert("RootDirectory".into(), root.clone());
+fn efs_volume(volume: &EfsVolume) -> Volume {
+    let efs = volume
+        .file_system_id
+        .as_ref()
+        .map(|file_system_id| EfsVolumeConfiguration {
+            file_system_id: file_system_id.clone(),
+            root_directory: volume.root_directory.clone(),
+            transit_encryption: "ENABLED",
+            authorization_config: AuthorizationConfig {
+                access_point_id: volume.access_point_id.clone(),
+                iam: "ENABLED",
+            },
+        });
+    // Without a file system: a task-scoped volume, a Fargate bind mount shared by the task's
+    // containers.
+    Volume {
+        name: volume.name.clone(),
+        efs,
     }
-    configuration.insert("TransitEncryption".into(), json!("ENABLED"));
-    let mut authorization = Map::new();
-    if let Some(access_point) = &volume.access_point_id {
-        authorization.insert("AccessPointId".into(), access_point.clone());
-    }
-    authorization.insert("IAM".into(), json!("ENABLED"));
-    configuration.insert("AuthorizationConfig".into(), Value::Object(authorization));
-    object([
-        ("Name", json!(volume.name)),
-        ("EFSVolumeConfiguration", Value::Object(configuration)),
-    ])
 }
 
-fn mount_point(volume: &EfsVolume) -> Value {
-    object([
-        ("SourceVolume", json!(volume.name)),
-        ("ContainerPath", volume.container_path.clone()),
-        ("ReadOnly", json!(volume.read_only)),
-    ])
+fn mount_point(volume: &EfsVolume) -> MountPoint {
+    MountPoint {
+        source_volume: volume.name.clone(),
+        container_path: volume.container_path.clone(),
+        read_only: volume.read_only,
+    }
 }
 
-/// What the agent and every service end with, in this order: `Ulimits`, `EnvironmentFiles`,
-/// `StopTimeout` and the task's `LogConfiguration`.
-fn insert_limits_and_logging(
-    container: &mut Map<String, Value>,
-    ulimits: &[Value],
-    environment_files: &[Value],
-    stop_timeout: Option<&Value>,
-    log_configuration: &Value,
+/// What the agent and every service end with: `Ulimits`, `EnvironmentFiles` and
+/// `StopTimeout` (the task's `LogConfiguration` comes last, set when it is made).
+fn set_limits(
+    container: &mut ContainerDefinition,
+    ulimits: Vec<Value>,
+    environment_files: Vec<Value>,
+    stop_timeout: Option<Value>,
 ) {
-    insert_list(container, "Ulimits", ulimits.to_vec());
-    insert_list(
-        container,
-        "EnvironmentFiles",
-        environment_file_entries(environment_files),
-    );
-    if let Some(seconds) = stop_timeout {
-        container.insert("StopTimeout".into(), seconds.clone());
-    }
-    container.insert("LogConfiguration".into(), log_configuration.clone());
-}
-
-fn environment_file_entries(objects: &[Value]) -> Vec<Value> {
-    objects
-        .iter()
-        .map(|file| object([("Value", file.clone()), ("Type", json!("s3"))]))
-        .collect()
-}
-
-fn name_value_entries(entries: &[(Value, Value)]) -> Vec<Value> {
-    entries
-        .iter()
-        .map(|(name, value)| object([("Name", name.clone()), ("Value", value.clone())]))
-        .collect()
-}
-
-fn secret_entries<'a>(secrets: impl Iterator<Item = &'a ContainerSecret>) -> Vec<Value> {
-    secrets
-        .map(|secret| {
-            object([
-                ("Name", secret.name.clone()),
-                ("ValueFrom", secret.value_from.clone()),
-            ])
+    container.ulimits = ulimits;
+    container.environment_files = environment_files
+        .into_iter()
+        .map(|file| EnvironmentFile {
+            value: file,
+            kind: "s3",
         })
+        .collect();
+    container.stop_timeout = stop_timeout;
+}
+
+fn name_value_entries(entries: Vec<(Value, Value)>) -> Vec<NameValue> {
+    entries
+        .into_iter()
+        .map(|(name, value)| NameValue { name, value })
         .collect()
 }
 
-fn insert_repository_credentials(
-    container: &mut Map<String, Value>,
-    credentials: Option<&RegistryCredentials>,
-) {
-    if let Some(credentials) = credentials {
-        container.insert(
-            "RepositoryCredentials".into(),
-            object([("CredentialsParameter", credentials.secret.clone())]),
-        );
-    }
+fn secret_entries(secrets: Vec<ContainerSecret>) -> impl Iterator<Item = SecretEntry> {
+    secrets.into_iter().map(|secret| SecretEntry {
+        name: secret.name,
+        value_from: secret.value_from,
+    })
 }
 
-fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Value) -> Value {
+fn repository_credentials(credentials: Option<RegistryCredentials>) -> Option<Member<Value>> {
+    credentials.map(|credentials| Member("CredentialsParameter", credentials.secret))
+}
+
+/// The agent's container, moving the values it takes out of `properties`.
+fn agent_container(
+    properties: &mut TaskDefinitionProperties,
+    log: LogConfiguration,
+) -> ContainerDefinition {
     let has_sidecar = properties.agent_sidecar_image.is_some();
     let has_ssh_agent = properties.ssh_agent.is_some();
-    let entry_point = if has_sidecar {
-        "/buildkite/bin/buildkite-agent"
-    } else {
-        "buildkite-agent"
-    };
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
-    let mut environment = name_value_entries(&properties.environment);
     let mut generated: Vec<(&str, Value)> = Vec::new();
+    let text = |text: &str| Value::String(text.to_owned());
     if has_sidecar {
         generated.extend([
-            ("BUILDKITE_BUILD_PATH", json!("/buildkite/builds")),
-            ("BUILDKITE_HOOKS_PATH", json!("/buildkite/hooks")),
-            ("BUILDKITE_PLUGINS_PATH", json!("/buildkite/plugins")),
+            ("BUILDKITE_BUILD_PATH", text("/buildkite/builds")),
+            ("BUILDKITE_HOOKS_PATH", text("/buildkite/hooks")),
+            ("BUILDKITE_PLUGINS_PATH", text("/buildkite/plugins")),
         ]);
     }
     if has_ssh_agent {
-        generated.push(("SSH_AUTH_SOCK", json!(SSH_SOCKET)));
+        generated.push(("SSH_AUTH_SOCK", text(SSH_SOCKET)));
     }
     if let Some(artifacts) = &properties.artifacts {
         generated.extend([
@@ -353,7 +328,7 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
                 "BUILDKITE_ARTIFACT_UPLOAD_DESTINATION",
                 artifacts.destination(),
             ),
-            ("BUILDKITE_S3_ACL", json!(crate::artifacts::ARTIFACT_ACL)),
+            ("BUILDKITE_S3_ACL", text(crate::artifacts::ARTIFACT_ACL)),
         ]);
     }
     if let Some(key) = &properties.pipeline_signing_key {
@@ -368,20 +343,27 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         .map(|(name, _)| name)
         .chain(properties.secrets.iter().map(|secret| &secret.name))
         .collect();
-    for (name, value) in generated {
-        if !user_names.iter().any(|user| user.as_str() == Some(name)) {
-            environment.push(object([("Name", json!(name)), ("Value", value)]));
-        }
-    }
-    let secrets =
-        secret_entries(std::iter::once(&properties.agent_token).chain(&properties.secrets));
+    let generated: Vec<NameValue> = generated
+        .into_iter()
+        .filter(|(name, _)| !user_names.iter().any(|user| user.as_str() == Some(name)))
+        .map(|(name, value)| NameValue {
+            name: text(name),
+            value,
+        })
+        .collect();
+    let mut environment = name_value_entries(std::mem::take(&mut properties.environment));
+    environment.extend(generated);
 
     let mut depends_on = Vec::new();
+    let dependency = |name: &str, condition| ContainerDependency {
+        container_name: name.to_owned(),
+        condition,
+    };
     if has_sidecar {
-        depends_on.push(json!({"ContainerName": SIDECAR_CONTAINER, "Condition": "COMPLETE"}));
+        depends_on.push(dependency(SIDECAR_CONTAINER, "COMPLETE"));
     }
     if has_ssh_agent {
-        depends_on.push(json!({"ContainerName": SSH_AGENT_CONTAINER, "Condition": "HEALTHY"}));
+        depends_on.push(dependency(SSH_AGENT_CONTAINER, "HEALTHY"));
     }
     for service in &properties.services {
         // A service with a health check is waited for until healthy, else until started.
@@ -390,110 +372,109 @@ fn agent_container(properties: &TaskDefinitionProperties, log_configuration: &Va
         } else {
             "START"
         };
-        depends_on.push(json!({"ContainerName": service.name, "Condition": condition}));
+        depends_on.push(dependency(&service.name, condition));
     }
 
     let mut mount_points = Vec::new();
     if has_ssh_agent {
-        mount_points.push(SSH_SOCKET_MOUNT.clone());
+        mount_points.push(ssh_socket_mount());
     }
     mount_points.extend(properties.volumes.iter().map(mount_point));
 
-    let mut container = Map::new();
-    container.insert("Name".into(), json!(AGENT_CONTAINER));
-    container.insert("Image".into(), properties.image.clone());
-    insert_repository_credentials(&mut container, properties.repository_credentials.as_ref());
-    container.insert("Essential".into(), json!(true));
-    container.insert("EntryPoint".into(), json!([entry_point]));
-    container.insert("Command".into(), json!(["start"]));
-    insert_list(&mut container, "Environment", environment);
-    insert_list(&mut container, "Secrets", secrets);
-    insert_list(&mut container, "DependsOn", depends_on);
+    let mut container = ContainerDefinition::new(
+        AGENT_CONTAINER.to_owned(),
+        std::mem::take(&mut properties.image),
+        true,
+        log,
+    );
+    container.repository_credentials =
+        repository_credentials(properties.repository_credentials.take());
+    container.entry_point = Some(Cow::Borrowed(if has_sidecar {
+        &AGENT_ENTRY_POINT_FROM_SIDECAR
+    } else {
+        &AGENT_ENTRY_POINT
+    }));
+    container.command = Some(Cow::Borrowed(&AGENT_COMMAND));
+    container.environment = environment;
+    let token = &mut properties.agent_token;
+    container.secrets = std::iter::once(SecretEntry {
+        name: std::mem::take(&mut token.name),
+        value_from: std::mem::take(&mut token.value_from),
+    })
+    .chain(secret_entries(std::mem::take(&mut properties.secrets)))
+    .collect();
+    container.depends_on = depends_on;
     if has_sidecar {
         // Builds are written to the sidecar's /buildkite volume.
-        container.insert(
-            "VolumesFrom".into(),
-            json!([{"SourceContainer": SIDECAR_CONTAINER, "ReadOnly": false}]),
-        );
+        container.volumes_from = vec![VolumeFrom {
+            source_container: SIDECAR_CONTAINER,
+            read_only: false,
+        }];
     }
-    insert_list(&mut container, "MountPoints", mount_points);
+    container.mount_points = mount_points;
     if properties.execute_command {
         // ECS Exec's agent runs beside the build: an init process reaps what it leaves.
-        container.insert(
-            "LinuxParameters".into(),
-            json!({"InitProcessEnabled": true}),
-        );
+        container.linux_parameters = Some(Member("InitProcessEnabled", true));
     }
-    insert_limits_and_logging(
+    set_limits(
         &mut container,
-        &properties.ulimits,
-        &properties.environment_files,
-        properties.stop_timeout.as_ref(),
-        log_configuration,
+        std::mem::take(&mut properties.ulimits),
+        std::mem::take(&mut properties.environment_files),
+        properties.stop_timeout.take(),
     );
-    Value::Object(container)
+    container
 }
 
 fn service_container(
-    service: &ServiceContainer,
+    service: ServiceContainer,
     volumes: &[EfsVolume],
-    log_configuration: &Value,
-) -> Value {
-    let mut container = Map::new();
-    container.insert("Name".into(), json!(service.name));
-    container.insert("Image".into(), service.image.clone());
-    insert_repository_credentials(&mut container, service.repository_credentials.as_ref());
-    container.insert("Essential".into(), json!(service.essential));
-    if let Some(entry_point) = &service.entry_point {
-        container.insert("EntryPoint".into(), entry_point.clone());
-    }
-    for (key, value) in [
-        ("Cpu", &service.cpu),
-        ("Memory", &service.memory),
-        ("MemoryReservation", &service.memory_reservation),
-    ] {
-        if let Some(value) = value {
-            container.insert(key.into(), value.clone());
-        }
-    }
-    if let Some(command) = &service.command {
-        container.insert("Command".into(), command.clone());
-    }
-    insert_list(
-        &mut container,
-        "Environment",
-        name_value_entries(&service.environment),
-    );
-    insert_list(
-        &mut container,
-        "Secrets",
-        secret_entries(service.secrets.iter()),
-    );
+    log: LogConfiguration,
+) -> ContainerDefinition {
     let mount_points = volumes
         .iter()
         .filter(|volume| service.volumes.contains(&volume.name))
         .map(mount_point)
         .collect();
-    insert_list(&mut container, "MountPoints", mount_points);
-    if let Some(health_check) = &service.health_check {
-        container.insert("HealthCheck".into(), health_check.clone());
-    }
-    insert_limits_and_logging(
+    let mut container =
+        ContainerDefinition::new(service.name, service.image, service.essential, log);
+    container.repository_credentials = repository_credentials(service.repository_credentials);
+    container.entry_point = service.entry_point.map(Cow::Owned);
+    container.cpu = service.cpu;
+    container.memory = service.memory;
+    container.memory_reservation = service.memory_reservation;
+    container.command = service.command.map(Cow::Owned);
+    container.environment = name_value_entries(service.environment);
+    container.secrets = secret_entries(service.secrets).collect();
+    container.mount_points = mount_points;
+    container.health_check = service.health_check.map(Cow::Owned);
+    set_limits(
         &mut container,
-        &service.ulimits,
-        &service.environment_files,
-        service.stop_timeout.as_ref(),
-        log_configuration,
+        service.ulimits,
+        service.environment_files,
+        service.stop_timeout,
     );
-    Value::Object(container)
+    container
 }
 
-// The constant parts of the ssh agent's containers: built once, cloned for each resource.
+// The constant parts of the containers: built once, borrowed by each resource.
+
+static AGENT_ENTRY_POINT: LazyLock<Value> = LazyLock::new(|| json!(["buildkite-agent"]));
+/// The agent the sidecar put in the shared /buildkite volume.
+static AGENT_ENTRY_POINT_FROM_SIDECAR: LazyLock<Value> =
+    LazyLock::new(|| json!(["/buildkite/bin/buildkite-agent"]));
+static AGENT_COMMAND: LazyLock<Value> = LazyLock::new(|| json!(["start"]));
+static SIDECAR_ENTRY_POINT: LazyLock<Value> = LazyLock::new(|| json!(["/bin/sh", "-c"]));
+static SIDECAR_COMMAND: LazyLock<Value> =
+    LazyLock::new(|| json!(["echo The Buildkite agent is ready in /buildkite"]));
 
 /// The mount of the ssh agent's socket, in its container and the agent's.
-static SSH_SOCKET_MOUNT: LazyLock<Value> = LazyLock::new(
-    || json!({"SourceVolume": SSH_VOLUME, "ContainerPath": SSH_SOCKET_DIRECTORY, "ReadOnly": false}),
-);
+fn ssh_socket_mount() -> MountPoint {
+    MountPoint {
+        source_volume: SSH_VOLUME.to_owned(),
+        container_path: Value::String(SSH_SOCKET_DIRECTORY.to_owned()),
+        read_only: false,
+    }
+}
 
 static SSH_AGENT_COMMAND: LazyLock<Value> =
     LazyLock::new(|| json!(["iam-ssh-agent", "daemon", format!("--bind-to={SSH_SOCKET}")]));
@@ -508,24 +489,19 @@ static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
     })
 });
 
-fn ssh_agent_container(ssh_agent: &SshAgent, log_configuration: &Value) -> Value {
-    object([
-        ("Name", json!(SSH_AGENT_CONTAINER)),
-        ("Image", ssh_agent.image.clone()),
-        ("Essential", json!(true)),
-        ("Command", SSH_AGENT_COMMAND.clone()),
-        (
-            "Environment",
-            Value::Array(vec![object([
-                ("Name", json!("IAM_SSH_AGENT_BACKEND_URL")),
-                ("Value", backend_url(ssh_agent)),
-            ])]),
-        ),
-        ("MountPoints", Value::Array(vec![SSH_SOCKET_MOUNT.clone()])),
-        ("HealthCheck", SSH_AGENT_HEALTH_CHECK.clone()),
-        ("ReadonlyRootFilesystem", json!(true)),
-        ("LogConfiguration", log_configuration.clone()),
-    ])
+fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerDefinition {
+    let backend_url = backend_url(&ssh_agent);
+    let mut container =
+        ContainerDefinition::new(SSH_AGENT_CONTAINER.to_owned(), ssh_agent.image, true, log);
+    container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
+    container.environment = vec![NameValue {
+        name: Value::String("IAM_SSH_AGENT_BACKEND_URL".to_owned()),
+        value: backend_url,
+    }];
+    container.mount_points = vec![ssh_socket_mount()];
+    container.health_check = Some(Cow::Borrowed(&SSH_AGENT_HEALTH_CHECK));
+    container.readonly_root_filesystem = Some(true);
+    container
 }
 
 /// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
@@ -548,21 +524,13 @@ fn backend_url(ssh_agent: &SshAgent) -> Value {
     })
 }
 
-fn log_group(properties: &TaskDefinitionProperties) -> Value {
-    let mut log_group = Map::new();
-    log_group.insert(
-        "LogGroupName".into(),
-        build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
-    );
-    log_group.insert(
-        "RetentionInDays".into(),
-        properties.log_retention_days.clone(),
-    );
-    if let Some(key) = &properties.log_kms_key_id {
-        log_group.insert("KmsKeyId".into(), key.clone());
+fn log_group(properties: &TaskDefinitionProperties) -> LogGroup {
+    LogGroup {
+        log_group_name: build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
+        retention_in_days: properties.log_retention_days.clone(),
+        kms_key_id: properties.log_kms_key_id.clone(),
+        tags: properties.tags.clone(),
     }
-    insert_tags(&mut log_group, properties);
-    resource("AWS::Logs::LogGroup", log_group)
 }
 
 /// The trust policy of a role ECS tasks assume, with `condition` on its statement.
@@ -575,7 +543,7 @@ fn trust_policy(condition: Option<Value>) -> Value {
     if let Some(condition) = condition {
         statement["Condition"] = condition;
     }
-    json!({"Version": "2012-10-17", "Statement": [statement]})
+    json!({"Version": POLICY_VERSION, "Statement": [statement]})
 }
 
 /// The execution role's trust policy: any ECS task may assume it.
@@ -591,31 +559,29 @@ static TASK_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| {
 
 fn role(
     path: &Value,
-    trust: Value,
-    policies: Vec<Value>,
+    trust: &'static Value,
+    policies: Vec<RolePolicy>,
     managed: Vec<Value>,
     properties: &TaskDefinitionProperties,
-) -> Value {
-    let mut role = Map::new();
-    role.insert("Path".into(), path.clone());
-    role.insert("AssumeRolePolicyDocument".into(), trust);
-    insert_list(&mut role, "ManagedPolicyArns", managed);
-    insert_list(&mut role, "Policies", policies);
-    if let Some(boundary) = &properties.permissions_boundary {
-        role.insert("PermissionsBoundary".into(), boundary.clone());
+) -> Role {
+    Role {
+        path: path.clone(),
+        assume_role_policy_document: Cow::Borrowed(trust),
+        managed_policy_arns: managed,
+        policies,
+        permissions_boundary: properties.permissions_boundary.clone(),
+        tags: properties.tags.clone(),
     }
-    insert_tags(&mut role, properties);
-    resource("AWS::IAM::Role", role)
 }
 
-fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
+fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Role {
     let policies = crate::execution_role::execution_role_policies(&ids.log_group, properties)
-        .iter()
-        .map(crate::execution_role::InlinePolicy::to_role_policy)
+        .into_iter()
+        .map(RolePolicy::Inline)
         .collect();
     role(
         &properties.execution_role_path,
-        EXECUTION_ROLE_TRUST.clone(),
+        &EXECUTION_ROLE_TRUST,
         policies,
         crate::execution_role::execution_role_managed_policies(properties),
         properties,
@@ -623,7 +589,7 @@ fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> 
 }
 
 /// Read exactly the secrets named; decrypt only through the services that hold them.
-pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
+pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
@@ -640,28 +606,35 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
                 .flat_map(|g| g.resources.iter().cloned()),
         );
         if !resources.is_empty() {
-            statements.push(allow(sid, json!(action), Value::Array(resources)));
+            statements.push(Statement::Allow(Allow::new(
+                sid,
+                Actions::One(action),
+                Value::Array(resources),
+            )));
         }
     }
-    let keys = distinct(grants.iter().map(|grant| {
+    // Each distinct place built once (many secrets share one), then each result once.
+    let places = distinct(grants.iter().map(|grant| (&grant.region, &grant.account)));
+    let keys = distinct(places.into_iter().map(|(region, account)| {
         build_sub(&[
             Piece::Text("arn:"),
             Piece::Pseudo("AWS::Partition"),
             Piece::Text(":kms:"),
-            Piece::Value(&grant.region),
+            Piece::Value(region),
             Piece::Text(":"),
-            Piece::Value(&grant.account),
+            Piece::Value(account),
             Piece::Text(":key/*"),
         ])
     }));
-    let services = distinct(grants.iter().map(|grant| {
-        let service = match grant.store {
+    let stores = distinct(grants.iter().map(|grant| (grant.store, &grant.region)));
+    let services = distinct(stores.into_iter().map(|(store, region)| {
+        let service = match store {
             SecretStore::Ssm => "ssm.",
             SecretStore::SecretsManager => "secretsmanager.",
         };
         build_sub(&[
             Piece::Text(service),
-            Piece::Value(&grant.region),
+            Piece::Value(region),
             Piece::Text("."),
             Piece::Pseudo("AWS::URLSuffix"),
         ])
@@ -671,18 +644,19 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Value> {
     } else {
         "StringEquals"
     };
-    let mut decrypt = allow(
-        "DecryptThroughThoseServices",
-        json!("kms:Decrypt"),
-        Value::Array(keys),
-    );
-    decrypt["Condition"] = object([(
-        operator,
-        object([("kms:ViaService", Value::Array(services))]),
-    )]);
-    statements.push(decrypt);
+    statements.push(Statement::Allow(
+        Allow::new(
+            DECRYPT_SECRETS,
+            Actions::One("kms:Decrypt"),
+            Value::Array(keys),
+        )
+        .when(operator, "kms:ViaService", Value::Array(services)),
+    ));
     statements
 }
+
+/// The `Sid` of the statement that decrypts the secrets.
+pub(crate) const DECRYPT_SECRETS: &str = "DecryptThroughThoseServices";
 
 /// Whether a `*` is written anywhere in `value` (a key or a string), as its JSON text would
 /// show, without writing that text.
@@ -697,82 +671,83 @@ fn mentions_wildcard(value: &Value) -> bool {
     }
 }
 
-fn task_role(properties: &TaskDefinitionProperties) -> Value {
+/// The four actions ECS Exec opens its session channels with.
+const SESSION_CHANNEL_ACTIONS: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+fn task_role(properties: &TaskDefinitionProperties) -> Role {
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
-        let statement = allow(
-            "ListKeysAndSign",
-            json!("execute-api:Invoke"),
-            build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
-        );
-        policies.push(object([
-            ("PolicyName", json!("InvokeSshAgentBackend")),
-            (
-                "PolicyDocument",
-                object([
-                    ("Version", json!("2012-10-17")),
-                    ("Statement", Value::Array(vec![statement])),
-                ]),
-            ),
-        ]));
+        policies.push(RolePolicy::Inline(InlinePolicy {
+            name: "InvokeSshAgentBackend",
+            statements: vec![Statement::Allow(Allow::new(
+                "ListKeysAndSign",
+                Actions::One("execute-api:Invoke"),
+                build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
+            ))],
+        }));
     }
     if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
-        policies.push(policy);
+        policies.push(RolePolicy::Inline(policy));
     }
     if let Some(artifacts) = &properties.artifacts {
-        policies.push(artifacts.policy());
+        policies.push(RolePolicy::Written(artifacts.policy()));
     }
     if let Some(key) = &properties.pipeline_signing_key {
-        policies.push(object([
-            ("PolicyName", json!("SignPipelines")),
-            (
-                "PolicyDocument",
-                object([
-                    ("Version", json!("2012-10-17")),
-                    ("Statement", Value::Array(vec![key.statement.clone()])),
-                ]),
-            ),
-        ]));
+        policies.push(RolePolicy::Inline(InlinePolicy {
+            name: "SignPipelines",
+            statements: vec![Statement::Written(key.statement.clone())],
+        }));
     }
     if properties.execute_command {
-        policies.push(json!({
-            "PolicyName": "ExecuteCommand",
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "OpenSessionChannels",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssmmessages:CreateControlChannel",
-                        "ssmmessages:CreateDataChannel",
-                        "ssmmessages:OpenControlChannel",
-                        "ssmmessages:OpenDataChannel"
-                    ],
-                    // These four actions take no resource but `*` (ECS Exec's own guide).
-                    "Resource": "*"
-                }]
-            }
+        // These four actions take no resource but `*` (ECS Exec's own guide).
+        let mut statements = vec![Statement::Allow(Allow::new(
+            "OpenSessionChannels",
+            Actions::List(&SESSION_CHANNEL_ACTIONS),
+            Value::String("*".to_owned()),
+        ))];
+        statements.extend(
+            properties
+                .execute_command_logging
+                .statements()
+                .into_iter()
+                .map(Statement::Written),
+        );
+        policies.push(RolePolicy::Inline(InlinePolicy {
+            name: "ExecuteCommand",
+            statements,
         }));
-        if let Some(Value::Array(statements)) = policies
-            .last_mut()
-            .and_then(|policy| policy.pointer_mut("/PolicyDocument/Statement"))
-        {
-            statements.extend(properties.execute_command_logging.statements());
-        }
     }
-    policies.extend(properties.task_role_policies.iter().cloned());
+    policies.extend(
+        properties
+            .task_role_policies
+            .iter()
+            .cloned()
+            .map(RolePolicy::Written),
+    );
     role(
         &properties.task_role_path,
-        TASK_ROLE_TRUST.clone(),
+        &TASK_ROLE_TRUST,
         policies,
         properties.task_role_managed_policy_arns.clone(),
         properties,
     )
 }
 
+/// The actions that mount a file system read-only, and read-write.
+const MOUNT_ACTIONS: [&str; 1] = ["elasticfilesystem:ClientMount"];
+const MOUNT_AND_WRITE_ACTIONS: [&str; 2] = [
+    "elasticfilesystem:ClientMount",
+    "elasticfilesystem:ClientWrite",
+];
+
 /// Mount exactly the file systems of `Volumes`, through their access points, writing only
 /// where a volume is not read-only.
-fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
+fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<InlinePolicy> {
     let efs_arn = |kind: &str, id: &Value| stack_arn("elasticfilesystem", kind, id);
     // One statement per file system and access point, writing if any of its volumes writes.
     let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
@@ -796,34 +771,28 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<Value> {
     if mounts.is_empty() {
         return None;
     }
-    let statements: Vec<Value> = mounts
+    let statements = mounts
         .into_iter()
         .map(|(file_system, access_point, writes)| {
-            let mut actions = vec![json!("elasticfilesystem:ClientMount")];
-            if writes {
-                actions.push(json!("elasticfilesystem:ClientWrite"));
-            }
-            let mut statement = Map::new();
-            statement.insert("Effect".into(), json!("Allow"));
-            statement.insert("Action".into(), Value::Array(actions));
-            statement.insert("Resource".into(), file_system);
+            let actions = if writes {
+                Actions::List(&MOUNT_AND_WRITE_ACTIONS)
+            } else {
+                Actions::List(&MOUNT_ACTIONS)
+            };
+            // Written without a Sid, as it always was.
+            let mut statement = Allow::unnamed(actions, file_system);
             if let Some(access_point) = access_point {
-                statement.insert(
-                    "Condition".into(),
-                    json!({"ArnEquals": {"elasticfilesystem:AccessPointArn": access_point}}),
+                statement = statement.when(
+                    "ArnEquals",
+                    "elasticfilesystem:AccessPointArn",
+                    access_point,
                 );
             }
-            Value::Object(statement)
+            Statement::Allow(statement)
         })
         .collect();
-    Some(object([
-        ("PolicyName", json!("MountFileSystems")),
-        (
-            "PolicyDocument",
-            object([
-                ("Version", json!("2012-10-17")),
-                ("Statement", Value::Array(statements)),
-            ]),
-        ),
-    ]))
+    Some(InlinePolicy {
+        name: "MountFileSystems",
+        statements,
+    })
 }

@@ -6,9 +6,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::macro_io::{
-    MacroResponse, MacroStatus, RequestSummary, respond_to_event, respond_to_text,
-};
+use crate::macro_io::{MacroResponse, MacroStatus, RequestSummary, read_event, respond_to_event};
 
 /// Answers one invocation. Always `Ok`: a bad template or event is a `failure` response.
 pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {
@@ -20,10 +18,16 @@ pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {
 
 /// As [`handle`], for the event as the runtime received it. The runtime would refuse an
 /// event nested deeper than serde_json's 128 levels with a Lambda error, which reaches the
-/// user only as "malformed response"; taken as raw JSON, it gets a `failure` answer.
+/// user only as "malformed response"; taken as raw JSON, it gets a `failure` answer. The text
+/// is freed once it is read, before the expansion.
 pub async fn handle_raw(event: LambdaEvent<Box<RawValue>>) -> Result<MacroResponse, Error> {
     let started = Instant::now();
-    let (response, summary) = respond_to_text(event.payload.get());
+    let read = read_event(event.payload.get());
+    drop(event);
+    let (response, summary) = match read {
+        Ok(event) => respond_to_event(event),
+        Err(unreadable) => unreadable.answer(),
+    };
     log_request(&summary, started.elapsed().as_secs_f64() * 1000.0);
     Ok(response)
 }

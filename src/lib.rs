@@ -28,6 +28,7 @@ pub mod problems;
 pub mod properties;
 pub mod property_table;
 pub mod references;
+pub mod resources;
 pub mod run_policy;
 pub mod schema;
 pub mod secret_grant;

@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::expand::ExpandedTemplate;
 use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
 
 /// What CloudFormation sends a macro's function.
@@ -30,13 +31,13 @@ pub enum MacroStatus {
 }
 
 /// What the macro's function answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MacroResponse {
     pub request_id: String,
     pub status: MacroStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fragment: Option<Value>,
+    pub fragment: Option<ExpandedTemplate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -151,21 +152,43 @@ impl MacroRequest {
 /// 128 levels of nesting: a deeper event is a `failure` that still echoes the request ID,
 /// read without that limit (nothing else of the event is kept).
 pub fn respond_to_text(text: &str) -> (MacroResponse, RequestSummary) {
-    match serde_json::from_str(text) {
+    match read_event(text) {
         Ok(event) => respond_to_event(event),
-        Err(error) => {
-            let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
-            let why = if error.to_string().starts_with("recursion limit exceeded") {
-                "it is nested more than 128 levels deep"
-            } else {
-                "it is not JSON"
-            };
-            unreadable(
-                ids.request_id.0.unwrap_or_default(),
-                ids.transform_id.0.unwrap_or_default(),
-                why,
-            )
+        Err(unreadable) => unreadable.answer(),
+    }
+}
+
+/// The first half of [`respond_to_text`]: the event read from its text. A caller that owns the
+/// text frees it before [`respond_to_event`], so that a large event's text is not held beside its
+/// tree while it is expanded.
+pub fn read_event(text: &str) -> Result<Value, UnreadableEvent> {
+    serde_json::from_str(text).map_err(|error| {
+        let ids: EventIds = serde_json::from_str(text).unwrap_or_default();
+        let why = if error.to_string().starts_with("recursion limit exceeded") {
+            "it is nested more than 128 levels deep"
+        } else {
+            "it is not JSON"
+        };
+        UnreadableEvent {
+            request_id: ids.request_id.0.unwrap_or_default(),
+            transform_id: ids.transform_id.0.unwrap_or_default(),
+            why,
         }
+    })
+}
+
+/// An event whose text cannot be read as JSON: the IDs it still has, and why.
+#[derive(Debug)]
+pub struct UnreadableEvent {
+    request_id: String,
+    transform_id: String,
+    why: &'static str,
+}
+
+impl UnreadableEvent {
+    /// A `failure` that still echoes the request ID.
+    pub fn answer(self) -> (MacroResponse, RequestSummary) {
+        unreadable(self.request_id, self.transform_id, self.why)
     }
 }
 

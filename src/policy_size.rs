@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use crate::problems::Problems;
+use crate::resources::{GeneratedResource, Properties, Resource};
 use crate::value::intrinsic_name;
 
 /// IAM's limit on the inline policies of one role, summed ("Role policy size").
@@ -24,17 +25,35 @@ const SHORTEST_PSEUDO: [(&str, usize); 4] = [
 /// are sure to be over IAM's limit.
 pub fn check_role_policy_sizes(
     logical_id: &str,
-    resources: &[(String, Value)],
+    resources: &[(String, GeneratedResource)],
     problems: &mut Problems,
 ) {
     for (id, resource) in resources {
-        if resource.get("Type").and_then(Value::as_str) != Some("AWS::IAM::Role") {
-            continue;
-        }
-        let Some(policies) = resource.pointer("/Properties/Policies") else {
-            continue;
+        let least = match resource {
+            GeneratedResource::Typed(Resource {
+                properties: Properties::Role(role),
+                ..
+            }) => {
+                // The policies as compact JSON are never shorter than the least they can come
+                // to (each function at most as long as it is written), so only a role whose
+                // policies are written longer than the limit needs counting.
+                let written = serde_json::to_vec(&role.policies).map_or(usize::MAX, |t| t.len());
+                if written <= ROLE_POLICY_CHARACTERS {
+                    continue;
+                }
+                let policies = serde_json::to_value(&role.policies).unwrap_or_default();
+                least_policy_characters(&policies)
+            }
+            GeneratedResource::Joined(value)
+                if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
+            {
+                match value.pointer("/Properties/Policies") {
+                    Some(policies) => least_policy_characters(policies),
+                    None => continue,
+                }
+            }
+            _ => continue,
         };
-        let least = least_policy_characters(policies);
         if least > ROLE_POLICY_CHARACTERS {
             problems.push(
                 format!("Resources.{logical_id}"),
@@ -167,6 +186,23 @@ mod tests {
     }
 
     #[test]
+    fn the_least_is_never_more_than_the_compact_json_so_a_role_written_shorter_is_not_counted() {
+        // The pre-test's premise: each function counts at most as long as it is written.
+        for value in [
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"}),
+            json!({"Fn::Sub": ["${!Literal}-${Name}", {"Name": {"Ref": "P"}}]}),
+            json!(["a", {"Ref": "AWS::NoValue"}, {"Fn::If": ["C", "long text", "s"]}]),
+            json!({"Effect": "Allow", "Resource": [1.5, null, true, "quote\"d"]}),
+            json!({"Fn::GetAtt": ["L", "Arn"]}),
+        ] {
+            assert!(
+                least_characters(&value) <= value.to_string().len(),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
     fn a_role_sure_to_be_over_the_limit_is_refused_and_one_that_may_fit_is_not() {
         let role = |resources: usize| {
             let arns: Vec<Value> = (0..resources)
@@ -174,12 +210,14 @@ mod tests {
                 .collect();
             vec![(
                 "AgentExecutionRole".to_owned(),
-                json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [{
-                    "PolicyName": "ReadAgentSecrets",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": arns}
-                    ]}
-                }]}}),
+                GeneratedResource::Joined(
+                    json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [{
+                        "PolicyName": "ReadAgentSecrets",
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": arns}
+                        ]}
+                    }]}}),
+                ),
             )]
         };
         let mut problems = Problems::new();

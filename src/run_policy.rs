@@ -7,7 +7,7 @@ use crate::model::TaskDefinitionProperties;
 use crate::problems::Problems;
 use crate::value::{Piece, build_sub, object, stack_arn_with_suffix};
 
-/// The policy of `XRunPolicy`: `ecs:RunTask` on every revision of the family, and
+/// The properties of `XRunPolicy`: `ecs:RunTask` on every revision of the family, and
 /// `iam:PassRole` on the task's two roles to ECS only.
 pub fn run_policy(
     execution_role_arn: Value,
@@ -39,13 +39,7 @@ pub fn run_policy(
         Piece::Value(&properties.family),
         Piece::Text(" and passes it its roles"),
     ]);
-    object([
-        ("Type", json!("AWS::IAM::ManagedPolicy")),
-        (
-            "Properties",
-            object([("Description", description), ("PolicyDocument", document)]),
-        ),
-    ])
+    object([("Description", description), ("PolicyDocument", document)])
 }
 
 /// The name `XRunPolicy` is exported under: `<stack name>-XRunPolicy`.
@@ -71,22 +65,13 @@ pub fn check_outputs<'a>(
 }
 
 /// An output per run policy, `!Ref XRunPolicy` (its ARN) exported as `<stack>-XRunPolicy`,
-/// under the policy's own `Condition`.
+/// under the policy's own `Condition` (each given with it).
 pub fn add_outputs<'a>(
     root: &mut Map<String, Value>,
-    run_policy_ids: impl Iterator<Item = &'a str>,
+    run_policies: impl Iterator<Item = (&'a str, Option<Value>)>,
 ) {
-    let conditions: Vec<(String, Option<Value>)> = run_policy_ids
-        .map(|id| {
-            let condition = root
-                .get("Resources")
-                .and_then(|resources| resources.get(id))
-                .and_then(|resource| resource.get("Condition"))
-                .cloned();
-            (id.to_owned(), condition)
-        })
-        .collect();
-    if conditions.is_empty() {
+    let mut run_policies = run_policies.peekable();
+    if run_policies.peek().is_none() {
         return;
     }
     let outputs = root
@@ -95,7 +80,7 @@ pub fn add_outputs<'a>(
     let Value::Object(outputs) = outputs else {
         return;
     };
-    for (id, condition) in conditions {
+    for (id, condition) in run_policies {
         let mut output = Map::new();
         output.insert(
             "Description".into(),
@@ -105,7 +90,7 @@ pub fn add_outputs<'a>(
             output.insert("Condition".into(), condition);
         }
         output.insert("Value".into(), json!({ "Ref": id }));
-        output.insert("Export".into(), json!({ "Name": export_name(&id) }));
-        outputs.insert(id, Value::Object(output));
+        output.insert("Export".into(), json!({ "Name": export_name(id) }));
+        outputs.insert(id.to_owned(), Value::Object(output));
     }
 }

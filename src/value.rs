@@ -184,40 +184,28 @@ pub enum Piece<'a> {
     Value(&'a Value),
 }
 
-impl Piece<'_> {
-    /// The text of a literal piece.
-    fn literal(&self) -> Option<&str> {
-        match self {
+/// Joins pieces into a plain string when all are literal, else into the simplest
+/// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
+/// any other intrinsic becomes a variable of the list form.
+pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
+    fn literal<'p>(piece: &'p Piece<'_>) -> Option<&'p str> {
+        match piece {
             Piece::Text(text) => Some(text),
             Piece::Value(Value::String(text)) => Some(text),
             Piece::Pseudo(_) | Piece::Value(_) => None,
         }
     }
-}
-
-/// Joins pieces into a plain string when all are literal, else into the simplest
-/// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
-/// any other intrinsic becomes a variable of the list form.
-pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
-    // One string, of about the right size: the plain text, or the `Fn::Sub` text when a
-    // piece needs it.
-    let written_length: usize = pieces
-        .iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.len(),
-            Piece::Pseudo(name) => name.len() + 3,
-            Piece::Value(Value::String(text)) => text.len(),
-            Piece::Value(_) => 16,
-        })
-        .sum();
-    if pieces.iter().all(|piece| piece.literal().is_some()) {
-        let mut plain = String::with_capacity(written_length);
-        for text in pieces.iter().filter_map(Piece::literal) {
-            plain.push_str(text);
-        }
+    let texts: usize = pieces.iter().filter_map(literal).map(str::len).sum();
+    if pieces.iter().all(|piece| literal(piece).is_some()) {
+        let mut plain = String::with_capacity(texts);
+        pieces
+            .iter()
+            .filter_map(literal)
+            .for_each(|text| plain.push_str(text));
         return Value::String(plain);
     }
-    let mut sub = String::with_capacity(written_length);
+    // Room for the text and a variable or two, so that the string is rarely grown.
+    let mut sub = String::with_capacity(texts + 20 * (pieces.len() - 1));
     let mut variables = Map::new();
     for piece in pieces {
         match piece {
@@ -413,17 +401,6 @@ pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Ve
     }
     fields.push(&template[start..]);
     fields
-}
-
-/// An IAM policy statement allowing `action` on `resource`, written `Sid`, `Effect`, `Action`,
-/// `Resource` in that order.
-pub fn allow(sid: &str, action: Value, resource: Value) -> Value {
-    object([
-        ("Sid", Value::String(sid.to_owned())),
-        ("Effect", Value::String("Allow".to_owned())),
-        ("Action", action),
-        ("Resource", resource),
-    ])
 }
 
 /// The values in first-seen order, each once (a grant names each resource once).

@@ -1254,16 +1254,22 @@ fn check_event(event: Value) -> Result<(), TestCaseError> {
         }
         MacroStatus::Success => {
             prop_assert!(response.error_message.is_none());
-            let output = response
+            let expanded = response
                 .fragment
                 .as_ref()
                 .expect("a success has a fragment");
-            check_success(&fragment, output)?;
+            let output = expanded.to_value();
+            prop_assert_eq!(
+                serde_json::to_string_pretty(expanded).unwrap(),
+                serde_json::to_string_pretty(&output).unwrap(),
+                "the typed resources are written as their values are"
+            );
+            check_success(&fragment, &output)?;
             let (direct, _) =
                 direct.map_err(|p| TestCaseError::fail(format!("direct call failed: {p}")))?;
             prop_assert_eq!(
                 serde_json::to_string(&direct).unwrap(),
-                serde_json::to_string(output).unwrap(),
+                serde_json::to_string(&output).unwrap(),
                 "the same request gives the same output"
             );
         }

@@ -14,25 +14,12 @@ use serde_json::{Value, json};
 mod runtime_api;
 use runtime_api::{function_command, start_runtime_api};
 
-const PARAMETER_MARKER: &str = "param-value-zq81";
+#[path = "support/macro_events.rs"]
+mod macro_events;
+use macro_events::{PARAMETER_MARKER, agent, big_failing_event_text, event};
+
 const SECRET_MARKER: &str = "secret-ref-zq82";
 const FRAGMENT_MARKER: &str = "fragment-text-zq83";
-
-fn event(request_id: &str, fragment: Value) -> Value {
-    json!({
-        "region": "us-east-1",
-        "accountId": "123456789012",
-        "fragment": fragment,
-        "transformId": "123456789012::Buildkite-Agents-2020-03-09",
-        "params": {},
-        "requestId": request_id,
-        "templateParameterValues": {"Token": PARAMETER_MARKER, "Memory": "7168"}
-    })
-}
-
-fn agent(properties: Value) -> Value {
-    json!({"Type": "Buildkite::ECS::TaskDefinition", "Properties": properties})
-}
 
 /// `{"requestId": ..., "fragment": {"Resources": {"A": [[[...]]]}}}`, `levels` deep.
 fn deep_event_text(request_id: &str, levels: usize) -> String {
@@ -41,24 +28,6 @@ fn deep_event_text(request_id: &str, levels: usize) -> String {
         "[".repeat(levels),
         "]".repeat(levels)
     )
-}
-
-/// A fragment of about `megabytes` MB within the stack quota: 100 Buildkite resources (400
-/// once expanded), each with 10 broken environment entries a megabyte.
-fn big_failing_fragment(megabytes: usize) -> Value {
-    let filler = "x".repeat(1000);
-    let entries: Vec<Value> = (0..megabytes * 10)
-        .map(|_| json!({"Nme": filler}))
-        .collect();
-    let resources: serde_json::Map<String, Value> = (0..100)
-        .map(|index| {
-            (
-                format!("Agent{index}"),
-                agent(json!({"Image": "ruby:3.3", "TaskCpu": "lots", "Environment": entries})),
-            )
-        })
-        .collect();
-    json!({"Resources": resources})
 }
 
 fn answer(text: &str) -> Value {
@@ -114,7 +83,7 @@ fn text_that_is_not_json_fails() {
 
 #[test]
 fn a_five_megabyte_fragment_fails_with_a_bounded_message() {
-    let text = event("big", big_failing_fragment(5)).to_string();
+    let text = big_failing_event_text(5);
     assert!(text.len() > 5_000_000, "{}", text.len());
     let response = answer(&text);
     assert_eq!(response["status"], "failure");
@@ -203,7 +172,7 @@ fn the_lambda_answers_every_event_and_logs_nothing_of_the_template() {
         good.to_string(),
         bad.to_string(),
         deep_event_text("deep", 500),
-        event("big", big_failing_fragment(5)).to_string(),
+        big_failing_event_text(5),
     ];
     let count = events.len();
 
