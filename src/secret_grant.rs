@@ -2,6 +2,7 @@
 //! the exact SSM parameter or Secrets Manager secret ARN, and where its KMS key lives.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
@@ -32,6 +33,11 @@ pub struct SecretGrant {
     pub region: Value,
     pub account: Value,
 }
+
+/// `{"Ref": "AWS::Region"}` and `{"Ref": "AWS::AccountId"}`, the region and account of most
+/// grants, built once: a copy costs less than building a map and hashing its key again.
+static STACK_REGION: LazyLock<Value> = LazyLock::new(|| json!({"Ref": "AWS::Region"}));
+static STACK_ACCOUNT: LazyLock<Value> = LazyLock::new(|| json!({"Ref": "AWS::AccountId"}));
 
 const CANNOT_TELL: &str = "cannot tell an SSM parameter from a Secrets Manager secret in this value, so the execution role could not be limited to it; write a name or ARN, a !Ref to a parameter, an AWS::SSM::Parameter or an AWS::SecretsManager::Secret, or a !Sub whose text says the kind and leaves the name to a variable: !Sub [\"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Name}\", {Name: ...}] for an SSM parameter path (parameter/${Name} for a name without a leading /) or !Sub [\"arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}\", {Name: ...}] for a Secrets Manager secret name";
 
@@ -309,8 +315,8 @@ fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
             if is_path { ":parameter" } else { ":parameter/" },
             name,
         )],
-        region: json!({"Ref": "AWS::Region"}),
-        account: json!({"Ref": "AWS::AccountId"}),
+        region: STACK_REGION.clone(),
+        account: STACK_ACCOUNT.clone(),
     }
 }
 
@@ -344,10 +350,10 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
 /// so a key or service the grants share is written once.
 fn relative_to_stack(mut grant: SecretGrant, context: &ExpansionContext) -> SecretGrant {
     if grant.region.as_str() == Some(context.region.as_str()) {
-        grant.region = json!({"Ref": "AWS::Region"});
+        grant.region = STACK_REGION.clone();
     }
     if grant.account.as_str() == Some(context.account_id.as_str()) {
-        grant.account = json!({"Ref": "AWS::AccountId"});
+        grant.account = STACK_ACCOUNT.clone();
     }
     grant
 }
@@ -362,8 +368,8 @@ fn grant_for_resource_ref(
         "AWS::SecretsManager::Secret" => Some(SecretGrant {
             store: SecretStore::SecretsManager,
             resources: vec![value_from.clone()],
-            region: json!({"Ref": "AWS::Region"}),
-            account: json!({"Ref": "AWS::AccountId"}),
+            region: STACK_REGION.clone(),
+            account: STACK_ACCOUNT.clone(),
         }),
         "AWS::SSM::Parameter" => {
             let declared_name = scope.resources.get(target)?.pointer("/Properties/Name");
