@@ -7,7 +7,9 @@
 use serde_json::Value;
 
 use crate::problems::Problems;
-use crate::resources::{GeneratedResource, Properties, Resource};
+use crate::resources::{
+    Actions, GeneratedResource, Member, POLICY_VERSION, Properties, Resource, RolePolicy, Statement,
+};
 use crate::value::intrinsic_name;
 
 /// IAM's limit on the inline policies of one role, summed ("Role policy size").
@@ -33,17 +35,7 @@ pub fn check_role_policy_sizes(
             GeneratedResource::Typed(Resource {
                 properties: Properties::Role(role),
                 ..
-            }) => {
-                // The policies as compact JSON are never shorter than the least they can come
-                // to (each function at most as long as it is written), so only a role whose
-                // policies are written longer than the limit needs counting.
-                let written = serde_json::to_vec(&role.policies).map_or(usize::MAX, |t| t.len());
-                if written <= ROLE_POLICY_CHARACTERS {
-                    continue;
-                }
-                let policies = serde_json::to_value(&role.policies).unwrap_or_default();
-                least_policy_characters(&policies)
-            }
+            }) => role.policies.iter().map(least_role_policy_characters).sum(),
             GeneratedResource::Joined(value)
                 if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
             {
@@ -63,6 +55,73 @@ pub fn check_role_policy_sizes(
             );
         }
     }
+}
+
+/// [`least_policy_characters`] of a typed `Policies` entry: counted as its value would be,
+/// without building it.
+fn least_role_policy_characters(policy: &RolePolicy) -> usize {
+    match policy {
+        RolePolicy::Written(policy) => least_policy_characters(policy),
+        RolePolicy::Inline(policy) => object_characters([
+            ("Version", Some(POLICY_VERSION.len() + 2)),
+            (
+                "Statement",
+                Some(list_characters(
+                    policy.statements.iter().map(least_statement_characters),
+                )),
+            ),
+        ]),
+    }
+}
+
+/// A statement's fewest characters; `None` for one CloudFormation removes.
+fn least_statement_characters(statement: &Statement) -> Option<usize> {
+    let allow = match statement {
+        Statement::Allow(allow) => allow,
+        Statement::Written(value) => return least_member_characters(value),
+    };
+    let text = |text: &str| Some(text.len() + 2);
+    let action = match allow.action {
+        Actions::One(action) => text(action),
+        Actions::List(actions) => Some(list_characters(actions.iter().map(|a| text(a)))),
+    };
+    let condition = allow
+        .condition
+        .as_ref()
+        .map(|Member(operator, Member(key, value))| {
+            let test = object_characters([(*key, least_member_characters(value))]);
+            object_characters([(*operator, Some(test))])
+        });
+    Some(object_characters([
+        ("Sid", allow.sid.and_then(text)),
+        ("Effect", text(allow.effect)),
+        ("Action", action),
+        ("Resource", least_member_characters(&allow.resource)),
+        ("Condition", condition),
+    ]))
+}
+
+/// `{"key":value,...}` of the members present.
+fn object_characters<'k>(members: impl IntoIterator<Item = (&'k str, Option<usize>)>) -> usize {
+    list_characters(
+        members
+            .into_iter()
+            .map(|(key, value)| value.map(|value| key.len() + 3 + value)),
+    )
+}
+
+/// `[a,b,...]` of the entries present (the same count as an object's braces and commas).
+fn list_characters(entries: impl IntoIterator<Item = Option<usize>>) -> usize {
+    let (count, characters) = entries
+        .into_iter()
+        .flatten()
+        .fold((0, 0), |(count, sum), entry| (count + 1, sum + entry));
+    2 + characters + usize::saturating_sub(count, 1)
+}
+
+/// A member's or entry's fewest characters, `None` for `AWS::NoValue`, which removes it.
+fn least_member_characters(value: &Value) -> Option<usize> {
+    (!is_no_value(value)).then(|| least_characters(value))
 }
 
 /// The fewest characters of the policy documents in `policies` (a role's `Policies` list, any
@@ -186,17 +245,40 @@ mod tests {
     }
 
     #[test]
-    fn the_least_is_never_more_than_the_compact_json_so_a_role_written_shorter_is_not_counted() {
-        // The pre-test's premise: each function counts at most as long as it is written.
-        for value in [
-            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"}),
-            json!({"Fn::Sub": ["${!Literal}-${Name}", {"Name": {"Ref": "P"}}]}),
-            json!(["a", {"Ref": "AWS::NoValue"}, {"Fn::If": ["C", "long text", "s"]}]),
-            json!({"Effect": "Allow", "Resource": [1.5, null, true, "quote\"d"]}),
-            json!({"Fn::GetAtt": ["L", "Arn"]}),
-        ] {
-            assert!(
-                least_characters(&value) <= value.to_string().len(),
+    fn a_typed_policy_counts_as_its_value_does() {
+        use crate::resources::{Allow, InlinePolicy};
+        let inline = InlinePolicy {
+            name: "ReadAgentSecrets",
+            statements: vec![
+                Statement::Allow(
+                    Allow::new(
+                        "ReadParameters",
+                        Actions::List(&["ssm:GetParameters", "ssm:GetParameter"]),
+                        json!([
+                            {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"},
+                            {"Ref": "AWS::NoValue"},
+                            "arn:aws:ssm:eu-west-1:123456789012:parameter/b"
+                        ]),
+                    )
+                    .when("StringEquals", "kms:ViaService", json!({"Fn::If": ["C", "long text", "s"]})),
+                ),
+                Statement::Allow(Allow::unnamed(Actions::One("s3:GetObject"), json!(-12))),
+                Statement::Allow(
+                    Allow::new("Gone", Actions::One("s3:GetObject"), json!({"Ref": "AWS::NoValue"}))
+                        .when("StringLike", "k", json!({"Ref": "AWS::NoValue"})),
+                ),
+                Statement::Written(json!({"Effect": "Allow", "Resource": [1.5, null, true]})),
+                Statement::Written(json!({"Ref": "AWS::NoValue"})),
+            ],
+        };
+        let written = RolePolicy::Written(
+            json!({"Fn::If": ["C", {"PolicyDocument": {"a": "b"}}, {"PolicyDocument": {}}]}),
+        );
+        for policy in [RolePolicy::Inline(inline), written] {
+            let value = serde_json::to_value(&policy).unwrap();
+            assert_eq!(
+                least_role_policy_characters(&policy),
+                least_policy_characters(&value),
                 "{value}"
             );
         }
