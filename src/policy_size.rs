@@ -149,33 +149,21 @@ fn branches(value: &Value) -> Option<(&Value, &Value)> {
 /// JSON: a function whose result it cannot bound counts as nothing.
 fn least_characters(value: &Value) -> usize {
     match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) => value.to_string().len(),
+        Value::Null => "null".len(),
+        Value::Bool(flag) => flag.to_string().len(),
+        Value::Number(number) => number.to_string().len(),
         Value::String(text) => text.len() + 2,
-        Value::Array(items) => {
-            let sizes: Vec<usize> = items
-                .iter()
-                .filter(|item| !is_no_value(item))
-                .map(least_characters)
-                .collect();
-            2 + sizes.iter().sum::<usize>() + sizes.len().saturating_sub(1)
-        }
-        Value::Object(_) => match intrinsic_name(value) {
+        Value::Array(items) => list_characters(items.iter().map(least_member_characters)),
+        Value::Object(map) => match intrinsic_name(value) {
             Some("Fn::Sub") => least_sub_characters(&value["Fn::Sub"]) + 2,
             Some("Fn::If") => {
                 branches(value).map_or(0, |(a, b)| least_characters(a).min(least_characters(b)))
             }
             Some(_) => 0,
-            None => {
-                let Value::Object(map) = value else {
-                    unreachable!()
-                };
-                let members: Vec<usize> = map
-                    .iter()
-                    .filter(|(_, member)| !is_no_value(member))
-                    .map(|(key, member)| key.len() + 3 + least_characters(member))
-                    .collect();
-                2 + members.iter().sum::<usize>() + members.len().saturating_sub(1)
-            }
+            None => object_characters(
+                map.iter()
+                    .map(|(key, member)| (key.as_str(), least_member_characters(member))),
+            ),
         },
     }
 }
@@ -197,7 +185,7 @@ fn least_sub_characters(sub: &Value) -> usize {
     };
     let mut length = 0;
     let mut rest = text;
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = crate::value::variable_start(rest) {
         length += start;
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
