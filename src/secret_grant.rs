@@ -30,8 +30,9 @@ pub struct SecretGrant {
     /// The ARN, or ARN patterns: two where a Secrets Manager name the macro cannot see may
     /// be a full name or a partial one.
     pub resources: Vec<Value>,
-    pub region: Value,
-    pub account: Value,
+    /// Usually the stack's own (`{"Ref": "AWS::Region"}`), borrowed, not copied.
+    pub region: Cow<'static, Value>,
+    pub account: Cow<'static, Value>,
 }
 
 /// `{"Ref": "AWS::Region"}` and `{"Ref": "AWS::AccountId"}`, the region and account of most
@@ -119,8 +120,8 @@ fn read_sample(
             SecretGrant {
                 store: SecretStore::Ssm,
                 resources: vec![value.clone()],
-                region: fields.field(3),
-                account: fields.field(4),
+                region: Cow::Owned(fields.field(3)),
+                account: Cow::Owned(fields.field(4)),
             }
         }
         SecretReference::SecretsManagerArn {
@@ -150,8 +151,8 @@ fn read_sample(
             SecretGrant {
                 store: SecretStore::SecretsManager,
                 resources: vec![resource],
-                region: fields.field(3),
-                account: fields.field(4),
+                region: Cow::Owned(fields.field(3)),
+                account: Cow::Owned(fields.field(4)),
             }
         }
     };
@@ -258,8 +259,8 @@ fn read_arn_text(
     {
         return wrong_shape();
     }
-    let region = sub_piece(fields[3], variables);
-    let account = sub_piece(fields[4], variables);
+    let region = Cow::Owned(sub_piece(fields[3], variables));
+    let account = Cow::Owned(sub_piece(fields[4], variables));
     if service == "ssm" {
         let names_a_parameter = fields.len() == 6
             && match parse_sub(fields[5]).as_slice() {
@@ -315,8 +316,8 @@ fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
             if is_path { ":parameter" } else { ":parameter/" },
             name,
         )],
-        region: STACK_REGION.clone(),
-        account: STACK_ACCOUNT.clone(),
+        region: Cow::Borrowed(&STACK_REGION),
+        account: Cow::Borrowed(&STACK_ACCOUNT),
     }
 }
 
@@ -341,8 +342,8 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
     SecretGrant {
         store: SecretStore::Ssm,
         resources: vec![arn],
-        region: field(3),
-        account: field(4),
+        region: Cow::Owned(field(3)),
+        account: Cow::Owned(field(4)),
     }
 }
 
@@ -350,10 +351,10 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
 /// so a key or service the grants share is written once.
 fn relative_to_stack(mut grant: SecretGrant, context: &ExpansionContext) -> SecretGrant {
     if grant.region.as_str() == Some(context.region.as_str()) {
-        grant.region = STACK_REGION.clone();
+        grant.region = Cow::Borrowed(&STACK_REGION);
     }
     if grant.account.as_str() == Some(context.account_id.as_str()) {
-        grant.account = STACK_ACCOUNT.clone();
+        grant.account = Cow::Borrowed(&STACK_ACCOUNT);
     }
     grant
 }
@@ -368,8 +369,8 @@ fn grant_for_resource_ref(
         "AWS::SecretsManager::Secret" => Some(SecretGrant {
             store: SecretStore::SecretsManager,
             resources: vec![value_from.clone()],
-            region: STACK_REGION.clone(),
-            account: STACK_ACCOUNT.clone(),
+            region: Cow::Borrowed(&STACK_REGION),
+            account: Cow::Borrowed(&STACK_ACCOUNT),
         }),
         "AWS::SSM::Parameter" => {
             let declared_name = scope.resources.get(target)?.pointer("/Properties/Name");
@@ -645,17 +646,17 @@ mod tests {
             only(&selected),
             json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123")
         );
-        assert_eq!(selected.region, json!("eu-west-1"));
+        assert_eq!(*selected.region, json!("eu-west-1"));
         let in_sub = grant(json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db:password::"})).unwrap();
         assert_eq!(
             only(&in_sub),
             json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db-??????"})
         );
-        assert_eq!(in_sub.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
+        assert_eq!(*in_sub.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
         let by_parameter = grant(json!({"Ref": "TokenArn"})).unwrap();
         assert_eq!(only(&by_parameter), json!({"Ref": "TokenArn"}));
         assert_eq!(
-            by_parameter.region,
+            *by_parameter.region,
             json!("*"),
             "the region sits inside the parameter"
         );
@@ -770,11 +771,11 @@ mod tests {
         assert_eq!(grant.resources, vec![arn]);
         let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
         assert_eq!(
-            grant.region,
+            *grant.region,
             json!({"Fn::Select": [3, {"Fn::Split": [":", value_then_prefix]}]})
         );
         assert_eq!(
-            grant.account,
+            *grant.account,
             json!({"Fn::Select": [4, {"Fn::Split": [":", value_then_prefix]}]})
         );
         assert_eq!(
@@ -798,17 +799,17 @@ mod tests {
         let granted = grant(ssm.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::Ssm);
         assert_eq!(granted.resources, vec![ssm], "the ARN as written");
-        assert_eq!(granted.region, json!({"Fn::Sub": "${AWS::Region}"}));
-        assert_eq!(granted.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
+        assert_eq!(*granted.region, json!({"Fn::Sub": "${AWS::Region}"}));
+        assert_eq!(*granted.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
 
         let elsewhere = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${Region}:210987654321:parameter/${Name}", {"Region": imported("region"), "Name": imported("name"), "Unused": "x"}]});
         let granted = grant(elsewhere).unwrap();
         assert_eq!(
-            granted.region,
+            *granted.region,
             json!({"Fn::Sub": ["${Region}", {"Region": imported("region")}]}),
             "a field keeps the variables it uses"
         );
-        assert_eq!(granted.account, json!("210987654321"));
+        assert_eq!(*granted.account, json!("210987654321"));
 
         // A Secrets Manager name the macro cannot see: the full name, or the name alone.
         let secret = json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}", {"Name": imported("name")}]});
@@ -905,15 +906,15 @@ mod tests {
     #[test]
     fn a_literal_region_and_account_that_are_the_stacks_are_written_as_pseudo_parameters() {
         let here = grant(json!("arn:aws:ssm:us-east-1:123456789012:parameter/t")).unwrap();
-        assert_eq!(here.region, json!({"Ref": "AWS::Region"}));
-        assert_eq!(here.account, json!({"Ref": "AWS::AccountId"}));
+        assert_eq!(*here.region, json!({"Ref": "AWS::Region"}));
+        assert_eq!(*here.account, json!({"Ref": "AWS::AccountId"}));
         assert_eq!(
             only(&here),
             json!("arn:aws:ssm:us-east-1:123456789012:parameter/t"),
             "the ARN itself as written"
         );
         let elsewhere = grant(json!("arn:aws:ssm:eu-west-1:123456789012:parameter/t")).unwrap();
-        assert_eq!(elsewhere.region, json!("eu-west-1"));
-        assert_eq!(elsewhere.account, json!({"Ref": "AWS::AccountId"}));
+        assert_eq!(*elsewhere.region, json!("eu-west-1"));
+        assert_eq!(*elsewhere.account, json!({"Ref": "AWS::AccountId"}));
     }
 }
