@@ -188,7 +188,7 @@ fn least_sub_characters(sub: &Value) -> usize {
     while let Some(start) = crate::value::variable_start(rest) {
         length += start;
         let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
+        let Some(end) = crate::value::closing_brace(after) else {
             return length + rest[start..].len();
         };
         let name = &after[..end];

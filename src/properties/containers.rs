@@ -93,11 +93,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 self.problems.push(place, "must not be empty");
                 return None;
             }
-            Some(name)
-                if name
-                    .chars()
-                    .any(|c| c == '=' || c.is_whitespace() || c.is_control()) =>
-            {
+            Some(name) if !is_variable_name(name) => {
                 self.problems.push(
                     place,
                     format!(
@@ -381,5 +377,39 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             // A function: known only when the stack is deployed.
             None => {}
         }
+    }
+}
+
+/// Text that can name a variable: no `=`, white space or control character. An ASCII name is
+/// checked byte by byte (its only white space that is not a control character is the space).
+fn is_variable_name(name: &str) -> bool {
+    if name.is_ascii() {
+        !name
+            .bytes()
+            .any(|b| b == b'=' || b == b' ' || b.is_ascii_control())
+    } else {
+        !name
+            .chars()
+            .any(|c| c == '=' || c.is_whitespace() || c.is_control())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_variable_name;
+
+    #[test]
+    fn an_ascii_name_is_checked_as_its_characters_would_be() {
+        for byte in 0u8..=0x7f {
+            let c = char::from(byte);
+            let by_characters = !(c == '=' || c.is_whitespace() || c.is_control());
+            assert_eq!(
+                is_variable_name(&format!("A{c}B")),
+                by_characters,
+                "{byte:#x}"
+            );
+        }
+        assert!(!is_variable_name("A\u{a0}B"), "a no-break space");
+        assert!(is_variable_name("ÜBER_NAME"));
     }
 }
