@@ -243,6 +243,20 @@ pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
 
 /// [`stack_arn`] followed by `suffix` (`:*` for every log stream of a group, say).
 pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffix: &str) -> Value {
+    if let Value::String(text) = value {
+        // The usual case, a name written out: the `Fn::Sub` text [`build_sub`] would make,
+        // written at once.
+        let mut sub = String::with_capacity(
+            STACK_ARN_FIXED + service.len() + resource.len() + text.len() + suffix.len(),
+        );
+        sub.push_str("arn:${AWS::Partition}:");
+        sub.push_str(service);
+        sub.push_str(":${AWS::Region}:${AWS::AccountId}");
+        sub.push_str(resource);
+        push_sub_text(&mut sub, text);
+        sub.push_str(suffix);
+        return object([("Fn::Sub", Value::String(sub))]);
+    }
     build_sub(&[
         Piece::Text("arn:"),
         Piece::Pseudo("AWS::Partition"),
@@ -257,6 +271,10 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
         Piece::Text(suffix),
     ])
 }
+
+/// The characters of a stack ARN's `Fn::Sub` text besides the service, resource, name and suffix.
+const STACK_ARN_FIXED: usize =
+    "arn:${AWS::Partition}:".len() + ":${AWS::Region}:${AWS::AccountId}".len();
 
 /// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
 fn push_sub_text(sub: &mut String, text: &str) {
@@ -424,6 +442,30 @@ pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_stack_arn_of_a_written_name_is_what_build_sub_makes_of_it() {
+        for name in ["ci/token", "with-${braces}-in-it", ""] {
+            let value = json!(name);
+            let pieces = [
+                Piece::Text("arn:"),
+                Piece::Pseudo("AWS::Partition"),
+                Piece::Text(":"),
+                Piece::Text("ssm"),
+                Piece::Text(":"),
+                Piece::Pseudo("AWS::Region"),
+                Piece::Text(":"),
+                Piece::Pseudo("AWS::AccountId"),
+                Piece::Text(":parameter/"),
+                Piece::Value(&value),
+                Piece::Text(":*"),
+            ];
+            assert_eq!(
+                stack_arn_with_suffix("ssm", ":parameter/", &value, ":*"),
+                build_sub(&pieces)
+            );
+        }
+    }
 
     #[test]
     fn a_sub_template_is_cut_outside_its_variables_into_at_most_so_many_fields() {
