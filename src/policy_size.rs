@@ -35,12 +35,24 @@ pub fn check_role_policy_sizes(
             GeneratedResource::Typed(Resource {
                 properties: Properties::Role(role),
                 ..
-            }) => role.policies.iter().map(least_role_policy_characters).sum(),
+            }) => {
+                // Each Fn::Sub counted as written, not read for its variables, gives at least
+                // the fewest characters: only a role over the limit that way is counted exactly.
+                let bound: usize = (role.policies.iter())
+                    .map(least_role_policy_characters::<false>)
+                    .sum();
+                if bound <= ROLE_POLICY_CHARACTERS {
+                    continue;
+                }
+                (role.policies.iter())
+                    .map(least_role_policy_characters::<true>)
+                    .sum()
+            }
             GeneratedResource::Joined(value)
                 if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
             {
                 match value.pointer("/Properties/Policies") {
-                    Some(policies) => least_policy_characters(policies),
+                    Some(policies) => least_policy_characters::<true>(policies),
                     None => continue,
                 }
             }
@@ -59,15 +71,18 @@ pub fn check_role_policy_sizes(
 
 /// [`least_policy_characters`] of a typed `Policies` entry: counted as its value would be,
 /// without building it.
-fn least_role_policy_characters(policy: &RolePolicy) -> usize {
+fn least_role_policy_characters<const SHORTEST: bool>(policy: &RolePolicy) -> usize {
     match policy {
-        RolePolicy::Written(policy) => least_policy_characters(policy),
+        RolePolicy::Written(policy) => least_policy_characters::<SHORTEST>(policy),
         RolePolicy::Inline(policy) => object_characters([
             ("Version", Some(POLICY_VERSION.len() + 2)),
             (
                 "Statement",
                 Some(list_characters(
-                    policy.statements.iter().map(least_statement_characters),
+                    policy
+                        .statements
+                        .iter()
+                        .map(least_statement_characters::<SHORTEST>),
                 )),
             ),
         ]),
@@ -75,10 +90,10 @@ fn least_role_policy_characters(policy: &RolePolicy) -> usize {
 }
 
 /// A statement's fewest characters; `None` for one CloudFormation removes.
-fn least_statement_characters(statement: &Statement) -> Option<usize> {
+fn least_statement_characters<const SHORTEST: bool>(statement: &Statement) -> Option<usize> {
     let allow = match statement {
         Statement::Allow(allow) => allow,
-        Statement::Written(value) => return least_member_characters(value),
+        Statement::Written(value) => return least_member_characters::<SHORTEST>(value),
     };
     let text = |text: &str| Some(text.len() + 2);
     let action = match allow.action {
@@ -89,14 +104,17 @@ fn least_statement_characters(statement: &Statement) -> Option<usize> {
         .condition
         .as_ref()
         .map(|Member(operator, Member(key, value))| {
-            let test = object_characters([(*key, least_member_characters(value))]);
+            let test = object_characters([(*key, least_member_characters::<SHORTEST>(value))]);
             object_characters([(*operator, Some(test))])
         });
     Some(object_characters([
         ("Sid", allow.sid.and_then(text)),
         ("Effect", text(allow.effect)),
         ("Action", action),
-        ("Resource", least_member_characters(&allow.resource)),
+        (
+            "Resource",
+            least_member_characters::<SHORTEST>(&allow.resource),
+        ),
         ("Condition", condition),
     ]))
 }
@@ -120,20 +138,25 @@ fn list_characters(entries: impl IntoIterator<Item = Option<usize>>) -> usize {
 }
 
 /// A member's or entry's fewest characters, `None` for `AWS::NoValue`, which removes it.
-fn least_member_characters(value: &Value) -> Option<usize> {
-    (!is_no_value(value)).then(|| least_characters(value))
+fn least_member_characters<const SHORTEST: bool>(value: &Value) -> Option<usize> {
+    (!is_no_value(value)).then(|| least_characters::<SHORTEST>(value))
 }
 
 /// The fewest characters of the policy documents in `policies` (a role's `Policies` list, any
 /// entry possibly under `Fn::If`), white space outside strings not counted, as IAM counts.
-fn least_policy_characters(policies: &Value) -> usize {
+fn least_policy_characters<const SHORTEST: bool>(policies: &Value) -> usize {
     match policies {
-        Value::Array(entries) => entries.iter().map(least_policy_characters).sum(),
+        Value::Array(entries) => entries
+            .iter()
+            .map(least_policy_characters::<SHORTEST>)
+            .sum(),
         Value::Object(_) if intrinsic_name(policies) == Some("Fn::If") => branches(policies)
             .map_or(0, |(a, b)| {
-                least_policy_characters(a).min(least_policy_characters(b))
+                least_policy_characters::<SHORTEST>(a).min(least_policy_characters::<SHORTEST>(b))
             }),
-        Value::Object(policy) => policy.get("PolicyDocument").map_or(0, least_characters),
+        Value::Object(policy) => policy
+            .get("PolicyDocument")
+            .map_or(0, least_characters::<SHORTEST>),
         _ => 0,
     }
 }
@@ -146,25 +169,29 @@ fn branches(value: &Value) -> Option<(&Value, &Value)> {
 }
 
 /// The fewest characters `value` can be once CloudFormation has evaluated it, written as compact
-/// JSON: a function whose result it cannot bound counts as nothing.
-fn least_characters(value: &Value) -> usize {
+/// JSON: a function whose result it cannot bound counts as nothing. With `SHORTEST` false, each
+/// `Fn::Sub` counts as written: a bound at least as high, cheaper to take.
+fn least_characters<const SHORTEST: bool>(value: &Value) -> usize {
     match value {
         Value::Null => "null".len(),
         Value::Bool(flag) => flag.to_string().len(),
         Value::Number(number) => number.to_string().len(),
         Value::String(text) => text.len() + 2,
-        Value::Array(items) => list_characters(items.iter().map(least_member_characters)),
-        Value::Object(map) => match intrinsic_name(value) {
-            Some("Fn::Sub") => least_sub_characters(&value["Fn::Sub"]) + 2,
-            Some("Fn::If") => {
-                branches(value).map_or(0, |(a, b)| least_characters(a).min(least_characters(b)))
+        Value::Array(items) => {
+            list_characters(items.iter().map(least_member_characters::<SHORTEST>))
+        }
+        Value::Object(map) => {
+            match intrinsic_name(value) {
+                Some("Fn::Sub") => least_sub_characters::<SHORTEST>(&value["Fn::Sub"]) + 2,
+                Some("Fn::If") => branches(value).map_or(0, |(a, b)| {
+                    least_characters::<SHORTEST>(a).min(least_characters::<SHORTEST>(b))
+                }),
+                Some(_) => 0,
+                None => object_characters(map.iter().map(|(key, member)| {
+                    (key.as_str(), least_member_characters::<SHORTEST>(member))
+                })),
             }
-            Some(_) => 0,
-            None => object_characters(
-                map.iter()
-                    .map(|(key, member)| (key.as_str(), least_member_characters(member))),
-            ),
-        },
+        }
     }
 }
 
@@ -173,8 +200,9 @@ fn is_no_value(value: &Value) -> bool {
 }
 
 /// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: a pseudo parameter's
-/// shortest value, anything else nothing; `${!Literal}` as the `${Literal}` it writes.
-fn least_sub_characters(sub: &Value) -> usize {
+/// shortest value, anything else nothing; `${!Literal}` as the `${Literal}` it writes. Not
+/// `SHORTEST`: the text as written, which is never fewer.
+fn least_sub_characters<const SHORTEST: bool>(sub: &Value) -> usize {
     let text = match sub {
         Value::String(text) => text.as_str(),
         Value::Array(parts) => match parts.first() {
@@ -183,6 +211,9 @@ fn least_sub_characters(sub: &Value) -> usize {
         },
         _ => return 0,
     };
+    if !SHORTEST {
+        return text.len();
+    }
     let mut length = 0;
     let mut rest = text;
     while let Some(start) = crate::value::variable_start(rest) {
@@ -212,22 +243,31 @@ mod tests {
     #[test]
     fn a_document_counts_as_its_compact_json_with_the_shortest_pseudo_parameters() {
         let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
-        assert_eq!(least_characters(&document), document.to_string().len());
         assert_eq!(
-            least_characters(
+            least_characters::<true>(&document),
+            document.to_string().len()
+        );
+        assert_eq!(
+            least_characters::<true>(
                 &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/x"})
             ),
             "\"arn:aws:ssm:us-east-1:123456789012:parameter/x\"".len()
         );
         // A variable CloudFormation fills in, or another function, may be as short as nothing.
-        assert_eq!(least_characters(&json!({"Fn::Sub": "a${Name}b"})), 4);
-        assert_eq!(least_characters(&json!({"Fn::GetAtt": ["L", "Arn"]})), 0);
         assert_eq!(
-            least_characters(&json!(["a", {"Ref": "AWS::NoValue"}, "b"])),
+            least_characters::<true>(&json!({"Fn::Sub": "a${Name}b"})),
+            4
+        );
+        assert_eq!(
+            least_characters::<true>(&json!({"Fn::GetAtt": ["L", "Arn"]})),
+            0
+        );
+        assert_eq!(
+            least_characters::<true>(&json!(["a", {"Ref": "AWS::NoValue"}, "b"])),
             r#"["a","b"]"#.len()
         );
         assert_eq!(
-            least_characters(&json!({"Fn::If": ["C", "long text", "s"]})),
+            least_characters::<true>(&json!({"Fn::If": ["C", "long text", "s"]})),
             r#""s""#.len()
         );
     }
@@ -265,8 +305,23 @@ mod tests {
         for policy in [RolePolicy::Inline(inline), written] {
             let value = serde_json::to_value(&policy).unwrap();
             assert_eq!(
-                least_role_policy_characters(&policy),
-                least_policy_characters(&value),
+                least_role_policy_characters::<true>(&policy),
+                least_policy_characters::<true>(&value),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_each_sub_as_written_is_never_fewer() {
+        for value in [
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:p/a"}),
+            json!({"Fn::Sub": ["${!Literal}-${Name}-${AWS::URLSuffix}", {"Name": "x"}]}),
+            json!({"Fn::Sub": "unclosed ${AWS::Region"}),
+            json!([{"Fn::If": ["C", {"Fn::Sub": "${AWS::StackName}"}, "s"]}, "t"]),
+        ] {
+            assert!(
+                least_characters::<false>(&value) >= least_characters::<true>(&value),
                 "{value}"
             );
         }
