@@ -348,13 +348,9 @@ fn reference_target(
         .get("Properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let mut branching = branching_of(
-        own,
-        &format!("Resources.{logical_id}.Properties"),
-        globals,
-        known_conditions,
-        &mut Problems::new(),
-    );
+    // Its problems are found and reported where the resource is expanded: none here, so no
+    // place is written for them.
+    let mut branching = branching_of(own, "", globals, known_conditions, &mut Problems::new());
     if branching.conditions.len() > MAX_CONDITIONS {
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
