@@ -52,6 +52,31 @@ fn log_request(summary: &RequestSummary, duration_ms: f64) {
 
 /// Runs the function under the Lambda Runtime API named by `AWS_LAMBDA_RUNTIME_API`.
 pub async fn run() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    init_logging();
     lambda_runtime::run(service_fn(handle_raw)).await
+}
+
+/// Log lines as lambda_runtime's default subscriber writes them (no target, no time: Lambda
+/// stamps each line; JSON objects when the function's log format is JSON), at the level Lambda's
+/// logging controls set (`AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO). A level only:
+/// the macro logs one line per request, so per-module filters (and their regex engine) are not
+/// carried.
+fn init_logging() {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
+    let logs = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_max_level(level)
+        .with_writer(std::io::stdout);
+    if format.eq_ignore_ascii_case("json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 }
