@@ -4,9 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::generate::{DECRYPT_SECRETS, get_att_arn, secret_statements};
+use crate::generate::{DECRYPT_SECRETS, secret_statements};
 use crate::model::TaskDefinitionProperties;
 use crate::resources::{Actions, Allow, InlinePolicy, Statement};
+use crate::value::get_att_arn;
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =

@@ -18,7 +18,7 @@ use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
 use crate::resources::{GeneratedResource, Resource};
-use crate::value::{TemplateScope, object};
+use crate::value::{TemplateScope, get_att_arn};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
@@ -355,13 +355,7 @@ fn reference_target(
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
     }
-    let role_arn = |role: &str| {
-        let role_id = Value::String([logical_id, role].concat());
-        object([(
-            "Fn::GetAtt",
-            Value::Array(vec![role_id, Value::String("Arn".to_owned())]),
-        )])
-    };
+    let role_arn = |role: &str| get_att_arn(&[logical_id, role].concat());
     let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
     let mut task_role_arns: Vec<Value> = Vec::new();

@@ -16,7 +16,7 @@ use crate::resources::{
     SecretEntry, Statement, TaskDefinition, Volume, VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct, object, stack_arn};
+use crate::value::{Piece, build_sub, distinct, get_att_arn, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -167,17 +167,6 @@ fn task_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> V
         (None, Some(arn)) => arn.clone(),
         (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
     }
-}
-
-/// `{"Fn::GetAtt": [logical_id, "Arn"]}`.
-pub(crate) fn get_att_arn(logical_id: &str) -> Value {
-    object([(
-        "Fn::GetAtt",
-        Value::Array(vec![
-            Value::String(logical_id.to_owned()),
-            Value::String("Arn".to_owned()),
-        ]),
-    )])
 }
 
 /// The task definition, moving the values it takes out of `properties` (left empty).

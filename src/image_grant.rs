@@ -157,7 +157,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         ));
     }
     if let Some(repository) = ecr_repository_attribute(image, scope) {
-        return Ok(vec![json!({"Fn::GetAtt": [repository, "Arn"]})]);
+        return Ok(vec![crate::value::get_att_arn(&repository)]);
     }
     let Some((template, variables)) = sub_arguments(image) else {
         return Err(CANNOT_TELL.to_owned());
@@ -175,7 +175,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
             })
             .collect();
         if rest.is_empty() || rest.starts_with([':', '@']) {
-            return Ok(vec![json!({"Fn::GetAtt": [repository, "Arn"]})]);
+            return Ok(vec![crate::value::get_att_arn(&repository)]);
         }
         return Err("names a repository's URI followed by more than a tag or digest, which is another repository".to_owned());
     }

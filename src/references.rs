@@ -39,7 +39,7 @@ impl ReferenceTarget {
             "ExecutionRoleArn" => self.execution_role_arn.clone(),
             "TaskRoleArn" => self.task_role_arn.clone(),
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
-            "LogGroupArn" => json!({"Fn::GetAtt": [self.ids.log_group, "Arn"]}),
+            "LogGroupArn" => crate::value::get_att_arn(&self.ids.log_group),
             "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })

@@ -235,6 +235,17 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
     }
 }
 
+/// `{"Fn::GetAtt": [logical_id, "Arn"]}`: the ARN of a resource of the template.
+pub fn get_att_arn(logical_id: &str) -> Value {
+    object([(
+        "Fn::GetAtt",
+        Value::Array(vec![
+            Value::String(logical_id.to_owned()),
+            Value::String("Arn".to_owned()),
+        ]),
+    )])
+}
+
 /// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
 /// a resource in the stack's own partition, region and account, as simply as [`build_sub`] can.
 pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
