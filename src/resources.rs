@@ -34,7 +34,9 @@ pub struct Resource {
     pub attributes: Vec<(String, Value)>,
 }
 
-#[derive(Debug)]
+/// A resource's properties, written as the variant's own.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
 pub enum Properties {
     TaskDefinition(Box<TaskDefinition>),
     LogGroup(LogGroup),
@@ -58,16 +60,7 @@ impl Serialize for Resource {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2 + self.attributes.len()))?;
         map.serialize_entry("Type", self.properties.type_name())?;
-        match &self.properties {
-            Properties::TaskDefinition(properties) => {
-                map.serialize_entry("Properties", properties)?
-            }
-            Properties::LogGroup(properties) => map.serialize_entry("Properties", properties)?,
-            Properties::Role(properties) => map.serialize_entry("Properties", properties)?,
-            Properties::ManagedPolicy(properties) => {
-                map.serialize_entry("Properties", properties)?
-            }
-        }
+        map.serialize_entry("Properties", &self.properties)?;
         for (name, value) in &self.attributes {
             map.serialize_entry(name, value)?;
         }
