@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::generate::{DECRYPT_SECRETS, secret_statements};
+use crate::generate::secret_statements;
 use crate::model::TaskDefinitionProperties;
 use crate::resources::{Actions, Allow, InlinePolicy, Statement};
 use crate::value::get_att_arn;
@@ -26,17 +26,10 @@ pub fn execution_role_policies(
     log_group_id: &str,
     properties: &TaskDefinitionProperties,
 ) -> Vec<InlinePolicy> {
-    let mut secrets = secret_statements(&properties.execution_role_grants());
-    if let Some(key) = &properties.secrets_kms_key {
-        // The one key the secrets are encrypted with, still only through their services.
-        for statement in &mut secrets {
-            if let Statement::Allow(decrypt) = statement
-                && decrypt.sid == Some(DECRYPT_SECRETS)
-            {
-                decrypt.resource = Value::Array(vec![key.clone()]);
-            }
-        }
-    }
+    let secrets = secret_statements(
+        &properties.execution_role_grants(),
+        properties.secrets_kms_key.as_ref(),
+    );
     let mut policies = vec![InlinePolicy {
         name: "ReadAgentSecrets",
         statements: secrets,

@@ -577,8 +577,13 @@ fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> 
     )
 }
 
-/// Read exactly the secrets named; decrypt only through the services that hold them.
-pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
+/// Read exactly the secrets named; decrypt only through the services that hold them, with the
+/// keys of their accounts and regions, or with `secrets_key` when the secrets name the one key
+/// they are encrypted with.
+pub(crate) fn secret_statements(
+    grants: &[&SecretGrant],
+    secrets_key: Option<&Value>,
+) -> Vec<Statement> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
         (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
@@ -602,19 +607,24 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
             )));
         }
     }
-    // Each distinct place built once (many secrets share one), then each result once.
-    let places = distinct(grants.iter().map(|grant| (&grant.region, &grant.account)));
-    let keys = distinct(places.into_iter().map(|(region, account)| {
-        build_sub(&[
-            Piece::Text("arn:"),
-            Piece::Pseudo("AWS::Partition"),
-            Piece::Text(":kms:"),
-            Piece::Value(region),
-            Piece::Text(":"),
-            Piece::Value(account),
-            Piece::Text(":key/*"),
-        ])
-    }));
+    let keys = match secrets_key {
+        Some(key) => vec![key.clone()],
+        None => {
+            // Each distinct place built once (many secrets share one), then each result once.
+            let places = distinct(grants.iter().map(|grant| (&grant.region, &grant.account)));
+            distinct(places.into_iter().map(|(region, account)| {
+                build_sub(&[
+                    Piece::Text("arn:"),
+                    Piece::Pseudo("AWS::Partition"),
+                    Piece::Text(":kms:"),
+                    Piece::Value(region),
+                    Piece::Text(":"),
+                    Piece::Value(account),
+                    Piece::Text(":key/*"),
+                ])
+            }))
+        }
+    };
     let stores = distinct(grants.iter().map(|grant| (grant.store, &grant.region)));
     let services = distinct(stores.into_iter().map(|(store, region)| {
         let service = match store {
@@ -635,7 +645,7 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
     };
     statements.push(Statement::Allow(
         Allow::new(
-            DECRYPT_SECRETS,
+            "DecryptThroughThoseServices",
             Actions::One("kms:Decrypt"),
             Value::Array(keys),
         )
@@ -643,9 +653,6 @@ pub(crate) fn secret_statements(grants: &[&SecretGrant]) -> Vec<Statement> {
     ));
     statements
 }
-
-/// The `Sid` of the statement that decrypts the secrets.
-pub(crate) const DECRYPT_SECRETS: &str = "DecryptThroughThoseServices";
 
 /// Whether a `*` is written anywhere in `value` (a key or a string), as its JSON text would
 /// show, without writing that text.
