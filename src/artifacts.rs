@@ -6,9 +6,10 @@
 //! (multipart for large files) carrying the canned ACL of `BUILDKITE_S3_ACL` (default
 //! `public-read`); `artifact download` reads with `GetObject`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::value::{Piece, build_sub, object};
+use crate::resources::{Actions, Allow, InlinePolicy, Statement};
+use crate::value::{Piece, build_sub, s3_arn};
 
 /// The canned ACL the agent is given: accepted by buckets with ACLs disabled (S3's default
 /// since 2023, bucket owner enforced) and by Block Public Access, unlike the agent's default.
@@ -36,84 +37,64 @@ impl ArtifactsBucket {
     }
 
     /// The task role's inline policy `ReadAndWriteArtifacts`.
-    pub fn policy(&self) -> Value {
-        let bucket_arn = build_sub(&[
-            Piece::Text("arn:"),
-            Piece::Pseudo("AWS::Partition"),
-            Piece::Text(":s3:::"),
-            Piece::Value(&self.bucket),
-        ]);
+    pub fn policy(&self) -> InlinePolicy {
+        let bucket_arn = s3_arn(&self.bucket, []);
         let objects = match &self.prefix {
-            Some(prefix) => build_sub(&[
-                Piece::Text("arn:"),
-                Piece::Pseudo("AWS::Partition"),
-                Piece::Text(":s3:::"),
-                Piece::Value(&self.bucket),
-                Piece::Text("/"),
-                Piece::Value(prefix),
-                Piece::Text("/*"),
-            ]),
-            None => build_sub(&[
-                Piece::Text("arn:"),
-                Piece::Pseudo("AWS::Partition"),
-                Piece::Text(":s3:::"),
-                Piece::Value(&self.bucket),
-                Piece::Text("/*"),
-            ]),
+            Some(prefix) => s3_arn(
+                &self.bucket,
+                [Piece::Text("/"), Piece::Value(prefix), Piece::Text("/*")],
+            ),
+            None => s3_arn(&self.bucket, [Piece::Text("/*")]),
         };
         let mut statements = vec![
-            json!({
-                "Sid": "ReadAndWriteTheArtifacts",
-                "Effect": "Allow",
-                // AbortMultipartUpload: a failed multipart upload of a large artifact is cleaned up.
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                "Resource": objects.clone()
-            }),
+            // AbortMultipartUpload: a failed multipart upload of a large artifact is cleaned up.
+            Allow::new(
+                "ReadAndWriteTheArtifacts",
+                Actions::List(&["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]),
+                objects.clone(),
+            ),
             // Every upload of the agent carries a canned ACL, which S3 authorises as
             // s3:PutObjectAcl: held to the one the agent is given.
-            json!({
-                "Sid": "GiveTheBucketOwnerTheArtifacts",
-                "Effect": "Allow",
-                "Action": "s3:PutObjectAcl",
-                "Resource": objects,
-                "Condition": {"StringEquals": {"s3:x-amz-acl": ARTIFACT_ACL}}
-            }),
+            Allow::new(
+                "GiveTheBucketOwnerTheArtifacts",
+                Actions::One("s3:PutObjectAcl"),
+                objects,
+            )
+            .when(
+                "StringEquals",
+                "s3:x-amz-acl",
+                Value::String(ARTIFACT_ACL.to_owned()),
+            ),
         ];
+        let list = Allow::new(
+            "ListTheArtifacts",
+            Actions::One("s3:ListBucket"),
+            bucket_arn.clone(),
+        );
         match &self.prefix {
             Some(prefix) => {
-                statements.push(json!({
-                    "Sid": "ListTheArtifacts",
-                    "Effect": "Allow",
-                    "Action": "s3:ListBucket",
-                    "Resource": bucket_arn.clone(),
-                    "Condition": {"StringLike": {"s3:prefix": build_sub(&[Piece::Value(prefix), Piece::Text("/*")])}}
-                }));
+                let under_prefix = build_sub(&[Piece::Value(prefix), Piece::Text("/*")]);
+                statements.push(list.when("StringLike", "s3:prefix", under_prefix));
                 // The agent's credentials check lists no prefix but no keys either.
-                statements.push(json!({
-                    "Sid": "CheckTheBucketListingNothing",
-                    "Effect": "Allow",
-                    "Action": "s3:ListBucket",
-                    "Resource": bucket_arn,
-                    "Condition": {"NumericEquals": {"s3:max-keys": "0"}}
-                }));
+                statements.push(
+                    Allow::new(
+                        "CheckTheBucketListingNothing",
+                        Actions::One("s3:ListBucket"),
+                        bucket_arn,
+                    )
+                    .when(
+                        "NumericEquals",
+                        "s3:max-keys",
+                        Value::String("0".to_owned()),
+                    ),
+                );
             }
-            None => statements.push(json!({
-                "Sid": "ListTheArtifacts",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn
-            })),
+            None => statements.push(list),
         }
-        object([
-            ("PolicyName", json!("ReadAndWriteArtifacts")),
-            (
-                "PolicyDocument",
-                object([
-                    ("Version", json!("2012-10-17")),
-                    ("Statement", Value::Array(statements)),
-                ]),
-            ),
-        ])
+        InlinePolicy {
+            name: "ReadAndWriteArtifacts",
+            statements: statements.into_iter().map(Statement::Allow).collect(),
+        }
     }
 }
 

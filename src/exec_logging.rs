@@ -2,9 +2,10 @@
 //! `ExecuteCommandConfiguration`): what the task role needs beside the four `ssmmessages`
 //! actions, as ECS's guide to ECS Exec and CDK grant it.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::value::{Piece, build_sub, stack_arn_with_suffix};
+use crate::resources::{Actions, Allow, Statement};
+use crate::value::{Piece, s3_arn, stack_arn_with_suffix};
 
 /// The cluster's exec settings the task must satisfy; each `None` when not named.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,58 +24,45 @@ impl ExecuteCommandLogging {
     }
 
     /// The statements beside `OpenSessionChannels`.
-    pub fn statements(&self) -> Vec<Value> {
+    pub fn statements(&self) -> Vec<Statement> {
         let mut statements = Vec::new();
         if let Some(key) = &self.kms_key {
-            statements.push(json!({
-                "Sid": "DecryptTheSessions",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": key
-            }));
+            statements.push(Allow::new(
+                "DecryptTheSessions",
+                Actions::One("kms:Decrypt"),
+                key.clone(),
+            ));
         }
         if let Some(group) = &self.log_group {
             // DescribeLogGroups takes no resource but `*` (docs/grants.md, where the IAM keeps a wildcard).
-            statements.push(json!({
-                "Sid": "FindTheSessionLogGroup",
-                "Effect": "Allow",
-                "Action": "logs:DescribeLogGroups",
-                "Resource": "*"
-            }));
-            statements.push(json!({
-                "Sid": "WriteTheSessionLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                "Resource": stack_arn_with_suffix("logs", ":log-group:", group, ":*")
-            }));
+            statements.push(Allow::new(
+                "FindTheSessionLogGroup",
+                Actions::One("logs:DescribeLogGroups"),
+                Value::String("*".to_owned()),
+            ));
+            statements.push(Allow::new(
+                "WriteTheSessionLogs",
+                Actions::List(&[
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ]),
+                stack_arn_with_suffix("logs", ":log-group:", group, ":*"),
+            ));
         }
         if let Some(bucket) = &self.bucket {
-            let bucket_arn = build_sub(&[
-                Piece::Text("arn:"),
-                Piece::Pseudo("AWS::Partition"),
-                Piece::Text(":s3:::"),
-                Piece::Value(bucket),
-            ]);
-            statements.push(json!({
-                "Sid": "CheckTheSessionBucket",
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:GetEncryptionConfiguration"],
-                "Resource": bucket_arn
-            }));
-            statements.push(json!({
-                "Sid": "WriteTheSessionTranscripts",
-                "Effect": "Allow",
-                "Action": "s3:PutObject",
-                "Resource": build_sub(&[
-                    Piece::Text("arn:"),
-                    Piece::Pseudo("AWS::Partition"),
-                    Piece::Text(":s3:::"),
-                    Piece::Value(bucket),
-                    Piece::Text("/*"),
-                ])
-            }));
+            statements.push(Allow::new(
+                "CheckTheSessionBucket",
+                Actions::List(&["s3:GetBucketLocation", "s3:GetEncryptionConfiguration"]),
+                s3_arn(bucket, []),
+            ));
+            statements.push(Allow::new(
+                "WriteTheSessionTranscripts",
+                Actions::One("s3:PutObject"),
+                s3_arn(bucket, [Piece::Text("/*")]),
+            ));
         }
-        statements
+        statements.into_iter().map(Statement::Allow).collect()
     }
 }
 

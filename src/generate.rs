@@ -691,7 +691,7 @@ fn task_role(properties: &TaskDefinitionProperties) -> Role {
         policies.push(RolePolicy::Inline(policy));
     }
     if let Some(artifacts) = &properties.artifacts {
-        policies.push(RolePolicy::Written(artifacts.policy()));
+        policies.push(RolePolicy::Inline(artifacts.policy()));
     }
     if let Some(key) = &properties.pipeline_signing_key {
         policies.push(RolePolicy::Inline(InlinePolicy {
@@ -706,13 +706,7 @@ fn task_role(properties: &TaskDefinitionProperties) -> Role {
             Actions::List(&SESSION_CHANNEL_ACTIONS),
             Value::String("*".to_owned()),
         ))];
-        statements.extend(
-            properties
-                .execute_command_logging
-                .statements()
-                .into_iter()
-                .map(Statement::Written),
-        );
+        statements.extend(properties.execute_command_logging.statements());
         policies.push(RolePolicy::Inline(InlinePolicy {
             name: "ExecuteCommand",
             statements,

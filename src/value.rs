@@ -235,6 +235,18 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
     }
 }
 
+/// `arn:${AWS::Partition}:s3:::<bucket><rest>`: a bucket, or (with `rest`) objects in it.
+pub fn s3_arn<'a>(bucket: &'a Value, rest: impl IntoIterator<Item = Piece<'a>>) -> Value {
+    let mut pieces = vec![
+        Piece::Text("arn:"),
+        Piece::Pseudo("AWS::Partition"),
+        Piece::Text(":s3:::"),
+        Piece::Value(bucket),
+    ];
+    pieces.extend(rest);
+    build_sub(&pieces)
+}
+
 /// `{"Fn::GetAtt": [logical_id, "Arn"]}`: the ARN of a resource of the template.
 pub fn get_att_arn(logical_id: &str) -> Value {
     object([(
