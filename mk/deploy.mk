@@ -44,7 +44,7 @@ sam-build: $(VENV)/sam/ready
 sam-validate: $(VENV)/sam/ready $(VENV)/lint/ready
 	$(SAM_CLI) validate --lint --template-file template.yaml
 	$(DEPLOY_CFN_LINT) template.yaml
-	@version=$$(sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1); \
+	@version=$$(sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | sed -n 1p); \
 	grep -q "^    SemanticVersion: $$version$$" template.yaml \
 		|| { echo "template.yaml's SemanticVersion is not Cargo.toml's version, $$version" >&2; exit 1; }
 
