@@ -277,7 +277,7 @@ fn sample_text(
             SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
             SubPart::Variable(name) => {
                 let known = match variables.and_then(|v| v.get(*name)) {
-                    Some(Value::String(text)) => Some(text.clone()),
+                    Some(Value::String(text)) => Some(std::borrow::Cow::Borrowed(text.as_str())),
                     Some(other) => crate::value::ref_target(other)
                         .and_then(|parameter| scope.sample_variable(parameter)),
                     None => scope.sample_variable(name),

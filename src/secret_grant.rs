@@ -12,8 +12,8 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, has_variable_start, object, parse_sub, ref_target,
-    split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
+    Piece, SubPart, TemplateScope, build_sub, has_variable_start, leading_fields, object,
+    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -198,7 +198,7 @@ fn read_sub_text(
 ) -> Reading {
     let fields = split_outside_variables(template, b':', usize::MAX);
     if literal_text(fields[0]).as_deref() == Some("arn") {
-        return read_arn_text(value, &fields, variables, context);
+        return read_arn_text(value, template, &fields, variables, context);
     }
     let parts = parse_sub(template);
     let Some(SubPart::Text(first)) = parts.first() else {
@@ -220,9 +220,10 @@ fn read_sub_text(
     Reading::Grant(ssm_parameter_in_stack(value, first.starts_with('/')))
 }
 
-/// The fields of an ARN written in a `!Sub`, split at the colons of its text.
+/// The fields of an ARN written in a `!Sub` (`template`), split at the colons of its text.
 fn read_arn_text(
     value: &Value,
+    template: &str,
     fields: &[&str],
     variables: Option<&Map<String, Value>>,
     context: &ExpansionContext,
@@ -287,7 +288,7 @@ fn read_arn_text(
     let secret_arn = if fields.len() == 7 {
         value.clone()
     } else {
-        sub_piece(&fields[..7].join(":"), variables)
+        sub_piece(leading_fields(template, fields, 7), variables)
     };
     // A name the macro cannot see may be the full name, with the six characters AWS appends,
     // or the name alone: grant both forms, each exactly.
@@ -460,7 +461,7 @@ impl<'a> WrittenReference<'a> {
                 template: Cow::Owned(format!("${{{name}}}")),
                 variables: None,
                 subject: Subject::Parameter(name),
-                sample: Cow::Owned(sample),
+                sample: Cow::Owned(sample.into_owned()),
             });
         }
         let (template, variables) = sub_arguments(value_from)?;
@@ -470,7 +471,7 @@ impl<'a> WrittenReference<'a> {
                 SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
                 SubPart::Variable(name) => {
                     let known = match variables.and_then(|v| v.get(name)) {
-                        Some(Value::String(text)) => Some(text.clone()),
+                        Some(Value::String(text)) => Some(Cow::Borrowed(text.as_str())),
                         Some(other) => ref_target(other).and_then(|p| scope.sample_variable(p)),
                         None => scope.sample_variable(name),
                     };
@@ -491,6 +492,7 @@ impl<'a> WrittenReference<'a> {
     fn fields(&self) -> WrittenFields<'_> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
         WrittenFields {
+            template: &self.template,
             fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
             variables: self.variables,
         }
@@ -499,6 +501,7 @@ impl<'a> WrittenReference<'a> {
 
 /// The fields of a [`WrittenReference`], split once for every field read from them.
 struct WrittenFields<'w> {
+    template: &'w str,
     /// `None` when the template's fields do not line up with its sample's.
     fields: Option<Vec<&'w str>>,
     variables: Option<&'w Map<String, Value>>,
@@ -515,7 +518,8 @@ impl WrittenFields<'_> {
 
     fn leading(&self, count: usize) -> Option<Value> {
         let fields = self.fields.as_ref()?;
-        Some(sub_piece(&fields.get(..count)?.join(":"), self.variables))
+        let leading = leading_fields(self.template, fields.get(..count)?, count);
+        Some(sub_piece(leading, self.variables))
     }
 }
 

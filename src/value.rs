@@ -141,12 +141,15 @@ impl<'a> TemplateScope<'a> {
 
     /// A parameter's value from the request, else its `Default` in the template.
     pub fn parameter_value(&self, name: &str) -> Option<Value> {
+        self.declared_parameter_value(name).cloned()
+    }
+
+    fn declared_parameter_value(&self, name: &str) -> Option<&'a Value> {
         let declared = self.parameters?.get(name)?;
         self.context
             .parameter_values
             .get(name)
             .or_else(|| declared.get("Default"))
-            .cloned()
     }
 
     pub fn is_parameter(&self, name: &str) -> bool {
@@ -159,16 +162,17 @@ impl<'a> TemplateScope<'a> {
 
     /// The value a `${Name}` of a `Fn::Sub` stands for, as far as checks may know it:
     /// pseudo parameters from the request, template parameters from their values.
-    pub fn sample_variable(&self, name: &str) -> Option<String> {
+    /// Borrowed from the request or the template, except a number's text.
+    pub fn sample_variable(&self, name: &str) -> Option<Cow<'a, str>> {
         let context = self.context;
         match name {
-            "AWS::Partition" => Some(context.partition().to_owned()),
-            "AWS::Region" => Some(context.region.clone()),
-            "AWS::AccountId" => Some(context.account_id.clone()),
-            "AWS::URLSuffix" => Some(context.url_suffix().to_owned()),
-            _ => match self.parameter_value(name)? {
-                Value::String(text) => Some(text),
-                Value::Number(number) => Some(number.to_string()),
+            "AWS::Partition" => Some(Cow::Borrowed(context.partition())),
+            "AWS::Region" => Some(Cow::Borrowed(&context.region)),
+            "AWS::AccountId" => Some(Cow::Borrowed(&context.account_id)),
+            "AWS::URLSuffix" => Some(Cow::Borrowed(context.url_suffix())),
+            _ => match self.declared_parameter_value(name)? {
+                Value::String(text) => Some(Cow::Borrowed(text)),
+                Value::Number(number) => Some(Cow::Owned(number.to_string())),
                 _ => None,
             },
         }
@@ -369,6 +373,18 @@ pub fn has_variable_start(text: &str) -> bool {
     variable_start(text).is_some()
 }
 
+/// Whether a `Fn::Sub` string holds a `${!`, found as [`variable_start`] finds a `${`.
+fn has_escaped_variable_start(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(start) = variable_start(rest) {
+        if rest.as_bytes().get(start + 2) == Some(&b'!') {
+            return true;
+        }
+        rest = &rest[start + 2..];
+    }
+    false
+}
+
 /// Where the first `}` is: a byte scan, cheaper than `str::find`'s searcher for the short
 /// names between a `Fn::Sub`'s braces.
 pub fn closing_brace(text: &str) -> Option<usize> {
@@ -377,7 +393,7 @@ pub fn closing_brace(text: &str) -> Option<usize> {
 
 /// The text a `Fn::Sub` string's literal part stands for (`${!X}` reads `${X}`).
 pub fn unescape_sub_text(text: &str) -> Cow<'_, str> {
-    if text.contains("${!") {
+    if has_escaped_variable_start(text) {
         Cow::Owned(text.replace("${!", "${"))
     } else {
         Cow::Borrowed(text)
@@ -418,7 +434,11 @@ pub fn positions_outside_variables<'t>(
                 depth -= 1;
                 None
             }
-            byte if depth == 0 && separators.contains(byte) => Some(index),
+            // `iter().any`, not `contains`: for one or two separators a comparison costs
+            // less than the call `<[u8]>::contains` makes for every byte.
+            byte if depth == 0 && separators.iter().any(|separator| separator == byte) => {
+                Some(index)
+            }
             _ => None,
         })
 }
@@ -448,6 +468,13 @@ pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Ve
     }
     fields.push(&template[start..]);
     fields
+}
+
+/// The first `count` of `fields`, the fields [`split_outside_variables`] cut `template` into,
+/// with the separators between them: a slice of the template, not a copy.
+pub fn leading_fields<'t>(template: &'t str, fields: &[&str], count: usize) -> &'t str {
+    let length: usize = fields[..count].iter().map(|field| field.len()).sum();
+    &template[..length + count.saturating_sub(1)]
 }
 
 /// The values in first-seen order, each once (a grant names each resource once).
