@@ -1,6 +1,8 @@
 //! The containers beside the agent's: the ssh agent, services, their variables, commands and
 //! health checks.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
@@ -83,7 +85,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// A variable name: a non-empty string (or an intrinsic), not used before.
     pub(super) fn variable_name<'n>(
         &mut self,
-        value: &Value,
+        value: &'n Value,
         place: Place<'n>,
         names: &mut UsedNames<'n>,
     ) -> Option<Value> {
@@ -104,7 +106,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 return None;
             }
             Some(name) => {
-                if let Some(first) = names.claim(name, place) {
+                // Borrowed where the name is written out; a parameter's value is copied.
+                let claimed = match value {
+                    Value::String(text) => Cow::Borrowed(text.as_str()),
+                    _ => Cow::Owned(name.to_owned()),
+                };
+                if let Some(first) = names.claim(claimed, place) {
                     let why = if name == AGENT_TOKEN_VARIABLE {
                         "is set from BuildkiteAgentTokenParameterPath; set that property instead"
                             .to_owned()

@@ -60,7 +60,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     None
                 }
             });
-            let name = name.filter(|name| match names.claim(name, name_place) {
+            let name = name.filter(|name| match names.claim(*name, name_place) {
                 Some(first) => {
                     reader.problems.push(
                         name_place,

@@ -11,6 +11,8 @@ mod secrets;
 mod task;
 mod volumes;
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::model::{
@@ -197,7 +199,7 @@ pub fn read_properties(
         tag_count += 1;
         let tag = reader.tag(entry)?;
         if let Some(key) = tag["Key"].as_str()
-            && let Some(first) = tag_keys.claim(key, entry.place)
+            && let Some(first) = tag_keys.claim(key.to_owned(), entry.place)
         {
             reader.problems.push(
                 entry.place.key("Key"),
@@ -292,16 +294,18 @@ const MAX_TAGS: usize = 50;
 /// volumes), and where.
 #[derive(Default)]
 struct UsedNames<'a> {
-    used: Vec<(String, Place<'a>)>,
+    /// Borrowed from the template where a name is written there.
+    used: Vec<(Cow<'a, str>, Place<'a>)>,
 }
 
 impl<'a> UsedNames<'a> {
     /// `Some(place of the first use)` when `name` is taken already.
-    fn claim(&mut self, name: &str, place: Place<'a>) -> Option<Place<'a>> {
-        if let Some((_, first)) = self.used.iter().find(|(used, _)| used == name) {
+    fn claim(&mut self, name: impl Into<Cow<'a, str>>, place: Place<'a>) -> Option<Place<'a>> {
+        let name = name.into();
+        if let Some((_, first)) = self.used.iter().find(|(used, _)| *used == name) {
             return Some(*first);
         }
-        self.used.push((name.to_owned(), place));
+        self.used.push((name, place));
         None
     }
 }

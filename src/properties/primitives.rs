@@ -217,7 +217,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
             return None;
         }
-        if let Some(first) = names.claim(&name, sourced.place) {
+        if let Some(first) = names.claim(name.clone(), sourced.place) {
             self.problems.push(
                 sourced.place,
                 format!(

@@ -67,7 +67,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                         }
                     });
                 if let Some(path) = reader.scope.resolve(container_path_field.value).as_str()
-                    && let Some(first) = agent_paths.claim(path, container_path_field.place)
+                    && let Some(first) =
+                        agent_paths.claim(path.to_owned(), container_path_field.place)
                 {
                     let shown = reader.scope.resolve(container_path_field.value).describe();
                     reader.problems.push(
