@@ -12,7 +12,7 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, has_variable_start, leading_fields, object,
+    Piece, SubPart, TemplateScope, build_sub, has_variable_start, intrinsic, leading_fields,
     parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
 };
 
@@ -557,9 +557,9 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
         .collect();
     let template = Value::String(template.to_owned());
     if used.is_empty() {
-        object([("Fn::Sub", template)])
+        intrinsic("Fn::Sub", template)
     } else {
-        object([("Fn::Sub", Value::Array(vec![template, Value::Object(used)]))])
+        intrinsic("Fn::Sub", Value::Array(vec![template, Value::Object(used)]))
     }
 }
 

@@ -2,6 +2,7 @@
 //! `Fn::Sub` strings, read and built.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
@@ -15,6 +16,32 @@ pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
         map.insert(key.to_owned(), value);
     }
     Value::Object(map)
+}
+
+/// `{name: argument}`: an intrinsic function. `Fn::Sub` and `Fn::GetAtt`, which the macro
+/// writes most, are copied from a map made once with the name in it: a copy does not hash the
+/// name, and an insert into serde_json's map (an `IndexMap` with SipHash) costs more.
+pub fn intrinsic(name: &str, argument: Value) -> Value {
+    static MADE_ONCE: LazyLock<[Map<String, Value>; 2]> = LazyLock::new(|| {
+        ["Fn::Sub", "Fn::GetAtt"].map(|name| {
+            let mut map = Map::with_capacity(1);
+            map.insert(name.to_owned(), Value::Null);
+            map
+        })
+    });
+    let made = MADE_ONCE
+        .iter()
+        .find(|made| made.keys().next().is_some_and(|key| key == name));
+    match made {
+        Some(made) => {
+            let mut map = made.clone();
+            if let Some(slot) = map.values_mut().next() {
+                *slot = argument;
+            }
+            Value::Object(map)
+        }
+        None => object([(name, argument)]),
+    }
 }
 
 /// The function name of an intrinsic (`Ref`, `Fn::GetAtt`, ...): an object with one key.
@@ -230,12 +257,12 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
         }
     }
     if variables.is_empty() {
-        object([("Fn::Sub", Value::String(sub))])
+        intrinsic("Fn::Sub", Value::String(sub))
     } else {
-        object([(
+        intrinsic(
             "Fn::Sub",
             Value::Array(vec![Value::String(sub), Value::Object(variables)]),
-        )])
+        )
     }
 }
 
@@ -253,13 +280,13 @@ pub fn s3_arn<'a>(bucket: &'a Value, rest: impl IntoIterator<Item = Piece<'a>>) 
 
 /// `{"Fn::GetAtt": [logical_id, "Arn"]}`: the ARN of a resource of the template.
 pub fn get_att_arn(logical_id: &str) -> Value {
-    object([(
+    intrinsic(
         "Fn::GetAtt",
         Value::Array(vec![
             Value::String(logical_id.to_owned()),
             Value::String("Arn".to_owned()),
         ]),
-    )])
+    )
 }
 
 /// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
@@ -282,7 +309,7 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
         sub.push_str(resource);
         push_sub_text(&mut sub, text);
         sub.push_str(suffix);
-        return object([("Fn::Sub", Value::String(sub))]);
+        return intrinsic("Fn::Sub", Value::String(sub));
     }
     build_sub(&[
         Piece::Text("arn:"),
