@@ -301,7 +301,7 @@ fn ecr_sub_text(
     if host_fields.len() < 5 {
         return None;
     }
-    let (repository, ends_in_text) = match first_outside_variables(path, b":@") {
+    let (repository, ends_in_text) = match first_outside_variables(path, *b":@") {
         Some(index) => (&path[..index], true),
         None => (path, false),
     };

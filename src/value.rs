@@ -443,41 +443,44 @@ pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>
 }
 
 /// Byte indexes of any of `separators` in a `Fn::Sub` template, outside its `${...}` variables.
-pub fn positions_outside_variables<'t>(
-    template: &'t str,
-    separators: &'t [u8],
-) -> impl Iterator<Item = usize> + 't {
+/// It skips to the next byte that can matter (a brace, or outside a variable a separator): the
+/// separators are an array, so that comparing a byte with one or two is unrolled.
+pub fn positions_outside_variables<const N: usize>(
+    template: &str,
+    separators: [u8; N],
+) -> impl Iterator<Item = usize> + '_ {
     let bytes = template.as_bytes();
+    let is_separator = move |byte: &u8| separators.iter().any(|separator| separator == byte);
     let mut depth = 0usize;
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(move |(index, byte)| match byte {
-            b'{' if index > 0 && bytes[index - 1] == b'$' => {
-                depth += 1;
-                None
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let offset = bytes[from..].iter().position(|byte| {
+                matches!(byte, b'{' | b'}') || (depth == 0 && is_separator(byte))
+            })?;
+            let index = from + offset;
+            from = index + 1;
+            match bytes[index] {
+                b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
+                b'}' if depth > 0 => depth -= 1,
+                byte if depth == 0 && is_separator(&byte) => return Some(index),
+                _ => {}
             }
-            b'}' if depth > 0 => {
-                depth -= 1;
-                None
-            }
-            // `iter().any`, not `contains`: for one or two separators a comparison costs
-            // less than the call `<[u8]>::contains` makes for every byte.
-            byte if depth == 0 && separators.iter().any(|separator| separator == byte) => {
-                Some(index)
-            }
-            _ => None,
-        })
+        }
+    })
 }
 
 /// The first of `separators` in a `Fn::Sub` template outside its variables.
-pub fn first_outside_variables(template: &str, separators: &[u8]) -> Option<usize> {
+pub fn first_outside_variables<const N: usize>(
+    template: &str,
+    separators: [u8; N],
+) -> Option<usize> {
     positions_outside_variables(template, separators).next()
 }
 
 /// A `Fn::Sub` template cut at its first `separator` outside its variables.
 pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
-    let index = first_outside_variables(template, &[separator])?;
+    let index = first_outside_variables(template, [separator])?;
     Some((&template[..index], &template[index + 1..]))
 }
 
@@ -486,7 +489,7 @@ pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&s
 pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
     let mut fields = Vec::with_capacity(8);
     let mut start = 0;
-    for index in positions_outside_variables(template, &[separator]) {
+    for index in positions_outside_variables(template, [separator]) {
         if fields.len() + 1 >= most {
             break;
         }
@@ -574,7 +577,7 @@ mod tests {
             split_once_outside_variables("${Host}/repo:${Tag}", b'/'),
             Some(("${Host}", "repo:${Tag}"))
         );
-        assert_eq!(first_outside_variables("${A:B}@x", b":@"), Some(6));
+        assert_eq!(first_outside_variables("${A:B}@x", *b":@"), Some(6));
     }
 
     #[test]
