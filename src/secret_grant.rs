@@ -120,8 +120,8 @@ fn read_sample(
             SecretGrant {
                 store: SecretStore::Ssm,
                 resources: vec![value.clone()],
-                region: Cow::Owned(fields.field(3)),
-                account: Cow::Owned(fields.field(4)),
+                region: fields.region(),
+                account: fields.account(),
             }
         }
         SecretReference::SecretsManagerArn {
@@ -151,8 +151,8 @@ fn read_sample(
             SecretGrant {
                 store: SecretStore::SecretsManager,
                 resources: vec![resource],
-                region: Cow::Owned(fields.field(3)),
-                account: Cow::Owned(fields.field(4)),
+                region: fields.region(),
+                account: fields.account(),
             }
         }
     };
@@ -260,8 +260,8 @@ fn read_arn_text(
     {
         return wrong_shape();
     }
-    let region = Cow::Owned(sub_piece(fields[3], variables));
-    let account = Cow::Owned(sub_piece(fields[4], variables));
+    let region = stack_field(fields[3], variables, "AWS::Region", &STACK_REGION);
+    let account = stack_field(fields[4], variables, "AWS::AccountId", &STACK_ACCOUNT);
     if service == "ssm" {
         let names_a_parameter = fields.len() == 6
             && match parse_sub(fields[5]).as_slice() {
@@ -508,11 +508,26 @@ struct WrittenFields<'w> {
 }
 
 impl WrittenFields<'_> {
-    /// Field `index` as a value: a string, a `Fn::Sub`, or `*` when it cannot be told.
-    fn field(&self, index: usize) -> Value {
+    /// The region field (3), as a grant holds it.
+    fn region(&self) -> Cow<'static, Value> {
+        self.stack_field(3, "AWS::Region", &STACK_REGION)
+    }
+
+    /// The account field (4), as a grant holds it.
+    fn account(&self) -> Cow<'static, Value> {
+        self.stack_field(4, "AWS::AccountId", &STACK_ACCOUNT)
+    }
+
+    /// Field `index` as [`stack_field`] makes it, or `*` when it cannot be told.
+    fn stack_field(
+        &self,
+        index: usize,
+        pseudo: &str,
+        stack: &'static Value,
+    ) -> Cow<'static, Value> {
         match self.fields.as_ref().and_then(|fields| fields.get(index)) {
-            Some(field) => sub_piece(field, self.variables),
-            None => Value::String("*".to_owned()),
+            Some(field) => stack_field(field, self.variables, pseudo, stack),
+            None => Cow::Owned(Value::String("*".to_owned())),
         }
     }
 
@@ -534,6 +549,27 @@ fn literal_text(template: &str) -> Option<String> {
         .iter()
         .all(|part| matches!(part, SubPart::Text(_)))
         .then(|| unescape_sub_text(template).into_owned())
+}
+
+/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, the
+/// `pseudo` parameter alone (`${AWS::Region}`), is `stack`, borrowed, as [`relative_to_stack`]
+/// writes a literal one (a key or service built of either is the same text); any other field
+/// as [`sub_piece`] makes it.
+fn stack_field(
+    template: &str,
+    variables: Option<&Map<String, Value>>,
+    pseudo: &str,
+    stack: &'static Value,
+) -> Cow<'static, Value> {
+    let names_pseudo = template
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        == Some(pseudo);
+    if names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)) {
+        Cow::Borrowed(stack)
+    } else {
+        Cow::Owned(sub_piece(template, variables))
+    }
 }
 
 /// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
@@ -656,7 +692,7 @@ mod tests {
             only(&in_sub),
             json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db-??????"})
         );
-        assert_eq!(*in_sub.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
+        assert_eq!(*in_sub.account, json!({"Ref": "AWS::AccountId"}));
         let by_parameter = grant(json!({"Ref": "TokenArn"})).unwrap();
         assert_eq!(only(&by_parameter), json!({"Ref": "TokenArn"}));
         assert_eq!(
@@ -803,8 +839,8 @@ mod tests {
         let granted = grant(ssm.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::Ssm);
         assert_eq!(granted.resources, vec![ssm], "the ARN as written");
-        assert_eq!(*granted.region, json!({"Fn::Sub": "${AWS::Region}"}));
-        assert_eq!(*granted.account, json!({"Fn::Sub": "${AWS::AccountId}"}));
+        assert_eq!(*granted.region, json!({"Ref": "AWS::Region"}));
+        assert_eq!(*granted.account, json!({"Ref": "AWS::AccountId"}));
 
         let elsewhere = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${Region}:210987654321:parameter/${Name}", {"Region": imported("region"), "Name": imported("name"), "Unused": "x"}]});
         let granted = grant(elsewhere).unwrap();
