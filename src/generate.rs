@@ -12,8 +12,8 @@ use crate::model::{
 use crate::resources::{
     Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
     EfsVolumeConfiguration, EnvironmentFile, InlinePolicy, LogConfiguration, LogGroup, Member,
-    MountPoint, NameValue, POLICY_VERSION, Properties, Resource, Role, RolePolicy, RuntimePlatform,
-    SecretEntry, Statement, TaskDefinition, Volume, VolumeFrom,
+    MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role, RolePolicy,
+    RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume, VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
 use crate::value::{Piece, build_sub, distinct, get_att_arn, stack_arn};
@@ -177,7 +177,7 @@ fn task_definition(
     let mut volumes = Vec::new();
     if properties.ssh_agent.is_some() {
         volumes.push(Volume {
-            name: SSH_VOLUME.to_owned(),
+            name: Cow::Borrowed(SSH_VOLUME),
             efs: None,
         });
     }
@@ -187,8 +187,7 @@ fn task_definition(
     let task_role_arn = task_role_arn(ids, properties);
     let mut containers = vec![agent_container(properties, log.clone())];
     if let Some(image) = properties.agent_sidecar_image.take() {
-        let mut sidecar =
-            ContainerDefinition::new(SIDECAR_CONTAINER.to_owned(), image, false, log.clone());
+        let mut sidecar = ContainerDefinition::new(SIDECAR_CONTAINER, image, false, log.clone());
         sidecar.entry_point = Some(Cow::Borrowed(&SIDECAR_ENTRY_POINT));
         sidecar.command = Some(Cow::Borrowed(&SIDECAR_COMMAND));
         sidecar.readonly_root_filesystem = Some(true);
@@ -240,15 +239,15 @@ fn efs_volume(volume: &EfsVolume) -> Volume {
     // Without a file system: a task-scoped volume, a Fargate bind mount shared by the task's
     // containers.
     Volume {
-        name: volume.name.clone(),
+        name: Cow::Owned(volume.name.clone()),
         efs,
     }
 }
 
 fn mount_point(volume: &EfsVolume) -> MountPoint {
     MountPoint {
-        source_volume: volume.name.clone(),
-        container_path: volume.container_path.clone(),
+        source_volume: Cow::Owned(volume.name.clone()),
+        container_path: Text::Given(volume.container_path.clone()),
         read_only: volume.read_only,
     }
 }
@@ -275,7 +274,10 @@ fn set_limits(
 fn name_value_entries(entries: Vec<(Value, Value)>) -> Vec<NameValue> {
     entries
         .into_iter()
-        .map(|(name, value)| NameValue { name, value })
+        .map(|(name, value)| NameValue {
+            name: Text::Given(name),
+            value: Text::Given(value),
+        })
         .collect()
 }
 
@@ -299,31 +301,36 @@ fn agent_container(
     let has_ssh_agent = properties.ssh_agent.is_some();
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
-    let mut generated: Vec<(&str, Value)> = Vec::new();
-    let text = |text: &str| Value::String(text.to_owned());
+    let mut generated: Vec<(&str, Text)> = Vec::new();
     if has_sidecar {
         generated.extend([
-            ("BUILDKITE_BUILD_PATH", text("/buildkite/builds")),
-            ("BUILDKITE_HOOKS_PATH", text("/buildkite/hooks")),
-            ("BUILDKITE_PLUGINS_PATH", text("/buildkite/plugins")),
+            ("BUILDKITE_BUILD_PATH", Text::Constant("/buildkite/builds")),
+            ("BUILDKITE_HOOKS_PATH", Text::Constant("/buildkite/hooks")),
+            (
+                "BUILDKITE_PLUGINS_PATH",
+                Text::Constant("/buildkite/plugins"),
+            ),
         ]);
     }
     if has_ssh_agent {
-        generated.push(("SSH_AUTH_SOCK", text(SSH_SOCKET)));
+        generated.push(("SSH_AUTH_SOCK", Text::Constant(SSH_SOCKET)));
     }
     if let Some(artifacts) = &properties.artifacts {
         generated.extend([
             (
                 "BUILDKITE_ARTIFACT_UPLOAD_DESTINATION",
-                artifacts.destination(),
+                Text::Given(artifacts.destination()),
             ),
-            ("BUILDKITE_S3_ACL", text(crate::artifacts::ARTIFACT_ACL)),
+            (
+                "BUILDKITE_S3_ACL",
+                Text::Constant(crate::artifacts::ARTIFACT_ACL),
+            ),
         ]);
     }
     if let Some(key) = &properties.pipeline_signing_key {
         generated.push((
             crate::signing_key::SIGNING_KEY_VARIABLE,
-            key.agent_value.clone(),
+            Text::Given(key.agent_value.clone()),
         ));
     }
     let user_names: Vec<&Value> = properties
@@ -336,7 +343,7 @@ fn agent_container(
         .into_iter()
         .filter(|(name, _)| !user_names.iter().any(|user| user.as_str() == Some(name)))
         .map(|(name, value)| NameValue {
-            name: text(name),
+            name: Text::Constant(name),
             value,
         })
         .collect();
@@ -344,15 +351,15 @@ fn agent_container(
     environment.extend(generated);
 
     let mut depends_on = Vec::new();
-    let dependency = |name: &str, condition| ContainerDependency {
-        container_name: name.to_owned(),
+    let dependency = |name: Name, condition| ContainerDependency {
+        container_name: name,
         condition,
     };
     if has_sidecar {
-        depends_on.push(dependency(SIDECAR_CONTAINER, "COMPLETE"));
+        depends_on.push(dependency(Cow::Borrowed(SIDECAR_CONTAINER), "COMPLETE"));
     }
     if has_ssh_agent {
-        depends_on.push(dependency(SSH_AGENT_CONTAINER, "HEALTHY"));
+        depends_on.push(dependency(Cow::Borrowed(SSH_AGENT_CONTAINER), "HEALTHY"));
     }
     for service in &properties.services {
         // A service with a health check is waited for until healthy, else until started.
@@ -361,7 +368,7 @@ fn agent_container(
         } else {
             "START"
         };
-        depends_on.push(dependency(&service.name, condition));
+        depends_on.push(dependency(Cow::Owned(service.name.clone()), condition));
     }
 
     let mut mount_points = Vec::new();
@@ -371,7 +378,7 @@ fn agent_container(
     mount_points.extend(properties.volumes.iter().map(mount_point));
 
     let mut container = ContainerDefinition::new(
-        AGENT_CONTAINER.to_owned(),
+        AGENT_CONTAINER,
         std::mem::take(&mut properties.image),
         true,
         log,
@@ -459,8 +466,8 @@ static SIDECAR_COMMAND: LazyLock<Value> =
 /// The mount of the ssh agent's socket, in its container and the agent's.
 fn ssh_socket_mount() -> MountPoint {
     MountPoint {
-        source_volume: SSH_VOLUME.to_owned(),
-        container_path: Value::String(SSH_SOCKET_DIRECTORY.to_owned()),
+        source_volume: Cow::Borrowed(SSH_VOLUME),
+        container_path: Text::Constant(SSH_SOCKET_DIRECTORY),
         read_only: false,
     }
 }
@@ -480,12 +487,11 @@ static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
 
 fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerDefinition {
     let backend_url = backend_url(&ssh_agent);
-    let mut container =
-        ContainerDefinition::new(SSH_AGENT_CONTAINER.to_owned(), ssh_agent.image, true, log);
+    let mut container = ContainerDefinition::new(SSH_AGENT_CONTAINER, ssh_agent.image, true, log);
     container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
     container.environment = vec![NameValue {
-        name: Value::String("IAM_SSH_AGENT_BACKEND_URL".to_owned()),
-        value: backend_url,
+        name: Text::Constant("IAM_SSH_AGENT_BACKEND_URL"),
+        value: Text::Given(backend_url),
     }];
     container.mount_points = vec![ssh_socket_mount()];
     container.health_check = Some(Cow::Borrowed(&SSH_AGENT_HEALTH_CHECK));

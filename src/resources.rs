@@ -26,6 +26,17 @@ impl<V: Serialize> Serialize for Member<V> {
 /// A value that is the same for every resource (built once, borrowed) or made for this one.
 pub type Fragment = Cow<'static, Value>;
 
+/// A name the macro writes (`agent`, `ssh-agent`) or one the template gives.
+pub type Name = Cow<'static, str>;
+
+/// A string the macro writes, or a value the template gives (a string or an intrinsic).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Text {
+    Constant(&'static str),
+    Given(Value),
+}
+
 /// One generated resource: its type and properties, and the attributes of the Buildkite
 /// resource it carries (`Condition`, `DeletionPolicy`, ... in the order they are added).
 #[derive(Debug)]
@@ -122,7 +133,7 @@ pub struct RuntimePlatform {
 #[derive(Debug, Serialize)]
 pub struct Volume {
     #[serde(rename = "Name")]
-    pub name: String,
+    pub name: Name,
     #[serde(
         rename = "EFSVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -154,7 +165,7 @@ pub struct AuthorizationConfig {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerDefinition {
-    pub name: String,
+    pub name: Name,
     pub image: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_credentials: Option<Member<Value>>,
@@ -196,9 +207,14 @@ pub struct ContainerDefinition {
 
 impl ContainerDefinition {
     /// A container with only its name, image, essential flag and logging; the rest unset.
-    pub fn new(name: String, image: Value, essential: bool, log: LogConfiguration) -> Self {
+    pub fn new(
+        name: impl Into<Name>,
+        image: Value,
+        essential: bool,
+        log: LogConfiguration,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             image,
             repository_credentials: None,
             essential,
@@ -226,8 +242,8 @@ impl ContainerDefinition {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NameValue {
-    pub name: Value,
-    pub value: Value,
+    pub name: Text,
+    pub value: Text,
 }
 
 #[derive(Debug, Serialize)]
@@ -240,7 +256,7 @@ pub struct SecretEntry {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerDependency {
-    pub container_name: String,
+    pub container_name: Name,
     pub condition: &'static str,
 }
 
@@ -254,8 +270,8 @@ pub struct VolumeFrom {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
-    pub source_volume: String,
-    pub container_path: Value,
+    pub source_volume: Name,
+    pub container_path: Text,
     pub read_only: bool,
 }
 
