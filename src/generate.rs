@@ -16,7 +16,7 @@ use crate::resources::{
     RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume, VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct, get_att_arn, stack_arn};
+use crate::value::{Piece, build_sub, distinct_by, get_att_arn, same_value, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -599,12 +599,16 @@ pub(crate) fn secret_statements(
             "secretsmanager:GetSecretValue",
         ),
     ] {
-        let resources = distinct(
+        let resources: Vec<Value> = distinct_by(
             grants
                 .iter()
                 .filter(|g| g.store == store)
-                .flat_map(|g| g.resources.iter().cloned()),
-        );
+                .flat_map(|g| g.resources.iter()),
+            |a, b| same_value(a, b),
+        )
+        .into_iter()
+        .cloned()
+        .collect();
         if !resources.is_empty() {
             statements.push(Statement::Allow(Allow::new(
                 sid,
@@ -617,8 +621,13 @@ pub(crate) fn secret_statements(
         Some(key) => vec![key.clone()],
         None => {
             // Each distinct place built once (many secrets share one), then each result once.
-            let places = distinct(grants.iter().map(|grant| (&grant.region, &grant.account)));
-            distinct(places.into_iter().map(|(region, account)| {
+            let places = distinct_by(
+                grants.iter().map(|grant| (&*grant.region, &*grant.account)),
+                |(region, account), (other_region, other_account)| {
+                    same_value(region, other_region) && same_value(account, other_account)
+                },
+            );
+            let keys = places.into_iter().map(|(region, account)| {
                 build_sub(&[
                     Piece::Text("arn:"),
                     Piece::Pseudo("AWS::Partition"),
@@ -628,11 +637,17 @@ pub(crate) fn secret_statements(
                     Piece::Value(account),
                     Piece::Text(":key/*"),
                 ])
-            }))
+            });
+            distinct_by(keys, same_value)
         }
     };
-    let stores = distinct(grants.iter().map(|grant| (grant.store, &grant.region)));
-    let services = distinct(stores.into_iter().map(|(store, region)| {
+    let stores = distinct_by(
+        grants.iter().map(|grant| (grant.store, &*grant.region)),
+        |(store, region), (other_store, other_region)| {
+            store == other_store && same_value(region, other_region)
+        },
+    );
+    let services = stores.into_iter().map(|(store, region)| {
         let service = match store {
             SecretStore::Ssm => "ssm.",
             SecretStore::SecretsManager => "secretsmanager.",
@@ -643,7 +658,8 @@ pub(crate) fn secret_statements(
             Piece::Text("."),
             Piece::Pseudo("AWS::URLSuffix"),
         ])
-    }));
+    });
+    let services = distinct_by(services, same_value);
     let operator = if services.iter().any(mentions_wildcard) {
         "StringLike"
     } else {

@@ -509,13 +509,40 @@ pub fn leading_fields<'t>(template: &'t str, fields: &[&str], count: usize) -> &
 
 /// The values in first-seen order, each once (a grant names each resource once).
 pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
-    let mut seen = Vec::new();
+    distinct_by(values, |a, b| a == b)
+}
+
+/// [`distinct`], two values the same where `same` says so.
+pub fn distinct_by<T>(
+    values: impl IntoIterator<Item = T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<T> {
+    let mut seen: Vec<T> = Vec::new();
     for value in values {
-        if !seen.contains(&value) {
+        if !seen.iter().any(|first| same(first, &value)) {
             seen.push(value);
         }
     }
     seen
+}
+
+/// Whether two values are equal, as `==` tells, for less: one value is the same as itself,
+/// and objects whose keys are in the same order compare member by member. `==` looks each key
+/// of one up in the other, hashing it (serde_json's map is an `IndexMap` with SipHash), though
+/// values built the same way list their members in the same order.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if x.len() == y.len() && x.keys().eq(y.keys()) => {
+            x.values().zip(y.values()).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -578,6 +605,25 @@ mod tests {
             Some(("${Host}", "repo:${Tag}"))
         );
         assert_eq!(first_outside_variables("${A:B}@x", *b":@"), Some(6));
+    }
+
+    #[test]
+    fn same_value_is_equality_whatever_the_order_of_members() {
+        let values = [
+            json!({"Fn::Sub": "a"}),
+            json!({"Fn::Sub": "b"}),
+            json!({"Fn::Sub": ["a", {"X": 1, "Y": [2, {"Z": 3}]}]}),
+            json!({"Fn::Sub": ["a", {"Y": [2, {"Z": 3}], "X": 1}]}),
+            json!({"Fn::Sub": ["a", {"Y": [2, {"Z": 4}], "X": 1}]}),
+            json!(["a", "b"]),
+            json!(["a"]),
+            json!("a"),
+        ];
+        for a in &values {
+            for b in &values {
+                assert_eq!(same_value(a, b), a == b, "{a} and {b}");
+            }
+        }
     }
 
     #[test]
