@@ -12,7 +12,7 @@ use crate::arn::{
     is_region,
 };
 use crate::value::{
-    Piece, SubPart, TemplateScope, build_sub, has_variable_start, intrinsic, leading_fields,
+    Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
     parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
 };
 
@@ -593,9 +593,9 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
         .collect();
     let template = Value::String(template.to_owned());
     if used.is_empty() {
-        intrinsic("Fn::Sub", template)
+        fn_sub(template)
     } else {
-        intrinsic("Fn::Sub", Value::Array(vec![template, Value::Object(used)]))
+        fn_sub(Value::Array(vec![template, Value::Object(used)]))
     }
 }
 

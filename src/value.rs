@@ -18,30 +18,32 @@ pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     Value::Object(map)
 }
 
-/// `{name: argument}`: an intrinsic function. `Fn::Sub` and `Fn::GetAtt`, which the macro
-/// writes most, are copied from a map made once with the name in it: a copy does not hash the
-/// name, and an insert into serde_json's map (an `IndexMap` with SipHash) costs more.
-pub fn intrinsic(name: &str, argument: Value) -> Value {
-    static MADE_ONCE: LazyLock<[Map<String, Value>; 2]> = LazyLock::new(|| {
-        ["Fn::Sub", "Fn::GetAtt"].map(|name| {
-            let mut map = Map::with_capacity(1);
-            map.insert(name.to_owned(), Value::Null);
-            map
-        })
-    });
-    let made = MADE_ONCE
-        .iter()
-        .find(|made| made.keys().next().is_some_and(|key| key == name));
-    match made {
-        Some(made) => {
-            let mut map = made.clone();
-            if let Some(slot) = map.values_mut().next() {
-                *slot = argument;
-            }
-            Value::Object(map)
-        }
-        None => object([(name, argument)]),
+/// `{"Fn::Sub": argument}`, the intrinsic the macro writes most.
+pub fn fn_sub(argument: Value) -> Value {
+    static MADE_ONCE: LazyLock<Map<String, Value>> = LazyLock::new(|| one_member("Fn::Sub"));
+    copy_with_member_value(&MADE_ONCE, argument)
+}
+
+/// `{"Fn::GetAtt": argument}`.
+fn fn_get_att(argument: Value) -> Value {
+    static MADE_ONCE: LazyLock<Map<String, Value>> = LazyLock::new(|| one_member("Fn::GetAtt"));
+    copy_with_member_value(&MADE_ONCE, argument)
+}
+
+/// A one-member map, `{name: null}`, made once and copied for each intrinsic: a copy does not
+/// hash the name, and an insert into serde_json's map (an `IndexMap` with SipHash) does.
+fn one_member(name: &str) -> Map<String, Value> {
+    let mut map = Map::with_capacity(1);
+    map.insert(name.to_owned(), Value::Null);
+    map
+}
+
+fn copy_with_member_value(made: &Map<String, Value>, value: Value) -> Value {
+    let mut map = made.clone();
+    if let Some(slot) = map.values_mut().next() {
+        *slot = value;
     }
+    Value::Object(map)
 }
 
 /// The function name of an intrinsic (`Ref`, `Fn::GetAtt`, ...): an object with one key.
@@ -257,12 +259,12 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
         }
     }
     if variables.is_empty() {
-        intrinsic("Fn::Sub", Value::String(sub))
+        fn_sub(Value::String(sub))
     } else {
-        intrinsic(
-            "Fn::Sub",
-            Value::Array(vec![Value::String(sub), Value::Object(variables)]),
-        )
+        fn_sub(Value::Array(vec![
+            Value::String(sub),
+            Value::Object(variables),
+        ]))
     }
 }
 
@@ -280,13 +282,10 @@ pub fn s3_arn<'a>(bucket: &'a Value, rest: impl IntoIterator<Item = Piece<'a>>) 
 
 /// `{"Fn::GetAtt": [logical_id, "Arn"]}`: the ARN of a resource of the template.
 pub fn get_att_arn(logical_id: &str) -> Value {
-    intrinsic(
-        "Fn::GetAtt",
-        Value::Array(vec![
-            Value::String(logical_id.to_owned()),
-            Value::String("Arn".to_owned()),
-        ]),
-    )
+    fn_get_att(Value::Array(vec![
+        Value::String(logical_id.to_owned()),
+        Value::String("Arn".to_owned()),
+    ]))
 }
 
 /// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
@@ -309,7 +308,7 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
         sub.push_str(resource);
         push_sub_text(&mut sub, text);
         sub.push_str(suffix);
-        return intrinsic("Fn::Sub", Value::String(sub));
+        return fn_sub(Value::String(sub));
     }
     build_sub(&[
         Piece::Text("arn:"),
