@@ -16,7 +16,7 @@ use crate::resources::{
     RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume, VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct_by, get_att_arn, same_value, stack_arn};
+use crate::value::{Piece, build_sub, distinct, distinct_by, get_att_arn, same_value, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -599,12 +599,11 @@ pub(crate) fn secret_statements(
             "secretsmanager:GetSecretValue",
         ),
     ] {
-        let resources: Vec<Value> = distinct_by(
+        let resources: Vec<Value> = distinct(
             grants
                 .iter()
                 .filter(|g| g.store == store)
                 .flat_map(|g| g.resources.iter()),
-            |a, b| same_value(a, b),
         )
         .into_iter()
         .cloned()
@@ -638,7 +637,7 @@ pub(crate) fn secret_statements(
                     Piece::Text(":key/*"),
                 ])
             });
-            distinct_by(keys, same_value)
+            distinct(keys)
         }
     };
     let stores = distinct_by(
@@ -659,7 +658,7 @@ pub(crate) fn secret_statements(
             Piece::Pseudo("AWS::URLSuffix"),
         ])
     });
-    let services = distinct_by(services, same_value);
+    let services = distinct(services);
     let operator = if services.iter().any(mentions_wildcard) {
         "StringLike"
     } else {

@@ -1,7 +1,7 @@
 //! Template values: intrinsic functions, what a value resolves to for checks, and
 //! `Fn::Sub` strings, read and built.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
@@ -506,9 +506,10 @@ pub fn leading_fields<'t>(template: &'t str, fields: &[&str], count: usize) -> &
     &template[..length + count.saturating_sub(1)]
 }
 
-/// The values in first-seen order, each once (a grant names each resource once).
-pub fn distinct<T: PartialEq>(values: impl IntoIterator<Item = T>) -> Vec<T> {
-    distinct_by(values, |a, b| a == b)
+/// The values in first-seen order, each once (a grant names each resource once), compared by
+/// [`same_value`].
+pub fn distinct<T: Borrow<Value>>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    distinct_by(values, |a, b| same_value(a.borrow(), b.borrow()))
 }
 
 /// [`distinct`], two values the same where `same` says so.
