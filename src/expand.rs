@@ -18,7 +18,7 @@ use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
 use crate::resources::{GeneratedResource, Resource};
-use crate::value::{TemplateScope, get_att_arn};
+use crate::value::{TemplateScope, get_att_arn, resource_member, small_object_member};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
@@ -344,8 +344,7 @@ fn reference_target(
     scope: &TemplateScope<'_>,
 ) -> ReferenceTarget {
     let empty = Map::new();
-    let own = resource
-        .get("Properties")
+    let own = resource_member(resource, "Properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     // Its problems are found and reported where the resource is expanded: none here, so no
@@ -356,7 +355,7 @@ fn reference_target(
         branching = Branching::default();
     }
     let role_arn = |role: &str| get_att_arn(&[logical_id, role].concat());
-    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+    let own_false_bit = own_condition(resource_member(resource, "Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
     let mut task_role_arns: Vec<Value> = Vec::new();
     let mut execution_role_arns: Vec<Value> = Vec::new();
@@ -431,8 +430,7 @@ fn branching_of(
 }
 
 fn is_buildkite_resource(resource: &Value) -> bool {
-    resource
-        .get("Type")
+    resource_member(resource, "Type")
         .and_then(Value::as_str)
         .is_some_and(|resource_type| RESOURCE_TYPES.contains(&resource_type))
 }
@@ -440,7 +438,7 @@ fn is_buildkite_resource(resource: &Value) -> bool {
 /// A type in the `Buildkite::` namespace that the macro does not know is a typo.
 fn check_resource_types(resources: &Map<String, Value>, problems: &mut Problems) {
     for (logical_id, resource) in resources {
-        let Some(resource_type) = resource.get("Type").and_then(Value::as_str) else {
+        let Some(resource_type) = resource_member(resource, "Type").and_then(Value::as_str) else {
             continue;
         };
         if resource_type.starts_with("Buildkite::") && !RESOURCE_TYPES.contains(&resource_type) {
@@ -484,9 +482,10 @@ fn expand_resource(
     }
     let properties_path = crate::problems::member_path(&path, "Properties");
     let empty = Map::new();
-    let own = match resource.get("Properties") {
+    let properties = small_object_member(resource, "Properties").map(|(_, value)| value);
+    let own = match properties {
         None | Some(Value::Null) => &empty,
-        Some(Value::Object(own)) if !crate::value::is_intrinsic(&resource["Properties"]) => own,
+        Some(value @ Value::Object(own)) if !crate::value::is_intrinsic(value) => own,
         Some(value) if crate::value::intrinsic_name(value) == Some("Fn::If") => {
             problems.push(
                 &properties_path,
@@ -517,7 +516,8 @@ fn expand_resource(
     // Where the resource's own Condition does not hold, the resource does not exist: that
     // combination is the one where it holds, so nothing branches on it (its false side would
     // give a generated resource a condition that never holds) and a problem there says so.
-    let own_false_bit = own_condition(resource.get("Condition"), known_conditions)
+    let condition = small_object_member(resource, "Condition").map(|(_, value)| value);
+    let own_false_bit = own_condition(condition, known_conditions)
         .and_then(|condition| branching.false_bit(condition));
     // What each combination generates: where nothing branches, the one set of typed resources
     // (`typed`, written as they are); else each combination's as values, to be joined.
@@ -700,7 +700,7 @@ fn resource_attributes(
 ) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
-        if let Some(value) = resource.get(name) {
+        if let Some((_, value)) = small_object_member(resource, name) {
             if name == "Condition" {
                 check_condition_attribute(
                     value,
@@ -721,7 +721,7 @@ fn resource_attributes(
         }
     }
     for name in ["DependsOn", "Metadata"] {
-        if let Some(value) = resource.get(name) {
+        if let Some((_, value)) = small_object_member(resource, name) {
             attributes
                 .task_definition_only
                 .insert(name.to_owned(), value.clone());

@@ -75,7 +75,12 @@ impl<'t> ReferenceRewriter<'t> {
 
     /// A resource: its `DependsOn` names, and references anywhere in its body.
     pub fn rewrite_resource(&mut self, resource: &mut Value, trail: &Trail<'_>) {
-        if let Some(depends_on) = resource.get_mut("DependsOn") {
+        // A resource has a handful of keys: compared, not hashed (as value::resource_member).
+        let depends_on = resource.as_object_mut().and_then(|resource| {
+            let (_, depends_on) = resource.iter_mut().find(|(key, _)| *key == "DependsOn")?;
+            Some(depends_on)
+        });
+        if let Some(depends_on) = depends_on {
             match depends_on {
                 Value::String(name) => self.rewrite_dependency(name),
                 Value::Array(names) => {

@@ -69,6 +69,12 @@ pub fn small_object_member<'v>(
     object.iter().find(|(member, _)| member.as_str() == key)
 }
 
+/// Attribute `key` of a resource (`Type`, `Properties`, `Condition`, ...): a resource has a
+/// handful of keys at most, so it is found by comparing them, as [`small_object_member`] does.
+pub fn resource_member<'v>(resource: &'v Value, key: &str) -> Option<&'v Value> {
+    small_object_member(resource.as_object()?, key).map(|(_, value)| value)
+}
+
 /// The target of `{"Ref": "X"}`.
 pub fn ref_target(value: &Value) -> Option<&str> {
     match only_member(value)? {
@@ -186,7 +192,7 @@ impl<'a> TemplateScope<'a> {
     }
 
     pub fn resource_type(&self, name: &str) -> Option<&'a str> {
-        self.resources.get(name)?.get("Type")?.as_str()
+        resource_member(self.resources.get(name)?, "Type")?.as_str()
     }
 
     /// The value a `${Name}` of a `Fn::Sub` stands for, as far as checks may know it:
