@@ -354,11 +354,11 @@ fn reference_target(
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
     }
-    let role_arn = |role: &str| get_att_arn(&[logical_id, role].concat());
     let own_false_bit = own_condition(resource_member(resource, "Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
-    let mut task_role_arns: Vec<Value> = Vec::new();
-    let mut execution_role_arns: Vec<Value> = Vec::new();
+    // `None` on a branch that generates the role.
+    let mut task_role_arns: Vec<Option<Value>> = Vec::new();
+    let mut execution_role_arns: Vec<Option<Value>> = Vec::new();
     let mut families: Vec<Value> = Vec::new();
     let (mut generates_task_role, mut generates_execution_role) = (false, false);
     let mut generates_run_policy = false;
@@ -380,10 +380,10 @@ fn reference_target(
         };
         let task_role_arn = own_or_global("TaskRoleArn");
         generates_task_role |= task_role_arn.is_none();
-        task_role_arns.push(task_role_arn.unwrap_or_else(|| role_arn("TaskRole")));
+        task_role_arns.push(task_role_arn);
         let execution_role_arn = own_or_global("ExecutionRoleArn");
         generates_execution_role |= execution_role_arn.is_none();
-        execution_role_arns.push(execution_role_arn.unwrap_or_else(|| role_arn("ExecutionRole")));
+        execution_role_arns.push(execution_role_arn);
         // Read as the property reader does; a value it refuses fails the expansion anyway.
         generates_run_policy |=
             own_or_global("RunPolicy").is_some_and(|value| match scope.resolve(&value).value() {
@@ -401,10 +401,35 @@ fn reference_target(
         ids: GeneratedIds::new(logical_id, generates_task_role)
             .generating_execution_role(generates_execution_role)
             .generating_run_policy(generates_run_policy),
-        task_role_arn: join_values(&branching, task_role_arns),
-        execution_role_arn: join_values(&branching, execution_role_arns),
+        task_role_arn: join_role_arns(&branching, task_role_arns, logical_id, "TaskRole"),
+        execution_role_arn: join_role_arns(
+            &branching,
+            execution_role_arns,
+            logical_id,
+            "ExecutionRole",
+        ),
         family: join_values(&branching, families),
     }
+}
+
+/// A role's ARN on each branch (`None` where the role is generated), joined under the branches'
+/// conditions; `None` when every branch generates it, so that the generated role's
+/// `Fn::GetAtt` is built only where a reference asks for it.
+fn join_role_arns(
+    branching: &Branching,
+    arns: Vec<Option<Value>>,
+    logical_id: &str,
+    role: &str,
+) -> Option<Value> {
+    if arns.iter().all(Option::is_none) {
+        return None;
+    }
+    let generated = || get_att_arn(&[logical_id, role].concat());
+    let arns = arns
+        .into_iter()
+        .map(|arn| arn.unwrap_or_else(generated))
+        .collect();
+    Some(join_values(branching, arns))
 }
 
 /// The conditions that the `Fn::If`s of a resource's properties and of the globals it takes

@@ -24,10 +24,11 @@ pub const ATTRIBUTE_NAMES: [&str; 6] = [
 pub struct ReferenceTarget {
     /// The resources it becomes.
     pub ids: GeneratedIds,
-    /// `Fn::GetAtt` of the generated task role, or the user's `TaskRoleArn`.
-    pub task_role_arn: Value,
-    /// `Fn::GetAtt` of the generated execution role, or the user's `ExecutionRoleArn`.
-    pub execution_role_arn: Value,
+    /// The user's `TaskRoleArn`; `None` for the generated task role's (`Fn::GetAtt`, built
+    /// when a reference asks for it).
+    pub task_role_arn: Option<Value>,
+    /// The user's `ExecutionRoleArn`; `None` for the generated execution role's.
+    pub execution_role_arn: Option<Value>,
     pub family: Value,
 }
 
@@ -36,13 +37,21 @@ impl ReferenceTarget {
         Some(match name {
             "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
             "Family" => self.family.clone(),
-            "ExecutionRoleArn" => self.execution_role_arn.clone(),
-            "TaskRoleArn" => self.task_role_arn.clone(),
+            "ExecutionRoleArn" => role_arn(&self.execution_role_arn, &self.ids.execution_role)?,
+            "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role)?,
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
             "LogGroupArn" => crate::value::get_att_arn(&self.ids.log_group),
             "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })
+    }
+}
+
+/// The user's role ARN, else the generated role's `Fn::GetAtt`.
+fn role_arn(given: &Option<Value>, generated_id: &Option<String>) -> Option<Value> {
+    match given {
+        Some(arn) => Some(arn.clone()),
+        None => Some(crate::value::get_att_arn(generated_id.as_deref()?)),
     }
 }
 
@@ -369,8 +378,8 @@ mod tests {
             "Ruby".to_owned(),
             ReferenceTarget {
                 ids: GeneratedIds::new("Ruby", true),
-                task_role_arn: json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]}),
-                execution_role_arn: json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]}),
+                task_role_arn: Some(json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]})),
+                execution_role_arn: Some(json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]})),
                 family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
             },
         )])
@@ -445,8 +454,8 @@ mod tests {
             "Agent".to_owned(),
             ReferenceTarget {
                 ids: GeneratedIds::new("Agent", true),
-                task_role_arn: json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]}),
-                execution_role_arn: json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]}),
+                task_role_arn: Some(json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]})),
+                execution_role_arn: Some(json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]})),
                 family: json!("buildkite-medium"),
             },
         )]);
