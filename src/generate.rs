@@ -12,7 +12,7 @@ use crate::model::{
 use crate::resources::{
     Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
     EfsVolumeConfiguration, EnvironmentFile, InlinePolicy, LogConfiguration, LogGroup, Member,
-    MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role, RolePolicy,
+    MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role, RoleArn, RolePolicy,
     RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume, VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
@@ -183,8 +183,8 @@ fn task_definition(
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
     let log = LogConfiguration::awslogs(&ids.log_group);
-    let execution_role_arn = execution_role_arn(ids, properties);
-    let task_role_arn = task_role_arn(ids, properties);
+    let execution_role_arn = RoleArn::of(&ids.execution_role, &mut properties.execution_role_arn);
+    let task_role_arn = RoleArn::of(&ids.task_role, &mut properties.task_role_arn);
     let mut containers = vec![agent_container(properties, log.clone())];
     if let Some(image) = properties.agent_sidecar_image.take() {
         let mut sidecar = ContainerDefinition::new(SIDECAR_CONTAINER, image, false, log.clone());

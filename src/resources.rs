@@ -110,8 +110,8 @@ pub struct TaskDefinition {
     pub memory: Value,
     pub network_mode: &'static str,
     pub requires_compatibilities: [&'static str; 1],
-    pub execution_role_arn: Value,
-    pub task_role_arn: Value,
+    pub execution_role_arn: RoleArn,
+    pub task_role_arn: RoleArn,
     pub runtime_platform: RuntimePlatform,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<Member<Value>>,
@@ -120,6 +120,26 @@ pub struct TaskDefinition {
     pub container_definitions: Vec<ContainerDefinition>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Value>,
+}
+
+/// A task definition's role: the user's ARN (`TaskRoleArn`, `ExecutionRoleArn`), or the
+/// generated role's `{"Fn::GetAtt": [id, "Arn"]}`, written without being built as a value.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum RoleArn {
+    Given(Value),
+    Generated(Member<(String, &'static str)>),
+}
+
+impl RoleArn {
+    /// The role generated as `generated_id`, else the user's `given` one (taken).
+    pub fn of(generated_id: &Option<String>, given: &mut Option<Value>) -> Self {
+        match (generated_id, given.take()) {
+            (Some(id), _) => RoleArn::Generated(Member("Fn::GetAtt", (id.clone(), "Arn"))),
+            (None, Some(arn)) => RoleArn::Given(arn),
+            (None, None) => unreachable!("a role is generated unless its ARN is given"),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
