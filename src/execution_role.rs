@@ -24,12 +24,10 @@ pub const ECR_PULL_ACTIONS: [&str; 3] = [
 /// the resource `log_group_id`.
 pub fn execution_role_policies(
     log_group_id: &str,
-    properties: &TaskDefinitionProperties,
+    properties: &mut TaskDefinitionProperties,
 ) -> Vec<InlinePolicy> {
-    let secrets = secret_statements(
-        &properties.execution_role_grants(),
-        properties.secrets_kms_key.as_ref(),
-    );
+    let secrets_kms_key = properties.secrets_kms_key.take();
+    let secrets = secret_statements(&mut properties.execution_role_grants(), secrets_kms_key);
     let mut policies = vec![InlinePolicy {
         name: "ReadAgentSecrets",
         statements: secrets,

@@ -98,7 +98,7 @@ pub fn generate(
 ) -> Vec<(String, Resource)> {
     let log_group = Properties::LogGroup(log_group(&properties));
     let execution_role = ids.execution_role.as_ref().map(|id| {
-        let role = execution_role(ids, &properties);
+        let role = execution_role(ids, &mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
     let task_role = ids.task_role.as_ref().map(|id| {
@@ -569,7 +569,7 @@ fn role(
     }
 }
 
-fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Role {
+fn execution_role(ids: &GeneratedIds, properties: &mut TaskDefinitionProperties) -> Role {
     let policies = crate::execution_role::execution_role_policies(&ids.log_group, properties)
         .into_iter()
         .map(RolePolicy::Inline)
@@ -585,10 +585,11 @@ fn execution_role(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> 
 
 /// Read exactly the secrets named; decrypt only through the services that hold them, with the
 /// keys of their accounts and regions, or with `secrets_key` when the secrets name the one key
-/// they are encrypted with.
+/// they are encrypted with. The resources the statements name are taken from the grants, not
+/// copied: nothing reads a grant's resources after its role is built.
 pub(crate) fn secret_statements(
-    grants: &[&SecretGrant],
-    secrets_key: Option<&Value>,
+    grants: &mut [&mut SecretGrant],
+    secrets_key: Option<Value>,
 ) -> Vec<Statement> {
     let mut statements = Vec::new();
     for (store, sid, action) in [
@@ -601,12 +602,12 @@ pub(crate) fn secret_statements(
     ] {
         let resources: Vec<Value> = distinct(
             grants
-                .iter()
+                .iter_mut()
                 .filter(|g| g.store == store)
-                .flat_map(|g| g.resources.iter()),
+                .flat_map(|g| g.resources.iter_mut()),
         )
         .into_iter()
-        .cloned()
+        .map(std::mem::take)
         .collect();
         if !resources.is_empty() {
             statements.push(Statement::Allow(Allow::new(
@@ -617,7 +618,7 @@ pub(crate) fn secret_statements(
         }
     }
     let keys = match secrets_key {
-        Some(key) => vec![key.clone()],
+        Some(key) => vec![key],
         None => {
             // Each distinct place built once (many secrets share one), then each result once.
             let places = distinct_by(

@@ -135,17 +135,23 @@ pub struct TaskDefinitionProperties {
 
 impl TaskDefinitionProperties {
     /// Every secret the execution role reads: the agent's, its registry's, the services'.
-    pub fn execution_role_grants(&self) -> Vec<&SecretGrant> {
-        let agent = std::iter::once(&self.agent_token)
-            .chain(&self.secrets)
-            .map(|secret| &secret.grant)
-            .chain(self.repository_credentials.iter().map(|c| &c.grant));
-        let services = self.services.iter().flat_map(|service| {
+    /// Mutable, so that the execution role's statements take the resources they name.
+    pub fn execution_role_grants(&mut self) -> Vec<&mut SecretGrant> {
+        let agent = std::iter::once(&mut self.agent_token)
+            .chain(&mut self.secrets)
+            .map(|secret| &mut secret.grant)
+            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant));
+        let services = self.services.iter_mut().flat_map(|service| {
             service
                 .secrets
-                .iter()
-                .map(|secret| &secret.grant)
-                .chain(service.repository_credentials.iter().map(|c| &c.grant))
+                .iter_mut()
+                .map(|secret| &mut secret.grant)
+                .chain(
+                    service
+                        .repository_credentials
+                        .iter_mut()
+                        .map(|c| &mut c.grant),
+                )
         });
         agent.chain(services).collect()
     }
