@@ -1,7 +1,7 @@
 //! Expanding a whole template: every Buildkite resource replaced, in its place, by what
 //! it becomes, and every reference to it rewritten.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -141,9 +141,7 @@ pub fn expand_with_summary(
             return Err(problems);
         }
     };
-    let buildkite_ids: Vec<String> = resources
-        .iter()
-        .filter(|(_, resource)| is_buildkite_resource(resource))
+    let buildkite_ids: Vec<String> = buildkite_resources(resources)
         .map(|(id, _)| id.clone())
         .collect();
     check_resource_types(resources, &mut problems);
@@ -164,7 +162,8 @@ pub fn expand_with_summary(
         None => false,
     };
 
-    let targets: HashMap<String, ReferenceTarget> = {
+    // One for each of `buildkite_ids`, in order.
+    let targets: Vec<ReferenceTarget> = {
         let scope = TemplateScope {
             context,
             parameters: root.get("Parameters").and_then(Value::as_object),
@@ -172,18 +171,13 @@ pub fn expand_with_summary(
         };
         let globals = sound_globals(&root, globals_sound);
         let known_conditions = root.get("Conditions").and_then(Value::as_object);
-        buildkite_ids
-            .iter()
-            .map(|id| {
-                let resource = &resources[id.as_str()];
-                let target = reference_target(id, resource, globals, known_conditions, &scope);
-                (id.clone(), target)
-            })
+        buildkite_resources(resources)
+            .map(|(id, resource)| reference_target(id, resource, globals, known_conditions, &scope))
             .collect()
     };
     let resources_out = resources.len() - buildkite_ids.len()
         + targets
-            .values()
+            .iter()
             .map(|target| target.ids.all().count())
             .sum::<usize>();
     if resources_out > MAX_RESOURCES {
@@ -194,7 +188,12 @@ pub fn expand_with_summary(
         return Err(problems);
     }
 
-    rewrite_references(&mut root, &targets, &mut problems);
+    let targets_by_name: HashMap<&str, &ReferenceTarget> = buildkite_ids
+        .iter()
+        .map(String::as_str)
+        .zip(&targets)
+        .collect();
+    rewrite_references(&mut root, &targets_by_name, &mut problems);
 
     let resources = match root.get("Resources") {
         Some(Value::Object(resources)) => resources,
@@ -208,18 +207,15 @@ pub fn expand_with_summary(
         parameters,
         resources,
     };
-    let mut taken: HashSet<&str> = resources.keys().map(String::as_str).collect();
-    taken.extend(
-        parameters
-            .into_iter()
-            .flat_map(|p| p.keys().map(String::as_str)),
-    );
-    let mut generated_ids: HashMap<&str, &str> = HashMap::new();
+    let taken =
+        |id: &str| resources.contains_key(id) || parameters.is_some_and(|p| p.contains_key(id));
+    let mut generated_ids: HashMap<&str, &str> = HashMap::with_capacity(resources_out);
     let mut expansions = Vec::new();
-    for logical_id in &buildkite_ids {
-        let ids = &targets[logical_id].ids;
+    // The resources as rewritten, in the order of their targets: rewriting changes no `Type`.
+    for ((logical_id, resource), target) in buildkite_resources(resources).zip(&targets) {
+        let ids = &target.ids;
         for generated_id in ids.all() {
-            if taken.contains(generated_id) {
+            if taken(generated_id) {
                 problems.push(
                     format!("Resources.{logical_id}"),
                     format!("expands to {generated_id}, which the template already has; rename one of them"),
@@ -233,7 +229,6 @@ pub fn expand_with_summary(
                 );
             }
         }
-        let resource = &resources[logical_id.as_str()];
         if let Some(expansion) = expand_resource(
             logical_id,
             resource,
@@ -248,10 +243,13 @@ pub fn expand_with_summary(
     }
     crate::run_policy::check_outputs(
         &root,
-        buildkite_ids.iter().filter_map(|id| {
-            let run_policy = targets[id].ids.run_policy.as_deref()?;
-            Some((id.as_str(), run_policy))
-        }),
+        buildkite_ids
+            .iter()
+            .zip(&targets)
+            .filter_map(|(id, target)| {
+                let run_policy = target.ids.run_policy.as_deref()?;
+                Some((id.as_str(), run_policy))
+            }),
         &mut problems,
     );
     if !problems.is_empty() {
@@ -266,7 +264,10 @@ pub fn expand_with_summary(
     crate::run_policy::add_outputs(
         &mut root,
         expansions.iter().flat_map(|expansion| {
-            let run_policy = targets[&expansion.logical_id].ids.run_policy.as_deref();
+            let run_policy = targets_by_name[expansion.logical_id.as_str()]
+                .ids
+                .run_policy
+                .as_deref();
             expansion
                 .resources
                 .iter()
@@ -287,7 +288,7 @@ pub fn expand_with_summary(
 /// (Buildkite ones included), `Globals` and `Outputs`.
 fn rewrite_references(
     root: &mut Map<String, Value>,
-    targets: &HashMap<String, ReferenceTarget>,
+    targets: &HashMap<&str, &ReferenceTarget>,
     problems: &mut Problems,
 ) {
     let mut rewriter = ReferenceRewriter::new(targets, problems);
@@ -452,6 +453,13 @@ fn branching_of(
         branching.collect(value, &trail.key(name), known_conditions, problems);
     }
     branching
+}
+
+/// The Buildkite resources of `resources`, in order.
+fn buildkite_resources(resources: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    resources
+        .iter()
+        .filter(|(_, resource)| is_buildkite_resource(resource))
 }
 
 fn is_buildkite_resource(resource: &Value) -> bool {

@@ -57,7 +57,7 @@ fn role_arn(given: &Option<Value>, generated_id: &Option<String>) -> Option<Valu
 
 /// Rewrites every reference under `value` (found at `path`) to a resource of `targets`.
 pub struct ReferenceRewriter<'t> {
-    targets: &'t HashMap<String, ReferenceTarget>,
+    targets: &'t HashMap<&'t str, &'t ReferenceTarget>,
     problems: &'t mut Problems,
     /// The targets whose copied value (`Family`, `TaskRoleArn`) is being rewritten, so that a
     /// value that refers to itself is reported instead of expanded for ever.
@@ -74,7 +74,10 @@ enum Rewritten {
 }
 
 impl<'t> ReferenceRewriter<'t> {
-    pub fn new(targets: &'t HashMap<String, ReferenceTarget>, problems: &'t mut Problems) -> Self {
+    pub fn new(
+        targets: &'t HashMap<&'t str, &'t ReferenceTarget>,
+        problems: &'t mut Problems,
+    ) -> Self {
         Self {
             targets,
             problems,
@@ -385,8 +388,16 @@ mod tests {
         )])
     }
 
+    fn by_name(targets: &HashMap<String, ReferenceTarget>) -> HashMap<&str, &ReferenceTarget> {
+        targets
+            .iter()
+            .map(|(name, target)| (name.as_str(), target))
+            .collect()
+    }
+
     fn rewritten(mut value: Value) -> (Value, String) {
         let targets = targets();
+        let targets = by_name(&targets);
         let mut problems = Problems::new();
         let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
         rewriter.rewrite_resource(&mut value, &crate::place::Trail::start("Resources.Y"));
@@ -467,7 +478,7 @@ mod tests {
             "D": {"Fn::Sub": ["${Agent.Family}", {"Unused": "x"}]},
             "E": {"Fn::Sub": "untouched"}
         });
-        ReferenceRewriter::new(&targets, &mut problems)
+        ReferenceRewriter::new(&by_name(&targets), &mut problems)
             .rewrite(&mut value, &crate::place::Trail::start("Outputs"));
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(
