@@ -367,17 +367,24 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
             return None;
         };
+        // An object's keys are distinct: when as many as `required` holds are required ones,
+        // none is missing, and they are not looked for again.
+        let mut required_keys = 0;
         for key in fields.keys() {
-            if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
+            if required.contains(&key.as_str()) {
+                required_keys += 1;
+            } else if !optional.contains(&key.as_str()) {
                 self.problems.push(
                     entry.place.key(key),
                     unknown_name_message("key", key, &shape.keys()),
                 );
             }
         }
-        for key in required {
-            if small_object_member(fields, key).is_none() {
-                self.problems.push(entry.place, format!("has no {key}"));
+        if required_keys < required.len() {
+            for key in required {
+                if small_object_member(fields, key).is_none() {
+                    self.problems.push(entry.place, format!("has no {key}"));
+                }
             }
         }
         Some(fields)
