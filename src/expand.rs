@@ -360,7 +360,7 @@ fn reference_target(
     // `None` on a branch that generates the role.
     let mut task_role_arns: Vec<Option<Value>> = Vec::new();
     let mut execution_role_arns: Vec<Option<Value>> = Vec::new();
-    let mut families: Vec<Value> = Vec::new();
+    let mut families: Vec<Option<Value>> = Vec::new();
     let (mut generates_task_role, mut generates_execution_role) = (false, false);
     let mut generates_run_policy = false;
     for (index, assignment) in branching.assignments().enumerate() {
@@ -373,9 +373,14 @@ fn reference_target(
         }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
+        // Found by comparing names, as the property reader finds them: hashing each name
+        // costs more than comparing it with the few properties a resource has.
+        fn member<'m>(properties: &'m Map<String, Value>, name: &str) -> Option<&'m Value> {
+            small_object_member(properties, name).map(|(_, value)| value)
+        }
         let own_or_global = |name: &str| {
-            own.get(name)
-                .or_else(|| globals.as_deref().and_then(|globals| globals.get(name)))
+            member(&own, name)
+                .or_else(|| globals.as_deref().and_then(|globals| member(globals, name)))
                 .filter(|value| !scope.resolve(value).is_unset())
                 .cloned()
         };
@@ -392,45 +397,40 @@ fn reference_target(
                 Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
                 _ => false,
             });
-        families.push(
-            own.get("TaskFamily")
-                .cloned()
-                .unwrap_or_else(|| Value::String(logical_id.to_ascii_lowercase())),
-        );
+        families.push(member(&own, "TaskFamily").cloned());
     }
     ReferenceTarget {
         ids: GeneratedIds::new(logical_id, generates_task_role)
             .generating_execution_role(generates_execution_role)
             .generating_run_policy(generates_run_policy),
-        task_role_arn: join_role_arns(&branching, task_role_arns, logical_id, "TaskRole"),
-        execution_role_arn: join_role_arns(
-            &branching,
-            execution_role_arns,
-            logical_id,
-            "ExecutionRole",
-        ),
-        family: join_values(&branching, families),
+        task_role_arn: join_given(&branching, task_role_arns, || {
+            get_att_arn(&[logical_id, "TaskRole"].concat())
+        }),
+        execution_role_arn: join_given(&branching, execution_role_arns, || {
+            get_att_arn(&[logical_id, "ExecutionRole"].concat())
+        }),
+        family: join_given(&branching, families, || {
+            Value::String(crate::property_table::default_family(logical_id))
+        }),
     }
 }
 
-/// A role's ARN on each branch (`None` where the role is generated), joined under the branches'
-/// conditions; `None` when every branch generates it, so that the generated role's
-/// `Fn::GetAtt` is built only where a reference asks for it.
-fn join_role_arns(
+/// A value given on each branch (`None` where the macro makes it, as `made` does), joined under
+/// the branches' conditions; `None` when no branch gives it, so that the made value is built
+/// only where a reference asks for it.
+fn join_given(
     branching: &Branching,
-    arns: Vec<Option<Value>>,
-    logical_id: &str,
-    role: &str,
+    given: Vec<Option<Value>>,
+    made: impl Fn() -> Value,
 ) -> Option<Value> {
-    if arns.iter().all(Option::is_none) {
+    if given.iter().all(Option::is_none) {
         return None;
     }
-    let generated = || get_att_arn(&[logical_id, role].concat());
-    let arns = arns
+    let values = given
         .into_iter()
-        .map(|arn| arn.unwrap_or_else(generated))
+        .map(|value| value.unwrap_or_else(&made))
         .collect();
-    Some(join_values(branching, arns))
+    Some(join_values(branching, values))
 }
 
 /// The conditions that the `Fn::If`s of a resource's properties and of the globals it takes

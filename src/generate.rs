@@ -49,7 +49,7 @@ impl GeneratedIds {
     }
 
     /// The Buildkite resource's logical ID, which every generated ID starts with.
-    fn logical_id(&self) -> &str {
+    pub fn logical_id(&self) -> &str {
         self.task_definition
             .strip_suffix("TaskDefinition")
             .unwrap_or(&self.task_definition)

@@ -537,6 +537,11 @@ pub fn declaration(name: &str) -> Option<&'static PropertyDeclaration> {
     PROPERTIES.iter().find(|property| property.name == name)
 }
 
+/// The family of a task definition without `TaskFamily`: its logical ID in lower case.
+pub fn default_family(logical_id: &str) -> String {
+    logical_id.to_ascii_lowercase()
+}
+
 /// Every property name, for "did you mean" messages.
 pub fn property_names() -> Vec<&'static str> {
     PROPERTIES.iter().map(|property| property.name).collect()

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::generate::GeneratedIds;
 use crate::place::Trail;
 use crate::problems::{Problems, nearest};
+use crate::property_table::default_family;
 use crate::value::{SubPart, parse_sub, push_sub_variable, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
@@ -29,14 +30,18 @@ pub struct ReferenceTarget {
     pub task_role_arn: Option<Value>,
     /// The user's `ExecutionRoleArn`; `None` for the generated execution role's.
     pub execution_role_arn: Option<Value>,
-    pub family: Value,
+    /// The `TaskFamily` given; `None` for the default one (built when a reference asks for it).
+    pub family: Option<Value>,
 }
 
 impl ReferenceTarget {
     fn attribute(&self, name: &str) -> Option<Value> {
         Some(match name {
             "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
-            "Family" => self.family.clone(),
+            "Family" => match &self.family {
+                Some(family) => family.clone(),
+                None => Value::String(default_family(self.ids.logical_id())),
+            },
             "ExecutionRoleArn" => role_arn(&self.execution_role_arn, &self.ids.execution_role)?,
             "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role)?,
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
@@ -383,7 +388,7 @@ mod tests {
                 ids: GeneratedIds::new("Ruby", true),
                 task_role_arn: Some(json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]})),
                 execution_role_arn: Some(json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]})),
-                family: json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}),
+                family: Some(json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]})),
             },
         )])
     }
@@ -467,7 +472,7 @@ mod tests {
                 ids: GeneratedIds::new("Agent", true),
                 task_role_arn: Some(json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]})),
                 execution_role_arn: Some(json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]})),
-                family: json!("buildkite-medium"),
+                family: Some(json!("buildkite-medium")),
             },
         )]);
         let mut problems = Problems::new();

@@ -14,7 +14,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Value::Null
             }),
             None => {
-                let family = logical_id.to_ascii_lowercase();
+                let family = crate::property_table::default_family(logical_id);
                 if let Err(why) = crate::property_table::check_family(&family, self.scope.context) {
                     self.problems.push(self.place("TaskFamily"), format!("the default family {family:?} (the logical ID in lower case) {why}; set TaskFamily"));
                 }
