@@ -29,6 +29,8 @@ const OPAQUE_KEYS: [&str; 1] = ["PolicyDocument"];
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Branching {
     pub conditions: Vec<String>,
+    /// Whether the values walked hold any `Fn::If`, one the macro cannot branch on included.
+    pub meets_fn_if: bool,
 }
 
 /// One way every condition of a [`Branching`] can go: condition `i` holds unless bit
@@ -60,6 +62,7 @@ impl Branching {
     ) {
         match value {
             Value::Object(_) if intrinsic_name(value) == Some("Fn::If") => {
+                self.meets_fn_if = true;
                 match if_arguments(value) {
                     Some((condition, when_true, when_false)) => {
                         if !known.is_some_and(|known| known.contains_key(condition)) {
@@ -460,6 +463,7 @@ mod tests {
     fn branching(conditions: &[&str]) -> Branching {
         Branching {
             conditions: conditions.iter().map(|c| (*c).to_owned()).collect(),
+            meets_fn_if: !conditions.is_empty(),
         }
     }
 

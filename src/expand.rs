@@ -209,6 +209,12 @@ pub fn expand_with_summary(
     };
     let taken =
         |id: &str| resources.contains_key(id) || parameters.is_some_and(|p| p.contains_key(id));
+    let shared = SharedInputs {
+        scope: &scope,
+        globals,
+        known_conditions,
+        any_fn_if: targets.iter().any(|target| target.meets_fn_if),
+    };
     let mut generated_ids: HashMap<&str, &str> = HashMap::with_capacity(resources_out);
     let mut expansions = Vec::new();
     // The resources as rewritten, in the order of their targets: rewriting changes no `Type`.
@@ -229,15 +235,8 @@ pub fn expand_with_summary(
                 );
             }
         }
-        if let Some(expansion) = expand_resource(
-            logical_id,
-            resource,
-            ids,
-            globals,
-            known_conditions,
-            &scope,
-            &mut problems,
-        ) {
+        if let Some(expansion) = expand_resource(logical_id, resource, ids, &shared, &mut problems)
+        {
             expansions.push(expansion);
         }
     }
@@ -351,6 +350,7 @@ fn reference_target(
     // Its problems are found and reported where the resource is expanded: none here, so no
     // place is written for them.
     let mut branching = branching_of(own, "", globals, known_conditions, &mut Problems::new());
+    let meets_fn_if = branching.meets_fn_if;
     if branching.conditions.len() > MAX_CONDITIONS {
         // Refused later; one branch is enough to name the resources it would become.
         branching = Branching::default();
@@ -412,6 +412,7 @@ fn reference_target(
         family: join_given(&branching, families, || {
             Value::String(crate::property_table::default_family(logical_id))
         }),
+        meets_fn_if,
     }
 }
 
@@ -483,15 +484,30 @@ fn check_resource_types(resources: &Map<String, Value>, problems: &mut Problems)
     }
 }
 
+/// What the expansion of every Buildkite resource reads of the template around it.
+struct SharedInputs<'t> {
+    scope: &'t TemplateScope<'t>,
+    /// `Globals.TaskDefinition`, when sound.
+    globals: Option<&'t Map<String, Value>>,
+    known_conditions: Option<&'t Map<String, Value>>,
+    /// Whether any Buildkite resource's properties, or the globals, hold an `Fn::If` as
+    /// written: where none does, no rewritten reference brought one, and none is looked for.
+    any_fn_if: bool,
+}
+
 fn expand_resource(
     logical_id: &str,
     resource: &Value,
     ids: &GeneratedIds,
-    globals: Option<&Map<String, Value>>,
-    known_conditions: Option<&Map<String, Value>>,
-    scope: &TemplateScope<'_>,
+    shared: &SharedInputs<'_>,
     problems: &mut Problems,
 ) -> Option<Expansion> {
+    let SharedInputs {
+        scope,
+        globals,
+        known_conditions,
+        any_fn_if,
+    } = *shared;
     let path = crate::problems::member_path("Resources", logical_id);
     let Some(resource) = resource.as_object() else {
         problems.push(&path, "must be an object");
@@ -533,7 +549,11 @@ fn expand_resource(
     };
     let attributes =
         resource_attributes(resource, &path, known_conditions, scope.context, problems);
-    let branching = branching_of(own, &properties_path, globals, known_conditions, problems);
+    let branching = if any_fn_if {
+        branching_of(own, &properties_path, globals, known_conditions, problems)
+    } else {
+        Branching::default()
+    };
     if branching.conditions.len() > MAX_CONDITIONS {
         problems.push(
             &properties_path,

@@ -32,6 +32,8 @@ pub struct ReferenceTarget {
     pub execution_role_arn: Option<Value>,
     /// The `TaskFamily` given; `None` for the default one (built when a reference asks for it).
     pub family: Option<Value>,
+    /// Whether its properties, or the globals it takes, hold an `Fn::If`.
+    pub meets_fn_if: bool,
 }
 
 impl ReferenceTarget {
@@ -389,6 +391,7 @@ mod tests {
                 task_role_arn: Some(json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]})),
                 execution_role_arn: Some(json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]})),
                 family: Some(json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]})),
+                meets_fn_if: false,
             },
         )])
     }
@@ -473,6 +476,7 @@ mod tests {
                 task_role_arn: Some(json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]})),
                 execution_role_arn: Some(json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]})),
                 family: Some(json!("buildkite-medium")),
+                meets_fn_if: false,
             },
         )]);
         let mut problems = Problems::new();
