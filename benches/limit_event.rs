@@ -6,7 +6,11 @@
 //!   tests/lambda_limits.rs (100 resources, each with 50 broken 1 kB environment entries; 15,100
 //!   problems) to PATH, for the same measurement of a request at Lambda's payload size;
 //! - `cargo bench --bench limit_event -- full N` / `floor N` run the full path or the JSON floor
-//!   N times, for `valgrind --tool=callgrind` to count instructions.
+//!   N times, for `valgrind --tool=callgrind` to count instructions;
+//! - `cargo bench --bench limit_event -- paired N` times the full path and the floor in turn, N
+//!   times each in one process, and prints their medians and ratio: each full request is timed
+//!   next to a floor request, so a shared machine's speed drifting from second to second (which
+//!   moves criterion's separate runs of the two by 30% and more) moves both alike.
 //!
 //! Run by `cargo bench` with no such arguments, it does nothing.
 
@@ -58,6 +62,63 @@ fn main() {
                 black_box(written);
             }
         }
+        [command, times] if command == "paired" => {
+            let times: usize = times.parse().expect("a count");
+            assert!(times > 0, "paired takes a count of at least 1");
+            paired(times);
+        }
         _ => {}
     }
+}
+
+/// The full path and the floor timed in turn (which goes first alternating), after a warm-up;
+/// prints each one's median, the ratio of the medians and the median of the pairs' ratios.
+fn paired(times: usize) {
+    use std::time::Instant;
+    let request = limit_template::limit_request_json();
+    let response =
+        serde_json::to_value(respond_to_event(serde_json::from_str(&request).unwrap()).0).unwrap();
+    let full = || {
+        let event: Value = serde_json::from_str(black_box(&request)).unwrap();
+        black_box(serde_json::to_string(&respond_to_event(event).0).unwrap());
+    };
+    let floor = || {
+        let event: Value = serde_json::from_str(black_box(&request)).unwrap();
+        black_box(event);
+        black_box(serde_json::to_string(black_box(&response)).unwrap());
+    };
+    let timed = |run: &dyn Fn()| {
+        let started = Instant::now();
+        run();
+        started.elapsed().as_secs_f64()
+    };
+    for _ in 0..times.min(20) {
+        full();
+        floor();
+    }
+    let (mut fulls, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for index in 0..times {
+        let (full_time, floor_time) = if index % 2 == 0 {
+            let full_time = timed(&full);
+            (full_time, timed(&floor))
+        } else {
+            let floor_time = timed(&floor);
+            (timed(&full), floor_time)
+        };
+        fulls.push(full_time);
+        floors.push(floor_time);
+        ratios.push(full_time / floor_time);
+    }
+    let median = |mut samples: Vec<f64>| {
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2]
+    };
+    let (full_median, floor_median) = (median(fulls), median(floors));
+    println!(
+        "paired, {times} each: full {:.3} ms, floor {:.3} ms, ratio of medians {:.3}, median of the pairs' ratios {:.3}",
+        full_median * 1e3,
+        floor_median * 1e3,
+        full_median / floor_median,
+        median(ratios)
+    );
 }
