@@ -46,18 +46,12 @@ fn main() {
         [command, times] if command == "full" || command == "floor" => {
             let times: usize = times.parse().expect("a count");
             let request = limit_template::limit_request_json();
-            // The floor writes the response as a JSON value: what any program that answers
-            // with that text must at least do.
-            let response =
-                serde_json::to_value(respond_to_event(serde_json::from_str(&request).unwrap()).0)
-                    .unwrap();
+            let response = floor_response(&request);
             for _ in 0..times {
-                let event: Value = serde_json::from_str(black_box(&request)).unwrap();
                 let written = if command == "full" {
-                    serde_json::to_string(&respond_to_event(event).0).unwrap()
+                    full_path(&request)
                 } else {
-                    black_box(event);
-                    serde_json::to_string(black_box(&response)).unwrap()
+                    floor_path(&request, &response)
                 };
                 black_box(written);
             }
@@ -71,21 +65,36 @@ fn main() {
     }
 }
 
+/// The full path: parse the request, answer it, write the answer.
+fn full_path(request: &str) -> String {
+    let event: Value = serde_json::from_str(black_box(request)).unwrap();
+    serde_json::to_string(&respond_to_event(event).0).unwrap()
+}
+
+/// The response the floor writes, as a JSON value: what any program that answers with that
+/// text must at least write.
+fn floor_response(request: &str) -> Value {
+    serde_json::to_value(respond_to_event(serde_json::from_str(request).unwrap()).0).unwrap()
+}
+
+/// The floor: parse the request, write `response`.
+fn floor_path(request: &str, response: &Value) -> String {
+    let event: Value = serde_json::from_str(black_box(request)).unwrap();
+    black_box(event);
+    serde_json::to_string(black_box(response)).unwrap()
+}
+
 /// The full path and the floor timed in turn (which goes first alternating), after a warm-up;
 /// prints each one's median, the ratio of the medians and the median of the pairs' ratios.
 fn paired(times: usize) {
     use std::time::Instant;
     let request = limit_template::limit_request_json();
-    let response =
-        serde_json::to_value(respond_to_event(serde_json::from_str(&request).unwrap()).0).unwrap();
+    let response = floor_response(&request);
     let full = || {
-        let event: Value = serde_json::from_str(black_box(&request)).unwrap();
-        black_box(serde_json::to_string(&respond_to_event(event).0).unwrap());
+        black_box(full_path(&request));
     };
     let floor = || {
-        let event: Value = serde_json::from_str(black_box(&request)).unwrap();
-        black_box(event);
-        black_box(serde_json::to_string(black_box(&response)).unwrap());
+        black_box(floor_path(&request, &response));
     };
     let timed = |run: &dyn Fn()| {
         let started = Instant::now();
