@@ -18,7 +18,7 @@ use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
 use crate::resources::{GeneratedResource, Resource};
-use crate::value::{TemplateScope, get_att_arn, resource_member, small_object_member};
+use crate::value::{TemplateScope, get_att_arn, resource_member, small_member};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
@@ -375,12 +375,13 @@ fn reference_target(
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
         // Found by comparing names, as the property reader finds them: hashing each name
         // costs more than comparing it with the few properties a resource has.
-        fn member<'m>(properties: &'m Map<String, Value>, name: &str) -> Option<&'m Value> {
-            small_object_member(properties, name).map(|(_, value)| value)
-        }
         let own_or_global = |name: &str| {
-            member(&own, name)
-                .or_else(|| globals.as_deref().and_then(|globals| member(globals, name)))
+            small_member(&own, name)
+                .or_else(|| {
+                    globals
+                        .as_deref()
+                        .and_then(|globals| small_member(globals, name))
+                })
                 .filter(|value| !scope.resolve(value).is_unset())
                 .cloned()
         };
@@ -397,7 +398,7 @@ fn reference_target(
                 Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
                 _ => false,
             });
-        families.push(member(&own, "TaskFamily").cloned());
+        families.push(small_member(&own, "TaskFamily").cloned());
     }
     ReferenceTarget {
         ids: GeneratedIds::new(logical_id, generates_task_role)
@@ -531,8 +532,7 @@ fn expand_resource(
     }
     let properties_path = crate::problems::member_path(&path, "Properties");
     let empty = Map::new();
-    let properties = small_object_member(resource, "Properties").map(|(_, value)| value);
-    let own = match properties {
+    let own = match small_member(resource, "Properties") {
         None | Some(Value::Null) => &empty,
         Some(value @ Value::Object(own)) if !crate::value::is_intrinsic(value) => own,
         Some(value) if crate::value::intrinsic_name(value) == Some("Fn::If") => {
@@ -569,8 +569,7 @@ fn expand_resource(
     // Where the resource's own Condition does not hold, the resource does not exist: that
     // combination is the one where it holds, so nothing branches on it (its false side would
     // give a generated resource a condition that never holds) and a problem there says so.
-    let condition = small_object_member(resource, "Condition").map(|(_, value)| value);
-    let own_false_bit = own_condition(condition, known_conditions)
+    let own_false_bit = own_condition(small_member(resource, "Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
     // What each combination generates: where nothing branches, the one set of typed resources
     // (`typed`, written as they are); else each combination's as values, to be joined.
@@ -753,7 +752,7 @@ fn resource_attributes(
 ) -> ResourceAttributes {
     let mut attributes = ResourceAttributes::default();
     for name in ["Condition", "DeletionPolicy", "UpdateReplacePolicy"] {
-        if let Some((_, value)) = small_object_member(resource, name) {
+        if let Some(value) = small_member(resource, name) {
             if name == "Condition" {
                 check_condition_attribute(
                     value,
@@ -774,7 +773,7 @@ fn resource_attributes(
         }
     }
     for name in ["DependsOn", "Metadata"] {
-        if let Some((_, value)) = small_object_member(resource, name) {
+        if let Some(value) = small_member(resource, name) {
             attributes
                 .task_definition_only
                 .insert(name.to_owned(), value.clone());

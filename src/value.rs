@@ -69,10 +69,16 @@ pub fn small_object_member<'v>(
     object.iter().find(|(member, _)| member.as_str() == key)
 }
 
+/// The value of member `key` of an object with a few keys, found as [`small_object_member`]
+/// finds it.
+pub fn small_member<'v>(object: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    small_object_member(object, key).map(|(_, value)| value)
+}
+
 /// Attribute `key` of a resource (`Type`, `Properties`, `Condition`, ...): a resource has a
-/// handful of keys at most, so it is found by comparing them, as [`small_object_member`] does.
+/// handful of keys at most, so it is found by comparing them.
 pub fn resource_member<'v>(resource: &'v Value, key: &str) -> Option<&'v Value> {
-    small_object_member(resource.as_object()?, key).map(|(_, value)| value)
+    small_member(resource.as_object()?, key)
 }
 
 /// The target of `{"Ref": "X"}`.
@@ -434,7 +440,7 @@ pub fn unescape_sub_text(text: &str) -> Cow<'_, str> {
 
 /// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
 pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>)> {
-    let (_, argument) = small_object_member(value.as_object()?, "Fn::Sub")?;
+    let argument = small_member(value.as_object()?, "Fn::Sub")?;
     match argument {
         Value::String(template) => Some((template, None)),
         Value::Array(arguments) => match arguments.as_slice() {
