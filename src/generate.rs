@@ -89,20 +89,21 @@ pub struct ResourceAttributes {
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 
-/// The generated resources, in output order. The task definition is built last, from the
-/// values the other resources have read: they are moved into it, not copied.
+/// The generated resources, in output order. Each moves the values only it takes out of
+/// `properties`; the task definition is built last, from the values the other resources have
+/// read: they are moved into it, not copied.
 pub fn generate(
     ids: &GeneratedIds,
     mut properties: TaskDefinitionProperties,
     attributes: &ResourceAttributes,
 ) -> Vec<(String, Resource)> {
-    let log_group = Properties::LogGroup(log_group(&properties));
+    let log_group = Properties::LogGroup(log_group(&mut properties));
     let execution_role = ids.execution_role.as_ref().map(|id| {
         let role = execution_role(ids, &mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
     let task_role = ids.task_role.as_ref().map(|id| {
-        let role = task_role(&properties);
+        let role = task_role(&mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
     let run_policy = ids.run_policy.as_ref().map(|id| {
@@ -519,11 +520,12 @@ fn backend_url(ssh_agent: &SshAgent) -> Value {
     })
 }
 
-fn log_group(properties: &TaskDefinitionProperties) -> LogGroup {
+/// The log group, moving the values only it takes out of `properties`.
+fn log_group(properties: &mut TaskDefinitionProperties) -> LogGroup {
     LogGroup {
         log_group_name: build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
-        retention_in_days: properties.log_retention_days.clone(),
-        kms_key_id: properties.log_kms_key_id.clone(),
+        retention_in_days: std::mem::take(&mut properties.log_retention_days),
+        kms_key_id: properties.log_kms_key_id.take(),
         tags: properties.tags.clone(),
     }
 }
@@ -553,14 +555,14 @@ static TASK_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| {
 });
 
 fn role(
-    path: &Value,
+    path: Value,
     trust: &'static Value,
     policies: Vec<RolePolicy>,
     managed: Vec<Value>,
     properties: &TaskDefinitionProperties,
 ) -> Role {
     Role {
-        path: path.clone(),
+        path,
         assume_role_policy_document: Cow::Borrowed(trust),
         managed_policy_arns: managed,
         policies,
@@ -575,7 +577,7 @@ fn execution_role(ids: &GeneratedIds, properties: &mut TaskDefinitionProperties)
         .map(RolePolicy::Inline)
         .collect();
     role(
-        &properties.execution_role_path,
+        std::mem::take(&mut properties.execution_role_path),
         &EXECUTION_ROLE_TRUST,
         policies,
         crate::execution_role::execution_role_managed_policies(properties),
@@ -697,7 +699,8 @@ const SESSION_CHANNEL_ACTIONS: [&str; 4] = [
     "ssmmessages:OpenDataChannel",
 ];
 
-fn task_role(properties: &TaskDefinitionProperties) -> Role {
+/// The task role, moving the values only it takes out of `properties`.
+fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
         policies.push(RolePolicy::Inline(InlinePolicy {
@@ -735,17 +738,15 @@ fn task_role(properties: &TaskDefinitionProperties) -> Role {
         }));
     }
     policies.extend(
-        properties
-            .task_role_policies
-            .iter()
-            .cloned()
+        std::mem::take(&mut properties.task_role_policies)
+            .into_iter()
             .map(RolePolicy::Written),
     );
     role(
-        &properties.task_role_path,
+        std::mem::take(&mut properties.task_role_path),
         &TASK_ROLE_TRUST,
         policies,
-        properties.task_role_managed_policy_arns.clone(),
+        std::mem::take(&mut properties.task_role_managed_policy_arns),
         properties,
     )
 }
