@@ -272,14 +272,11 @@ fn set_limits(
     container.stop_timeout = stop_timeout;
 }
 
-fn name_value_entries(entries: Vec<(Value, Value)>) -> Vec<NameValue> {
-    entries
-        .into_iter()
-        .map(|(name, value)| NameValue {
-            name: Text::Given(name),
-            value: Text::Given(value),
-        })
-        .collect()
+fn name_value_entries(entries: Vec<(Value, Value)>) -> impl Iterator<Item = NameValue> {
+    entries.into_iter().map(|(name, value)| NameValue {
+        name: Text::Given(name),
+        value: Text::Given(value),
+    })
 }
 
 fn secret_entries(secrets: Vec<ContainerSecret>) -> impl Iterator<Item = SecretEntry> {
@@ -334,22 +331,19 @@ fn agent_container(
             Text::Given(key.agent_value.clone()),
         ));
     }
-    let user_names: Vec<&Value> = properties
-        .environment
-        .iter()
-        .map(|(name, _)| name)
-        .chain(properties.secrets.iter().map(|secret| &secret.name))
-        .collect();
-    let generated: Vec<NameValue> = generated
-        .into_iter()
-        .filter(|(name, _)| !user_names.iter().any(|user| user.as_str() == Some(name)))
-        .map(|(name, value)| NameValue {
-            name: Text::Constant(name),
-            value,
-        })
-        .collect();
-    let mut environment = name_value_entries(std::mem::take(&mut properties.environment));
-    environment.extend(generated);
+    let given_by_user = |name: &str| {
+        (properties.environment.iter().map(|(name, _)| name))
+            .chain(properties.secrets.iter().map(|secret| &secret.name))
+            .any(|user| user.as_str() == Some(name))
+    };
+    generated.retain(|(name, _)| !given_by_user(name));
+    let user_environment = std::mem::take(&mut properties.environment);
+    let mut environment = Vec::with_capacity(user_environment.len() + generated.len());
+    environment.extend(name_value_entries(user_environment));
+    environment.extend(generated.into_iter().map(|(name, value)| NameValue {
+        name: Text::Constant(name),
+        value,
+    }));
 
     let mut depends_on = Vec::new();
     let dependency = |name: Name, condition| ContainerDependency {
@@ -440,7 +434,7 @@ fn service_container(
     container.memory = service.memory;
     container.memory_reservation = service.memory_reservation;
     container.command = service.command.map(Cow::Owned);
-    container.environment = name_value_entries(service.environment);
+    container.environment = name_value_entries(service.environment).collect();
     container.secrets = secret_entries(service.secrets).collect();
     container.mount_points = mount_points;
     container.health_check = service.health_check.map(Cow::Owned);
