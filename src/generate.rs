@@ -486,7 +486,7 @@ fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerD
     container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
     container.environment = vec![NameValue {
         name: Text::Constant("IAM_SSH_AGENT_BACKEND_URL"),
-        value: Text::Given(backend_url),
+        value: backend_url,
     }];
     container.mount_points = vec![ssh_socket_mount()];
     container.health_check = Some(Cow::Borrowed(&SSH_AGENT_HEALTH_CHECK));
@@ -496,22 +496,23 @@ fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerD
 
 /// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
 /// ARN, taken apart with `Fn::Select`/`Fn::Split` for an intrinsic one.
-fn backend_url(ssh_agent: &SshAgent) -> Value {
+fn backend_url(ssh_agent: &SshAgent) -> Text {
     if let Some((api_id, region, stage)) = &ssh_agent.literal_stage {
-        return json!({
-            "Fn::Sub": format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}")
-        });
+        return Text::Sub(Member(
+            "Fn::Sub",
+            format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}"),
+        ));
     }
     let arn_field =
         |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", ssh_agent.backend]}]});
     let resource_part =
         |index: usize| json!({"Fn::Select": [index, {"Fn::Split": ["/", arn_field(5)]}]});
-    json!({
+    Text::Given(json!({
         "Fn::Sub": [
             "https://${ApiId}.execute-api.${ApiRegion}.${AWS::URLSuffix}/${Stage}",
             {"ApiId": resource_part(0), "ApiRegion": arn_field(3), "Stage": resource_part(1)}
         ]
-    })
+    }))
 }
 
 /// The log group, moving the values only it takes out of `properties`.

@@ -35,6 +35,8 @@ pub type Name = Cow<'static, str>;
 pub enum Text {
     Constant(&'static str),
     Given(Value),
+    /// `{"Fn::Sub": text}`, the text made for this resource.
+    Sub(Member<String>),
 }
 
 /// One generated resource: its type and properties, and the attributes of the Buildkite
