@@ -481,7 +481,7 @@ static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
 });
 
 fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerDefinition {
-    let backend_url = backend_url(&ssh_agent);
+    let backend_url = backend_url(ssh_agent.literal_url, &ssh_agent.backend);
     let mut container = ContainerDefinition::new(SSH_AGENT_CONTAINER, ssh_agent.image, true, log);
     container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
     container.environment = vec![NameValue {
@@ -495,16 +495,12 @@ fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerD
 }
 
 /// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
-/// ARN, taken apart with `Fn::Select`/`Fn::Split` for an intrinsic one.
-fn backend_url(ssh_agent: &SshAgent) -> Text {
-    if let Some((api_id, region, stage)) = &ssh_agent.literal_stage {
-        return Text::Sub(Member(
-            "Fn::Sub",
-            format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}"),
-        ));
+/// ARN when it was read, taken apart with `Fn::Select`/`Fn::Split` for an intrinsic one.
+fn backend_url(literal_url: Option<String>, backend: &Value) -> Text {
+    if let Some(url) = literal_url {
+        return Text::Sub(Member("Fn::Sub", url));
     }
-    let arn_field =
-        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", ssh_agent.backend]}]});
+    let arn_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", backend]}]});
     let resource_part =
         |index: usize| json!({"Fn::Select": [index, {"Fn::Split": ["/", arn_field(5)]}]});
     Text::Given(json!({

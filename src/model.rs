@@ -34,8 +34,9 @@ pub struct RegistryCredentials {
 pub struct SshAgent {
     /// The execute-api stage ARN as written.
     pub backend: Value,
-    /// The parts of a literal ARN, computed here; `None` for an intrinsic.
-    pub literal_stage: Option<(String, String, String)>,
+    /// The invoke URL of a literal ARN, computed when it is read, as the text of a `Fn::Sub`;
+    /// `None` for an intrinsic.
+    pub literal_url: Option<String>,
     pub image: Value,
     /// The ECR repositories the execution role pulls `image` from.
     pub image_pull: Vec<Value>,

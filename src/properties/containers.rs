@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
+use crate::arn::ExecuteApiStage;
 use crate::model::{EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
 use crate::place::Place;
 use crate::problems::unknown_name_message;
@@ -33,11 +34,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                             "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
                             stage.region, stage.api_id, stage.stage
                         )}),
-                        literal_stage: Some((
-                            stage.api_id.to_owned(),
-                            stage.region.to_owned(),
-                            stage.stage.to_owned(),
-                        )),
+                        literal_url: Some(invoke_url(&stage)),
                         image,
                         image_pull,
                     })
@@ -58,17 +55,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             self.text("SshAgentImage");
             return None;
         };
-        let literal_stage = match self.scope.resolve(backend.value) {
+        let literal_url = match self.scope.resolve(backend.value) {
             Resolved::Literal(Value::String(text)) => {
                 crate::arn::parse_execute_api_stage(text, self.scope.context)
                     .ok()
-                    .map(|stage| {
-                        (
-                            stage.api_id.to_owned(),
-                            stage.region.to_owned(),
-                            stage.stage.to_owned(),
-                        )
-                    })
+                    .map(|stage| invoke_url(&stage))
             }
             _ => None,
         };
@@ -76,7 +67,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
         Some(SshAgent {
             backend: value,
-            literal_stage,
+            literal_url,
             image,
             image_pull,
         })
@@ -385,6 +376,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             None => {}
         }
     }
+}
+
+/// `https://<api-id>.execute-api.<region>.${AWS::URLSuffix}/<stage>`: the stage's invoke URL, as
+/// the text of a `Fn::Sub`.
+fn invoke_url(stage: &ExecuteApiStage<'_>) -> String {
+    let ExecuteApiStage {
+        api_id,
+        region,
+        stage,
+    } = stage;
+    format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}")
 }
 
 /// Text that can name a variable: no `=`, white space or control character. An ASCII name is
