@@ -183,22 +183,27 @@ fn task_definition(
         });
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
-    let log = LogConfiguration::awslogs(&ids.log_group);
+    let log = || LogConfiguration::awslogs(&ids.log_group);
     let execution_role_arn = RoleArn::of(&ids.execution_role, &mut properties.execution_role_arn);
     let task_role_arn = RoleArn::of(&ids.task_role, &mut properties.task_role_arn);
-    let mut containers = vec![agent_container(properties, log.clone())];
+    let mut containers = Vec::with_capacity(
+        1 + usize::from(properties.agent_sidecar_image.is_some())
+            + usize::from(properties.ssh_agent.is_some())
+            + properties.services.len(),
+    );
+    containers.push(agent_container(properties, log()));
     if let Some(image) = properties.agent_sidecar_image.take() {
-        let mut sidecar = ContainerDefinition::new(SIDECAR_CONTAINER, image, false, log.clone());
+        let mut sidecar = ContainerDefinition::new(SIDECAR_CONTAINER, image, false, log());
         sidecar.entry_point = Some(Cow::Borrowed(&SIDECAR_ENTRY_POINT));
         sidecar.command = Some(Cow::Borrowed(&SIDECAR_COMMAND));
         sidecar.readonly_root_filesystem = Some(true);
         containers.push(sidecar);
     }
     if let Some(ssh_agent) = properties.ssh_agent.take() {
-        containers.push(ssh_agent_container(ssh_agent, log.clone()));
+        containers.push(ssh_agent_container(ssh_agent, log()));
     }
     for service in std::mem::take(&mut properties.services) {
-        containers.push(service_container(service, &properties.volumes, log.clone()));
+        containers.push(service_container(service, &properties.volumes, log()));
     }
     TaskDefinition {
         family: std::mem::take(&mut properties.family),
