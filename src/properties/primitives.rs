@@ -329,16 +329,20 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
     }
 
-    /// Each entry but `AWS::NoValue` ones (skipped in place), read by `read_entry`.
+    /// Each entry but `AWS::NoValue` ones (skipped in place), read by `read_entry`, into a
+    /// list with room for them all.
     fn read_entries<'e, T>(
         &mut self,
-        entries: impl Iterator<Item = Sourced<'e>>,
+        entries: impl ExactSizeIterator<Item = Sourced<'e>>,
         read_entry: &mut impl FnMut(&mut Self, &Sourced<'e>) -> Option<T>,
     ) -> Vec<T> {
-        entries
-            .filter(|entry| self.scope.resolve(entry.value) != Resolved::NoValue)
-            .filter_map(|entry| read_entry(self, &entry))
-            .collect()
+        let mut read = Vec::with_capacity(entries.len());
+        read.extend(
+            entries
+                .filter(|entry| self.scope.resolve(entry.value) != Resolved::NoValue)
+                .filter_map(|entry| read_entry(self, &entry)),
+        );
+        read
     }
 
     /// The fields of a list entry, an object of the keys `shape` declares. An unknown key or a
