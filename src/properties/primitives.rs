@@ -89,13 +89,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// A whole-number property: the value for the output and the number when known, or the
     /// declared default; `None` when absent without a default.
     pub(super) fn number(&mut self, name: &str) -> Option<(Value, Option<u64>)> {
-        let check = match declared(name).shape {
+        let declaration = declared(name);
+        let check = match declaration.shape {
             Shape::WholeNumber(check) => check,
             _ => unreachable!("{name} is a whole number"),
         };
         match self.sourced(name) {
             Some(sourced) => Some(self.whole_number(&sourced, |n| check.map_or(Ok(()), |c| c(n)))),
-            None => match declared(name).default {
+            None => match declaration.default {
                 PropertyDefault::Number(number) => Some((json!(number), Some(number))),
                 _ => None,
             },
