@@ -1,6 +1,7 @@
 //! Expanding a whole template: every Buildkite resource replaced, in its place, by what
 //! it becomes, and every reference to it rewritten.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -603,9 +604,22 @@ fn expand_resource(
             }
         }
         if let Some(properties) = properties.filter(|_| branch_problems.is_empty()) {
-            let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none())
-                .generating_execution_role(properties.execution_role_arn.is_none())
-                .generating_run_policy(properties.run_policy);
+            let generates = (
+                properties.task_role_arn.is_none(),
+                properties.execution_role_arn.is_none(),
+                properties.run_policy,
+            );
+            // Almost always the resources counted and named from the properties as written:
+            // those IDs are used, not made again.
+            let branch_ids = if generates == roles_and_policy_generated(ids) {
+                Cow::Borrowed(ids)
+            } else {
+                Cow::Owned(
+                    GeneratedIds::new(logical_id, generates.0)
+                        .generating_execution_role(generates.1)
+                        .generating_run_policy(generates.2),
+                )
+            };
             if !branch_ids
                 .all()
                 .all(|id| ids.all().any(|known| known == id))
@@ -669,6 +683,15 @@ fn expand_resource(
         resources,
         conditions,
     })
+}
+
+/// Whether `ids` has a task role, an execution role and a run policy generated.
+fn roles_and_policy_generated(ids: &GeneratedIds) -> (bool, bool, bool) {
+    (
+        ids.task_role.is_some(),
+        ids.execution_role.is_some(),
+        ids.run_policy.is_some(),
+    )
 }
 
 /// Generated resources as values, to be joined with another combination's.
