@@ -142,13 +142,10 @@ pub fn expand_with_summary(
             return Err(problems);
         }
     };
-    let buildkite_ids: Vec<String> = buildkite_resources(resources)
-        .map(|(id, _)| id.clone())
-        .collect();
     check_resource_types(resources, &mut problems);
     let globals_sound = match task_definition_globals(&root) {
         Some(globals) => check_globals(globals, &mut problems).is_some(),
-        None if buildkite_ids.is_empty() => {
+        None if buildkite_resources(resources).next().is_none() => {
             let summary = ExpansionSummary {
                 buildkite_resources: 0,
                 resources_out: resources.len(),
@@ -163,7 +160,7 @@ pub fn expand_with_summary(
         None => false,
     };
 
-    // One for each of `buildkite_ids`, in order.
+    // One for each Buildkite resource, in order.
     let targets: Vec<ReferenceTarget> = {
         let scope = TemplateScope {
             context,
@@ -176,7 +173,7 @@ pub fn expand_with_summary(
             .map(|(id, resource)| reference_target(id, resource, globals, known_conditions, &scope))
             .collect()
     };
-    let resources_out = resources.len() - buildkite_ids.len()
+    let resources_out = resources.len() - targets.len()
         + targets
             .iter()
             .map(|target| target.ids.all().count())
@@ -189,10 +186,9 @@ pub fn expand_with_summary(
         return Err(problems);
     }
 
-    let targets_by_name: HashMap<&str, &ReferenceTarget> = buildkite_ids
+    let targets_by_name: HashMap<&str, &ReferenceTarget> = targets
         .iter()
-        .map(String::as_str)
-        .zip(&targets)
+        .map(|target| (target.ids.logical_id(), target))
         .collect();
     rewrite_references(&mut root, &targets_by_name, &mut problems);
 
@@ -243,20 +239,17 @@ pub fn expand_with_summary(
     }
     crate::run_policy::check_outputs(
         &root,
-        buildkite_ids
-            .iter()
-            .zip(&targets)
-            .filter_map(|(id, target)| {
-                let run_policy = target.ids.run_policy.as_deref()?;
-                Some((id.as_str(), run_policy))
-            }),
+        targets.iter().filter_map(|target| {
+            let run_policy = target.ids.run_policy.as_deref()?;
+            Some((target.ids.logical_id(), run_policy))
+        }),
         &mut problems,
     );
     if !problems.is_empty() {
         return Err(problems);
     }
     let summary = ExpansionSummary {
-        buildkite_resources: buildkite_ids.len(),
+        buildkite_resources: targets.len(),
         resources_out,
     };
 
