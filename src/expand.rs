@@ -43,7 +43,6 @@ const RESOURCE_KEYS: [&str; 7] = [
 /// One Buildkite resource, ready to be put in its place.
 #[derive(Debug)]
 struct Expansion {
-    logical_id: String,
     resources: Vec<(String, GeneratedResource)>,
     /// Conditions made for generated resources that exist on some branches only.
     conditions: Vec<(String, Value)>,
@@ -56,7 +55,7 @@ struct Expansion {
 pub struct ExpandedTemplate {
     /// The template, its Buildkite resources still in `Resources` (never written).
     root: Map<String, Value>,
-    /// In the order of their Buildkite resources in `Resources`.
+    /// One for each Buildkite resource in `Resources`, in their order.
     expansions: Vec<Expansion>,
     resources_out: usize,
 }
@@ -91,15 +90,17 @@ impl Serialize for ExpandedResources<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let ExpandedResources(template, resources) = self;
         let mut map = serializer.serialize_map(Some(template.resources_out))?;
-        let mut expansions = template.expansions.iter().peekable();
+        let mut expansions = template.expansions.iter();
         for (logical_id, resource) in resources.iter() {
-            match expansions.next_if(|expansion| expansion.logical_id == *logical_id) {
-                Some(expansion) => {
-                    for (id, generated) in &expansion.resources {
-                        map.serialize_entry(id, generated)?;
-                    }
-                }
-                None => map.serialize_entry(logical_id, resource)?,
+            if !is_buildkite_resource(resource) {
+                map.serialize_entry(logical_id, resource)?;
+                continue;
+            }
+            let expansion = expansions
+                .next()
+                .expect("an expansion for each Buildkite resource");
+            for (id, generated) in &expansion.resources {
+                map.serialize_entry(id, generated)?;
             }
         }
         map.end()
@@ -256,17 +257,17 @@ pub fn expand_with_summary(
     add_conditions(&mut root, &expansions);
     crate::run_policy::add_outputs(
         &mut root,
-        expansions.iter().flat_map(|expansion| {
-            let run_policy = targets_by_name[expansion.logical_id.as_str()]
-                .ids
-                .run_policy
-                .as_deref();
-            expansion
-                .resources
-                .iter()
-                .filter(move |(id, _)| Some(id.as_str()) == run_policy)
-                .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
-        }),
+        expansions
+            .iter()
+            .zip(&targets)
+            .flat_map(|(expansion, target)| {
+                let run_policy = target.ids.run_policy.as_deref();
+                expansion
+                    .resources
+                    .iter()
+                    .filter(move |(id, _)| Some(id.as_str()) == run_policy)
+                    .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
+            }),
     );
     remove_task_definition_globals(&mut root);
     let template = ExpandedTemplate {
@@ -672,7 +673,6 @@ fn expand_resource(
         return None;
     }
     Some(Expansion {
-        logical_id: logical_id.to_owned(),
         resources,
         conditions,
     })
