@@ -352,18 +352,14 @@ fn reference_target(
     }
     let own_false_bit = own_condition(resource_member(resource, "Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
-    // `None` on a branch that generates the role.
-    let mut task_role_arns: Vec<Option<Value>> = Vec::new();
-    let mut execution_role_arns: Vec<Option<Value>> = Vec::new();
-    let mut families: Vec<Option<Value>> = Vec::new();
+    // What each branch gives.
+    let mut given: Vec<GivenValues> = Vec::new();
     let (mut generates_task_role, mut generates_execution_role) = (false, false);
     let mut generates_run_policy = false;
     for (index, assignment) in branching.assignments().enumerate() {
         if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
             // The resource does not exist here: as where its own condition holds.
-            task_role_arns.push(task_role_arns[index & !bit].clone());
-            execution_role_arns.push(execution_role_arns[index & !bit].clone());
-            families.push(families[index & !bit].clone());
+            given.push(given[index & !bit].clone());
             continue;
         }
         let own = resolve_map(own, &assignment);
@@ -382,10 +378,8 @@ fn reference_target(
         };
         let task_role_arn = own_or_global("TaskRoleArn");
         generates_task_role |= task_role_arn.is_none();
-        task_role_arns.push(task_role_arn);
         let execution_role_arn = own_or_global("ExecutionRoleArn");
         generates_execution_role |= execution_role_arn.is_none();
-        execution_role_arns.push(execution_role_arn);
         // Read as the property reader does; a value it refuses fails the expansion anyway.
         generates_run_policy |=
             own_or_global("RunPolicy").is_some_and(|value| match scope.resolve(&value).value() {
@@ -393,39 +387,57 @@ fn reference_target(
                 Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
                 _ => false,
             });
-        families.push(small_member(&own, "TaskFamily").cloned());
+        given.push(GivenValues {
+            task_role_arn,
+            execution_role_arn,
+            family: small_member(&own, "TaskFamily").cloned(),
+        });
     }
     ReferenceTarget {
         ids: GeneratedIds::new(logical_id, generates_task_role)
             .generating_execution_role(generates_execution_role)
             .generating_run_policy(generates_run_policy),
-        task_role_arn: join_given(&branching, task_role_arns, || {
-            get_att_arn(&[logical_id, "TaskRole"].concat())
-        }),
-        execution_role_arn: join_given(&branching, execution_role_arns, || {
-            get_att_arn(&[logical_id, "ExecutionRole"].concat())
-        }),
-        family: join_given(&branching, families, || {
-            Value::String(crate::property_table::default_family(logical_id))
-        }),
+        task_role_arn: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.task_role_arn),
+            || get_att_arn(&[logical_id, "TaskRole"].concat()),
+        ),
+        execution_role_arn: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.execution_role_arn),
+            || get_att_arn(&[logical_id, "ExecutionRole"].concat()),
+        ),
+        family: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.family),
+            || Value::String(crate::property_table::default_family(logical_id)),
+        ),
         meets_fn_if,
     }
+}
+
+/// The values one branch of a reference target's conditions gives, as written: `None` where the
+/// macro makes them (a generated role's ARN, the default family).
+#[derive(Clone)]
+struct GivenValues {
+    task_role_arn: Option<Value>,
+    execution_role_arn: Option<Value>,
+    family: Option<Value>,
 }
 
 /// A value given on each branch (`None` where the macro makes it, as `made` does), joined under
 /// the branches' conditions; `None` when no branch gives it, so that the made value is built
 /// only where a reference asks for it.
-fn join_given(
+fn join_given<'v>(
     branching: &Branching,
-    given: Vec<Option<Value>>,
+    given: impl Iterator<Item = &'v Option<Value>> + Clone,
     made: impl Fn() -> Value,
 ) -> Option<Value> {
-    if given.iter().all(Option::is_none) {
+    if given.clone().all(Option::is_none) {
         return None;
     }
     let values = given
-        .into_iter()
-        .map(|value| value.unwrap_or_else(&made))
+        .map(|value| value.clone().unwrap_or_else(&made))
         .collect();
     Some(join_values(branching, values))
 }
