@@ -68,7 +68,7 @@ pub struct ReferenceRewriter<'t> {
     problems: &'t mut Problems,
     /// The targets whose copied value (`Family`, `TaskRoleArn`) is being rewritten, so that a
     /// value that refers to itself is reported instead of expanded for ever.
-    copying: Vec<String>,
+    copying: Vec<&'t str>,
 }
 
 /// What became of a one-key object.
@@ -173,7 +173,7 @@ impl<'t> ReferenceRewriter<'t> {
                     },
                     _ => return Rewritten::Untouched,
                 };
-                let Some(target) = self.targets.get(name) else {
+                let Some(&target) = self.targets.get(name) else {
                     return Rewritten::Untouched;
                 };
                 let Some(attribute) = attribute else {
@@ -188,7 +188,7 @@ impl<'t> ReferenceRewriter<'t> {
                 };
                 match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, trail);
+                        self.rewrite_copied(target, attribute, &mut replacement, trail);
                         Rewritten::Replaced(replacement)
                     }
                     None => {
@@ -211,7 +211,7 @@ impl<'t> ReferenceRewriter<'t> {
     /// attributes (its family or task role, as the user wrote them).
     fn rewrite_copied(
         &mut self,
-        name: &str,
+        target: &'t ReferenceTarget,
         attribute: &str,
         value: &mut Value,
         trail: &Trail<'_>,
@@ -219,7 +219,8 @@ impl<'t> ReferenceRewriter<'t> {
         if !matches!(attribute, "Family" | "TaskRoleArn" | "ExecutionRoleArn") {
             return;
         }
-        if self.copying.iter().any(|copying| copying == name) {
+        let name = target.ids.logical_id();
+        if self.copying.contains(&name) {
             self.problems.push(
                 format!("Resources.{name}"),
                 format!(
@@ -228,7 +229,7 @@ impl<'t> ReferenceRewriter<'t> {
             );
             return;
         }
-        self.copying.push(name.to_owned());
+        self.copying.push(name);
         self.rewrite(value, trail);
         self.copying.pop();
     }
@@ -278,7 +279,7 @@ impl<'t> ReferenceRewriter<'t> {
                 Some((name, attribute)) => (name, Some(attribute)),
                 None => (variable, None),
             };
-            let Some(target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
+            let Some(&target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
                 push_sub_variable(&mut rewritten, variable);
                 continue;
             };
@@ -287,7 +288,7 @@ impl<'t> ReferenceRewriter<'t> {
                 None => json!({"Ref": target.ids.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, trail);
+                        self.rewrite_copied(target, attribute, &mut replacement, trail);
                         replacement
                     }
                     None => {
