@@ -516,13 +516,15 @@ fn expand_resource(
         known_conditions,
         any_fn_if,
     } = *shared;
-    let path = crate::problems::member_path("Resources", logical_id);
+    // The places of its problems: `Resources.X.Properties`, and `Resources.X` at its start.
+    let properties_path = ["Resources.", logical_id, ".Properties"].concat();
+    let path = &properties_path[..properties_path.len() - ".Properties".len()];
     let Some(resource) = resource.as_object() else {
-        problems.push(&path, "must be an object");
+        problems.push(path, "must be an object");
         return None;
     };
     if !logical_id.chars().all(|c| c.is_ascii_alphanumeric()) || logical_id.len() > 240 {
-        problems.push(&path, "a logical ID is letters and digits only (A-Z, a-z, 0-9), at most 240 of them here so that the generated IDs fit");
+        problems.push(path, "a logical ID is letters and digits only (A-Z, a-z, 0-9), at most 240 of them here so that the generated IDs fit");
     }
     for key in resource.keys() {
         if RESOURCE_KEYS.contains(&key.as_str()) {
@@ -537,7 +539,6 @@ fn expand_resource(
         };
         problems.push(format!("{path}.{key}"), message);
     }
-    let properties_path = crate::problems::member_path(&path, "Properties");
     let empty = Map::new();
     let own = match small_member(resource, "Properties") {
         None | Some(Value::Null) => &empty,
@@ -554,8 +555,7 @@ fn expand_resource(
             &empty
         }
     };
-    let attributes =
-        resource_attributes(resource, &path, known_conditions, scope.context, problems);
+    let attributes = resource_attributes(resource, path, known_conditions, scope.context, problems);
     let branching = if any_fn_if {
         branching_of(own, &properties_path, globals, known_conditions, problems)
     } else {
@@ -673,7 +673,7 @@ fn expand_resource(
                 &branching,
                 outputs,
                 &attributes,
-                &path,
+                path,
                 known_conditions,
                 problems,
             )?
