@@ -135,13 +135,15 @@ impl<'t> ReferenceRewriter<'t> {
                         Rewritten::Untouched => {}
                     }
                 }
-                for (key, child) in map.iter_mut() {
+                for (key, child) in map.iter_mut().filter(|(_, child)| may_refer(child)) {
                     self.rewrite(child, &trail.key(key));
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    self.rewrite(item, &trail.index(index));
+                    if may_refer(item) {
+                        self.rewrite(item, &trail.index(index));
+                    }
                 }
             }
             _ => {}
@@ -326,6 +328,11 @@ impl<'t> ReferenceRewriter<'t> {
         }
         SubRewritten::Done
     }
+}
+
+/// Whether a value can hold a reference: a string or a number is not walked.
+fn may_refer(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 /// What became of a `Fn::Sub`.
