@@ -25,6 +25,11 @@ const MAX_ALIGNED_PAIRS: usize = 250_000;
 /// Values the macro copies without reading, so an `Fn::If` inside stays as written.
 const OPAQUE_KEYS: [&str; 1] = ["PolicyDocument"];
 
+/// Whether a value can hold an `Fn::If`: a string or a number is not walked.
+fn may_branch(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
+}
+
 /// The conditions a resource's properties branch on, in the order first written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Branching {
@@ -88,14 +93,16 @@ impl Branching {
             _ if intrinsic_name(value).is_some() => {}
             Value::Object(map) => {
                 for (key, child) in map {
-                    if !OPAQUE_KEYS.contains(&key.as_str()) {
+                    if !OPAQUE_KEYS.contains(&key.as_str()) && may_branch(child) {
                         self.collect(child, &trail.key(key), known, problems);
                     }
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.collect(item, &trail.index(index), known, problems);
+                    if may_branch(item) {
+                        self.collect(item, &trail.index(index), known, problems);
+                    }
                 }
             }
             _ => {}

@@ -1,6 +1,7 @@
 //! Expanding a whole template: every Buildkite resource replaced, in its place, by what
 //! it becomes, and every reference to it rewritten.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -42,7 +43,6 @@ const RESOURCE_KEYS: [&str; 7] = [
 /// One Buildkite resource, ready to be put in its place.
 #[derive(Debug)]
 struct Expansion {
-    logical_id: String,
     resources: Vec<(String, GeneratedResource)>,
     /// Conditions made for generated resources that exist on some branches only.
     conditions: Vec<(String, Value)>,
@@ -55,7 +55,7 @@ struct Expansion {
 pub struct ExpandedTemplate {
     /// The template, its Buildkite resources still in `Resources` (never written).
     root: Map<String, Value>,
-    /// In the order of their Buildkite resources in `Resources`.
+    /// One for each Buildkite resource in `Resources`, in their order.
     expansions: Vec<Expansion>,
     resources_out: usize,
 }
@@ -90,15 +90,17 @@ impl Serialize for ExpandedResources<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let ExpandedResources(template, resources) = self;
         let mut map = serializer.serialize_map(Some(template.resources_out))?;
-        let mut expansions = template.expansions.iter().peekable();
+        let mut expansions = template.expansions.iter();
         for (logical_id, resource) in resources.iter() {
-            match expansions.next_if(|expansion| expansion.logical_id == *logical_id) {
-                Some(expansion) => {
-                    for (id, generated) in &expansion.resources {
-                        map.serialize_entry(id, generated)?;
-                    }
-                }
-                None => map.serialize_entry(logical_id, resource)?,
+            if !is_buildkite_resource(resource) {
+                map.serialize_entry(logical_id, resource)?;
+                continue;
+            }
+            let expansion = expansions
+                .next()
+                .expect("an expansion for each Buildkite resource");
+            for (id, generated) in &expansion.resources {
+                map.serialize_entry(id, generated)?;
             }
         }
         map.end()
@@ -141,13 +143,10 @@ pub fn expand_with_summary(
             return Err(problems);
         }
     };
-    let buildkite_ids: Vec<String> = buildkite_resources(resources)
-        .map(|(id, _)| id.clone())
-        .collect();
     check_resource_types(resources, &mut problems);
     let globals_sound = match task_definition_globals(&root) {
         Some(globals) => check_globals(globals, &mut problems).is_some(),
-        None if buildkite_ids.is_empty() => {
+        None if buildkite_resources(resources).next().is_none() => {
             let summary = ExpansionSummary {
                 buildkite_resources: 0,
                 resources_out: resources.len(),
@@ -162,7 +161,7 @@ pub fn expand_with_summary(
         None => false,
     };
 
-    // One for each of `buildkite_ids`, in order.
+    // One for each Buildkite resource, in order.
     let targets: Vec<ReferenceTarget> = {
         let scope = TemplateScope {
             context,
@@ -175,7 +174,7 @@ pub fn expand_with_summary(
             .map(|(id, resource)| reference_target(id, resource, globals, known_conditions, &scope))
             .collect()
     };
-    let resources_out = resources.len() - buildkite_ids.len()
+    let resources_out = resources.len() - targets.len()
         + targets
             .iter()
             .map(|target| target.ids.all().count())
@@ -188,10 +187,9 @@ pub fn expand_with_summary(
         return Err(problems);
     }
 
-    let targets_by_name: HashMap<&str, &ReferenceTarget> = buildkite_ids
+    let targets_by_name: HashMap<&str, &ReferenceTarget> = targets
         .iter()
-        .map(String::as_str)
-        .zip(&targets)
+        .map(|target| (target.ids.logical_id(), target))
         .collect();
     rewrite_references(&mut root, &targets_by_name, &mut problems);
 
@@ -242,37 +240,34 @@ pub fn expand_with_summary(
     }
     crate::run_policy::check_outputs(
         &root,
-        buildkite_ids
-            .iter()
-            .zip(&targets)
-            .filter_map(|(id, target)| {
-                let run_policy = target.ids.run_policy.as_deref()?;
-                Some((id.as_str(), run_policy))
-            }),
+        targets.iter().filter_map(|target| {
+            let run_policy = target.ids.run_policy.as_deref()?;
+            Some((target.ids.logical_id(), run_policy))
+        }),
         &mut problems,
     );
     if !problems.is_empty() {
         return Err(problems);
     }
     let summary = ExpansionSummary {
-        buildkite_resources: buildkite_ids.len(),
+        buildkite_resources: targets.len(),
         resources_out,
     };
 
     add_conditions(&mut root, &expansions);
     crate::run_policy::add_outputs(
         &mut root,
-        expansions.iter().flat_map(|expansion| {
-            let run_policy = targets_by_name[expansion.logical_id.as_str()]
-                .ids
-                .run_policy
-                .as_deref();
-            expansion
-                .resources
-                .iter()
-                .filter(move |(id, _)| Some(id.as_str()) == run_policy)
-                .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
-        }),
+        expansions
+            .iter()
+            .zip(&targets)
+            .flat_map(|(expansion, target)| {
+                let run_policy = target.ids.run_policy.as_deref();
+                expansion
+                    .resources
+                    .iter()
+                    .filter(move |(id, _)| Some(id.as_str()) == run_policy)
+                    .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
+            }),
     );
     remove_task_definition_globals(&mut root);
     let template = ExpandedTemplate {
@@ -357,18 +352,14 @@ fn reference_target(
     }
     let own_false_bit = own_condition(resource_member(resource, "Condition"), known_conditions)
         .and_then(|condition| branching.false_bit(condition));
-    // `None` on a branch that generates the role.
-    let mut task_role_arns: Vec<Option<Value>> = Vec::new();
-    let mut execution_role_arns: Vec<Option<Value>> = Vec::new();
-    let mut families: Vec<Option<Value>> = Vec::new();
+    // What each branch gives.
+    let mut given: Vec<GivenValues> = Vec::new();
     let (mut generates_task_role, mut generates_execution_role) = (false, false);
     let mut generates_run_policy = false;
     for (index, assignment) in branching.assignments().enumerate() {
         if let Some(bit) = own_false_bit.filter(|bit| index & bit != 0) {
             // The resource does not exist here: as where its own condition holds.
-            task_role_arns.push(task_role_arns[index & !bit].clone());
-            execution_role_arns.push(execution_role_arns[index & !bit].clone());
-            families.push(families[index & !bit].clone());
+            given.push(given[index & !bit].clone());
             continue;
         }
         let own = resolve_map(own, &assignment);
@@ -387,10 +378,8 @@ fn reference_target(
         };
         let task_role_arn = own_or_global("TaskRoleArn");
         generates_task_role |= task_role_arn.is_none();
-        task_role_arns.push(task_role_arn);
         let execution_role_arn = own_or_global("ExecutionRoleArn");
         generates_execution_role |= execution_role_arn.is_none();
-        execution_role_arns.push(execution_role_arn);
         // Read as the property reader does; a value it refuses fails the expansion anyway.
         generates_run_policy |=
             own_or_global("RunPolicy").is_some_and(|value| match scope.resolve(&value).value() {
@@ -398,39 +387,57 @@ fn reference_target(
                 Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
                 _ => false,
             });
-        families.push(small_member(&own, "TaskFamily").cloned());
+        given.push(GivenValues {
+            task_role_arn,
+            execution_role_arn,
+            family: small_member(&own, "TaskFamily").cloned(),
+        });
     }
     ReferenceTarget {
         ids: GeneratedIds::new(logical_id, generates_task_role)
             .generating_execution_role(generates_execution_role)
             .generating_run_policy(generates_run_policy),
-        task_role_arn: join_given(&branching, task_role_arns, || {
-            get_att_arn(&[logical_id, "TaskRole"].concat())
-        }),
-        execution_role_arn: join_given(&branching, execution_role_arns, || {
-            get_att_arn(&[logical_id, "ExecutionRole"].concat())
-        }),
-        family: join_given(&branching, families, || {
-            Value::String(crate::property_table::default_family(logical_id))
-        }),
+        task_role_arn: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.task_role_arn),
+            || get_att_arn(&[logical_id, "TaskRole"].concat()),
+        ),
+        execution_role_arn: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.execution_role_arn),
+            || get_att_arn(&[logical_id, "ExecutionRole"].concat()),
+        ),
+        family: join_given(
+            &branching,
+            given.iter().map(|branch| &branch.family),
+            || Value::String(crate::property_table::default_family(logical_id)),
+        ),
         meets_fn_if,
     }
+}
+
+/// The values one branch of a reference target's conditions gives, as written: `None` where the
+/// macro makes them (a generated role's ARN, the default family).
+#[derive(Clone)]
+struct GivenValues {
+    task_role_arn: Option<Value>,
+    execution_role_arn: Option<Value>,
+    family: Option<Value>,
 }
 
 /// A value given on each branch (`None` where the macro makes it, as `made` does), joined under
 /// the branches' conditions; `None` when no branch gives it, so that the made value is built
 /// only where a reference asks for it.
-fn join_given(
+fn join_given<'v>(
     branching: &Branching,
-    given: Vec<Option<Value>>,
+    given: impl Iterator<Item = &'v Option<Value>> + Clone,
     made: impl Fn() -> Value,
 ) -> Option<Value> {
-    if given.iter().all(Option::is_none) {
+    if given.clone().all(Option::is_none) {
         return None;
     }
     let values = given
-        .into_iter()
-        .map(|value| value.unwrap_or_else(&made))
+        .map(|value| value.clone().unwrap_or_else(&made))
         .collect();
     Some(join_values(branching, values))
 }
@@ -509,13 +516,15 @@ fn expand_resource(
         known_conditions,
         any_fn_if,
     } = *shared;
-    let path = crate::problems::member_path("Resources", logical_id);
+    // The places of its problems: `Resources.X.Properties`, and `Resources.X` at its start.
+    let properties_path = ["Resources.", logical_id, ".Properties"].concat();
+    let path = &properties_path[..properties_path.len() - ".Properties".len()];
     let Some(resource) = resource.as_object() else {
-        problems.push(&path, "must be an object");
+        problems.push(path, "must be an object");
         return None;
     };
     if !logical_id.chars().all(|c| c.is_ascii_alphanumeric()) || logical_id.len() > 240 {
-        problems.push(&path, "a logical ID is letters and digits only (A-Z, a-z, 0-9), at most 240 of them here so that the generated IDs fit");
+        problems.push(path, "a logical ID is letters and digits only (A-Z, a-z, 0-9), at most 240 of them here so that the generated IDs fit");
     }
     for key in resource.keys() {
         if RESOURCE_KEYS.contains(&key.as_str()) {
@@ -530,7 +539,6 @@ fn expand_resource(
         };
         problems.push(format!("{path}.{key}"), message);
     }
-    let properties_path = crate::problems::member_path(&path, "Properties");
     let empty = Map::new();
     let own = match small_member(resource, "Properties") {
         None | Some(Value::Null) => &empty,
@@ -547,8 +555,7 @@ fn expand_resource(
             &empty
         }
     };
-    let attributes =
-        resource_attributes(resource, &path, known_conditions, scope.context, problems);
+    let attributes = resource_attributes(resource, path, known_conditions, scope.context, problems);
     let branching = if any_fn_if {
         branching_of(own, &properties_path, globals, known_conditions, problems)
     } else {
@@ -603,9 +610,22 @@ fn expand_resource(
             }
         }
         if let Some(properties) = properties.filter(|_| branch_problems.is_empty()) {
-            let branch_ids = GeneratedIds::new(logical_id, properties.task_role_arn.is_none())
-                .generating_execution_role(properties.execution_role_arn.is_none())
-                .generating_run_policy(properties.run_policy);
+            let generates = (
+                properties.task_role_arn.is_none(),
+                properties.execution_role_arn.is_none(),
+                properties.run_policy,
+            );
+            // Almost always the resources counted and named from the properties as written:
+            // those IDs are used, not made again.
+            let branch_ids = if generates == roles_and_policy_generated(ids) {
+                Cow::Borrowed(ids)
+            } else {
+                Cow::Owned(
+                    GeneratedIds::new(logical_id, generates.0)
+                        .generating_execution_role(generates.1)
+                        .generating_run_policy(generates.2),
+                )
+            };
             if !branch_ids
                 .all()
                 .all(|id| ids.all().any(|known| known == id))
@@ -653,7 +673,7 @@ fn expand_resource(
                 &branching,
                 outputs,
                 &attributes,
-                &path,
+                path,
                 known_conditions,
                 problems,
             )?
@@ -665,10 +685,18 @@ fn expand_resource(
         return None;
     }
     Some(Expansion {
-        logical_id: logical_id.to_owned(),
         resources,
         conditions,
     })
+}
+
+/// Whether `ids` has a task role, an execution role and a run policy generated.
+fn roles_and_policy_generated(ids: &GeneratedIds) -> (bool, bool, bool) {
+    (
+        ids.task_role.is_some(),
+        ids.execution_role.is_some(),
+        ids.run_policy.is_some(),
+    )
 }
 
 /// Generated resources as values, to be joined with another combination's.

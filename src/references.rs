@@ -68,7 +68,7 @@ pub struct ReferenceRewriter<'t> {
     problems: &'t mut Problems,
     /// The targets whose copied value (`Family`, `TaskRoleArn`) is being rewritten, so that a
     /// value that refers to itself is reported instead of expanded for ever.
-    copying: Vec<String>,
+    copying: Vec<&'t str>,
 }
 
 /// What became of a one-key object.
@@ -135,13 +135,15 @@ impl<'t> ReferenceRewriter<'t> {
                         Rewritten::Untouched => {}
                     }
                 }
-                for (key, child) in map.iter_mut() {
+                for (key, child) in map.iter_mut().filter(|(_, child)| may_refer(child)) {
                     self.rewrite(child, &trail.key(key));
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    self.rewrite(item, &trail.index(index));
+                    if may_refer(item) {
+                        self.rewrite(item, &trail.index(index));
+                    }
                 }
             }
             _ => {}
@@ -173,7 +175,7 @@ impl<'t> ReferenceRewriter<'t> {
                     },
                     _ => return Rewritten::Untouched,
                 };
-                let Some(target) = self.targets.get(name) else {
+                let Some(&target) = self.targets.get(name) else {
                     return Rewritten::Untouched;
                 };
                 let Some(attribute) = attribute else {
@@ -188,7 +190,7 @@ impl<'t> ReferenceRewriter<'t> {
                 };
                 match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, trail);
+                        self.rewrite_copied(target, attribute, &mut replacement, trail);
                         Rewritten::Replaced(replacement)
                     }
                     None => {
@@ -211,7 +213,7 @@ impl<'t> ReferenceRewriter<'t> {
     /// attributes (its family or task role, as the user wrote them).
     fn rewrite_copied(
         &mut self,
-        name: &str,
+        target: &'t ReferenceTarget,
         attribute: &str,
         value: &mut Value,
         trail: &Trail<'_>,
@@ -219,7 +221,8 @@ impl<'t> ReferenceRewriter<'t> {
         if !matches!(attribute, "Family" | "TaskRoleArn" | "ExecutionRoleArn") {
             return;
         }
-        if self.copying.iter().any(|copying| copying == name) {
+        let name = target.ids.logical_id();
+        if self.copying.contains(&name) {
             self.problems.push(
                 format!("Resources.{name}"),
                 format!(
@@ -228,7 +231,7 @@ impl<'t> ReferenceRewriter<'t> {
             );
             return;
         }
-        self.copying.push(name.to_owned());
+        self.copying.push(name);
         self.rewrite(value, trail);
         self.copying.pop();
     }
@@ -278,7 +281,7 @@ impl<'t> ReferenceRewriter<'t> {
                 Some((name, attribute)) => (name, Some(attribute)),
                 None => (variable, None),
             };
-            let Some(target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
+            let Some(&target) = self.targets.get(name).filter(|_| !shadowed(variable)) else {
                 push_sub_variable(&mut rewritten, variable);
                 continue;
             };
@@ -287,7 +290,7 @@ impl<'t> ReferenceRewriter<'t> {
                 None => json!({"Ref": target.ids.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
                     Some(mut replacement) => {
-                        self.rewrite_copied(name, attribute, &mut replacement, trail);
+                        self.rewrite_copied(target, attribute, &mut replacement, trail);
                         replacement
                     }
                     None => {
@@ -325,6 +328,11 @@ impl<'t> ReferenceRewriter<'t> {
         }
         SubRewritten::Done
     }
+}
+
+/// Whether a value can hold a reference: a string or a number is not walked.
+fn may_refer(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 /// What became of a `Fn::Sub`.
