@@ -13,7 +13,8 @@ use crate::arn::{
 };
 use crate::value::{
     Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
-    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
+    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, sub_parts,
+    unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -466,7 +467,7 @@ impl<'a> WrittenReference<'a> {
         }
         let (template, variables) = sub_arguments(value_from)?;
         let mut sample = String::with_capacity(template.len());
-        for part in parse_sub(template) {
+        for part in sub_parts(template) {
             match part {
                 SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
                 SubPart::Variable(name) => {
@@ -545,8 +546,7 @@ fn fields_of(text: &str) -> usize {
 
 /// The text of a `Fn::Sub` string that holds no variable.
 fn literal_text(template: &str) -> Option<String> {
-    parse_sub(template)
-        .iter()
+    sub_parts(template)
         .all(|part| matches!(part, SubPart::Text(_)))
         .then(|| unescape_sub_text(template).into_owned())
 }
@@ -578,16 +578,14 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
     if !has_variable_start(template) {
         return Value::String(template.to_owned());
     }
-    let parts = parse_sub(template);
-    if parts.iter().all(|part| matches!(part, SubPart::Text(_))) {
+    if sub_parts(template).all(|part| matches!(part, SubPart::Text(_))) {
         return Value::String(unescape_sub_text(template).into_owned());
     }
-    let used: Map<String, Value> = parts
-        .iter()
+    let used: Map<String, Value> = sub_parts(template)
         .filter_map(|part| match part {
             SubPart::Variable(name) => variables?
-                .get(*name)
-                .map(|value| ((*name).to_owned(), value.clone())),
+                .get(name)
+                .map(|value| (name.to_owned(), value.clone())),
             SubPart::Text(_) => None,
         })
         .collect();
