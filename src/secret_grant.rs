@@ -77,13 +77,6 @@ enum Reading {
 }
 
 fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
-    match read_as_written(value, scope) {
-        Reading::Grant(grant) => Reading::Grant(relative_to_stack(grant, scope.context)),
-        other => other,
-    }
-}
-
-fn read_as_written(value: &Value, scope: &TemplateScope<'_>) -> Reading {
     if let Some(target) = ref_target(value) {
         if let Some(grant) = grant_for_resource_ref(value, target, scope) {
             return Reading::Grant(grant);
@@ -117,7 +110,7 @@ fn read_sample(
     let grant = match reference {
         SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
         SecretReference::SsmArn => {
-            let fields = written.fields();
+            let fields = written.fields(context);
             SecretGrant {
                 store: SecretStore::Ssm,
                 resources: vec![value.clone()],
@@ -129,7 +122,7 @@ fn read_sample(
             with_selector,
             partial,
         } => {
-            let fields = written.fields();
+            let fields = written.fields(context);
             let secret_arn = if with_selector {
                 match fields.leading(7) {
                     Some(arn) => arn,
@@ -261,8 +254,18 @@ fn read_arn_text(
     {
         return wrong_shape();
     }
-    let region = stack_field(fields[3], variables, "AWS::Region", &STACK_REGION);
-    let account = stack_field(fields[4], variables, "AWS::AccountId", &STACK_ACCOUNT);
+    let region = stack_field(
+        fields[3],
+        variables,
+        ("AWS::Region", &context.region),
+        &STACK_REGION,
+    );
+    let account = stack_field(
+        fields[4],
+        variables,
+        ("AWS::AccountId", &context.account_id),
+        &STACK_ACCOUNT,
+    );
     if service == "ssm" {
         let names_a_parameter = fields.len() == 6
             && match parse_sub(fields[5]).as_slice() {
@@ -347,18 +350,6 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
         region: Cow::Owned(field(3)),
         account: Cow::Owned(field(4)),
     }
-}
-
-/// A literal region or account that is the stack's own is written as the pseudo parameter,
-/// so a key or service the grants share is written once.
-fn relative_to_stack(mut grant: SecretGrant, context: &ExpansionContext) -> SecretGrant {
-    if grant.region.as_str() == Some(context.region.as_str()) {
-        grant.region = Cow::Borrowed(&STACK_REGION);
-    }
-    if grant.account.as_str() == Some(context.account_id.as_str()) {
-        grant.account = Cow::Borrowed(&STACK_ACCOUNT);
-    }
-    grant
 }
 
 /// A `Ref` to a secret or parameter declared in the same template.
@@ -490,9 +481,10 @@ impl<'a> WrittenReference<'a> {
 
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
-    fn fields(&self) -> WrittenFields<'_> {
+    fn fields<'w>(&'w self, context: &'w ExpansionContext) -> WrittenFields<'w> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
         WrittenFields {
+            context,
             template: &self.template,
             fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
             variables: self.variables,
@@ -502,6 +494,7 @@ impl<'a> WrittenReference<'a> {
 
 /// The fields of a [`WrittenReference`], split once for every field read from them.
 struct WrittenFields<'w> {
+    context: &'w ExpansionContext,
     template: &'w str,
     /// `None` when the template's fields do not line up with its sample's.
     fields: Option<Vec<&'w str>>,
@@ -511,23 +504,27 @@ struct WrittenFields<'w> {
 impl WrittenFields<'_> {
     /// The region field (3), as a grant holds it.
     fn region(&self) -> Cow<'static, Value> {
-        self.stack_field(3, "AWS::Region", &STACK_REGION)
+        self.stack_field(3, ("AWS::Region", &self.context.region), &STACK_REGION)
     }
 
     /// The account field (4), as a grant holds it.
     fn account(&self) -> Cow<'static, Value> {
-        self.stack_field(4, "AWS::AccountId", &STACK_ACCOUNT)
+        self.stack_field(
+            4,
+            ("AWS::AccountId", &self.context.account_id),
+            &STACK_ACCOUNT,
+        )
     }
 
     /// Field `index` as [`stack_field`] makes it, or `*` when it cannot be told.
     fn stack_field(
         &self,
         index: usize,
-        pseudo: &str,
+        own: (&str, &str),
         stack: &'static Value,
     ) -> Cow<'static, Value> {
         match self.fields.as_ref().and_then(|fields| fields.get(index)) {
-            Some(field) => stack_field(field, self.variables, pseudo, stack),
+            Some(field) => stack_field(field, self.variables, own, stack),
             None => Cow::Owned(Value::String("*".to_owned())),
         }
     }
@@ -551,21 +548,23 @@ fn literal_text(template: &str) -> Option<String> {
         .then(|| unescape_sub_text(template).into_owned())
 }
 
-/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, the
-/// `pseudo` parameter alone (`${AWS::Region}`), is `stack`, borrowed, as [`relative_to_stack`]
-/// writes a literal one (a key or service built of either is the same text); any other field
-/// as [`sub_piece`] makes it.
+/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, `own`
+/// (the pseudo parameter and its value in this request) written alone (`${AWS::Region}`) or
+/// literally (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is
+/// written once; any other field as [`sub_piece`] makes it.
 fn stack_field(
     template: &str,
     variables: Option<&Map<String, Value>>,
-    pseudo: &str,
+    (pseudo, value): (&str, &str),
     stack: &'static Value,
 ) -> Cow<'static, Value> {
     let names_pseudo = template
         .strip_prefix("${")
         .and_then(|rest| rest.strip_suffix('}'))
         == Some(pseudo);
-    if names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)) {
+    if (names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)))
+        || template == value
+    {
         Cow::Borrowed(stack)
     } else {
         Cow::Owned(sub_piece(template, variables))
