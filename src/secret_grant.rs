@@ -28,12 +28,23 @@ pub enum SecretStore {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecretGrant {
     pub store: SecretStore,
-    /// The ARN, or ARN patterns: two where a Secrets Manager name the macro cannot see may
-    /// be a full name or a partial one.
-    pub resources: Vec<Value>,
+    /// The ARN, or an ARN pattern.
+    pub resource: Value,
+    /// A second pattern where a Secrets Manager name the macro cannot see may be a full name
+    /// (`resource`) or a partial one (this). Most grants have none: they need no list, and
+    /// boxed it keeps small a grant the readers hand on by value.
+    pub partial: Option<Box<Value>>,
     /// Usually the stack's own (`{"Ref": "AWS::Region"}`), borrowed, not copied.
     pub region: Cow<'static, Value>,
     pub account: Cow<'static, Value>,
+}
+
+impl SecretGrant {
+    /// What it reads, `resource` and any `partial`: mutable, so that the execution role's
+    /// statements take them.
+    pub fn resources_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+        std::iter::once(&mut self.resource).chain(self.partial.as_deref_mut())
+    }
 }
 
 /// `{"Ref": "AWS::Region"}` and `{"Ref": "AWS::AccountId"}`, the region and account of most
@@ -67,6 +78,10 @@ pub fn agent_token_grant(value: &Value, scope: &TemplateScope<'_>) -> Result<Sec
 }
 
 /// What a value says about the secret it names.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a reading is unpacked where it is made: boxing its grant would cost an allocation"
+)]
 enum Reading {
     Grant(SecretGrant),
     /// It names something no secret can be: the message says why.
@@ -113,7 +128,8 @@ fn read_sample(
             let fields = written.fields(context);
             SecretGrant {
                 store: SecretStore::Ssm,
-                resources: vec![value.clone()],
+                resource: value.clone(),
+                partial: None,
                 region: fields.region(),
                 account: fields.account(),
             }
@@ -144,7 +160,8 @@ fn read_sample(
             };
             SecretGrant {
                 store: SecretStore::SecretsManager,
-                resources: vec![resource],
+                resource,
+                partial: None,
                 region: fields.region(),
                 account: fields.account(),
             }
@@ -278,7 +295,8 @@ fn read_arn_text(
         }
         return Reading::Grant(SecretGrant {
             store: SecretStore::Ssm,
-            resources: vec![value.clone()],
+            resource: value.clone(),
+            partial: None,
             region,
             account,
         });
@@ -296,17 +314,18 @@ fn read_arn_text(
     };
     // A name the macro cannot see may be the full name, with the six characters AWS appends,
     // or the name alone: grant both forms, each exactly.
-    let resources = match literal(6) {
-        Some(name) if has_random_suffix(&name) => vec![secret_arn],
-        Some(_) => vec![with_random_suffix(&secret_arn)],
+    let (resource, partial) = match literal(6) {
+        Some(name) if has_random_suffix(&name) => (secret_arn, None),
+        Some(_) => (with_random_suffix(&secret_arn), None),
         None => {
             let partial = with_random_suffix(&secret_arn);
-            vec![secret_arn, partial]
+            (secret_arn, Some(Box::new(partial)))
         }
     };
     Reading::Grant(SecretGrant {
         store: SecretStore::SecretsManager,
-        resources,
+        resource,
+        partial,
         region,
         account,
     })
@@ -316,11 +335,12 @@ fn read_arn_text(
 fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
     SecretGrant {
         store: SecretStore::Ssm,
-        resources: vec![stack_arn(
+        resource: stack_arn(
             "ssm",
             if is_path { ":parameter" } else { ":parameter/" },
             name,
-        )],
+        ),
+        partial: None,
         region: Cow::Borrowed(&STACK_REGION),
         account: Cow::Borrowed(&STACK_ACCOUNT),
     }
@@ -346,7 +366,8 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
         |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
     SecretGrant {
         store: SecretStore::Ssm,
-        resources: vec![arn],
+        resource: arn,
+        partial: None,
         region: Cow::Owned(field(3)),
         account: Cow::Owned(field(4)),
     }
@@ -361,7 +382,8 @@ fn grant_for_resource_ref(
     match scope.resource_type(target)? {
         "AWS::SecretsManager::Secret" => Some(SecretGrant {
             store: SecretStore::SecretsManager,
-            resources: vec![value_from.clone()],
+            resource: value_from.clone(),
+            partial: None,
             region: Cow::Borrowed(&STACK_REGION),
             account: Cow::Borrowed(&STACK_ACCOUNT),
         }),
@@ -648,10 +670,18 @@ mod tests {
         in_scope(|scope| agent_token_grant(&value, scope))
     }
 
+    /// Every resource a grant reads.
+    fn resources(grant: &SecretGrant) -> Vec<Value> {
+        std::iter::once(&grant.resource)
+            .chain(grant.partial.as_deref())
+            .cloned()
+            .collect()
+    }
+
     /// The one resource a grant reads.
     fn only(grant: &SecretGrant) -> Value {
-        assert_eq!(grant.resources.len(), 1, "{grant:?}");
-        grant.resources[0].clone()
+        assert_eq!(grant.partial, None, "{grant:?}");
+        grant.resource.clone()
     }
 
     #[test]
@@ -805,7 +835,7 @@ mod tests {
         let prefix = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
         let arn = json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", {"Fn::Join": ["", ["arn:", {"Fn::Select": [1, {"Fn::Split": ["arn:", {"Fn::Join": ["", [value, prefix, value]]}]}]}]]}]}]});
         let grant = any_form(&value);
-        assert_eq!(grant.resources, vec![arn]);
+        assert_eq!(resources(&grant), vec![arn]);
         let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
         assert_eq!(
             *grant.region,
@@ -835,7 +865,7 @@ mod tests {
         let ssm = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}", {"Path": imported("path")}]});
         let granted = grant(ssm.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::Ssm);
-        assert_eq!(granted.resources, vec![ssm], "the ARN as written");
+        assert_eq!(resources(&granted), vec![ssm], "the ARN as written");
         assert_eq!(*granted.region, json!({"Ref": "AWS::Region"}));
         assert_eq!(*granted.account, json!({"Ref": "AWS::AccountId"}));
 
@@ -853,7 +883,7 @@ mod tests {
         let granted = grant(secret.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::SecretsManager);
         assert_eq!(
-            granted.resources,
+            resources(&granted),
             vec![
                 secret,
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}-??????", {"Name": imported("name")}]})
@@ -861,7 +891,7 @@ mod tests {
         );
         let with_selector = json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}:${Key}::", {"Name": imported("name"), "Key": imported("key")}]});
         assert_eq!(
-            grant(with_selector).unwrap().resources,
+            resources(&grant(with_selector).unwrap()),
             vec![
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}", {"Name": imported("name")}]}),
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}-??????", {"Name": imported("name")}]})
@@ -871,11 +901,11 @@ mod tests {
         // A literal name decides the form, whatever the other fields hold.
         let literal_name = |name: &str| json!({"Fn::Sub": [format!("arn:${{AWS::Partition}}:secretsmanager:${{Region}}:${{AWS::AccountId}}:secret:{name}"), {"Region": imported("region")}]});
         assert_eq!(
-            grant(literal_name("db-AbC123")).unwrap().resources,
+            resources(&grant(literal_name("db-AbC123")).unwrap()),
             vec![literal_name("db-AbC123")]
         );
         assert_eq!(
-            grant(literal_name("db")).unwrap().resources,
+            resources(&grant(literal_name("db")).unwrap()),
             vec![
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${Region}:${AWS::AccountId}:secret:db-??????", {"Region": imported("region")}]})
             ]
