@@ -509,7 +509,8 @@ pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&s
 /// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
 /// (the last keeps the rest, as an ARN's resource keeps its colons).
 pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
-    let mut fields = Vec::with_capacity(8);
+    // Room for the ten fields of a Secrets Manager ARN with a JSON key selector.
+    let mut fields = Vec::with_capacity(10);
     let mut start = 0;
     for index in positions_outside_variables(template, [separator]) {
         if fields.len() + 1 >= most {
