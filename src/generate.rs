@@ -602,7 +602,7 @@ pub(crate) fn secret_statements(
             grants
                 .iter_mut()
                 .filter(|g| g.store == store)
-                .flat_map(|g| g.resources.iter_mut()),
+                .flat_map(|g| g.resources_mut()),
         )
         .into_iter()
         .map(std::mem::take)

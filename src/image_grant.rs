@@ -85,9 +85,11 @@ fn read_reference(reference: &str) -> Registry<'_> {
     let Some((host, path)) = reference.split_once('/') else {
         return Registry::Other;
     };
-    let fields: Vec<&str> = host.splitn(5, '.').collect();
-    match fields.as_slice() {
-        [account, "dkr", "ecr" | "ecr-fips", region, suffix] => {
+    // The host's fields read in turn, not collected: most images are not ECR's.
+    let mut fields = host.splitn(5, '.');
+    let mut field = || fields.next();
+    match (field(), field(), field(), field(), field()) {
+        (Some(account), Some("dkr"), Some("ecr" | "ecr-fips"), Some(region), Some(suffix)) => {
             let repository = path.split([':', '@']).next().unwrap_or_default();
             Registry::Ecr(EcrImage {
                 account,

@@ -13,7 +13,8 @@ use crate::arn::{
 };
 use crate::value::{
     Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
-    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, unescape_sub_text,
+    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, sub_parts,
+    unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,12 +28,23 @@ pub enum SecretStore {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecretGrant {
     pub store: SecretStore,
-    /// The ARN, or ARN patterns: two where a Secrets Manager name the macro cannot see may
-    /// be a full name or a partial one.
-    pub resources: Vec<Value>,
+    /// The ARN, or an ARN pattern.
+    pub resource: Value,
+    /// A second pattern where a Secrets Manager name the macro cannot see may be a full name
+    /// (`resource`) or a partial one (this). Most grants have none: they need no list, and
+    /// boxed it keeps small a grant the readers hand on by value.
+    pub partial: Option<Box<Value>>,
     /// Usually the stack's own (`{"Ref": "AWS::Region"}`), borrowed, not copied.
     pub region: Cow<'static, Value>,
     pub account: Cow<'static, Value>,
+}
+
+impl SecretGrant {
+    /// What it reads, `resource` and any `partial`: mutable, so that the execution role's
+    /// statements take them.
+    pub fn resources_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+        std::iter::once(&mut self.resource).chain(self.partial.as_deref_mut())
+    }
 }
 
 /// `{"Ref": "AWS::Region"}` and `{"Ref": "AWS::AccountId"}`, the region and account of most
@@ -66,6 +78,10 @@ pub fn agent_token_grant(value: &Value, scope: &TemplateScope<'_>) -> Result<Sec
 }
 
 /// What a value says about the secret it names.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a reading is unpacked where it is made: boxing its grant would cost an allocation"
+)]
 enum Reading {
     Grant(SecretGrant),
     /// It names something no secret can be: the message says why.
@@ -76,13 +92,6 @@ enum Reading {
 }
 
 fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
-    match read_as_written(value, scope) {
-        Reading::Grant(grant) => Reading::Grant(relative_to_stack(grant, scope.context)),
-        other => other,
-    }
-}
-
-fn read_as_written(value: &Value, scope: &TemplateScope<'_>) -> Reading {
     if let Some(target) = ref_target(value) {
         if let Some(grant) = grant_for_resource_ref(value, target, scope) {
             return Reading::Grant(grant);
@@ -116,10 +125,11 @@ fn read_sample(
     let grant = match reference {
         SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
         SecretReference::SsmArn => {
-            let fields = written.fields();
+            let fields = written.fields(context);
             SecretGrant {
                 store: SecretStore::Ssm,
-                resources: vec![value.clone()],
+                resource: value.clone(),
+                partial: None,
                 region: fields.region(),
                 account: fields.account(),
             }
@@ -128,7 +138,7 @@ fn read_sample(
             with_selector,
             partial,
         } => {
-            let fields = written.fields();
+            let fields = written.fields(context);
             let secret_arn = if with_selector {
                 match fields.leading(7) {
                     Some(arn) => arn,
@@ -150,7 +160,8 @@ fn read_sample(
             };
             SecretGrant {
                 store: SecretStore::SecretsManager,
-                resources: vec![resource],
+                resource,
+                partial: None,
                 region: fields.region(),
                 account: fields.account(),
             }
@@ -260,8 +271,18 @@ fn read_arn_text(
     {
         return wrong_shape();
     }
-    let region = stack_field(fields[3], variables, "AWS::Region", &STACK_REGION);
-    let account = stack_field(fields[4], variables, "AWS::AccountId", &STACK_ACCOUNT);
+    let region = stack_field(
+        fields[3],
+        variables,
+        ("AWS::Region", &context.region),
+        &STACK_REGION,
+    );
+    let account = stack_field(
+        fields[4],
+        variables,
+        ("AWS::AccountId", &context.account_id),
+        &STACK_ACCOUNT,
+    );
     if service == "ssm" {
         let names_a_parameter = fields.len() == 6
             && match parse_sub(fields[5]).as_slice() {
@@ -274,7 +295,8 @@ fn read_arn_text(
         }
         return Reading::Grant(SecretGrant {
             store: SecretStore::Ssm,
-            resources: vec![value.clone()],
+            resource: value.clone(),
+            partial: None,
             region,
             account,
         });
@@ -292,17 +314,18 @@ fn read_arn_text(
     };
     // A name the macro cannot see may be the full name, with the six characters AWS appends,
     // or the name alone: grant both forms, each exactly.
-    let resources = match literal(6) {
-        Some(name) if has_random_suffix(&name) => vec![secret_arn],
-        Some(_) => vec![with_random_suffix(&secret_arn)],
+    let (resource, partial) = match literal(6) {
+        Some(name) if has_random_suffix(&name) => (secret_arn, None),
+        Some(_) => (with_random_suffix(&secret_arn), None),
         None => {
             let partial = with_random_suffix(&secret_arn);
-            vec![secret_arn, partial]
+            (secret_arn, Some(Box::new(partial)))
         }
     };
     Reading::Grant(SecretGrant {
         store: SecretStore::SecretsManager,
-        resources,
+        resource,
+        partial,
         region,
         account,
     })
@@ -312,11 +335,12 @@ fn read_arn_text(
 fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
     SecretGrant {
         store: SecretStore::Ssm,
-        resources: vec![stack_arn(
+        resource: stack_arn(
             "ssm",
             if is_path { ":parameter" } else { ":parameter/" },
             name,
-        )],
+        ),
+        partial: None,
         region: Cow::Borrowed(&STACK_REGION),
         account: Cow::Borrowed(&STACK_ACCOUNT),
     }
@@ -342,22 +366,11 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
         |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
     SecretGrant {
         store: SecretStore::Ssm,
-        resources: vec![arn],
+        resource: arn,
+        partial: None,
         region: Cow::Owned(field(3)),
         account: Cow::Owned(field(4)),
     }
-}
-
-/// A literal region or account that is the stack's own is written as the pseudo parameter,
-/// so a key or service the grants share is written once.
-fn relative_to_stack(mut grant: SecretGrant, context: &ExpansionContext) -> SecretGrant {
-    if grant.region.as_str() == Some(context.region.as_str()) {
-        grant.region = Cow::Borrowed(&STACK_REGION);
-    }
-    if grant.account.as_str() == Some(context.account_id.as_str()) {
-        grant.account = Cow::Borrowed(&STACK_ACCOUNT);
-    }
-    grant
 }
 
 /// A `Ref` to a secret or parameter declared in the same template.
@@ -369,7 +382,8 @@ fn grant_for_resource_ref(
     match scope.resource_type(target)? {
         "AWS::SecretsManager::Secret" => Some(SecretGrant {
             store: SecretStore::SecretsManager,
-            resources: vec![value_from.clone()],
+            resource: value_from.clone(),
+            partial: None,
             region: Cow::Borrowed(&STACK_REGION),
             account: Cow::Borrowed(&STACK_ACCOUNT),
         }),
@@ -466,7 +480,7 @@ impl<'a> WrittenReference<'a> {
         }
         let (template, variables) = sub_arguments(value_from)?;
         let mut sample = String::with_capacity(template.len());
-        for part in parse_sub(template) {
+        for part in sub_parts(template) {
             match part {
                 SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
                 SubPart::Variable(name) => {
@@ -489,9 +503,10 @@ impl<'a> WrittenReference<'a> {
 
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
-    fn fields(&self) -> WrittenFields<'_> {
+    fn fields<'w>(&'w self, context: &'w ExpansionContext) -> WrittenFields<'w> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
         WrittenFields {
+            context,
             template: &self.template,
             fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
             variables: self.variables,
@@ -501,6 +516,7 @@ impl<'a> WrittenReference<'a> {
 
 /// The fields of a [`WrittenReference`], split once for every field read from them.
 struct WrittenFields<'w> {
+    context: &'w ExpansionContext,
     template: &'w str,
     /// `None` when the template's fields do not line up with its sample's.
     fields: Option<Vec<&'w str>>,
@@ -510,23 +526,27 @@ struct WrittenFields<'w> {
 impl WrittenFields<'_> {
     /// The region field (3), as a grant holds it.
     fn region(&self) -> Cow<'static, Value> {
-        self.stack_field(3, "AWS::Region", &STACK_REGION)
+        self.stack_field(3, ("AWS::Region", &self.context.region), &STACK_REGION)
     }
 
     /// The account field (4), as a grant holds it.
     fn account(&self) -> Cow<'static, Value> {
-        self.stack_field(4, "AWS::AccountId", &STACK_ACCOUNT)
+        self.stack_field(
+            4,
+            ("AWS::AccountId", &self.context.account_id),
+            &STACK_ACCOUNT,
+        )
     }
 
     /// Field `index` as [`stack_field`] makes it, or `*` when it cannot be told.
     fn stack_field(
         &self,
         index: usize,
-        pseudo: &str,
+        own: (&str, &str),
         stack: &'static Value,
     ) -> Cow<'static, Value> {
         match self.fields.as_ref().and_then(|fields| fields.get(index)) {
-            Some(field) => stack_field(field, self.variables, pseudo, stack),
+            Some(field) => stack_field(field, self.variables, own, stack),
             None => Cow::Owned(Value::String("*".to_owned())),
         }
     }
@@ -545,27 +565,28 @@ fn fields_of(text: &str) -> usize {
 
 /// The text of a `Fn::Sub` string that holds no variable.
 fn literal_text(template: &str) -> Option<String> {
-    parse_sub(template)
-        .iter()
+    sub_parts(template)
         .all(|part| matches!(part, SubPart::Text(_)))
         .then(|| unescape_sub_text(template).into_owned())
 }
 
-/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, the
-/// `pseudo` parameter alone (`${AWS::Region}`), is `stack`, borrowed, as [`relative_to_stack`]
-/// writes a literal one (a key or service built of either is the same text); any other field
-/// as [`sub_piece`] makes it.
+/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, `own`
+/// (the pseudo parameter and its value in this request) written alone (`${AWS::Region}`) or
+/// literally (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is
+/// written once; any other field as [`sub_piece`] makes it.
 fn stack_field(
     template: &str,
     variables: Option<&Map<String, Value>>,
-    pseudo: &str,
+    (pseudo, value): (&str, &str),
     stack: &'static Value,
 ) -> Cow<'static, Value> {
     let names_pseudo = template
         .strip_prefix("${")
         .and_then(|rest| rest.strip_suffix('}'))
         == Some(pseudo);
-    if names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)) {
+    if (names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)))
+        || template == value
+    {
         Cow::Borrowed(stack)
     } else {
         Cow::Owned(sub_piece(template, variables))
@@ -578,16 +599,14 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
     if !has_variable_start(template) {
         return Value::String(template.to_owned());
     }
-    let parts = parse_sub(template);
-    if parts.iter().all(|part| matches!(part, SubPart::Text(_))) {
+    if sub_parts(template).all(|part| matches!(part, SubPart::Text(_))) {
         return Value::String(unescape_sub_text(template).into_owned());
     }
-    let used: Map<String, Value> = parts
-        .iter()
+    let used: Map<String, Value> = sub_parts(template)
         .filter_map(|part| match part {
             SubPart::Variable(name) => variables?
-                .get(*name)
-                .map(|value| ((*name).to_owned(), value.clone())),
+                .get(name)
+                .map(|value| (name.to_owned(), value.clone())),
             SubPart::Text(_) => None,
         })
         .collect();
@@ -651,10 +670,18 @@ mod tests {
         in_scope(|scope| agent_token_grant(&value, scope))
     }
 
+    /// Every resource a grant reads.
+    fn resources(grant: &SecretGrant) -> Vec<Value> {
+        std::iter::once(&grant.resource)
+            .chain(grant.partial.as_deref())
+            .cloned()
+            .collect()
+    }
+
     /// The one resource a grant reads.
     fn only(grant: &SecretGrant) -> Value {
-        assert_eq!(grant.resources.len(), 1, "{grant:?}");
-        grant.resources[0].clone()
+        assert_eq!(grant.partial, None, "{grant:?}");
+        grant.resource.clone()
     }
 
     #[test]
@@ -808,7 +835,7 @@ mod tests {
         let prefix = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
         let arn = json!({"Fn::Join": ["parameter/", {"Fn::Split": ["parameter//", {"Fn::Join": ["", ["arn:", {"Fn::Select": [1, {"Fn::Split": ["arn:", {"Fn::Join": ["", [value, prefix, value]]}]}]}]]}]}]});
         let grant = any_form(&value);
-        assert_eq!(grant.resources, vec![arn]);
+        assert_eq!(resources(&grant), vec![arn]);
         let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
         assert_eq!(
             *grant.region,
@@ -838,7 +865,7 @@ mod tests {
         let ssm = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}", {"Path": imported("path")}]});
         let granted = grant(ssm.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::Ssm);
-        assert_eq!(granted.resources, vec![ssm], "the ARN as written");
+        assert_eq!(resources(&granted), vec![ssm], "the ARN as written");
         assert_eq!(*granted.region, json!({"Ref": "AWS::Region"}));
         assert_eq!(*granted.account, json!({"Ref": "AWS::AccountId"}));
 
@@ -856,7 +883,7 @@ mod tests {
         let granted = grant(secret.clone()).unwrap();
         assert_eq!(granted.store, SecretStore::SecretsManager);
         assert_eq!(
-            granted.resources,
+            resources(&granted),
             vec![
                 secret,
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}-??????", {"Name": imported("name")}]})
@@ -864,7 +891,7 @@ mod tests {
         );
         let with_selector = json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}:${Key}::", {"Name": imported("name"), "Key": imported("key")}]});
         assert_eq!(
-            grant(with_selector).unwrap().resources,
+            resources(&grant(with_selector).unwrap()),
             vec![
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}", {"Name": imported("name")}]}),
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/${Name}-??????", {"Name": imported("name")}]})
@@ -874,11 +901,11 @@ mod tests {
         // A literal name decides the form, whatever the other fields hold.
         let literal_name = |name: &str| json!({"Fn::Sub": [format!("arn:${{AWS::Partition}}:secretsmanager:${{Region}}:${{AWS::AccountId}}:secret:{name}"), {"Region": imported("region")}]});
         assert_eq!(
-            grant(literal_name("db-AbC123")).unwrap().resources,
+            resources(&grant(literal_name("db-AbC123")).unwrap()),
             vec![literal_name("db-AbC123")]
         );
         assert_eq!(
-            grant(literal_name("db")).unwrap().resources,
+            resources(&grant(literal_name("db")).unwrap()),
             vec![
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${Region}:${AWS::AccountId}:secret:db-??????", {"Region": imported("region")}]})
             ]

@@ -368,27 +368,38 @@ pub enum SubPart<'a> {
 
 /// Splits a `Fn::Sub` string into text and variables. An unclosed `${` is text.
 pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
-    let mut parts = Vec::new();
+    sub_parts(template).collect()
+}
+
+/// The parts [`parse_sub`] lists, one at a time, for a caller that reads them once.
+pub fn sub_parts(template: &str) -> impl Iterator<Item = SubPart<'_>> {
     let mut rest = template;
-    while let Some(start) = variable_start(rest) {
-        let after = &rest[start + 2..];
-        let Some(length) = closing_brace(after) else {
-            break;
-        };
-        if after.starts_with('!') {
-            parts.push(SubPart::Text(&rest[..start + 3 + length]));
-        } else {
-            if start > 0 {
-                parts.push(SubPart::Text(&rest[..start]));
-            }
-            parts.push(SubPart::Variable(&after[..length]));
+    // A variable found after text, given by the next call.
+    let mut variable = None;
+    std::iter::from_fn(move || {
+        if let Some(name) = variable.take() {
+            return Some(SubPart::Variable(name));
         }
+        if rest.is_empty() {
+            return None;
+        }
+        let Some((start, length)) = variable_start(rest)
+            .and_then(|start| Some((start, closing_brace(&rest[start + 2..])?)))
+        else {
+            return Some(SubPart::Text(std::mem::take(&mut rest)));
+        };
+        let after = &rest[start + 2..];
+        let part = if after.starts_with('!') {
+            SubPart::Text(&rest[..start + 3 + length])
+        } else if start > 0 {
+            variable = Some(&after[..length]);
+            SubPart::Text(&rest[..start])
+        } else {
+            SubPart::Variable(&after[..length])
+        };
         rest = &after[length + 1..];
-    }
-    if !rest.is_empty() {
-        parts.push(SubPart::Text(rest));
-    }
-    parts
+        Some(part)
+    })
 }
 
 /// Where the first `${` of a `Fn::Sub` string is, which starts a variable (or, as `${!`, an
@@ -498,7 +509,8 @@ pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&s
 /// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
 /// (the last keeps the rest, as an ARN's resource keeps its colons).
 pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
-    let mut fields = Vec::with_capacity(8);
+    // Room for the ten fields of a Secrets Manager ARN with a JSON key selector.
+    let mut fields = Vec::with_capacity(10);
     let mut start = 0;
     for index in positions_outside_variables(template, [separator]) {
         if fields.len() + 1 >= most {
