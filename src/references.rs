@@ -8,7 +8,7 @@ use crate::generate::GeneratedIds;
 use crate::place::Trail;
 use crate::problems::{Problems, nearest};
 use crate::property_table::default_family;
-use crate::value::{SubPart, parse_sub, push_sub_variable, unescape_sub_text};
+use crate::value::{SubPart, push_sub_variable, sub_parts, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -255,13 +255,12 @@ impl<'t> ReferenceRewriter<'t> {
             }
         }
         let shadowed = |name: &str| variables.as_ref().is_some_and(|v| v.contains_key(name));
-        let parts = parse_sub(template);
         let names_a_target = |variable: &str| {
             let name = variable.split_once('.').map_or(variable, |(name, _)| name);
             self.targets.contains_key(name) && !shadowed(variable)
         };
-        if !parts
-            .iter()
+        // Most strings name no target and are left as they are: read once, not listed.
+        if !sub_parts(template)
             .any(|part| matches!(part, SubPart::Variable(variable) if names_a_target(variable)))
         {
             return SubRewritten::Done;
@@ -269,7 +268,7 @@ impl<'t> ReferenceRewriter<'t> {
         let mut rewritten = String::with_capacity(template.len());
         let mut new_variables = Map::new();
         let mut changed = false;
-        for part in parts {
+        for part in sub_parts(template) {
             let variable = match part {
                 SubPart::Text(text) => {
                     rewritten.push_str(text);
@@ -313,9 +312,7 @@ impl<'t> ReferenceRewriter<'t> {
         }
         if variables.is_none()
             && new_variables.is_empty()
-            && parse_sub(&rewritten)
-                .iter()
-                .all(|part| matches!(part, SubPart::Text(_)))
+            && sub_parts(&rewritten).all(|part| matches!(part, SubPart::Text(_)))
         {
             return SubRewritten::Plain(unescape_sub_text(&rewritten).into_owned());
         }
