@@ -18,7 +18,7 @@ use crate::place::Trail;
 use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
 use crate::references::{ReferenceRewriter, ReferenceTarget};
-use crate::resources::{GeneratedResource, Resource};
+use crate::resources::GeneratedResource;
 use crate::value::{TemplateScope, get_att_arn, resource_member, small_member};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
@@ -580,7 +580,7 @@ fn expand_resource(
         .and_then(|condition| branching.false_bit(condition));
     // What each combination generates: where nothing branches, the one set of typed resources
     // (`typed`, written as they are); else each combination's as values, to be joined.
-    let mut typed: Option<Vec<(String, Resource)>> = None;
+    let mut typed: Option<Vec<(String, GeneratedResource)>> = None;
     let mut outputs: Vec<Option<Vec<(String, Value)>>> = Vec::new();
     let mut found: Vec<(Problem, Vec<usize>)> = Vec::new();
     let mut found_at: HashMap<Problem, usize> = HashMap::new();
@@ -660,13 +660,7 @@ fn expand_resource(
         return None;
     }
     let (resources, conditions) = match typed {
-        Some(resources) => {
-            let typed = resources
-                .into_iter()
-                .map(|(id, resource)| (id, GeneratedResource::Typed(resource)))
-                .collect();
-            (typed, Vec::new())
-        }
+        Some(resources) => (resources, Vec::new()),
         None => {
             let outputs = outputs.into_iter().collect::<Option<Vec<_>>>()?;
             join_under_conditions(
@@ -700,7 +694,7 @@ fn roles_and_policy_generated(ids: &GeneratedIds) -> (bool, bool, bool) {
 }
 
 /// Generated resources as values, to be joined with another combination's.
-fn as_values(resources: Vec<(String, Resource)>) -> Vec<(String, Value)> {
+fn as_values(resources: Vec<(String, GeneratedResource)>) -> Vec<(String, Value)> {
     resources
         .into_iter()
         .map(|(id, resource)| {

@@ -11,9 +11,10 @@ use crate::model::{
 };
 use crate::resources::{
     Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
-    EfsVolumeConfiguration, EnvironmentFile, InlinePolicy, LogConfiguration, LogGroup, Member,
-    MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role, RoleArn, RolePolicy,
-    RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume, VolumeFrom,
+    EfsVolumeConfiguration, EnvironmentFile, GeneratedResource, InlinePolicy, LogConfiguration,
+    LogGroup, Member, MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role,
+    RoleArn, RolePolicy, RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume,
+    VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
 use crate::value::{Piece, build_sub, distinct, distinct_by, get_att_arn, same_value, stack_arn};
@@ -86,6 +87,22 @@ pub struct ResourceAttributes {
     pub task_definition_only: Map<String, Value>,
 }
 
+impl ResourceAttributes {
+    /// The attributes every generated resource carries.
+    fn carried(&self) -> Vec<(String, Value)> {
+        (self.shared.iter())
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+
+    /// The attributes the task definition carries: the shared ones, then its own.
+    fn carried_by_task_definition(&self) -> Vec<(String, Value)> {
+        (self.shared.iter().chain(&self.task_definition_only))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+}
+
 const SSH_SOCKET_DIRECTORY: &str = "/ssh";
 const SSH_SOCKET: &str = "/ssh/socket";
 
@@ -96,7 +113,7 @@ pub fn generate(
     ids: &GeneratedIds,
     mut properties: TaskDefinitionProperties,
     attributes: &ResourceAttributes,
-) -> Vec<(String, Resource)> {
+) -> Vec<(String, GeneratedResource)> {
     let log_group = Properties::LogGroup(log_group(&mut properties));
     let execution_role = ids.execution_role.as_ref().map(|id| {
         let role = execution_role(ids, &mut properties);
@@ -115,39 +132,31 @@ pub fn generate(
         (id.clone(), Properties::ManagedPolicy(policy))
     });
     let task_definition = task_definition(ids, &mut properties);
-    let mut resources = vec![
-        (
-            ids.task_definition.clone(),
-            Properties::TaskDefinition(Box::new(task_definition)),
-        ),
-        (ids.log_group.clone(), log_group),
-    ];
-    resources.extend(execution_role);
-    resources.extend(task_role);
-    resources.extend(run_policy);
-    resources
-        .into_iter()
-        .map(|(id, properties)| {
-            let mut carried: Vec<(String, Value)> = attributes
-                .shared
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect();
-            if id == ids.task_definition {
-                carried.extend(
-                    attributes
-                        .task_definition_only
-                        .iter()
-                        .map(|(name, value)| (name.clone(), value.clone())),
-                );
-            }
-            let resource = Resource {
-                properties,
-                attributes: carried,
-            };
-            (id, resource)
+    let resource = |properties, attributes| {
+        GeneratedResource::Typed(Resource {
+            properties,
+            attributes,
         })
-        .collect()
+    };
+    let mut resources = Vec::with_capacity(ids.all().count());
+    resources.push((
+        ids.task_definition.clone(),
+        resource(
+            Properties::TaskDefinition(Box::new(task_definition)),
+            attributes.carried_by_task_definition(),
+        ),
+    ));
+    resources.push((
+        ids.log_group.clone(),
+        resource(log_group, attributes.carried()),
+    ));
+    resources.extend(
+        [execution_role, task_role, run_policy]
+            .into_iter()
+            .flatten()
+            .map(|(id, properties)| (id, resource(properties, attributes.carried()))),
+    );
+    resources
 }
 
 /// The generated execution role's ARN, or the user's `ExecutionRoleArn`.
