@@ -213,25 +213,19 @@ pub fn expand_with_summary(
         known_conditions,
         any_fn_if: targets.iter().any(|target| target.meets_fn_if),
     };
-    let mut generated_ids: HashMap<&str, &str> = HashMap::with_capacity(resources_out);
     let mut expansions = Vec::new();
     // The resources as rewritten, in the order of their targets: rewriting changes no `Type`.
     for ((logical_id, resource), target) in buildkite_resources(resources).zip(&targets) {
         let ids = &target.ids;
-        for generated_id in ids.all() {
-            if taken(generated_id) {
-                problems.push(
-                    format!("Resources.{logical_id}"),
-                    format!("expands to {generated_id}, which the template already has; rename one of them"),
-                );
-            } else if let Some(first) = generated_ids.insert(generated_id, logical_id) {
-                problems.push(
-                    format!("Resources.{logical_id}"),
-                    format!(
-                        "expands to {generated_id}, as Resources.{first} does; rename one of them"
-                    ),
-                );
-            }
+        // Two Buildkite resources never expand to one ID: none of the generated IDs' suffixes
+        // ends another (`GeneratedIds`).
+        for generated_id in ids.all().filter(|id| taken(id)) {
+            problems.push(
+                format!("Resources.{logical_id}"),
+                format!(
+                    "expands to {generated_id}, which the template already has; rename one of them"
+                ),
+            );
         }
         if let Some(expansion) = expand_resource(logical_id, resource, ids, &shared, &mut problems)
         {

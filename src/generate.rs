@@ -814,3 +814,24 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<InlinePolicy> {
         statements,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GeneratedIds;
+
+    /// So that two Buildkite resources (two logical IDs) never expand to one generated ID.
+    #[test]
+    fn no_generated_suffix_ends_another() {
+        let ids = GeneratedIds::new("X", true).generating_run_policy(true);
+        let suffixes: Vec<&str> = ids.all().map(|id| &id[1..]).collect();
+        assert_eq!(suffixes.len(), 5);
+        for suffix in &suffixes {
+            for other in &suffixes {
+                assert!(
+                    suffix == other || !suffix.ends_with(other),
+                    "{suffix} ends {other}"
+                );
+            }
+        }
+    }
+}
