@@ -346,15 +346,19 @@ fn classify_secrets_manager_arn(
     context: &ExpansionContext,
 ) -> Result<SecretReference, String> {
     let arn = in_partition(arn, "secretsmanager", "a Secrets Manager secret", context)?;
-    let fields: Vec<&str> = arn.resource.split(':').collect();
+    // `secret:<name>`, and the selector `<json-key>:<version-stage>:<version-id>` when written.
+    let secret = arn.resource.strip_prefix("secret:").unwrap_or_default();
+    let (name, selector) = match split_field(secret) {
+        Some((name, selector)) => (name, Some(selector)),
+        None => (secret, None),
+    };
     let shape_ok = is_region(arn.region)
         && is_account_id(arn.account)
-        && matches!(fields.len(), 2 | 5)
-        && fields[0] == "secret"
-        && !fields[1].is_empty()
-        && fields[1].bytes().all(|b| {
+        && !name.is_empty()
+        && name.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'+' | b'=' | b'.' | b'@' | b'-')
-        });
+        })
+        && selector.is_none_or(|selector| selector.bytes().filter(|&b| b == b':').count() == 2);
     if !shape_ok {
         return Err(format!(
             "is not a Secrets Manager secret ARN (arn:{}:secretsmanager:<region>:<account>:secret:<name>, optionally followed by :<json-key>:<version-stage>:<version-id>)",
@@ -362,8 +366,8 @@ fn classify_secrets_manager_arn(
         ));
     }
     Ok(SecretReference::SecretsManagerArn {
-        with_selector: fields.len() == 5,
-        partial: !has_random_suffix(fields[1]),
+        with_selector: selector.is_some(),
+        partial: !has_random_suffix(name),
     })
 }
 
