@@ -19,61 +19,54 @@ pub const MAX_CONTAINERS: usize = 10;
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
-        let written = backend.and_then(|backend| match self.scope.resolve(backend.value) {
-            Resolved::Literal(Value::String(text)) if !text.is_empty() => Some((backend, text)),
-            _ => None,
-        });
-        let (backend_value, literal_url) = match written {
-            // The stage's invoke URL, as people have it: the ARN the task role is granted is
-            // built from it, in the stack's own account.
-            Some((backend, url)) if url.starts_with("https://") => {
-                match crate::arn::parse_execute_api_url(url, self.scope.context) {
-                    Ok(stage) => (
-                        json!({"Fn::Sub": format!(
+        // The stage's invoke URL, as people have it: the ARN the task role is granted is built
+        // from it, in the stack's own account.
+        if let Some(backend) = &backend
+            && let Resolved::Literal(Value::String(url)) = self.scope.resolve(backend.value)
+            && url.starts_with("https://")
+        {
+            return match crate::arn::parse_execute_api_url(url, self.scope.context) {
+                Ok(stage) => {
+                    let image = self.text_or_default("SshAgentImage");
+                    let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
+                    Some(SshAgent {
+                        backend: json!({"Fn::Sub": format!(
                             "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
                             stage.region, stage.api_id, stage.stage
                         )}),
-                        Some(invoke_url(&stage)),
-                    ),
-                    Err(why) => {
-                        self.problems.push(
-                            backend.place,
-                            format!("{} {why}", crate::problems::show_literal(backend.value)),
-                        );
-                        self.text("SshAgentImage");
-                        return None;
-                    }
+                        literal_url: Some(invoke_url(&stage)),
+                        image,
+                        image_pull,
+                    })
                 }
-            }
-            // A written ARN is read once, for the property's declared check (its problem worded
-            // as `text` words it) and for the invoke URL.
-            Some((backend, arn)) => {
-                let literal_url = match crate::arn::parse_execute_api_stage(arn, self.scope.context)
-                {
-                    Ok(stage) => Some(invoke_url(&stage)),
-                    Err(why) => {
-                        self.problems.push(
-                            backend.place,
-                            format!("{} {why}", crate::problems::show_literal(backend.value)),
-                        );
-                        None
-                    }
-                };
-                (backend.value.clone(), literal_url)
-            }
-            _ => {
-                let Some(value) = backend.and_then(|_| self.text("SshAgentBackend")) else {
-                    // An image for an ssh agent that is not there is still checked for its shape.
+                Err(why) => {
+                    self.problems.push(
+                        backend.place,
+                        format!("{} {why}", crate::problems::show_literal(backend.value)),
+                    );
                     self.text("SshAgentImage");
-                    return None;
-                };
-                (value, None)
+                    None
+                }
+            };
+        }
+        let Some((backend, value)) = backend.and_then(|b| Some((b, self.text("SshAgentBackend")?)))
+        else {
+            // An image for an ssh agent that is not there is still checked for its shape.
+            self.text("SshAgentImage");
+            return None;
+        };
+        let literal_url = match self.scope.resolve(backend.value) {
+            Resolved::Literal(Value::String(text)) => {
+                crate::arn::parse_execute_api_stage(text, self.scope.context)
+                    .ok()
+                    .map(|stage| invoke_url(&stage))
             }
+            _ => None,
         };
         let image = self.text_or_default("SshAgentImage");
         let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
         Some(SshAgent {
-            backend: backend_value,
+            backend: value,
             literal_url,
             image,
             image_pull,
