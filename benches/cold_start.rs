@@ -4,6 +4,11 @@
 //!
 //! `cargo bench --bench cold_start` (after `cargo build --release`); `BOOTSTRAP=path` times
 //! another build of the binary, such as the one `sam build` made.
+//!
+//! The floor, timed in turn with the binary: this bench program started as the least function
+//! there is (std only: one connection, `GET next`, `POST` a fixed answer), against its own
+//! `--version`. Its ratio is what the Runtime API's round trips alone cost a start on this
+//! machine, whatever a function does.
 
 #[path = "../tests/support/runtime_api.rs"]
 mod runtime_api;
@@ -78,9 +83,57 @@ fn median_and_p90(mut samples: Vec<Duration>) -> (Duration, Duration) {
     (samples[samples.len() / 2], samples[samples.len() * 9 / 10])
 }
 
+/// The floor's function: one `GET next`, one `POST` of a fixed success, then it waits to be
+/// ended (5 s at most), as a function does between events.
+fn least_function(runtime_api: &str) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let stream = std::net::TcpStream::connect(runtime_api).expect("the Runtime API answers");
+    stream.set_nodelay(true).expect("a TCP socket");
+    let mut writer = stream.try_clone().expect("a TCP socket");
+    let mut reader = BufReader::new(stream);
+    let next = "/2018-06-01/runtime/invocation/next";
+    write!(writer, "GET {next} HTTP/1.1\r\nHost: {runtime_api}\r\n\r\n").expect("sent");
+    let (mut length, mut request_id) = (0, String::new());
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).expect("a header");
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.trim().parse().expect("a length");
+        } else if name.eq_ignore_ascii_case("lambda-runtime-aws-request-id") {
+            request_id = value.trim().to_owned();
+        }
+    }
+    let mut event = vec![0; length];
+    reader.read_exact(&mut event).expect("the event");
+    let answer = r#"{"requestId":"cold-start","status":"success","fragment":{}}"#;
+    write!(
+        writer,
+        "POST /2018-06-01/runtime/invocation/{request_id}/response HTTP/1.1\r\nHost: {runtime_api}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
+        answer.len()
+    )
+    .expect("sent");
+    let mut status = String::new();
+    let _ = reader.read_line(&mut status);
+    std::thread::sleep(Duration::from_secs(5));
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test` runs bench targets only when asked.
     if std::env::args().any(|argument| argument == "--list") {
+        return;
+    }
+    // Started by itself as the floor (below): the function, or its `--version`.
+    if std::env::args().nth(1).as_deref() == Some("--version") {
+        println!("cold_start floor");
+        return;
+    }
+    if let Ok(runtime_api) = std::env::var("AWS_LAMBDA_RUNTIME_API") {
+        least_function(&runtime_api);
         return;
     }
     let binary = bootstrap();
@@ -89,15 +142,22 @@ fn main() {
         "{} is missing: run `cargo build --release` first",
         binary.display()
     );
+    let floor = std::env::current_exe().expect("the bench knows its own path");
     let event = minimal_event();
-    // One of each first, so the binary is in the page cache for both.
-    first_response(&binary, &event);
-    version_run(&binary);
+    // One of each first, so both programs are in the page cache.
+    for program in [&binary, &floor] {
+        first_response(program, &event);
+        version_run(program);
+    }
     let mut lambda = Vec::with_capacity(RUNS);
     let mut baseline = Vec::with_capacity(RUNS);
+    let mut floor_lambda = Vec::with_capacity(RUNS);
+    let mut floor_baseline = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         lambda.push(first_response(&binary, &event));
         baseline.push(version_run(&binary));
+        floor_lambda.push(first_response(&floor, &event));
+        floor_baseline.push(version_run(&floor));
     }
     let (lambda_median, lambda_p90) = median_and_p90(lambda);
     let (baseline_median, baseline_p90) = median_and_p90(baseline);
@@ -119,5 +179,13 @@ fn main() {
     println!(
         "ratio (median): {:.2}",
         lambda_median.as_secs_f64() / baseline_median.as_secs_f64()
+    );
+    let (floor_median, _) = median_and_p90(floor_lambda);
+    let (floor_baseline_median, _) = median_and_p90(floor_baseline);
+    println!(
+        "floor, the least function (std only) against its own --version: {:.2} against {:.2} ms, ratio {:.2}",
+        floor_median.as_secs_f64() * 1e3,
+        floor_baseline_median.as_secs_f64() * 1e3,
+        floor_median.as_secs_f64() / floor_baseline_median.as_secs_f64()
     );
 }
