@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::place::Trail;
 use crate::problems::Problems;
-use crate::value::{intrinsic_name, ref_target};
+use crate::value::{intrinsic_name, may_hold_intrinsic, ref_target};
 
 /// How many conditions one resource may branch on: each combination is expanded, so the
 /// output grows with 2 to this power.
@@ -24,11 +24,6 @@ const MAX_ALIGNED_PAIRS: usize = 250_000;
 
 /// Values the macro copies without reading, so an `Fn::If` inside stays as written.
 const OPAQUE_KEYS: [&str; 1] = ["PolicyDocument"];
-
-/// Whether a value can hold an `Fn::If`: a string or a number is not walked.
-fn may_branch(value: &Value) -> bool {
-    matches!(value, Value::Object(_) | Value::Array(_))
-}
 
 /// The conditions a resource's properties branch on, in the order first written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,14 +88,14 @@ impl Branching {
             _ if intrinsic_name(value).is_some() => {}
             Value::Object(map) => {
                 for (key, child) in map {
-                    if !OPAQUE_KEYS.contains(&key.as_str()) && may_branch(child) {
+                    if !OPAQUE_KEYS.contains(&key.as_str()) && may_hold_intrinsic(child) {
                         self.collect(child, &trail.key(key), known, problems);
                     }
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    if may_branch(item) {
+                    if may_hold_intrinsic(item) {
                         self.collect(item, &trail.index(index), known, problems);
                     }
                 }

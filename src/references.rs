@@ -8,7 +8,7 @@ use crate::generate::GeneratedIds;
 use crate::place::Trail;
 use crate::problems::{Problems, nearest};
 use crate::property_table::default_family;
-use crate::value::{SubPart, push_sub_variable, sub_parts, unescape_sub_text};
+use crate::value::{SubPart, may_hold_intrinsic, push_sub_variable, sub_parts, unescape_sub_text};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -135,13 +135,16 @@ impl<'t> ReferenceRewriter<'t> {
                         Rewritten::Untouched => {}
                     }
                 }
-                for (key, child) in map.iter_mut().filter(|(_, child)| may_refer(child)) {
+                for (key, child) in map
+                    .iter_mut()
+                    .filter(|(_, child)| may_hold_intrinsic(child))
+                {
                     self.rewrite(child, &trail.key(key));
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    if may_refer(item) {
+                    if may_hold_intrinsic(item) {
                         self.rewrite(item, &trail.index(index));
                     }
                 }
@@ -325,11 +328,6 @@ impl<'t> ReferenceRewriter<'t> {
         }
         SubRewritten::Done
     }
-}
-
-/// Whether a value can hold a reference: a string or a number is not walked.
-fn may_refer(value: &Value) -> bool {
-    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 /// What became of a `Fn::Sub`.

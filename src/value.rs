@@ -60,6 +60,12 @@ pub fn is_intrinsic(value: &Value) -> bool {
     intrinsic_name(value).is_some()
 }
 
+/// Whether a value can hold an intrinsic (a reference, an `Fn::If`): an object or a list. A walk
+/// looking for one need not go into a string, a number, a boolean or null.
+pub fn may_hold_intrinsic(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
+}
+
 /// Member `key` of an object the template writes with a few keys (a list entry's fields),
 /// found by comparing keys: for so few, hashing the key costs more than comparing it with each.
 pub fn small_object_member<'v>(
