@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::value::{
     Resolved, SubPart, TemplateScope, first_outside_variables, parse_sub,
-    split_once_outside_variables, split_outside_variables, sub_arguments, unescape_sub_text,
+    split_once_outside_variables, split_outside_variables, sub_arguments, sub_literal,
+    unescape_sub_text,
 };
 
 /// The fix for an image the macro cannot read, named in the message that refuses it.
@@ -197,17 +198,14 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
     let segments = split_outside_variables(template, b'/', usize::MAX);
     let host = segments[0];
     let host_fields = split_outside_variables(host, b'.', usize::MAX);
-    let literal = |text: &str| {
-        parse_sub(text)
-            .iter()
-            .all(|part| matches!(part, SubPart::Text(_)))
-            .then(|| unescape_sub_text(text).into_owned())
-    };
     let says_ecr = host_fields.len() >= 5
-        && literal(host_fields[1]).as_deref() == Some("dkr")
-        && matches!(literal(host_fields[2]).as_deref(), Some("ecr" | "ecr-fips"));
+        && sub_literal(host_fields[1]).as_deref() == Some("dkr")
+        && matches!(
+            sub_literal(host_fields[2]).as_deref(),
+            Some("ecr" | "ecr-fips")
+        );
     if says_ecr {
-        if let Some(suffix) = literal(&host_fields[4..].join("."))
+        if let Some(suffix) = sub_literal(&host_fields[4..].join("."))
             && suffix != scope.context.url_suffix()
         {
             return Err(format!(
@@ -222,11 +220,11 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
     // A registry host written out that is not ECR's, or an image of Docker Hub's library
     // with its tag in a variable (`ruby:${Tag}`).
     let host_is_literal_elsewhere = segments.len() > 1
-        && literal(host).is_some_and(|host| host.contains(['.', ':']) || host == "localhost");
+        && sub_literal(host).is_some_and(|host| host.contains(['.', ':']) || host == "localhost");
     let library_image_with_variable_tag = segments.len() == 1
         && matches!(parts.first(), Some(SubPart::Text(text)) if text.contains(':') && !text.contains('.'));
     let docker_hub_namespace = segments.len() > 1
-        && literal(host).is_some_and(|host| !host.is_empty() && !host.contains(['.', ':']));
+        && sub_literal(host).is_some_and(|host| !host.is_empty() && !host.contains(['.', ':']));
     if host_is_literal_elsewhere || library_image_with_variable_tag || docker_hub_namespace {
         return Ok(Vec::new());
     }
@@ -307,9 +305,7 @@ fn ecr_sub_text(
         Some(index) => (&path[..index], true),
         None => (path, false),
     };
-    let repository_is_text = parse_sub(repository)
-        .iter()
-        .all(|part| matches!(part, SubPart::Text(_)));
+    let repository_is_text = sub_literal(repository).is_some();
     if repository.is_empty() || !(ends_in_text || repository_is_text) {
         return None;
     }

@@ -8,7 +8,7 @@ use crate::generate::GeneratedIds;
 use crate::place::Trail;
 use crate::problems::{Problems, nearest};
 use crate::property_table::default_family;
-use crate::value::{SubPart, may_hold_intrinsic, push_sub_variable, sub_parts, unescape_sub_text};
+use crate::value::{SubPart, may_hold_intrinsic, push_sub_variable, sub_literal, sub_parts};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -315,9 +315,9 @@ impl<'t> ReferenceRewriter<'t> {
         }
         if variables.is_none()
             && new_variables.is_empty()
-            && sub_parts(&rewritten).all(|part| matches!(part, SubPart::Text(_)))
+            && let Some(text) = sub_literal(&rewritten)
         {
-            return SubRewritten::Plain(unescape_sub_text(&rewritten).into_owned());
+            return SubRewritten::Plain(text.into_owned());
         }
         *template = rewritten;
         if !new_variables.is_empty() {

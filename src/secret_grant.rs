@@ -13,8 +13,8 @@ use crate::arn::{
 };
 use crate::value::{
     Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
-    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, sub_parts,
-    unescape_sub_text,
+    parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, sub_literal,
+    sub_parts, unescape_sub_text,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -208,7 +208,7 @@ fn read_sub_text(
     context: &ExpansionContext,
 ) -> Reading {
     let fields = split_outside_variables(template, b':', usize::MAX);
-    if literal_text(fields[0]).as_deref() == Some("arn") {
+    if sub_literal(fields[0]).as_deref() == Some("arn") {
         return read_arn_text(value, template, &fields, variables, context);
     }
     let parts = parse_sub(template);
@@ -239,11 +239,11 @@ fn read_arn_text(
     variables: Option<&Map<String, Value>>,
     context: &ExpansionContext,
 ) -> Reading {
-    let literal = |index: usize| fields.get(index).and_then(|field| literal_text(field));
+    let literal = |index: usize| fields.get(index).and_then(|field| sub_literal(field));
     let Some(service) = literal(2) else {
         return Reading::Opaque(CANNOT_TELL.to_owned());
     };
-    let (kind, shape) = match service.as_str() {
+    let (kind, shape) = match &*service {
         "ssm" => (
             "an SSM parameter",
             "arn:${AWS::Partition}:ssm:<region>:<account>:parameter/<name>, the name's slash written or in a variable",
@@ -563,13 +563,6 @@ fn fields_of(text: &str) -> usize {
     text.bytes().filter(|&byte| byte == b':').count() + 1
 }
 
-/// The text of a `Fn::Sub` string that holds no variable.
-fn literal_text(template: &str) -> Option<String> {
-    sub_parts(template)
-        .all(|part| matches!(part, SubPart::Text(_)))
-        .then(|| unescape_sub_text(template).into_owned())
-}
-
 /// An ARN's region or account field (`template`) as a grant holds it: the stack's own, `own`
 /// (the pseudo parameter and its value in this request) written alone (`${AWS::Region}`) or
 /// literally (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is
@@ -599,8 +592,8 @@ pub(crate) fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) 
     if !has_variable_start(template) {
         return Value::String(template.to_owned());
     }
-    if sub_parts(template).all(|part| matches!(part, SubPart::Text(_))) {
-        return Value::String(unescape_sub_text(template).into_owned());
+    if let Some(text) = sub_literal(template) {
+        return Value::String(text.into_owned());
     }
     let used: Map<String, Value> = sub_parts(template)
         .filter_map(|part| match part {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::arn::{check_partition, is_account_id, is_region, parse_arn};
 use crate::value::{
     Resolved, SubPart, TemplateScope, parse_sub, ref_target, split_outside_variables, stack_arn,
-    sub_arguments, unescape_sub_text,
+    sub_arguments, sub_literal, unescape_sub_text,
 };
 
 /// The actions the agent calls on its signing key: sign uploads, verify jobs, and read the
@@ -238,14 +238,7 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
         }
         if first.starts_with("arn:") {
             let fields = split_outside_variables(template, b':', 6);
-            let literal = |index: usize| {
-                fields.get(index).and_then(|field| {
-                    parse_sub(field)
-                        .iter()
-                        .all(|part| matches!(part, SubPart::Text(_)))
-                        .then(|| unescape_sub_text(field))
-                })
-            };
+            let literal = |index: usize| fields.get(index).and_then(|field| sub_literal(field));
             if fields.len() == 6 && literal(2).as_deref() == Some("kms") {
                 if let Some(partition) = literal(1) {
                     check_partition(&partition, "a KMS key", scope.context)

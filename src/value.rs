@@ -455,6 +455,14 @@ pub fn unescape_sub_text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The text a `Fn::Sub` string stands for when it holds no variable (its `${!` escapes undone);
+/// `None` when it holds one.
+pub fn sub_literal(template: &str) -> Option<Cow<'_, str>> {
+    sub_parts(template)
+        .all(|part| matches!(part, SubPart::Text(_)))
+        .then(|| unescape_sub_text(template))
+}
+
 /// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
 pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>)> {
     let argument = small_member(value.as_object()?, "Fn::Sub")?;
