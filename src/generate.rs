@@ -17,7 +17,7 @@ use crate::resources::{
     VolumeFrom,
 };
 use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct, distinct_by, get_att_arn, same_value, stack_arn};
+use crate::value::{Piece, build_sub, distinct, distinct_by, same_value, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -123,15 +123,15 @@ pub fn generate(
         let role = task_role(&mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
+    // The task's roles, as the run policy and the task definition write them.
+    let execution_role_arn = RoleArn::of(&ids.execution_role, &mut properties.execution_role_arn);
+    let task_role_arn = RoleArn::of(&ids.task_role, &mut properties.task_role_arn);
     let run_policy = ids.run_policy.as_ref().map(|id| {
-        let policy = crate::run_policy::run_policy(
-            execution_role_arn(ids, &properties),
-            task_role_arn(ids, &properties),
-            &properties,
-        );
+        let policy =
+            crate::run_policy::run_policy(&execution_role_arn, &task_role_arn, &properties);
         (id.clone(), Properties::ManagedPolicy(policy))
     });
-    let task_definition = task_definition(ids, &mut properties);
+    let task_definition = task_definition(ids, execution_role_arn, task_role_arn, &mut properties);
     let resource = |properties, attributes| {
         GeneratedResource::Typed(Resource {
             properties,
@@ -159,29 +159,11 @@ pub fn generate(
     resources
 }
 
-/// The generated execution role's ARN, or the user's `ExecutionRoleArn`.
-fn execution_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
-    match (&ids.execution_role, &properties.execution_role_arn) {
-        (Some(execution_role_id), _) => get_att_arn(execution_role_id),
-        (None, Some(arn)) => arn.clone(),
-        (None, None) => {
-            unreachable!("an execution role is generated unless ExecutionRoleArn is given")
-        }
-    }
-}
-
-/// The generated task role's ARN, or the user's `TaskRoleArn`.
-fn task_role_arn(ids: &GeneratedIds, properties: &TaskDefinitionProperties) -> Value {
-    match (&ids.task_role, &properties.task_role_arn) {
-        (Some(task_role_id), _) => get_att_arn(task_role_id),
-        (None, Some(arn)) => arn.clone(),
-        (None, None) => unreachable!("a task role is generated unless TaskRoleArn is given"),
-    }
-}
-
 /// The task definition, moving the values it takes out of `properties` (left empty).
 fn task_definition(
     ids: &GeneratedIds,
+    execution_role_arn: RoleArn,
+    task_role_arn: RoleArn,
     properties: &mut TaskDefinitionProperties,
 ) -> TaskDefinition {
     let mut volumes = Vec::new();
@@ -193,8 +175,6 @@ fn task_definition(
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
     let log = || LogConfiguration::awslogs(&ids.log_group);
-    let execution_role_arn = RoleArn::of(&ids.execution_role, &mut properties.execution_role_arn);
-    let task_role_arn = RoleArn::of(&ids.task_role, &mut properties.task_role_arn);
     let mut containers = Vec::with_capacity(
         1 + usize::from(properties.agent_sidecar_image.is_some())
             + usize::from(properties.ssh_agent.is_some())

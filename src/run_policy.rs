@@ -5,13 +5,14 @@ use serde_json::{Map, Value, json};
 
 use crate::model::TaskDefinitionProperties;
 use crate::problems::Problems;
+use crate::resources::RoleArn;
 use crate::value::{Piece, build_sub, object, stack_arn_with_suffix};
 
 /// The properties of `XRunPolicy`: `ecs:RunTask` on every revision of the family, and
 /// `iam:PassRole` on the task's two roles to ECS only.
 pub fn run_policy(
-    execution_role_arn: Value,
-    task_role_arn: Value,
+    execution_role_arn: &RoleArn,
+    task_role_arn: &RoleArn,
     properties: &TaskDefinitionProperties,
 ) -> Value {
     let task_definitions =
