@@ -3,9 +3,9 @@
 use serde_json::{Map, Value};
 
 use crate::place::Place;
-use crate::problems::{Problems, nearest, unknown_name_message};
-use crate::properties::{PropertyInput, Sourced};
-use crate::property_table::{ListShape, Shape, declaration, property_names};
+use crate::problems::{Problems, nearest};
+use crate::properties::{PropertyInput, Sourced, unknown_property_message};
+use crate::property_table::{ListShape, Shape, declaration};
 
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
 
@@ -68,10 +68,7 @@ pub fn check_globals<'a>(
                 );
             }
             None => {
-                problems.push(
-                    path,
-                    unknown_name_message("property", name, &property_names()),
-                );
+                problems.push(path, unknown_property_message(name));
             }
         }
     }

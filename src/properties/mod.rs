@@ -290,7 +290,7 @@ pub fn read_properties(
 /// Why `name` is not a property, and what was meant: a key of a list's entries written at the
 /// resource's level (mis-indented) is named as such, and a task-wide name without its `Task`
 /// (`Cpu` for `TaskCpu`) suggests the property, as a near miss does.
-fn unknown_property_message(name: &str) -> String {
+pub fn unknown_property_message(name: &str) -> String {
     let task_named = format!("Task{name}");
     let meant = declaration(&task_named)
         .map(|property| property.name)
