@@ -388,18 +388,18 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         for key in fields.keys() {
             if required.contains(&key.as_str()) {
                 required_keys += 1;
-            } else if optional.contains(&key.as_str()) {
-            } else if let Some(meant) = shape
-                .keys()
-                .into_iter()
-                .find(|known| known.eq_ignore_ascii_case(key))
-            {
-                respelt.push((key, meant));
-            } else {
-                self.problems.push(
+                continue;
+            }
+            if optional.contains(&key.as_str()) {
+                continue;
+            }
+            let keys = shape.keys();
+            match keys.iter().find(|known| known.eq_ignore_ascii_case(key)) {
+                Some(meant) => respelt.push((key, meant)),
+                None => self.problems.push(
                     entry.place.key(key),
-                    unknown_name_message("key", key, &shape.keys()),
-                );
+                    unknown_name_message("key", key, &keys),
+                ),
             }
         }
         if !respelt.is_empty() {
