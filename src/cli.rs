@@ -27,7 +27,7 @@ pub const KNOWN_TRANSFORM_NAMES: [&str; 2] =
     name = "buildkite-ecs-macro",
     version,
     about = "Expands Buildkite::ECS::TaskDefinition resources into Fargate task definitions, offline or as a CloudFormation macro",
-    after_help = "Exit status: 0 success; 1 a template with problems (the reason on standard error; for invoke, in the response); 2 bad usage, unreadable input or an event that is not a macro request.\n\nRun with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
+    after_help = "Exit status: 0 success; 1 a template that cannot be read or whose expansion has problems (the reason on standard error; for invoke, a failure response); 2 bad usage, or for invoke an event that cannot be read (not JSON, or not a macro request).\n\nRun with no arguments where AWS_LAMBDA_RUNTIME_API is set, it is the Lambda function."
 )]
 pub struct Cli {
     #[command(subcommand)]

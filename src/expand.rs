@@ -13,7 +13,7 @@ use crate::conditions::{
     Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_map,
 };
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
-use crate::globals::{GLOBALS_PATH, apply_globals, check_globals};
+use crate::globals::{GLOBALS_PATH, apply_globals, check_globals, check_globals_sections};
 use crate::place::Trail;
 use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
@@ -144,6 +144,7 @@ pub fn expand_with_summary(
         }
     };
     check_resource_types(resources, &mut problems);
+    check_globals_sections(&root, &mut problems);
     let globals_sound = match task_definition_globals(&root) {
         Some(globals) => check_globals(globals, &mut problems).is_some(),
         None if buildkite_resources(resources).next().is_none() => {
@@ -535,21 +536,23 @@ fn expand_resource(
     }
     let empty = Map::new();
     let own = match small_member(resource, "Properties") {
-        None | Some(Value::Null) => &empty,
-        Some(value @ Value::Object(own)) if !crate::value::is_intrinsic(value) => own,
+        None | Some(Value::Null) => Some(&empty),
+        Some(value @ Value::Object(own)) if !crate::value::is_intrinsic(value) => Some(own),
         Some(value) if crate::value::intrinsic_name(value) == Some("Fn::If") => {
             problems.push(
                 &properties_path,
                 "must be an object of properties: write the Fn::If on each property that differs",
             );
-            &empty
+            None
         }
         Some(_) => {
             problems.push(&properties_path, "must be an object of properties");
-            &empty
+            None
         }
     };
     let attributes = resource_attributes(resource, path, known_conditions, scope.context, problems);
+    // Properties that cannot be read are one problem, not also each required one missing.
+    let own = own?;
     let branching = if any_fn_if {
         branching_of(own, &properties_path, globals, known_conditions, problems)
     } else {

@@ -83,6 +83,26 @@ fn memory_sizes(size: &MemoryRange) -> String {
     }
 }
 
+/// A size written as ECS's console and guide write it, in the unit the macro takes: `1 vCPU`
+/// as 1024 CPU units (`units` "vCPU"), `2 GB` as 2048 MiB (`units` "GB"); ECS converts these
+/// ("Troubleshoot Amazon ECS task definition invalid CPU or memory errors": 1 GB = 1024 MiB).
+/// `None` when `text` is not a number and that unit, or makes no whole number.
+pub fn from_units(text: &str, units: &[&str]) -> Option<u64> {
+    let text = text.trim();
+    let number = units.iter().find_map(|unit| {
+        let split = text.len().checked_sub(unit.len())?;
+        let (number, written) = text.split_at_checked(split)?;
+        written
+            .eq_ignore_ascii_case(unit)
+            .then_some(number.trim_end())
+    })?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let scaled = number.parse::<f64>().ok()? * 1024.0;
+    (scaled.fract() == 0.0 && scaled > 0.0 && scaled <= 1e9).then_some(scaled as u64)
+}
+
 /// "a, b or c".
 pub fn join_alternatives(items: &[String]) -> String {
     match items {
@@ -114,6 +134,30 @@ mod tests {
         assert!(accepted.contains(&(4096, 30720)));
         assert!(!accepted.contains(&(4096, 31744)));
         assert!(!accepted.contains(&(8192, 18432)));
+    }
+
+    #[test]
+    fn reads_sizes_written_in_vcpus_and_gigabytes() {
+        let cpu = |text| from_units(text, &["vCPU"]);
+        let memory = |text| from_units(text, &["GB", "GiB"]);
+        assert_eq!(cpu("1 vCPU"), Some(1024));
+        assert_eq!(cpu("2vcpu"), Some(2048));
+        assert_eq!(cpu("0.25 vCPU"), Some(256));
+        assert_eq!(cpu(".5 VCPU"), Some(512));
+        assert_eq!(memory("2 GB"), Some(2048));
+        assert_eq!(memory("0.5GiB"), Some(512));
+        for text in [
+            "1024",
+            "vCPU",
+            "1 CPU",
+            "-1 vCPU",
+            "1e3 vCPU",
+            "1.0001 vCPU",
+            "x GB",
+            "ü",
+        ] {
+            assert_eq!(cpu(text).or(memory(text)), None, "{text}");
+        }
     }
 
     #[test]

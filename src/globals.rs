@@ -3,11 +3,47 @@
 use serde_json::{Map, Value};
 
 use crate::place::Place;
-use crate::problems::{Problems, unknown_name_message};
-use crate::properties::{PropertyInput, Sourced};
-use crate::property_table::{ListShape, Shape, declaration, property_names};
+use crate::problems::{Problems, nearest};
+use crate::properties::{PropertyInput, Sourced, unknown_property_message};
+use crate::property_table::{ListShape, Shape, declaration};
 
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
+
+/// The `Globals` sections SAM reads (its guide's "Globals section of the AWS SAM template",
+/// and `LayerVersion`, which samtranslator takes): they pass through for a SAM after the macro.
+const SAM_GLOBALS_SECTIONS: [&str; 10] = [
+    "Api",
+    "CapacityProvider",
+    "Function",
+    "HttpApi",
+    "LayerVersion",
+    "MicrovmImage",
+    "NetworkConnector",
+    "SimpleTable",
+    "StateMachine",
+    "WebFunction",
+];
+
+/// Refuses a `Globals` section whose name is a near miss of `TaskDefinition`
+/// (`TaskDefinitions`): nothing would read it, so its properties would silently apply to no
+/// resource. Every other section is left for SAM, which knows its own.
+pub fn check_globals_sections(root: &Map<String, Value>, problems: &mut Problems) {
+    let Some(Value::Object(sections)) = root.get("Globals") else {
+        return;
+    };
+    const SECTION: &str = "TaskDefinition";
+    for name in sections.keys() {
+        if name == SECTION || SAM_GLOBALS_SECTIONS.contains(&name.as_str()) {
+            continue;
+        }
+        if nearest(name, &[SECTION]).is_some() {
+            problems.push(
+                format!("Globals.{name}"),
+                format!("is not a section the macro reads, so its properties would apply to no resource; did you mean {SECTION}?"),
+            );
+        }
+    }
+}
 
 /// Checks the globals section itself: an object of known properties, each one its
 /// declaration lets be global (not `TaskFamily`: a family belongs to one task definition).
@@ -32,10 +68,7 @@ pub fn check_globals<'a>(
                 );
             }
             None => {
-                problems.push(
-                    path,
-                    unknown_name_message("property", name, &property_names()),
-                );
+                problems.push(path, unknown_property_message(name));
             }
         }
     }
@@ -242,6 +275,32 @@ mod tests {
         assert_eq!(
             merged[2].2,
             vec!["Resources.A.Properties.TaskRolePolicies".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_near_miss_of_the_section_is_refused_and_sam_sections_pass() {
+        let mut problems = Problems::new();
+        let root = json!({"Globals": {
+            "TaskDefinitions": {}, "taskdefinition": {}, "TaskDefintion": {},
+            "TaskDefinition": {}, "Function": {}, "Api": {}, "HttpApi": {}, "SimpleTable": {},
+            "StateMachine": {}, "LayerVersion": {}, "CapacityProvider": {}, "Task": {}
+        }});
+        check_globals_sections(root.as_object().unwrap(), &mut problems);
+        let places: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            places,
+            [
+                "Globals.TaskDefinitions",
+                "Globals.taskdefinition",
+                "Globals.TaskDefintion"
+            ]
+        );
+        assert!(
+            problems
+                .to_string()
+                .contains("did you mean TaskDefinition?"),
+            "{problems}"
         );
     }
 

@@ -357,6 +357,47 @@ fn a_yaml_value_that_reads_as_a_key_is_suggested_quoting() {
 }
 
 #[test]
+fn unreadable_input_exits_as_every_help_says() {
+    // SPEC 6: for expand a template that cannot be read is a failed expansion, 1; for invoke an
+    // event that cannot be read is 2. Both help texts say the code the binary gives.
+    for (arguments, stdin) in [
+        (&["expand", "tests/fixtures/no-such-template.yaml"][..], ""),
+        (&["expand", "-"][..], "Resources: [unclosed"),
+    ] {
+        let output = run(arguments, stdin);
+        assert_eq!(output.status.code(), Some(1), "{arguments:?}");
+        assert!(!output.stderr.is_empty(), "{arguments:?} says why");
+    }
+    let output = run(&["invoke", "tests/fixtures/no-such-event.json"], "");
+    assert_eq!(output.status.code(), Some(2));
+    let help = text(&run(&["--help"], "").stdout);
+    let expand_help = text(&run(&["expand", "--help"], "").stdout);
+    let invoke_help = text(&run(&["invoke", "--help"], "").stdout);
+    for (name, help, says) in [
+        ("--help", &help, "1 a template that cannot be read"),
+        (
+            "--help",
+            &help,
+            "2 bad usage, or for invoke an event that cannot be read",
+        ),
+        (
+            "expand --help",
+            &expand_help,
+            "1 a template that cannot be read",
+        ),
+        (
+            "invoke --help",
+            &invoke_help,
+            "2 an event that cannot be read",
+        ),
+    ] {
+        // clap wraps help text to the terminal; compare the words alone.
+        let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(says), "{name} should say {says:?}:\n{help}");
+    }
+}
+
+#[test]
 fn help_states_the_exit_codes_and_what_goes_to_standard_error() {
     let help = text(&run(&["--help"], "").stdout);
     assert!(help.contains("Exit status: 0 success"), "{help}");

@@ -7,11 +7,18 @@ use serde_json::{Value, json};
 use super::{PropertyInput, PropertyReader, kind_of};
 use crate::value::{Resolved, SubPart, parse_sub, sub_arguments, unescape_sub_text};
 
+/// The most environment files ECS takes in one container (its API reference, `EnvironmentFile`:
+/// "You can specify up to ten environment files").
+const MAX_ENVIRONMENT_FILES: usize = 10;
+
 impl<'i> PropertyReader<'_, '_, 'i> {
-    /// The object ARNs of an `EnvironmentFiles` list.
+    /// The object ARNs of an `EnvironmentFiles` list, of `agent` or of a service.
     pub(super) fn environment_files(&mut self, input: Option<&PropertyInput<'_>>) -> Vec<Value> {
         let partition = self.scope.context.partition();
-        self.list(input, |reader, entry| {
+        // Entries read, `AWS::NoValue` ones not counted: ECS never sees those.
+        let mut count = 0;
+        let files = self.list(input, |reader, entry| {
+            count += 1;
             let shape = format!("arn:{partition}:s3:::<bucket>/<key>.env");
             let resolved = reader.scope.resolve(entry.value);
             let text = match &resolved {
@@ -73,7 +80,16 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Value::String(text) => json!({"Fn::Sub": text.replacen(&format!("arn:{partition}:"), "arn:${AWS::Partition}:", 1)}),
                 other => other.clone(),
             })
-        })
+        });
+        if count > MAX_ENVIRONMENT_FILES
+            && let Some(input) = input
+        {
+            self.problems.push(
+                input.place(),
+                format!("has {count} files, over the {MAX_ENVIRONMENT_FILES} ECS takes in one container; merge some of them into one .env file"),
+            );
+        }
+        files
     }
 }
 

@@ -91,7 +91,7 @@ pub fn read_properties(
         } else if ["CreationPolicy", "UpdatePolicy"].contains(name) {
             "is a resource attribute, not a property, and none of the resources this expands to (a task definition, a log group and IAM roles) takes it".to_owned()
         } else {
-            unknown_name_message("property", name, &property_names())
+            unknown_property_message(name)
         };
         problems.push(input.place(), message);
     }
@@ -285,6 +285,35 @@ pub fn read_properties(
         secrets_kms_key,
         execute_command_logging,
     })
+}
+
+/// Why `name` is not a property, and what was meant: a key of a list's entries written at the
+/// resource's level (mis-indented) is named as such, and a task-wide name without its `Task`
+/// (`Cpu` for `TaskCpu`) suggests the property, as a near miss does.
+pub fn unknown_property_message(name: &str) -> String {
+    let task_named = format!("Task{name}");
+    let meant = declaration(&task_named)
+        .map(|property| property.name)
+        .or_else(|| crate::problems::nearest(name, &property_names()));
+    let lists: Vec<String> = crate::property_table::PROPERTIES
+        .iter()
+        .filter(|property| match property.shape {
+            Shape::List(list) => list.entry.keys().contains(&name),
+            _ => false,
+        })
+        .map(|property| property.name.to_owned())
+        .collect();
+    let lists = crate::fargate::join_alternatives(&lists);
+    match meant {
+        Some(meant) if lists.is_empty() => format!("unknown property; did you mean {meant}?"),
+        None if lists.is_empty() => unknown_name_message("property", name, &property_names()),
+        Some(meant) => format!(
+            "unknown property; did you mean {meant}? ({name} is a key of an entry of {lists}: if it belongs there, check its indentation)"
+        ),
+        None => format!(
+            "unknown property; {name} is a key of an entry of {lists}: check its indentation, it belongs under an entry there"
+        ),
+    }
 }
 
 /// The most tags ECS, IAM and CloudWatch Logs take on one resource.

@@ -73,8 +73,15 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     pub(super) fn required_text(&mut self, name: &str, what: &str) -> Option<Value> {
         let Some(sourced) = self.sourced(name) else {
-            self.problems
-                .push(self.place(name), format!("is required: {what}"));
+            // Written in another case (`image`), it is reported as unknown, with the spelling.
+            let respelt = self
+                .inputs
+                .iter()
+                .any(|(key, _)| key.eq_ignore_ascii_case(name));
+            if !respelt {
+                self.problems
+                    .push(self.place(name), format!("is required: {what}"));
+            }
             return None;
         };
         let before = self.problems.len();
@@ -375,19 +382,41 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         // An object's keys are distinct: when as many as `required` holds are required ones,
         // none is missing, and they are not looked for again.
         let mut required_keys = 0;
+        // Keys written in another case (`name`, `valueFrom`, as ECS's JSON spells them): one
+        // line for the entry, not one per key and one per required key it then lacks.
+        let mut respelt: Vec<(&str, &'static str)> = Vec::new();
         for key in fields.keys() {
             if required.contains(&key.as_str()) {
                 required_keys += 1;
-            } else if !optional.contains(&key.as_str()) {
-                self.problems.push(
-                    entry.place.key(key),
-                    unknown_name_message("key", key, &shape.keys()),
-                );
+                continue;
             }
+            if optional.contains(&key.as_str()) {
+                continue;
+            }
+            let keys = shape.keys();
+            match keys.iter().find(|known| known.eq_ignore_ascii_case(key)) {
+                Some(meant) => respelt.push((key, meant)),
+                None => self.problems.push(
+                    entry.place.key(key),
+                    unknown_name_message("key", key, &keys),
+                ),
+            }
+        }
+        if !respelt.is_empty() {
+            let (written, meant): (Vec<&str>, Vec<&str>) = respelt.iter().copied().unzip();
+            self.problems.push(
+                entry.place,
+                format!(
+                    "keys are written as CloudFormation spells them: {} (not {})",
+                    meant.join(", "),
+                    written.join(", ")
+                ),
+            );
         }
         if required_keys < required.len() {
             for key in required {
-                if small_object_member(fields, key).is_none() {
+                let respelt = respelt.iter().any(|(_, meant)| meant == key);
+                if !respelt && small_object_member(fields, key).is_none() {
                     self.problems.push(entry.place, format!("has no {key}"));
                 }
             }

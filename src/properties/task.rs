@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use super::{PropertyReader, Sourced, kind_of, list_entry};
+use super::{PropertyReader, Sourced, declared, kind_of, list_entry};
 use crate::fargate;
+use crate::property_table::Shape;
 use crate::value::{Resolved, object};
 
 impl<'i> PropertyReader<'_, '_, 'i> {
@@ -25,8 +26,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// `Cpu` and `Memory` as the task definition takes them (strings), checked as a pair.
     pub(super) fn cpu_and_memory(&mut self) -> (Value, Value) {
-        let (cpu, known_cpu) = self.number("TaskCpu").unwrap_or_default();
-        let (memory, known_memory) = self.number("TaskMemory").unwrap_or_default();
+        let (cpu, known_cpu) = self.task_size("TaskCpu", VCPUS);
+        let (memory, known_memory) = self.task_size("TaskMemory", GIGABYTES);
         if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
             && let Some(why) = fargate::pair_problem(cpu, memory)
         {
@@ -60,6 +61,40 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             other => other,
         };
         (as_string(cpu), as_string(memory))
+    }
+
+    /// `TaskCpu` or `TaskMemory` as [`Self::number`] reads it; a size written in ECS's other
+    /// unit (`1 vCPU`, `2 GB`: `written`) is refused with the number to write in the macro's.
+    fn task_size(&mut self, name: &str, written: TaskSizeUnits) -> (Value, Option<u64>) {
+        if let Some(sourced) = self.sourced(name) {
+            let resolved = self.scope.resolve(sourced.value);
+            if let Some(number) = resolved
+                .as_str()
+                .and_then(|text| fargate::from_units(text, written.spellings))
+            {
+                let TaskSizeUnits { unit, taken, .. } = written;
+                let check = match declared(name).shape {
+                    Shape::WholeNumber(Some(check)) => check(number),
+                    _ => Ok(()),
+                };
+                // A parameter's value is never echoed, nor the number made from it.
+                let fix = match (&resolved, check) {
+                    (Resolved::Parameter { .. }, _) => format!("give it in {taken}"),
+                    (_, Ok(())) => format!("write {number}"),
+                    (_, Err(why)) => format!("that is {number}, which {why}"),
+                };
+                self.problems.push(
+                    sourced.place,
+                    format!(
+                        "{} is in {unit}, and the macro takes {taken} (1024 per {}): {fix}",
+                        resolved.describe(),
+                        written.spellings[0]
+                    ),
+                );
+                return (Value::Null, None);
+            }
+        }
+        self.number(name).unwrap_or_default()
     }
 
     pub(super) fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
@@ -115,6 +150,25 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         Some(object([("Key", key?), ("Value", value?)]))
     }
 }
+
+/// A unit ECS takes a task size in beside the macro's: how it is spelt, named, and the macro's.
+#[derive(Clone, Copy)]
+struct TaskSizeUnits {
+    spellings: &'static [&'static str],
+    unit: &'static str,
+    taken: &'static str,
+}
+
+const VCPUS: TaskSizeUnits = TaskSizeUnits {
+    spellings: &["vCPU"],
+    unit: "vCPUs",
+    taken: "CPU units",
+};
+const GIGABYTES: TaskSizeUnits = TaskSizeUnits {
+    spellings: &["GB", "GiB"],
+    unit: "GB",
+    taken: "MiB",
+};
 
 /// The longest tag key and value ECS, IAM and CloudWatch Logs take, in characters.
 const MAX_TAG_KEY: usize = 128;
