@@ -158,8 +158,20 @@ pub fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), St
     check_iam_arn(text, "an IAM policy", "policy/", true, context).map(drop)
 }
 
+/// An AWS managed key's alias (`alias/aws/<service>`), the resource part of its ARN or the name.
+pub fn is_aws_managed_alias(resource: &str) -> bool {
+    resource.starts_with("alias/aws/")
+}
+
 pub fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     let arn = parse_in_partition(text, "kms", "a KMS key", context)?;
+    if is_aws_managed_alias(arn.resource) {
+        // "Change a key policy": only the AWS service that created it sets its key policy.
+        return Err(format!(
+            "names an AWS managed key (alias/aws/...), whose key policy only AWS sets: a secret it encrypts needs no SecretsKmsKeyArn (leave it out), and CloudWatch Logs and ECS Exec need a customer managed key, named by its ARN (arn:{}:kms:<region>:<account>:key/<key-id>)",
+            context.partition()
+        ));
+    }
     let id = arn.resource.strip_prefix("key/").unwrap_or_default();
     if is_region(arn.region) && is_account_id(arn.account) && !id.is_empty() && !id.contains('/') {
         Ok(())

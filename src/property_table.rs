@@ -456,7 +456,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on that key only",
+        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign` and `kms:GetPublicKey` on that key only (the agent verifies with the public key)",
     },
     PropertyDeclaration {
         name: "ArtifactsBucket",

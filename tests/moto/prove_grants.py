@@ -17,7 +17,7 @@ repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImag
 Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
 created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref` parameter (an
 alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
-`SignPipelines` must allow exactly `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on exactly that
+`SignPipelines` must allow exactly `kms:Sign` and `kms:GetPublicKey` on exactly that
 key (or on the keys of that region and account held to exactly that alias), and the agent must be
 given the key as written. The artifacts case imports the bucket's name: the task role's
 `ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
@@ -555,7 +555,7 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     if sorted(policy_names) != sorted(expected_policies):
         failures.append(f"the execution role's policies are {policy_names}")
     # The signing key: exactly the key (or the keys of exactly the alias) on the task role,
-    # the three actions the agent calls, and the agent told the key as written.
+    # the two actions the agent calls, and the agent told the key as written.
     task_role = physical["AgentTaskRole"]
     task_policies = iam.list_role_policies(RoleName=task_role)["PolicyNames"]
     signed = []
@@ -567,7 +567,7 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         sign = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="SignPipelines")["PolicyDocument"])
         aliases = []
         for statement in as_list(sign["Statement"]):
-            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:Verify", "kms:GetPublicKey"]):
+            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:GetPublicKey"]):
                 failures.append(f"SignPipelines allows {statement['Action']}")
             signed += as_list(statement["Resource"])
             for operator, conditions in (statement.get("Condition") or {}).items():
