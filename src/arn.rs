@@ -197,10 +197,10 @@ pub fn parse_execute_api_stage<'a>(
 ) -> Result<ExecuteApiStage<'a>, String> {
     let kind = "an API Gateway stage";
     if text.starts_with("https://") {
-        // Written in the template, the URL is read by `parse_execute_api_url`; a parameter's
-        // value must be the ARN, which the task role is granted and the URL is built from.
+        // The URL is read by `parse_execute_api_url` where it is the whole value, written or a
+        // parameter's; anywhere else only the ARN can be taken apart.
         return Err(format!(
-            "is an invoke URL; a parameter's value must be the stage's ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>), though the URL may be written in the template",
+            "is an invoke URL, which is read only as the whole value (written, or a parameter's); here write the stage's ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
             context.partition()
         ));
     }
@@ -542,7 +542,7 @@ mod tests {
         assert!(
             parse_execute_api_stage("https://abc.execute-api.eu-west-1.amazonaws.com/prod", &c)
                 .unwrap_err()
-                .starts_with("is an invoke URL; a parameter's value must be the stage's ARN")
+                .starts_with("is an invoke URL, which is read only as the whole value")
         );
         for bad in [
             "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",

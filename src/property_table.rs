@@ -239,7 +239,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Pattern(EXECUTE_API_STAGE),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>` or, written in the template, its invoke URL `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>` (granted in the stack's own account); adds container `ssh-agent`",
+        meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>` or its invoke URL `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`, written or a parameter's value (granted in the stack's own account); adds container `ssh-agent`",
     },
     PropertyDeclaration {
         name: "SshAgentImage",
