@@ -183,6 +183,26 @@ pub fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), S
     }
 }
 
+/// A KMS key ARN that a service of the stack's region uses with its resources there (`user`
+/// says which and why): KMS answers a region's calls with that region's keys only, a
+/// multi-Region key's replica in each region having its own ARN ("Multi-Region keys in AWS KMS").
+/// The key's own region is never named: it may be a parameter's value.
+pub fn check_kms_key_arn_in_stack_region(
+    text: &str,
+    context: &ExpansionContext,
+    user: &str,
+) -> Result<(), String> {
+    check_kms_key_arn(text, context)?;
+    match parse_arn(text) {
+        Some(arn) if arn.region != context.region => Err(format!(
+            "is a key of another region than the stack's, {region}, {user}; name a key in {region} (arn:{partition}:kms:{region}:<account>:key/<key-id>; a multi-Region key's replica there has that ARN)",
+            region = context.region,
+            partition = context.partition()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// An iam-ssh-agent backend: an API Gateway stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecuteApiStage<'a> {
@@ -475,6 +495,16 @@ mod tests {
         assert!(check_policy_arn("arn:aws:iam::aws:policy/", &c).is_err());
         assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/1234abcd", &c).is_ok());
         assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/x", &c).is_err());
+        let in_region =
+            |text: &str| check_kms_key_arn_in_stack_region(text, &c, "where it is used");
+        assert!(in_region("arn:aws:kms:us-east-1:123456789012:key/1234abcd").is_ok());
+        let elsewhere = in_region("arn:aws:kms:eu-west-1:123456789012:key/1234abcd").unwrap_err();
+        assert!(
+            elsewhere.starts_with("is a key of another region than the stack's, us-east-1,")
+                && !elsewhere.contains("eu-west-1"),
+            "{elsewhere}"
+        );
+        assert!(in_region("arn:aws:kms:eu-west-1:123456789012:alias/x").is_err());
         let in_china = ExpansionContext::new("cn-north-1", "123456789012");
         assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x", &in_china).is_ok());
         assert_eq!(
