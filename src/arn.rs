@@ -158,8 +158,20 @@ pub fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), St
     check_iam_arn(text, "an IAM policy", "policy/", true, context).map(drop)
 }
 
+/// An AWS managed key's alias (`alias/aws/<service>`), the resource part of its ARN or the name.
+pub fn is_aws_managed_alias(resource: &str) -> bool {
+    resource.starts_with("alias/aws/")
+}
+
 pub fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     let arn = parse_in_partition(text, "kms", "a KMS key", context)?;
+    if is_aws_managed_alias(arn.resource) {
+        // "Change a key policy": only the AWS service that created it sets its key policy.
+        return Err(format!(
+            "names an AWS managed key (alias/aws/...), whose key policy only AWS sets: a secret it encrypts needs no SecretsKmsKeyArn (leave it out), and CloudWatch Logs and ECS Exec need a customer managed key, named by its ARN (arn:{}:kms:<region>:<account>:key/<key-id>)",
+            context.partition()
+        ));
+    }
     let id = arn.resource.strip_prefix("key/").unwrap_or_default();
     if is_region(arn.region) && is_account_id(arn.account) && !id.is_empty() && !id.contains('/') {
         Ok(())
@@ -168,6 +180,26 @@ pub fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), S
             "is not a KMS key ARN (arn:{}:kms:<region>:<account>:key/<key-id>)",
             context.partition()
         ))
+    }
+}
+
+/// A KMS key ARN that a service of the stack's region uses with its resources there (`user`
+/// says which and why): KMS answers a region's calls with that region's keys only, a
+/// multi-Region key's replica in each region having its own ARN ("Multi-Region keys in AWS KMS").
+/// The key's own region is never named: it may be a parameter's value.
+pub fn check_kms_key_arn_in_stack_region(
+    text: &str,
+    context: &ExpansionContext,
+    user: &str,
+) -> Result<(), String> {
+    check_kms_key_arn(text, context)?;
+    match parse_arn(text) {
+        Some(arn) if arn.region != context.region => Err(format!(
+            "is a key of another region than the stack's, {region}, {user}; name a key in {region} (arn:{partition}:kms:{region}:<account>:key/<key-id>; a multi-Region key's replica there has that ARN)",
+            region = context.region,
+            partition = context.partition()
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -185,10 +217,10 @@ pub fn parse_execute_api_stage<'a>(
 ) -> Result<ExecuteApiStage<'a>, String> {
     let kind = "an API Gateway stage";
     if text.starts_with("https://") {
-        // Written in the template, the URL is read by `parse_execute_api_url`; a parameter's
-        // value must be the ARN, which the task role is granted and the URL is built from.
+        // The URL is read by `parse_execute_api_url` where it is the whole value, written or a
+        // parameter's; anywhere else only the ARN can be taken apart.
         return Err(format!(
-            "is an invoke URL; a parameter's value must be the stage's ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>), though the URL may be written in the template",
+            "is an invoke URL, which is read only as the whole value (written, or a parameter's); here write the stage's ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
             context.partition()
         ));
     }
@@ -463,6 +495,16 @@ mod tests {
         assert!(check_policy_arn("arn:aws:iam::aws:policy/", &c).is_err());
         assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/1234abcd", &c).is_ok());
         assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/x", &c).is_err());
+        let in_region =
+            |text: &str| check_kms_key_arn_in_stack_region(text, &c, "where it is used");
+        assert!(in_region("arn:aws:kms:us-east-1:123456789012:key/1234abcd").is_ok());
+        let elsewhere = in_region("arn:aws:kms:eu-west-1:123456789012:key/1234abcd").unwrap_err();
+        assert!(
+            elsewhere.starts_with("is a key of another region than the stack's, us-east-1,")
+                && !elsewhere.contains("eu-west-1"),
+            "{elsewhere}"
+        );
+        assert!(in_region("arn:aws:kms:eu-west-1:123456789012:alias/x").is_err());
         let in_china = ExpansionContext::new("cn-north-1", "123456789012");
         assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x", &in_china).is_ok());
         assert_eq!(
@@ -530,7 +572,7 @@ mod tests {
         assert!(
             parse_execute_api_stage("https://abc.execute-api.eu-west-1.amazonaws.com/prod", &c)
                 .unwrap_err()
-                .starts_with("is an invoke URL; a parameter's value must be the stage's ARN")
+                .starts_with("is an invoke URL, which is read only as the whole value")
         );
         for bad in [
             "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",

@@ -6,8 +6,9 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    AGENT_CONTAINER, ContainerSecret, EfsVolume, RegistryCredentials, SIDECAR_CONTAINER,
-    SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent, TaskDefinitionProperties,
+    AGENT_CONTAINER, BackendUrl, ContainerSecret, EfsVolume, RegistryCredentials,
+    SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent,
+    TaskDefinitionProperties,
 };
 use crate::resources::{
     Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
@@ -475,7 +476,7 @@ static SSH_AGENT_HEALTH_CHECK: LazyLock<Value> = LazyLock::new(|| {
 });
 
 fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerDefinition {
-    let backend_url = backend_url(ssh_agent.literal_url, &ssh_agent.backend);
+    let backend_url = backend_url(ssh_agent.url, &ssh_agent.backend);
     let mut container = ContainerDefinition::new(SSH_AGENT_CONTAINER, ssh_agent.image, true, log);
     container.command = Some(Cow::Borrowed(&SSH_AGENT_COMMAND));
     container.environment = vec![NameValue {
@@ -490,9 +491,11 @@ fn ssh_agent_container(ssh_agent: SshAgent, log: LogConfiguration) -> ContainerD
 
 /// `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`: computed for a literal
 /// ARN when it was read, taken apart with `Fn::Select`/`Fn::Split` for an intrinsic one.
-fn backend_url(literal_url: Option<String>, backend: &Value) -> Text {
-    if let Some(url) = literal_url {
-        return Text::Sub(Member("Fn::Sub", url));
+fn backend_url(url: BackendUrl, backend: &Value) -> Text {
+    match url {
+        BackendUrl::Literal(url) => return Text::Sub(Member("Fn::Sub", url)),
+        BackendUrl::Given(url) => return Text::Given(url),
+        BackendUrl::FromArn => {}
     }
     let arn_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", backend]}]});
     let resource_part =

@@ -32,14 +32,23 @@ pub struct RegistryCredentials {
 
 #[derive(Debug, Clone)]
 pub struct SshAgent {
-    /// The execute-api stage ARN as written.
+    /// The execute-api stage ARN, as written or built from the invoke URL.
     pub backend: Value,
-    /// The invoke URL of a literal ARN, computed when it is read, as the text of a `Fn::Sub`;
-    /// `None` for an intrinsic.
-    pub literal_url: Option<String>,
+    pub url: BackendUrl,
     pub image: Value,
     /// The ECR repositories the execution role pulls `image` from.
     pub image_pull: Vec<Value>,
+}
+
+/// The `ssh-agent` container's `IAM_SSH_AGENT_BACKEND_URL`.
+#[derive(Debug, Clone)]
+pub enum BackendUrl {
+    /// Of a literal ARN or URL, computed when it is read: the text of a `Fn::Sub`.
+    Literal(String),
+    /// Of a parameter holding the URL: computed by CloudFormation from its `Ref`.
+    Given(Value),
+    /// Of any other intrinsic: taken apart from `backend`, the ARN, by CloudFormation.
+    FromArn,
 }
 
 /// A container beside the agent (`Services`).

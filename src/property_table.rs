@@ -239,7 +239,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Pattern(EXECUTE_API_STAGE),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>` or, written in the template, its invoke URL `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>` (granted in the stack's own account); adds container `ssh-agent`",
+        meaning: "iam-ssh-agent backend, an execute-api stage ARN `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>` or its invoke URL `https://<api-id>.execute-api.<region>.<url-suffix>/<stage>`, written or a parameter's value (granted in the stack's own account); adds container `ssh-agent`",
     },
     PropertyDeclaration {
         name: "SshAgentImage",
@@ -356,11 +356,11 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     },
     PropertyDeclaration {
         name: "LogKmsKeyId",
-        shape: text(check_kms_key_arn),
+        shape: text(check_log_kms_key),
         limits: ValueLimits::Pattern(KMS_KEY_ARN),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "KMS key ARN that encrypts the log group (its key policy must let CloudWatch Logs use it)",
+        meaning: "KMS key ARN, in the stack's region, that encrypts the log group (its key policy must let CloudWatch Logs use it)",
     },
     PropertyDeclaration {
         name: "CpuArchitecture",
@@ -456,7 +456,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on that key only",
+        meaning: "KMS key (ID, ARN, alias or alias ARN) the agent signs and verifies pipelines with (`BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY`, agent 3.80 or later); the task role may `kms:Sign` and `kms:GetPublicKey` on that key only (the agent verifies with the public key)",
     },
     PropertyDeclaration {
         name: "ArtifactsBucket",
@@ -480,15 +480,15 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Pattern(KMS_KEY_ARN),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "KMS key ARN that encrypts every secret named (the agent token included): the execution role's `kms:Decrypt` names it instead of `key/*`",
+        meaning: "KMS key ARN that encrypts every secret named (the agent token included), in their region: the execution role's `kms:Decrypt` names it instead of `key/*`",
     },
     PropertyDeclaration {
         name: "ExecuteCommandKmsKeyArn",
-        shape: text(check_kms_key_arn),
+        shape: text(check_exec_kms_key),
         limits: ValueLimits::Pattern(KMS_KEY_ARN),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "with `ExecuteCommand`, the cluster's exec `KmsKeyId`: the task role may `kms:Decrypt` with it",
+        meaning: "with `ExecuteCommand`, the cluster's exec `KmsKeyId` (in the stack's region): the task role may `kms:Decrypt` with it",
     },
     PropertyDeclaration {
         name: "ExecuteCommandLogGroup",
@@ -561,6 +561,24 @@ fn check_policy_arn(text: &str, context: &ExpansionContext) -> Result<(), String
 
 fn check_kms_key_arn(text: &str, context: &ExpansionContext) -> Result<(), String> {
     arn::check_kms_key_arn(text, context)
+}
+
+/// "Encrypt log data in CloudWatch Logs using AWS KMS": the key of the log group's region.
+fn check_log_kms_key(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::check_kms_key_arn_in_stack_region(
+        text,
+        context,
+        "where the log group is, and CloudWatch Logs encrypts a log group with a key of its own region only",
+    )
+}
+
+/// ECS Exec's session key: the cluster's, used by the task's session agent in its region.
+fn check_exec_kms_key(text: &str, context: &ExpansionContext) -> Result<(), String> {
+    arn::check_kms_key_arn_in_stack_region(
+        text,
+        context,
+        "where the task and its cluster run, and ECS Exec's session agent in the task decrypts with a key of that region only",
+    )
 }
 
 fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {

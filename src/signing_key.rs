@@ -1,24 +1,29 @@
 //! The KMS key that signs and verifies pipelines (`PipelineSigningKmsKey`): the value the agent
-//! is given, and the task role's grant of exactly the three actions the agent calls on that one
-//! key (Buildkite's signed pipelines guide: `kms:Sign`, `kms:Verify`, `kms:GetPublicKey`).
+//! is given, and the task role's grant of exactly the two actions the agent calls on that one
+//! key: `kms:GetPublicKey` and `kms:Sign` (buildkite/agent `internal/cryptosigner/aws/kms.go`; it
+//! verifies jobs itself with the public key, so never calls `kms:Verify`).
 
 use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use crate::arn::{check_partition, is_account_id, is_region, parse_arn};
+use crate::arn::{check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn};
 use crate::value::{
     Resolved, SubPart, TemplateScope, parse_sub, ref_target, split_outside_variables, stack_arn,
     sub_arguments, sub_literal, unescape_sub_text,
 };
 
-/// The actions the agent calls on its signing key: sign uploads, verify jobs, and read the
-/// public key it verifies with.
-pub const SIGNING_ACTIONS: [&str; 3] = ["kms:Sign", "kms:Verify", "kms:GetPublicKey"];
+/// The actions the agent calls on its signing key: sign uploads, and read the public key it
+/// checks the key's usage with and verifies jobs with, locally.
+pub const SIGNING_ACTIONS: [&str; 2] = ["kms:Sign", "kms:GetPublicKey"];
 
 /// The agent's own variable for `buildkite-agent start --signing-aws-kms-key`; the agent hands
 /// it on to its jobs, whose `pipeline upload` signs with it.
 pub const SIGNING_KEY_VARIABLE: &str = "BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY";
+
+/// Why an AWS managed key cannot be the signing key ("Asymmetric keys in AWS KMS": AWS services
+/// use symmetric encryption keys only; "Change a key policy": only AWS sets such a key's policy).
+const MANAGED_KEY: &str = "names an AWS managed key (alias/aws/...), which an AWS service created to encrypt with: a symmetric encryption key, which cannot sign, with a key policy only AWS sets; create an asymmetric KMS key (KeySpec ECC_NIST_P256, KeyUsage SIGN_VERIFY) and name it or its alias/<name>";
 
 const FORMS: &str = "write a key ID, a key ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>), an alias name (alias/<name>) or alias ARN, a !Ref or !GetAtt <Key>.Arn of an AWS::KMS::Key or a !Ref of an AWS::KMS::Alias of the template, a !Ref to a parameter with a value, or a !Sub whose text says which (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}, alias/${Name})";
 
@@ -119,8 +124,11 @@ fn stack_account() -> Value {
 fn read_text(text: &str, value: &Value, scope: &TemplateScope<'_>) -> Result<Named, String> {
     let context = scope.context;
     if let Some(name) = text.strip_prefix("alias/") {
-        if name.is_empty() || name.starts_with("aws/") {
-            return Err("is not an alias of a key of yours (alias/<name>, not an AWS managed key's alias/aws/...)".to_owned());
+        if is_aws_managed_alias(text) {
+            return Err(MANAGED_KEY.to_owned());
+        }
+        if name.is_empty() {
+            return Err("is an alias without its name: write alias/<name>".to_owned());
         }
         return Ok(Named::Alias {
             name: value.clone(),
@@ -154,9 +162,11 @@ fn read_text(text: &str, value: &Value, scope: &TemplateScope<'_>) -> Result<Nam
             };
             return Ok(Named::Key(arn_value));
         }
+        if is_aws_managed_alias(arn.resource) {
+            return Err(MANAGED_KEY.to_owned());
+        }
         if let Some(name) = arn.resource.strip_prefix("alias/")
             && !name.is_empty()
-            && !name.starts_with("aws/")
         {
             let alias = if literal {
                 json!(arn.resource)
@@ -229,6 +239,9 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
             Some(SubPart::Text(text)) => unescape_sub_text(text),
             _ => Cow::Borrowed(""),
         };
+        if is_aws_managed_alias(&first) {
+            return Err(format!("the !Sub {MANAGED_KEY}"));
+        }
         if first.starts_with("alias/") {
             return Ok(Named::Alias {
                 name: value.clone(),
@@ -245,6 +258,9 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
                         .map_err(|why| format!("the !Sub {why}"))?;
                 }
                 let resource = fields[5];
+                if sub_literal(resource).is_some_and(|text| is_aws_managed_alias(&text)) {
+                    return Err(format!("the !Sub {MANAGED_KEY}"));
+                }
                 if resource.starts_with("key/") {
                     return Ok(Named::Key(value.clone()));
                 }
@@ -289,7 +305,7 @@ mod tests {
     const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
     #[test]
-    fn a_key_is_granted_the_three_actions_on_its_arn() {
+    fn a_key_is_granted_the_two_actions_on_its_arn() {
         let by_id = read(json!(ID)).unwrap();
         assert_eq!(by_id.agent_value, json!(ID));
         assert_eq!(
@@ -351,6 +367,17 @@ mod tests {
             json!({"Ref": "Unset"}),
         ] {
             assert!(read(value.clone()).is_err(), "{value}");
+        }
+        for managed in [
+            json!("alias/aws/ssm"),
+            json!("arn:aws:kms:eu-west-1:123456789012:alias/aws/ssm"),
+            json!({"Fn::Sub": "alias/aws/${Service}"}),
+        ] {
+            let why = read(managed.clone()).unwrap_err();
+            assert!(
+                why.contains("AWS managed key") && !why.contains("is not"),
+                "{managed}: {why}"
+            );
         }
         assert!(
             read(json!("arn:aws-cn:kms:cn-north-1:123456789012:alias/x"))

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
 use crate::arn::ExecuteApiStage;
-use crate::model::{EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
+use crate::model::{BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
 use crate::place::Place;
 use crate::problems::unknown_name_message;
 use crate::property_table::{AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY};
@@ -19,35 +19,52 @@ pub const MAX_CONTAINERS: usize = 10;
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
-        // The stage's invoke URL, as people have it: the ARN the task role is granted is built
-        // from it, in the stack's own account.
-        if let Some(backend) = &backend
-            && let Resolved::Literal(Value::String(url)) = self.scope.resolve(backend.value)
-            && url.starts_with("https://")
-        {
-            return match crate::arn::parse_execute_api_url(url, self.scope.context) {
-                Ok(stage) => {
-                    let image = self.text_or_default("SshAgentImage");
-                    let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
-                    Some(SshAgent {
-                        backend: json!({"Fn::Sub": format!(
+        // The stage's invoke URL, as people have it, written or a parameter's value: the ARN
+        // the task role is granted is built from it, in the stack's own account.
+        if let Some(backend) = &backend {
+            let resolved = self.scope.resolve(backend.value);
+            if let Some(url) = resolved
+                .as_str()
+                .filter(|text| text.starts_with("https://"))
+            {
+                let context = self.scope.context;
+                let read = match (&resolved, crate::arn::parse_execute_api_url(url, context)) {
+                    (Resolved::Literal(_), Ok(stage)) => Ok((
+                        json!({"Fn::Sub": format!(
                             "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
                             stage.region, stage.api_id, stage.stage
                         )}),
-                        literal_url: Some(invoke_url(&stage)),
-                        image,
-                        image_pull,
-                    })
-                }
-                Err(why) => {
-                    self.problems.push(
-                        backend.place,
-                        format!("{} {why}", crate::problems::show_literal(backend.value)),
-                    );
-                    self.text("SshAgentImage");
-                    None
-                }
-            };
+                        BackendUrl::Literal(invoke_url(&stage)),
+                    )),
+                    // Its value is never written out: CloudFormation takes the `Ref` apart.
+                    (_, Ok(_)) => Ok(stage_of_invoke_url(backend.value)),
+                    (Resolved::Literal(_), Err(why)) => Err(why),
+                    // The literal's reasons name parts of the value; a parameter's are not echoed.
+                    (_, Err(_)) => Err(format!(
+                        "is not an API Gateway stage's invoke URL on the stack's partition (https://<api-id>.execute-api.<region>.{}/<stage>) nor its ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
+                        context.url_suffix(),
+                        context.partition()
+                    )),
+                };
+                return match read {
+                    Ok((arn, url)) => {
+                        let image = self.text_or_default("SshAgentImage");
+                        let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
+                        Some(SshAgent {
+                            backend: arn,
+                            url,
+                            image,
+                            image_pull,
+                        })
+                    }
+                    Err(why) => {
+                        self.problems
+                            .push(backend.place, format!("{} {why}", resolved.describe()));
+                        self.text("SshAgentImage");
+                        None
+                    }
+                };
+            }
         }
         let Some((backend, value)) = backend.and_then(|b| Some((b, self.text("SshAgentBackend")?)))
         else {
@@ -55,19 +72,20 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             self.text("SshAgentImage");
             return None;
         };
-        let literal_url = match self.scope.resolve(backend.value) {
+        let url = match self.scope.resolve(backend.value) {
             Resolved::Literal(Value::String(text)) => {
                 crate::arn::parse_execute_api_stage(text, self.scope.context)
-                    .ok()
-                    .map(|stage| invoke_url(&stage))
+                    .map_or(BackendUrl::FromArn, |stage| {
+                        BackendUrl::Literal(invoke_url(&stage))
+                    })
             }
-            _ => None,
+            _ => BackendUrl::FromArn,
         };
         let image = self.text_or_default("SshAgentImage");
         let image_pull = self.image_property_pull("SshAgentImage", Some(&image));
         Some(SshAgent {
             backend: value,
-            literal_url,
+            url,
             image,
             image_pull,
         })
@@ -387,6 +405,28 @@ fn invoke_url(stage: &ExecuteApiStage<'_>) -> String {
         stage,
     } = stage;
     format!("https://{api_id}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}")
+}
+
+/// The stage ARN and invoke URL of an invoke URL known only as a `Ref` (checked at expansion),
+/// taken apart by CloudFormation as an ARN's are: at `/` into `https:`, ``, the host and the
+/// stage, the host at `.` into the API's ID, `execute-api` and the region.
+fn stage_of_invoke_url(url: &Value) -> (Value, BackendUrl) {
+    let select = |index: usize, delimiter: &str, text: &Value| json!({"Fn::Select": [index, {"Fn::Split": [delimiter, text]}]});
+    let host = select(2, "/", url);
+    let parts = json!({
+        "ApiId": select(0, ".", &host),
+        "ApiRegion": select(2, ".", &host),
+        "Stage": select(3, "/", url)
+    });
+    let arn = json!({"Fn::Sub": [
+        "arn:${AWS::Partition}:execute-api:${ApiRegion}:${AWS::AccountId}:${ApiId}/${Stage}",
+        parts
+    ]});
+    let url = json!({"Fn::Sub": [
+        "https://${ApiId}.execute-api.${ApiRegion}.${AWS::URLSuffix}/${Stage}",
+        parts
+    ]});
+    (arn, BackendUrl::Given(url))
 }
 
 /// Text that can name a variable: no `=`, white space or control character. An ASCII name is

@@ -241,7 +241,12 @@ pub fn read_properties(
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();
-    let secrets_kms_key = reader.secrets_kms_key();
+    let secrets_kms_key = reader.secrets_kms_key(
+        agent_token.as_ref(),
+        &secrets,
+        repository_credentials.as_ref(),
+        &services,
+    );
     let execute_command_logging = reader.execute_command_logging(execute_command);
 
     if problems.len() > before {

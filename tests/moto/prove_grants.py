@@ -17,9 +17,12 @@ repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImag
 Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
 created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref` parameter (an
 alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
-`SignPipelines` must allow exactly `kms:Sign`, `kms:Verify` and `kms:GetPublicKey` on exactly that
+`SignPipelines` must allow exactly `kms:Sign` and `kms:GetPublicKey` on exactly that
 key (or on the keys of that region and account held to exactly that alias), and the agent must be
-given the key as written. The artifacts case imports the bucket's name: the task role's
+given the key as written. The ssh backend cases give `SshAgentBackend` as a `!Ref` parameter holding
+the stage's invoke URL and its ARN: the task role's `InvokeSshAgentBackend` must allow exactly
+`execute-api:Invoke` on exactly that stage's `/*/*`, and the ssh-agent container be given its URL,
+each computed by CloudFormation from the `Ref`. The artifacts case imports the bucket's name: the task role's
 `ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
 no keys), and the agent must be given `s3://<bucket>/<prefix>`. The environment-file case imports
 a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exactly that object and
@@ -125,6 +128,9 @@ class Expected:
     artifacts: tuple[str, str | None, str] | None = None
     # The execution role's ReadEnvironmentFiles: (objects, buckets); None where none is named.
     environment_files: tuple[list[str], list[str]] | None = None
+    # The task role's InvokeSshAgentBackend: the one resource granted, and the invoke URL the
+    # ssh-agent container is given; None where no backend is named.
+    ssh_backend: tuple[str, str] | None = None
 
 
 @dataclass
@@ -351,7 +357,22 @@ Services:
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]
 
-    return image_cases + signing_cases + [artifact_case, env_file_case] + [
+    def ssh_case(name: str, backend: str) -> Case:
+        case = image_case(name, {"SshBackend": backend}, {}, "SshAgentBackend: !Ref SshBackend", [])
+        case.expected.ssh_backend = (f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod/*/*",
+                                     f"https://a1b2c3d4e5.execute-api.{OTHER_REGION}.{URL_SUFFIX}/prod")
+        return case
+
+    # The invoke URL (with the trailing slash a console copy has) and the ARN of one stage
+    # reach the same grant and URL; the URL's stage is granted in the stack's own account.
+    ssh_cases = [
+        ssh_case("ssh backend as a !Ref parameter holding the stage's invoke URL",
+                 f"https://a1b2c3d4e5.execute-api.{OTHER_REGION}.{URL_SUFFIX}/prod/"),
+        ssh_case("ssh backend as a !Ref parameter holding the stage's ARN",
+                 f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
+    ]
+
+    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -555,7 +576,7 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     if sorted(policy_names) != sorted(expected_policies):
         failures.append(f"the execution role's policies are {policy_names}")
     # The signing key: exactly the key (or the keys of exactly the alias) on the task role,
-    # the three actions the agent calls, and the agent told the key as written.
+    # the two actions the agent calls, and the agent told the key as written.
     task_role = physical["AgentTaskRole"]
     task_policies = iam.list_role_policies(RoleName=task_role)["PolicyNames"]
     signed = []
@@ -567,7 +588,7 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         sign = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName="SignPipelines")["PolicyDocument"])
         aliases = []
         for statement in as_list(sign["Statement"]):
-            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:Verify", "kms:GetPublicKey"]):
+            if sorted(as_list(statement["Action"])) != sorted(["kms:Sign", "kms:GetPublicKey"]):
                 failures.append(f"SignPipelines allows {statement['Action']}")
             signed += as_list(statement["Resource"])
             for operator, conditions in (statement.get("Condition") or {}).items():
@@ -581,6 +602,26 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         if environment.get("BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY") != agent_value:
             failures.append(f"the agent is given the key {environment.get('BUILDKITE_AGENT_SIGNING_AWS_KMS_KEY')}, "
                             f"not {agent_value}")
+    # The ssh backend: exactly its stage's methods and paths, and the container told its URL.
+    invoked = []
+    if case.expected.ssh_backend is None:
+        if "InvokeSshAgentBackend" in task_policies:
+            failures.append("InvokeSshAgentBackend where no ssh backend is named")
+    else:
+        stage_expected, url_expected = case.expected.ssh_backend
+        document = policy_document(
+            iam.get_role_policy(RoleName=task_role, PolicyName="InvokeSshAgentBackend")["PolicyDocument"])
+        for statement in as_list(document["Statement"]):
+            if as_list(statement["Action"]) != ["execute-api:Invoke"] or statement.get("Condition"):
+                failures.append(f"InvokeSshAgentBackend allows {statement['Action']} under {statement.get('Condition')}")
+            invoked += as_list(statement["Resource"])
+        if invoked != [stage_expected]:
+            failures.append(f"invokes {invoked}, not exactly {stage_expected}")
+        ssh_agent = next((c for c in task_definition["containerDefinitions"] if c["name"] == "ssh-agent"), {})
+        environment = {e["name"]: e["value"] for e in ssh_agent.get("environment", [])}
+        if environment.get("IAM_SSH_AGENT_BACKEND_URL") != url_expected:
+            failures.append(f"the ssh agent is given {environment.get('IAM_SSH_AGENT_BACKEND_URL')}, "
+                            f"not {url_expected}")
     # The artifacts: exactly the objects under the prefix, listing under it or of no keys, and
     # the agent told the destination.
     listed = []
@@ -613,7 +654,8 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         if environment.get("BUILDKITE_ARTIFACT_UPLOAD_DESTINATION") != destination:
             failures.append(f"the agent uploads to {environment.get('BUILDKITE_ARTIFACT_UPLOAD_DESTINATION')}, not {destination}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
-               "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed))}
+               "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed)),
+               "execute-api": invoked}
     return Outcome(case.name, granted, failures)
 
 

@@ -27,7 +27,7 @@ Runs on every file:
   (no wildcard) under one `iam:PassedToService` (a run policy's; waived and counted), and for
   `s3:PutObjectAcl` alone under `s3:x-amz-acl: bucket-owner-full-control` (the artifacts
   bucket's; waived and counted), and
-  UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases` on `kms:Sign`, `kms:Verify` and
+  UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases` on `kms:Sign` and
   `kms:GetPublicKey` (a condition key of the KMS key resource, which parliament 1.6.4's
   definitions list for no action; waived and counted).
 - The documents of the generated resources are read once for each way the conditions they
@@ -649,7 +649,7 @@ def run_parliament(expanded: Expanded, documents: list[PolicyDocument], parliame
             # 1.6.4 checks only each action's own keys. Waived for a key operation the
             # signing grant makes (docs/ci-features.md, signed pipelines); any other unknown key is a finding.
             if finding.issue == "UNKNOWN_CONDITION_FOR_ACTION" and re.fullmatch(
-                    r"Unknown condition kms:ResourceAliases for action kms:(Sign|Verify|GetPublicKey)",
+                    r"Unknown condition kms:ResourceAliases for action kms:(Sign|GetPublicKey)",
                     str(finding.detail)):
                 tally.alias_conditions.append(f"{expanded.path}: {document.where}: {finding.detail}")
                 continue
@@ -986,7 +986,7 @@ def main(argv: list[str]) -> int:
         print(f"waived: parliament CREDENTIALS_EXPOSURE for ecr:GetAuthorizationToken alone (ECR's registry "
               f"login, which pulling an ECR image needs) in {len(tally.registry_logins)} policies")
     if tally.alias_conditions:
-        print(f"waived: parliament UNKNOWN_CONDITION_FOR_ACTION for kms:ResourceAliases on kms:Sign, Verify "
+        print(f"waived: parliament UNKNOWN_CONDITION_FOR_ACTION for kms:ResourceAliases on kms:Sign "
               f"and GetPublicKey (a key resource's condition key, which parliament 1.6.4 does not list) "
               f"{len(tally.alias_conditions)} times")
     if tally.owner_acls:
