@@ -186,17 +186,28 @@ impl<'a> TemplateScope<'a> {
         }
     }
 
-    /// A parameter's value from the request, else its `Default` in the template.
+    /// A parameter's value from the request, else its `Default` in the template (never for a
+    /// Parameter Store type, whose `Default` is a Parameter Store name, not the value).
     pub fn parameter_value(&self, name: &str) -> Option<Value> {
         self.declared_parameter_value(name).cloned()
     }
 
     fn declared_parameter_value(&self, name: &str) -> Option<&'a Value> {
         let declared = self.parameters?.get(name)?;
-        self.context
-            .parameter_values
-            .get(name)
-            .or_else(|| declared.get("Default"))
+        let given = self.context.parameter_values.get(name);
+        if is_parameter_store_type(declared) {
+            // CloudFormation resolves the name and sends the macro the value it holds.
+            return given;
+        }
+        given.or_else(|| declared.get("Default"))
+    }
+
+    /// Whether parameter `name` is declared with a Parameter Store type
+    /// (`AWS::SSM::Parameter::Value<...>`).
+    pub fn is_parameter_store_parameter(&self, name: &str) -> bool {
+        self.parameters
+            .and_then(|parameters| parameters.get(name))
+            .is_some_and(is_parameter_store_type)
     }
 
     pub fn is_parameter(&self, name: &str) -> bool {
@@ -224,6 +235,15 @@ impl<'a> TemplateScope<'a> {
             },
         }
     }
+}
+
+/// Whether a declared parameter's `Type` is `AWS::SSM::Parameter::Value<...>`: its value is a
+/// Parameter Store name, which CloudFormation resolves to the value the parameter holds.
+fn is_parameter_store_type(declared: &Value) -> bool {
+    declared
+        .get("Type")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind.starts_with("AWS::SSM::Parameter::Value<"))
 }
 
 /// One piece of a string that is built from literal text and template values.
