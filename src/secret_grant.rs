@@ -1325,5 +1325,19 @@ mod tests {
             any_form(&json!({"Ref": "FromStore"})),
             "the token parameter is granted in whatever form the value takes"
         );
+        // The value CloudFormation passes (templateParameterValues) is the value it holds.
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context.parameter_values.insert(
+            "FromStore".into(),
+            json!("arn:aws:secretsmanager:eu-west-1:210987654321:secret:db-AbC123"),
+        );
+        let parameters = json!({"FromStore": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ci/where"}});
+        let resources = Map::new();
+        let granted = grant_for(
+            &json!({"Ref": "FromStore"}),
+            &scope_with(&context, parameters.as_object().unwrap(), &resources),
+        )
+        .unwrap();
+        assert_eq!(granted.store, SecretStore::SecretsManager);
     }
 }

@@ -609,6 +609,37 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_parameter_store_types_default_is_a_name_not_its_value() {
+        let parameters = json!({
+            "Image": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ci/image"},
+            "Plain": {"Type": "String", "Default": "ruby:3.3"}
+        });
+        let resources = Map::new();
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        let without_value = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        assert_eq!(without_value.parameter_value("Image"), None);
+        assert_eq!(without_value.sample_variable("Image"), None);
+        assert_eq!(
+            without_value.parameter_value("Plain"),
+            Some(json!("ruby:3.3"))
+        );
+        assert!(without_value.is_parameter_store_parameter("Image"));
+        context
+            .parameter_values
+            .insert("Image".into(), json!("ruby:3.4"));
+        let with_value = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        assert_eq!(with_value.parameter_value("Image"), Some(json!("ruby:3.4")));
+    }
+
+    #[test]
     fn a_stack_arn_of_a_written_name_is_what_build_sub_makes_of_it() {
         for name in ["ci/token", "with-${braces}-in-it", ""] {
             let value = json!(name);
