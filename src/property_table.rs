@@ -400,7 +400,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "Secrets Manager secret (ARN, name of a secret in the stack's region, `!Ref` or `!GetAtt <secret>.Id` of an `AWS::SecretsManager::Secret`, or `!Sub`) holding the private registry credentials of `Image`; the execution role reads it",
+        meaning: "Secrets Manager secret (ARN, name of a secret in the stack's region, `!Ref` or `!GetAtt <secret>.Id` of an `AWS::SecretsManager::Secret`, or any intrinsic, `!ImportValue` included) holding the private registry credentials of `Image`; the execution role reads it",
     },
     PropertyDeclaration {
         name: "Services",

@@ -336,7 +336,12 @@ pub fn registry_credentials_grant(
         }
         None => {}
     }
-    let grant = grant_for(secret, scope)?;
+    let grant = match read(secret, scope) {
+        Reading::Grant(grant) => grant,
+        Reading::Invalid(why) => return Err(why),
+        // Only Secrets Manager holds them, so whichever form the value takes is granted.
+        Reading::Opaque(_) => return Ok(secret_of_any_form(secret)),
+    };
     if grant.store != SecretStore::SecretsManager || grant.through_parameter.is_some() {
         return Err(format!(
             "is not a Secrets Manager secret: ECS reads private registry credentials from Secrets Manager only ({shape})"
@@ -381,6 +386,32 @@ fn secret_name_written(value: &Value, scope: &TemplateScope<'_>) -> Option<Resul
     let first = unescape_sub_text(first);
     let may_begin_an_arn = "arn:".starts_with(&*first) || first.starts_with("arn:");
     (!may_begin_an_arn).then_some(Ok(()))
+}
+
+/// The Secrets Manager secret `value` names, built by CloudFormation for whichever form the
+/// value takes when the stack is deployed, as [`ssm_parameter_of_any_form`] builds a parameter:
+/// a secret's name has no colon, so in `value + prefix + value` (prefix the stack's own
+/// `arn:...:secret:`) the text after the first `arn:` is the ARN without its `arn:`, the
+/// prefix's and the name for a name, the value's own for an ARN. That ARN may name the secret
+/// whole or in part, so both readings are granted, as for any name the macro cannot see; the
+/// region and account are fields 3 and 4 of `value + prefix`.
+fn secret_of_any_form(value: &Value) -> SecretGrant {
+    let prefix = stack_arn("secretsmanager", ":secret:", &json!(""));
+    let doubled = json!({"Fn::Join": ["", [value, prefix, value]]});
+    let after_first_arn = json!({"Fn::Select": [1, {"Fn::Split": ["arn:", doubled]}]});
+    let arn = json!({"Fn::Join": ["", ["arn:", after_first_arn]]});
+    let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
+    let field =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
+    let (resource, partial) = either_form(arn, SecretName::FullOrPartial);
+    SecretGrant {
+        store: SecretStore::SecretsManager,
+        resource,
+        partial,
+        through_parameter: None,
+        region: Cow::Owned(field(3)),
+        account: Cow::Owned(field(4)),
+    }
 }
 
 /// The Secrets Manager secret named `name` in the stack's region and account: its ARN is the
@@ -1310,6 +1341,17 @@ mod tests {
             .starts_with("is not a Secrets Manager secret")
         );
         assert!(registry(json!({"Fn::GetAtt": ["Db", "Id"]})).is_ok());
+        // A value the macro cannot see is a name or an ARN of Secrets Manager's, whichever it is.
+        let imported = json!({"Fn::ImportValue": "registry-secret"});
+        let any = registry(imported.clone()).unwrap();
+        assert_eq!(any, secret_of_any_form(&imported));
+        assert_eq!(any.store, SecretStore::SecretsManager);
+        assert_eq!(
+            resources(&any).len(),
+            2,
+            "the ARN, whole or partial: {any:?}"
+        );
+        assert!(registry(json!({"Ref": "Unset"})).is_ok());
     }
 
     #[test]

@@ -27,8 +27,10 @@ a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exact
 cases name the template's own secret by `!GetAtt Secret.Id` and `!Ref` (granted exactly the ARN
 moto gives it, through a stand-in for the `AWS::SecretsManager::Secret` moto's CloudFormation
 lacks), give a secret's and the registry credentials' ARNs of another region and account as
-`!Ref` parameters (decrypted in exactly that region and account, cut from the values), and a
-partial ARN whose name ends in a six-letter word (`ci/db-backup`, granted its secret).
+`!Ref` parameters (decrypted in exactly that region and account, cut from the values),
+registry credentials imported as the secret's name and as its ARN (granted that secret, not
+`ci/registry-imported-old`), and a partial ARN whose name ends in a six-letter word
+(`ci/db-backup`, granted its secret).
 
 Then examples/conditions.yaml is deployed on each branch of its conditions (the template
 parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
@@ -278,6 +280,7 @@ def build_cases(ssm, secretsmanager) -> list[Case]:
     shared_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/database-Qw3Er5"
     registry_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/registry-Zx9Yw8"
     backup, backup_decoy = secret("ci/db-backup"), secret("ci/db-backups")
+    registry, registry_decoy = secret("ci/registry-imported"), secret("ci/registry-imported-old")
 
     def token_case(form: str, value: str, key: str, service: str) -> Case:
         return Case(
@@ -464,6 +467,15 @@ Secrets:
                      services=[here_ssm, f"secretsmanager.{OTHER_REGION}.{URL_SUFFIX}"]),
             {"SharedSecretArn": shared_elsewhere, "RegistrySecretArn": registry_elsewhere.rsplit("-", 1)[0]},
         ),
+        *[Case(
+            f"registry credentials imported as {form}",
+            {"ci-token": "/buildkite-agent/token", "ci-registry": exported},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+Image: registry.example.com/ci/app:1
+RepositoryCredentials: !ImportValue ci-registry""",
+            Expected(parameters=[token_path], secrets=[registry], not_secrets=[registry_decoy],
+                     keys=[here_key], services=[here_ssm, here_secrets]),
+        ) for form, exported in [("the secret's name", "ci/registry-imported"), ("its ARN", registry)]],
         Case(
             "a partial ARN whose name ends in a six-letter word",
             {"ci-token": "/buildkite-agent/token"},
