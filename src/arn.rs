@@ -308,12 +308,45 @@ pub enum SecretReference {
     },
     SsmArn,
     /// A Secrets Manager secret ARN; `with_selector` when it ends in
-    /// `:json-key:version-stage:version-id`; `partial` when the secret name lacks the
-    /// six characters Secrets Manager appends.
+    /// `:json-key:version-stage:version-id`.
     SecretsManagerArn {
         with_selector: bool,
-        partial: bool,
+        name: SecretName,
     },
+}
+
+/// What the name in a Secrets Manager ARN may be: AWS ends a secret's full name with `-` and
+/// six random characters, which a partial ARN leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretName {
+    /// It does not end so: a partial ARN, the name alone.
+    Partial,
+    /// It ends in `-` and six letters or digits, which may be AWS's suffix (`db-AbC123`) or
+    /// the end of the name alone (`db-backup`): nothing in the text tells which.
+    FullOrPartial,
+}
+
+impl SecretName {
+    pub fn of(name: &str) -> Self {
+        if has_random_suffix(name) {
+            SecretName::FullOrPartial
+        } else {
+            SecretName::Partial
+        }
+    }
+}
+
+/// The reserved path under which SSM reads a Secrets Manager secret (SSM's "Referencing AWS
+/// Secrets Manager secrets from Parameter Store parameters").
+pub const SECRETS_MANAGER_REFERENCE: &str = "/aws/reference/secretsmanager/";
+
+/// Why a name such as `ci/token` names nothing: SSM's parameter names in a hierarchy begin
+/// with `/` (its PutParameter `Name`), so no parameter has it.
+pub fn name_with_slash(context: &ExpansionContext) -> String {
+    format!(
+        "is not an SSM parameter name: a name holding / is a path, which begins with / (write /<name>), so no parameter has this name; a Secrets Manager secret is named by its ARN (arn:{}:secretsmanager:<region>:<account>:secret:<name>)",
+        context.partition()
+    )
 }
 
 pub fn classify_secret_reference(
@@ -329,6 +362,9 @@ pub fn classify_secret_reference(
         };
     }
     if is_ssm_parameter_name(text) {
+        if !text.starts_with('/') && text.contains('/') {
+            return Err(name_with_slash(context));
+        }
         Ok(SecretReference::SsmName {
             is_path: text.starts_with('/'),
         })
@@ -399,7 +435,7 @@ fn classify_secrets_manager_arn(
     }
     Ok(SecretReference::SecretsManagerArn {
         with_selector: selector.is_some(),
-        partial: !has_random_suffix(name),
+        name: SecretName::of(name),
     })
 }
 
@@ -452,7 +488,7 @@ mod tests {
             classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123"),
             Ok(SecretReference::SecretsManagerArn {
                 with_selector: false,
-                partial: false
+                name: SecretName::FullOrPartial
             })
         );
         assert_eq!(
@@ -461,20 +497,29 @@ mod tests {
             ),
             Ok(SecretReference::SecretsManagerArn {
                 with_selector: true,
-                partial: false
+                name: SecretName::FullOrPartial
             })
         );
         assert_eq!(
             classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
             Ok(SecretReference::SecretsManagerArn {
                 with_selector: false,
-                partial: true
+                name: SecretName::Partial
             })
+        );
+        assert_eq!(
+            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-backup"),
+            Ok(SecretReference::SecretsManagerArn {
+                with_selector: false,
+                name: SecretName::FullOrPartial
+            }),
+            "a six-letter word may be the name's own end"
         );
         for bad in [
             "",
             "/",
             "/ci//token",
+            "ci/token",
             "has space",
             "arn:aws:s3:::bucket",
             "arn:aws:ssm:us-east-1:123456789012:document/x",

@@ -590,15 +590,10 @@ pub(crate) fn secret_statements(
             "secretsmanager:GetSecretValue",
         ),
     ] {
-        let resources: Vec<Value> = distinct(
-            grants
-                .iter_mut()
-                .filter(|g| g.store == store)
-                .flat_map(|g| g.resources_mut()),
-        )
-        .into_iter()
-        .map(std::mem::take)
-        .collect();
+        let resources: Vec<Value> = distinct(grants.iter_mut().flat_map(|g| g.reads_mut(store)))
+            .into_iter()
+            .map(std::mem::take)
+            .collect();
         if !resources.is_empty() {
             statements.push(Statement::Allow(Allow::new(
                 sid,

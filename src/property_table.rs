@@ -255,7 +255,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::EmptyList,
         global: true,
-        meaning: "variables of the `agent` container read from SSM or Secrets Manager; `ValueFrom` is an SSM parameter name (`token`), path (`/ci/token`) or ARN, or a Secrets Manager secret ARN (optionally with a `:json-key:version-stage:version-id` suffix)",
+        meaning: "variables of the `agent` container read from SSM or Secrets Manager; `ValueFrom` is an SSM parameter name (`token`), path (`/ci/token`) or ARN (SSM's `/aws/reference/secretsmanager/<name>` included), or a Secrets Manager secret ARN (optionally with a `:json-key:version-stage:version-id` suffix)",
     },
     PropertyDeclaration {
         name: "Environment",
@@ -400,7 +400,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "Secrets Manager secret (ARN, `!Ref` of an `AWS::SecretsManager::Secret`, or `!Sub`) holding the private registry credentials of `Image`; the execution role reads it",
+        meaning: "Secrets Manager secret (ARN, name of a secret in the stack's region, `!Ref` or `!GetAtt <secret>.Id` of an `AWS::SecretsManager::Secret`, or any intrinsic, `!ImportValue` included) holding the private registry credentials of `Image`; the execution role reads it",
     },
     PropertyDeclaration {
         name: "Services",

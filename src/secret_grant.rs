@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::ExpansionContext;
 use crate::arn::{
-    SecretReference, check_partition, classify_secret_reference, has_random_suffix, is_account_id,
-    is_region,
+    SECRETS_MANAGER_REFERENCE, SecretName, SecretReference, check_partition,
+    classify_secret_reference, is_account_id, is_region, name_with_slash,
 };
 use crate::value::{
     Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
@@ -34,16 +34,31 @@ pub struct SecretGrant {
     /// (`resource`) or a partial one (this). Most grants have none: they need no list, and
     /// boxed it keeps small a grant the readers hand on by value.
     pub partial: Option<Box<Value>>,
+    /// The SSM parameter ECS reads this Secrets Manager secret through, when the value is
+    /// SSM's reference to it (`/aws/reference/secretsmanager/<name>`): granted
+    /// `ssm:GetParameters`, while the secret itself is granted as any other.
+    pub through_parameter: Option<Box<Value>>,
     /// Usually the stack's own (`{"Ref": "AWS::Region"}`), borrowed, not copied.
     pub region: Cow<'static, Value>,
     pub account: Cow<'static, Value>,
 }
 
 impl SecretGrant {
-    /// What it reads, `resource` and any `partial`: mutable, so that the execution role's
-    /// statements take them.
-    pub fn resources_mut(&mut self) -> impl Iterator<Item = &mut Value> {
-        std::iter::once(&mut self.resource).chain(self.partial.as_deref_mut())
+    /// What it reads from `store`: `resource` and any `partial` from its own store, and from
+    /// SSM any parameter it is read through. Mutable, so that the execution role's statements
+    /// take them.
+    pub fn reads_mut(&mut self, store: SecretStore) -> impl Iterator<Item = &mut Value> {
+        let own = self.store == store;
+        let (resource, partial) = if own {
+            (Some(&mut self.resource), self.partial.as_deref_mut())
+        } else {
+            (None, None)
+        };
+        let parameter = self
+            .through_parameter
+            .as_deref_mut()
+            .filter(|_| store == SecretStore::Ssm);
+        resource.into_iter().chain(partial).chain(parameter)
     }
 }
 
@@ -70,7 +85,12 @@ pub fn grant_for(value_from: &Value, scope: &TemplateScope<'_>) -> Result<Secret
 /// of the three forms it takes when the stack is deployed ([`ssm_parameter_of_any_form`]).
 pub fn agent_token_grant(value: &Value, scope: &TemplateScope<'_>) -> Result<SecretGrant, String> {
     match read(value, scope) {
-        Reading::Grant(grant) if grant.store == SecretStore::Ssm => Ok(grant),
+        // SSM's reference to a Secrets Manager secret is an SSM parameter too.
+        Reading::Grant(grant)
+            if grant.store == SecretStore::Ssm || grant.through_parameter.is_some() =>
+        {
+            Ok(grant)
+        }
         Reading::Grant(_) => Err(TOKEN_IN_SECRETS_MANAGER.to_owned()),
         Reading::Invalid(why) => Err(why),
         Reading::Opaque(_) => Ok(ssm_parameter_of_any_form(value)),
@@ -97,10 +117,14 @@ fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
             return Reading::Grant(grant);
         }
         if scope.is_parameter(target) && scope.sample_variable(target).is_none() {
-            return Reading::Opaque(format!(
-                "parameter {target} has no value to check, so the execution role could not be limited to it"
-            ));
+            return Reading::Opaque(no_value(target, scope));
         }
+    }
+    if let Some(secret) = get_att_target(value, "Id")
+        && scope.resource_type(secret) == Some("AWS::SecretsManager::Secret")
+    {
+        // A secret's Id is its ARN, as its Ref is.
+        return Reading::Grant(secret_of_the_template(value));
     }
     if let Some(written) = WrittenReference::read(value, scope) {
         return read_sample(value, &written, scope.context);
@@ -109,6 +133,50 @@ fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
         return read_sub_text(value, template, variables, scope.context);
     }
     Reading::Opaque(CANNOT_TELL.to_owned())
+}
+
+/// Why parameter `name`, which has no value, cannot be granted.
+fn no_value(name: &str, scope: &TemplateScope<'_>) -> String {
+    if scope.is_parameter_store_parameter(name) {
+        // Its Default is the name of a Parameter Store parameter, not the value it holds.
+        format!(
+            "parameter {name} is a Parameter Store type, whose value CloudFormation reads from Parameter Store and passes to the macro (templateParameterValues); its Default is that parameter's name, not its value, so the execution role could not be limited to it here: give expand the value (--parameter {name}=...)"
+        )
+    } else {
+        format!(
+            "parameter {name} has no value to check, so the execution role could not be limited to it"
+        )
+    }
+}
+
+/// The resource `{"Fn::GetAtt": [resource, attribute]}` (or `"resource.attribute"`) names.
+fn get_att_target<'v>(value: &'v Value, attribute: &str) -> Option<&'v str> {
+    let object = value.as_object()?;
+    if object.len() != 1 {
+        return None;
+    }
+    let (resource, named) = match object.get("Fn::GetAtt")? {
+        Value::Array(arguments) => match arguments.as_slice() {
+            [Value::String(resource), Value::String(named)] => (resource.as_str(), named.as_str()),
+            _ => return None,
+        },
+        Value::String(dotted) => dotted.split_once('.')?,
+        _ => return None,
+    };
+    (named == attribute).then_some(resource)
+}
+
+/// The grant for an `AWS::SecretsManager::Secret` of the template, named by `value` (its
+/// `Ref` or `Id`, both its ARN): that ARN, in the stack's region and account.
+fn secret_of_the_template(value: &Value) -> SecretGrant {
+    SecretGrant {
+        store: SecretStore::SecretsManager,
+        resource: value.clone(),
+        partial: None,
+        through_parameter: None,
+        region: Cow::Borrowed(&STACK_REGION),
+        account: Cow::Borrowed(&STACK_ACCOUNT),
+    }
 }
 
 /// A value whose text the macro knows (a literal, a parameter's value, a `!Sub` of known
@@ -123,22 +191,45 @@ fn read_sample(
         Err(why) => return Reading::Invalid(format!("{} {why}", written.subject())),
     };
     let grant = match reference {
-        SecretReference::SsmName { is_path } => ssm_parameter_in_stack(value, is_path),
+        SecretReference::SsmName { is_path } => {
+            let parameter = ssm_parameter_in_stack(value, is_path);
+            if written.sample.starts_with(SECRETS_MANAGER_REFERENCE) {
+                let name = text_after(value, SECRETS_MANAGER_REFERENCE);
+                return Reading::Grant(secret_through_parameter(
+                    parameter.resource,
+                    &name,
+                    parameter.region,
+                    parameter.account,
+                ));
+            }
+            parameter
+        }
         SecretReference::SsmArn => {
-            let fields = written.fields(context);
+            let fields = written.fields(value, context);
+            let reference = format!(":parameter{SECRETS_MANAGER_REFERENCE}");
+            if written.sample.contains(&reference) {
+                let name = text_after(value, &reference);
+                return Reading::Grant(secret_through_parameter(
+                    value.clone(),
+                    &name,
+                    fields.region(),
+                    fields.account(),
+                ));
+            }
             SecretGrant {
                 store: SecretStore::Ssm,
                 resource: value.clone(),
                 partial: None,
+                through_parameter: None,
                 region: fields.region(),
                 account: fields.account(),
             }
         }
         SecretReference::SecretsManagerArn {
             with_selector,
-            partial,
+            name,
         } => {
-            let fields = written.fields(context);
+            let fields = written.fields(value, context);
             let secret_arn = if with_selector {
                 match fields.leading(7) {
                     Some(arn) => arn,
@@ -152,16 +243,12 @@ fn read_sample(
             } else {
                 value.clone()
             };
-            // A partial ARN names the secret without the six characters AWS appends.
-            let resource = if partial {
-                with_random_suffix(&secret_arn)
-            } else {
-                secret_arn
-            };
+            let (resource, partial) = either_form(secret_arn, name);
             SecretGrant {
                 store: SecretStore::SecretsManager,
                 resource,
-                partial: None,
+                partial,
+                through_parameter: None,
                 region: fields.region(),
                 account: fields.account(),
             }
@@ -170,18 +257,92 @@ fn read_sample(
     Reading::Grant(grant)
 }
 
+/// What a Secrets Manager ARN reads: with a partial name, the secret of that name, whatever
+/// six characters AWS appended (`-??????`); with a name that may be full or partial
+/// (`db-AbC123`, `db-backup`), both readings, each exactly: the ARN as written, and the
+/// secret named so plus its six characters.
+fn either_form(secret_arn: Value, name: SecretName) -> (Value, Option<Box<Value>>) {
+    match name {
+        SecretName::Partial => (with_random_suffix(&secret_arn), None),
+        SecretName::FullOrPartial => {
+            let partial = with_random_suffix(&secret_arn);
+            (secret_arn, Some(Box::new(partial)))
+        }
+    }
+}
+
+/// The text of `value` after the first `separator`: cut here from a literal, by
+/// CloudFormation (`Fn::Select`/`Fn::Split`) from any other value.
+fn text_after(value: &Value, separator: &str) -> Value {
+    match value {
+        Value::String(text) => Value::String(
+            text.split_once(separator)
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap_or_default(),
+        ),
+        _ => json!({"Fn::Select": [1, {"Fn::Split": [separator, value]}]}),
+    }
+}
+
+/// SSM's reference to the Secrets Manager secret `name` (parameter
+/// `/aws/reference/secretsmanager/<name>`): ECS calls `ssm:GetParameters` on the parameter, and
+/// SSM reads the secret as the caller, so the role needs `secretsmanager:GetSecretValue` on
+/// the secret (ECS's "Required IAM permissions for Amazon ECS secrets"), which SSM names by
+/// its name alone: the secret of that name in the parameter's region and account.
+fn secret_through_parameter(
+    parameter: Value,
+    name: &Value,
+    region: Cow<'static, Value>,
+    account: Cow<'static, Value>,
+) -> SecretGrant {
+    let secret = build_sub(&[
+        Piece::Text("arn:"),
+        Piece::Pseudo("AWS::Partition"),
+        Piece::Text(":secretsmanager:"),
+        Piece::Value(&region),
+        Piece::Text(":"),
+        Piece::Value(&account),
+        Piece::Text(":secret:"),
+        Piece::Value(name),
+        Piece::Text("-??????"),
+    ]);
+    SecretGrant {
+        store: SecretStore::SecretsManager,
+        resource: secret,
+        partial: None,
+        through_parameter: Some(Box::new(parameter)),
+        region,
+        account,
+    }
+}
+
 /// The grant for a private registry's credentials (`RepositoryCredentials`), which ECS reads
-/// from a Secrets Manager secret, named whole.
+/// from a Secrets Manager secret, named whole: by its ARN, or by its name for a secret in the
+/// task's region (ECS's `RepositoryCredentials.credentialsParameter`).
 pub fn registry_credentials_grant(
     secret: &Value,
     scope: &TemplateScope<'_>,
 ) -> Result<SecretGrant, String> {
-    let grant = grant_for(secret, scope)?;
     let shape = format!(
-        "arn:{}:secretsmanager:<region>:<account>:secret:<name>",
+        "arn:{}:secretsmanager:<region>:<account>:secret:<name>, or the secret's name",
         scope.context.partition()
     );
-    if grant.store != SecretStore::SecretsManager {
+    match secret_name_written(secret, scope) {
+        Some(Ok(())) => return Ok(secret_named(secret)),
+        Some(Err(subject)) => {
+            return Err(format!(
+                "{subject} is neither a Secrets Manager secret's name (1 to 512 letters, digits and /_+=.@-) nor its ARN ({shape})"
+            ));
+        }
+        None => {}
+    }
+    let grant = match read(secret, scope) {
+        Reading::Grant(grant) => grant,
+        Reading::Invalid(why) => return Err(why),
+        // Only Secrets Manager holds them, so whichever form the value takes is granted.
+        Reading::Opaque(_) => return Ok(secret_of_any_form(secret)),
+    };
+    if grant.store != SecretStore::SecretsManager || grant.through_parameter.is_some() {
         return Err(format!(
             "is not a Secrets Manager secret: ECS reads private registry credentials from Secrets Manager only ({shape})"
         ));
@@ -195,6 +356,75 @@ pub fn registry_credentials_grant(
         ));
     }
     Ok(grant)
+}
+
+/// Whether `value` is written as a Secrets Manager secret's name rather than an ARN: `None`
+/// when it is an ARN or cannot be told, else whether it is a valid name (`Err` with how a
+/// message names it). A `!Sub` whose text begins with what cannot begin an ARN is a name,
+/// whatever its variables hold.
+fn secret_name_written(value: &Value, scope: &TemplateScope<'_>) -> Option<Result<(), String>> {
+    if let Some(written) = WrittenReference::read(value, scope) {
+        if written.sample.starts_with("arn:") {
+            return None;
+        }
+        let is_name = (1..=512).contains(&written.sample.len())
+            && written
+                .sample
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"/_+=.@-".contains(&byte));
+        return Some(if is_name {
+            Ok(())
+        } else {
+            Err(written.subject())
+        });
+    }
+    let (template, _) = sub_arguments(value)?;
+    let parts = parse_sub(template);
+    let Some(SubPart::Text(first)) = parts.first() else {
+        return None;
+    };
+    let first = unescape_sub_text(first);
+    let may_begin_an_arn = "arn:".starts_with(&*first) || first.starts_with("arn:");
+    (!may_begin_an_arn).then_some(Ok(()))
+}
+
+/// The Secrets Manager secret `value` names, built by CloudFormation for whichever form the
+/// value takes when the stack is deployed, as [`ssm_parameter_of_any_form`] builds a parameter:
+/// a secret's name has no colon, so in `value + prefix + value` (prefix the stack's own
+/// `arn:...:secret:`) the text after the first `arn:` is the ARN without its `arn:`, the
+/// prefix's and the name for a name, the value's own for an ARN. That ARN may name the secret
+/// whole or in part, so both readings are granted, as for any name the macro cannot see; the
+/// region and account are fields 3 and 4 of `value + prefix`.
+fn secret_of_any_form(value: &Value) -> SecretGrant {
+    let prefix = stack_arn("secretsmanager", ":secret:", &json!(""));
+    let doubled = json!({"Fn::Join": ["", [value, prefix, value]]});
+    let after_first_arn = json!({"Fn::Select": [1, {"Fn::Split": ["arn:", doubled]}]});
+    let arn = json!({"Fn::Join": ["", ["arn:", after_first_arn]]});
+    let value_then_prefix = json!({"Fn::Join": ["", [value, prefix]]});
+    let field =
+        |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [":", value_then_prefix]}]});
+    let (resource, partial) = either_form(arn, SecretName::FullOrPartial);
+    SecretGrant {
+        store: SecretStore::SecretsManager,
+        resource,
+        partial,
+        through_parameter: None,
+        region: Cow::Owned(field(3)),
+        account: Cow::Owned(field(4)),
+    }
+}
+
+/// The Secrets Manager secret named `name` in the stack's region and account: its ARN is the
+/// name followed by `-` and six characters AWS chose.
+fn secret_named(name: &Value) -> SecretGrant {
+    SecretGrant {
+        store: SecretStore::SecretsManager,
+        resource: with_random_suffix(&stack_arn("secretsmanager", ":secret:", name)),
+        partial: None,
+        through_parameter: None,
+        region: Cow::Borrowed(&STACK_REGION),
+        account: Cow::Borrowed(&STACK_ACCOUNT),
+    }
 }
 
 /// A `!Sub` with variables the macro cannot see, read from its literal text: an ARN whose
@@ -228,7 +458,24 @@ fn read_sub_text(
     if !names_a_parameter {
         return Reading::Invalid("the !Sub is neither an SSM parameter name (letters, digits and _.-/ , a path starting with /) nor an SSM or Secrets Manager ARN".to_owned());
     }
-    Reading::Grant(ssm_parameter_in_stack(value, first.starts_with('/')))
+    let is_path = first.starts_with('/');
+    let text_has_slash = parts
+        .iter()
+        .any(|part| matches!(part, SubPart::Text(text) if text.contains('/')));
+    if !is_path && text_has_slash {
+        return Reading::Invalid(format!("the !Sub {}", name_with_slash(context)));
+    }
+    let parameter = ssm_parameter_in_stack(value, is_path);
+    if first.starts_with(SECRETS_MANAGER_REFERENCE) {
+        let name = text_after(value, SECRETS_MANAGER_REFERENCE);
+        return Reading::Grant(secret_through_parameter(
+            parameter.resource,
+            &name,
+            parameter.region,
+            parameter.account,
+        ));
+    }
+    Reading::Grant(parameter)
 }
 
 /// The fields of an ARN written in a `!Sub` (`template`), split at the colons of its text.
@@ -297,6 +544,7 @@ fn read_arn_text(
             store: SecretStore::Ssm,
             resource: value.clone(),
             partial: None,
+            through_parameter: None,
             region,
             account,
         });
@@ -312,20 +560,15 @@ fn read_arn_text(
     } else {
         sub_piece(leading_fields(template, fields, 7), variables)
     };
-    // A name the macro cannot see may be the full name, with the six characters AWS appends,
-    // or the name alone: grant both forms, each exactly.
-    let (resource, partial) = match literal(6) {
-        Some(name) if has_random_suffix(&name) => (secret_arn, None),
-        Some(_) => (with_random_suffix(&secret_arn), None),
-        None => {
-            let partial = with_random_suffix(&secret_arn);
-            (secret_arn, Some(Box::new(partial)))
-        }
-    };
+    // A name the macro cannot see, like one ending in `-` and six characters, may be the full
+    // name or the name alone: both forms are granted, each exactly.
+    let name = literal(6).map_or(SecretName::FullOrPartial, |name| SecretName::of(&name));
+    let (resource, partial) = either_form(secret_arn, name);
     Reading::Grant(SecretGrant {
         store: SecretStore::SecretsManager,
         resource,
         partial,
+        through_parameter: None,
         region,
         account,
     })
@@ -341,6 +584,7 @@ fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
             name,
         ),
         partial: None,
+        through_parameter: None,
         region: Cow::Borrowed(&STACK_REGION),
         account: Cow::Borrowed(&STACK_ACCOUNT),
     }
@@ -368,6 +612,7 @@ pub fn ssm_parameter_of_any_form(value: &Value) -> SecretGrant {
         store: SecretStore::Ssm,
         resource: arn,
         partial: None,
+        through_parameter: None,
         region: Cow::Owned(field(3)),
         account: Cow::Owned(field(4)),
     }
@@ -380,13 +625,7 @@ fn grant_for_resource_ref(
     scope: &TemplateScope<'_>,
 ) -> Option<SecretGrant> {
     match scope.resource_type(target)? {
-        "AWS::SecretsManager::Secret" => Some(SecretGrant {
-            store: SecretStore::SecretsManager,
-            resource: value_from.clone(),
-            partial: None,
-            region: Cow::Borrowed(&STACK_REGION),
-            account: Cow::Borrowed(&STACK_ACCOUNT),
-        }),
+        "AWS::SecretsManager::Secret" => Some(secret_of_the_template(value_from)),
         "AWS::SSM::Parameter" => {
             let declared_name = scope.resources.get(target)?.pointer("/Properties/Name");
             Some(match declared_name {
@@ -503,10 +742,11 @@ impl<'a> WrittenReference<'a> {
 
     /// The fields of the template split at colons outside `${...}`, when they line up
     /// with the fields of the sample.
-    fn fields<'w>(&'w self, context: &'w ExpansionContext) -> WrittenFields<'w> {
+    fn fields<'w>(&'w self, value: &'w Value, context: &'w ExpansionContext) -> WrittenFields<'w> {
         let fields = split_outside_variables(&self.template, b':', usize::MAX);
         WrittenFields {
             context,
+            value,
             template: &self.template,
             fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
             variables: self.variables,
@@ -517,6 +757,8 @@ impl<'a> WrittenReference<'a> {
 /// The fields of a [`WrittenReference`], split once for every field read from them.
 struct WrittenFields<'w> {
     context: &'w ExpansionContext,
+    /// The value as written, which CloudFormation splits where the template cannot be.
+    value: &'w Value,
     template: &'w str,
     /// `None` when the template's fields do not line up with its sample's.
     fields: Option<Vec<&'w str>>,
@@ -538,7 +780,9 @@ impl WrittenFields<'_> {
         )
     }
 
-    /// Field `index` as [`stack_field`] makes it, or `*` when it cannot be told.
+    /// Field `index` as [`stack_field`] makes it; where the written fields do not line up with
+    /// the value's (a parameter holding the whole ARN), field `index` of the value as
+    /// CloudFormation computes it, as an image parameter's registry is.
     fn stack_field(
         &self,
         index: usize,
@@ -547,7 +791,7 @@ impl WrittenFields<'_> {
     ) -> Cow<'static, Value> {
         match self.fields.as_ref().and_then(|fields| fields.get(index)) {
             Some(field) => stack_field(field, self.variables, own, stack),
-            None => Cow::Owned(Value::String("*".to_owned())),
+            None => Cow::Owned(json!({"Fn::Select": [index, {"Fn::Split": [":", self.value]}]})),
         }
     }
 
@@ -641,7 +885,7 @@ mod tests {
         context
             .parameter_values
             .insert("TokenName".into(), json!("/ci/token"));
-        let parameters = json!({"TokenArn": {"Type": "String"}, "TokenName": {"Type": "String"}, "Unset": {"Type": "String"}});
+        let parameters = json!({"TokenArn": {"Type": "String"}, "TokenName": {"Type": "String"}, "Unset": {"Type": "String"}, "FromStore": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ci/token-location"}});
         let resources = json!({
             "Db": {"Type": "AWS::SecretsManager::Secret"},
             "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/ci/p"}},
@@ -703,8 +947,12 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            only(&selected),
-            json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123")
+            resources(&selected),
+            vec![
+                json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123"),
+                json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123-??????")
+            ],
+            "the six characters may be AWS's or the name's own"
         );
         assert_eq!(*selected.region, json!("eu-west-1"));
         let in_sub = grant(json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db:password::"})).unwrap();
@@ -714,11 +962,21 @@ mod tests {
         );
         assert_eq!(*in_sub.account, json!({"Ref": "AWS::AccountId"}));
         let by_parameter = grant(json!({"Ref": "TokenArn"})).unwrap();
-        assert_eq!(only(&by_parameter), json!({"Ref": "TokenArn"}));
+        assert_eq!(
+            resources(&by_parameter),
+            vec![
+                json!({"Ref": "TokenArn"}),
+                json!({"Fn::Sub": "${TokenArn}-??????"})
+            ]
+        );
         assert_eq!(
             *by_parameter.region,
-            json!("*"),
-            "the region sits inside the parameter"
+            json!({"Fn::Select": [3, {"Fn::Split": [":", {"Ref": "TokenArn"}]}]}),
+            "the region sits inside the parameter, and CloudFormation cuts it out"
+        );
+        assert_eq!(
+            *by_parameter.account,
+            json!({"Fn::Select": [4, {"Fn::Split": [":", {"Ref": "TokenArn"}]}]})
         );
     }
 
@@ -891,11 +1149,12 @@ mod tests {
             ],
             "the selector is cut, and with it the variable only it used"
         );
-        // A literal name decides the form, whatever the other fields hold.
+        // A literal name decides the form, whatever the other fields hold: one ending in `-` and
+        // six characters may be either.
         let literal_name = |name: &str| json!({"Fn::Sub": [format!("arn:${{AWS::Partition}}:secretsmanager:${{Region}}:${{AWS::AccountId}}:secret:{name}"), {"Region": imported("region")}]});
         assert_eq!(
             resources(&grant(literal_name("db-AbC123")).unwrap()),
-            vec![literal_name("db-AbC123")]
+            vec![literal_name("db-AbC123"), literal_name("db-AbC123-??????")]
         );
         assert_eq!(
             resources(&grant(literal_name("db")).unwrap()),
@@ -976,5 +1235,151 @@ mod tests {
         let elsewhere = grant(json!("arn:aws:ssm:eu-west-1:123456789012:parameter/t")).unwrap();
         assert_eq!(*elsewhere.region, json!("eu-west-1"));
         assert_eq!(*elsewhere.account, json!({"Ref": "AWS::AccountId"}));
+    }
+
+    #[test]
+    fn a_name_holding_a_slash_must_begin_with_one() {
+        let error = grant(json!("ci/stripe-key")).unwrap_err();
+        assert!(
+            error.starts_with("\"ci/stripe-key\" is not an SSM parameter name: a name holding / is a path, which begins with /"),
+            "{error}"
+        );
+        assert!(error.contains("a Secrets Manager secret is named by its ARN"));
+        assert!(token(json!("buildkite/token")).is_err());
+        let imported = json!({"Fn::ImportValue": "env"});
+        let error = grant(json!({"Fn::Sub": ["ci/${Env}/key", {"Env": imported}]})).unwrap_err();
+        assert!(
+            error.starts_with("the !Sub is not an SSM parameter name: a name holding /"),
+            "{error}"
+        );
+        assert!(grant(json!({"Fn::Sub": ["ci-${Env}", {"Env": imported}]})).is_ok());
+    }
+
+    #[test]
+    fn a_secrets_id_is_its_arn_as_its_ref_is() {
+        for id in [
+            json!({"Fn::GetAtt": ["Db", "Id"]}),
+            json!({"Fn::GetAtt": "Db.Id"}),
+        ] {
+            let granted = grant(id.clone()).unwrap();
+            assert_eq!(granted.store, SecretStore::SecretsManager);
+            assert_eq!(only(&granted), id);
+            assert_eq!(
+                (granted.region, granted.account),
+                (
+                    grant(json!({"Ref": "Db"})).unwrap().region,
+                    grant(json!({"Ref": "Db"})).unwrap().account
+                )
+            );
+        }
+        assert!(grant(json!({"Fn::GetAtt": ["Db", "Name"]})).is_err());
+        assert!(grant(json!({"Fn::GetAtt": ["Bucket", "Id"]})).is_err());
+    }
+
+    #[test]
+    fn ssm_references_to_secrets_manager_read_the_parameter_and_the_secret() {
+        let granted = grant(json!("/aws/reference/secretsmanager/ci/db")).unwrap();
+        assert_eq!(granted.store, SecretStore::SecretsManager);
+        assert_eq!(
+            granted.through_parameter.as_deref(),
+            Some(
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/ci/db"})
+            )
+        );
+        assert_eq!(
+            only(&granted),
+            json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/db-??????"})
+        );
+        let by_arn = grant(json!(
+            "arn:aws:ssm:eu-west-1:210987654321:parameter/aws/reference/secretsmanager/db"
+        ))
+        .unwrap();
+        assert_eq!(
+            only(&by_arn),
+            json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:eu-west-1:210987654321:secret:db-??????"})
+        );
+        assert_eq!(*by_arn.region, json!("eu-west-1"));
+        assert!(
+            token(json!("/aws/reference/secretsmanager/token")).is_ok(),
+            "the reference is an SSM parameter"
+        );
+        let sub = json!({"Fn::Sub": ["/aws/reference/secretsmanager/${Name}", {"Name": {"Fn::ImportValue": "n"}}]});
+        let through_sub = grant(sub.clone()).unwrap();
+        assert_eq!(
+            only(&through_sub),
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Value1}-??????", {"Value1": {"Fn::Select": [1, {"Fn::Split": ["/aws/reference/secretsmanager/", sub]}]}}]})
+        );
+        assert!(through_sub.through_parameter.is_some());
+    }
+
+    #[test]
+    fn registry_credentials_may_be_a_secrets_name() {
+        let registry = |value: Value| in_scope(|scope| registry_credentials_grant(&value, scope));
+        let named = registry(json!("ci/registry")).unwrap();
+        assert_eq!(
+            only(&named),
+            json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/registry-??????"})
+        );
+        let by_sub = registry(
+            json!({"Fn::Sub": ["ci/${Env}/registry", {"Env": {"Fn::ImportValue": "env"}}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            only(&by_sub),
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Value1}-??????", {"Value1": {"Fn::Sub": ["ci/${Env}/registry", {"Env": {"Fn::ImportValue": "env"}}]}}]})
+        );
+        assert!(
+            registry(json!("has space"))
+                .unwrap_err()
+                .contains("is neither a Secrets Manager secret's name")
+        );
+        assert!(
+            registry(json!(
+                "arn:aws:ssm:us-east-1:123456789012:parameter/aws/reference/secretsmanager/r"
+            ))
+            .unwrap_err()
+            .starts_with("is not a Secrets Manager secret")
+        );
+        assert!(registry(json!({"Fn::GetAtt": ["Db", "Id"]})).is_ok());
+        // A value the macro cannot see is a name or an ARN of Secrets Manager's, whichever it is.
+        let imported = json!({"Fn::ImportValue": "registry-secret"});
+        let any = registry(imported.clone()).unwrap();
+        assert_eq!(any, secret_of_any_form(&imported));
+        assert_eq!(any.store, SecretStore::SecretsManager);
+        assert_eq!(
+            resources(&any).len(),
+            2,
+            "the ARN, whole or partial: {any:?}"
+        );
+        assert!(registry(json!({"Ref": "Unset"})).is_ok());
+    }
+
+    #[test]
+    fn a_parameter_store_types_default_is_not_its_value() {
+        let error = grant(json!({"Ref": "FromStore"})).unwrap_err();
+        assert!(
+            error.starts_with("parameter FromStore is a Parameter Store type"),
+            "{error}"
+        );
+        assert!(!error.contains("/ci/token-location"));
+        assert_eq!(
+            token(json!({"Ref": "FromStore"})).unwrap(),
+            any_form(&json!({"Ref": "FromStore"})),
+            "the token parameter is granted in whatever form the value takes"
+        );
+        // The value CloudFormation passes (templateParameterValues) is the value it holds.
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context.parameter_values.insert(
+            "FromStore".into(),
+            json!("arn:aws:secretsmanager:eu-west-1:210987654321:secret:db-AbC123"),
+        );
+        let parameters = json!({"FromStore": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ci/where"}});
+        let resources = Map::new();
+        let granted = grant_for(
+            &json!({"Ref": "FromStore"}),
+            &scope_with(&context, parameters.as_object().unwrap(), &resources),
+        )
+        .unwrap();
+        assert_eq!(granted.store, SecretStore::SecretsManager);
     }
 }

@@ -186,17 +186,28 @@ impl<'a> TemplateScope<'a> {
         }
     }
 
-    /// A parameter's value from the request, else its `Default` in the template.
+    /// A parameter's value from the request, else its `Default` in the template (never for a
+    /// Parameter Store type, whose `Default` is a Parameter Store name, not the value).
     pub fn parameter_value(&self, name: &str) -> Option<Value> {
         self.declared_parameter_value(name).cloned()
     }
 
     fn declared_parameter_value(&self, name: &str) -> Option<&'a Value> {
         let declared = self.parameters?.get(name)?;
-        self.context
-            .parameter_values
-            .get(name)
-            .or_else(|| declared.get("Default"))
+        let given = self.context.parameter_values.get(name);
+        if is_parameter_store_type(declared) {
+            // CloudFormation resolves the name and sends the macro the value it holds.
+            return given;
+        }
+        given.or_else(|| declared.get("Default"))
+    }
+
+    /// Whether parameter `name` is declared with a Parameter Store type
+    /// (`AWS::SSM::Parameter::Value<...>`).
+    pub fn is_parameter_store_parameter(&self, name: &str) -> bool {
+        self.parameters
+            .and_then(|parameters| parameters.get(name))
+            .is_some_and(is_parameter_store_type)
     }
 
     pub fn is_parameter(&self, name: &str) -> bool {
@@ -224,6 +235,15 @@ impl<'a> TemplateScope<'a> {
             },
         }
     }
+}
+
+/// Whether a declared parameter's `Type` is `AWS::SSM::Parameter::Value<...>`: its value is a
+/// Parameter Store name, which CloudFormation resolves to the value the parameter holds.
+fn is_parameter_store_type(declared: &Value) -> bool {
+    declared
+        .get("Type")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind.starts_with("AWS::SSM::Parameter::Value<"))
 }
 
 /// One piece of a string that is built from literal text and template values.
@@ -587,6 +607,37 @@ pub fn same_value(a: &Value, b: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_parameter_store_types_default_is_a_name_not_its_value() {
+        let parameters = json!({
+            "Image": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ci/image"},
+            "Plain": {"Type": "String", "Default": "ruby:3.3"}
+        });
+        let resources = Map::new();
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        let without_value = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        assert_eq!(without_value.parameter_value("Image"), None);
+        assert_eq!(without_value.sample_variable("Image"), None);
+        assert_eq!(
+            without_value.parameter_value("Plain"),
+            Some(json!("ruby:3.3"))
+        );
+        assert!(without_value.is_parameter_store_parameter("Image"));
+        context
+            .parameter_values
+            .insert("Image".into(), json!("ruby:3.4"));
+        let with_value = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        assert_eq!(with_value.parameter_value("Image"), Some(json!("ruby:3.4")));
+    }
 
     #[test]
     fn a_stack_arn_of_a_written_name_is_what_build_sub_makes_of_it() {

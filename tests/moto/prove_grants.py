@@ -26,7 +26,14 @@ each computed by CloudFormation from the `Ref`. The artifacts case imports the b
 `ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
 no keys), and the agent must be given `s3://<bucket>/<prefix>`. The environment-file case imports
 a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exactly that object and
-`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation.
+`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation. The secrets
+cases name the template's own secret by `!GetAtt Secret.Id` and `!Ref` (granted exactly the ARN
+moto gives it, through a stand-in for the `AWS::SecretsManager::Secret` moto's CloudFormation
+lacks), give a secret's and the registry credentials' ARNs of another region and account as
+`!Ref` parameters (decrypted in exactly that region and account, cut from the values),
+registry credentials imported as the secret's name and as its ARN (granted that secret, not
+`ci/registry-imported-old`), and a partial ARN whose name ends in a six-letter word
+(`ci/db-backup`, granted its secret).
 
 Then examples/conditions.yaml is deployed on each branch of its conditions (the template
 parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
@@ -104,6 +111,51 @@ def drop_no_value_list_entries() -> None:
 drop_no_value_list_entries()
 
 
+def secrets_in_stacks() -> None:
+    """moto 5.2.5's CloudFormation has no `AWS::SecretsManager::Secret` (measured: it warns and
+    skips it, so a `Ref` or `GetAtt` to one fails). Stand one in, as CloudFormation's template
+    reference has it: the secret is created in moto's Secrets Manager, and its `Ref` and its
+    `Fn::GetAtt Id` are both its ARN."""
+    from moto.core.common_models import CloudFormationModel
+
+    class StackSecret(CloudFormationModel):
+        # moto files each model under the service its module names.
+        __module__ = "moto.secretsmanager"
+
+        def __init__(self, arn: str):
+            self.arn = arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SecretsManager::Secret"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            if attribute_name == "Id":
+                return self.arn
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):  # type: ignore[override]
+            client = boto3.client("secretsmanager", region_name=region_name)
+            return cls(client.create_secret(Name=resource_name, SecretString="fake")["ARN"])
+
+
+secrets_in_stacks()
+
+
 class CannotRun(Exception):
     """moto or the macro could not run: exit 2, never a pass."""
 
@@ -131,6 +183,9 @@ class Expected:
     # The task role's InvokeSshAgentBackend: the one resource granted, and the invoke URL the
     # ssh-agent container is given; None where no backend is named.
     ssh_backend: tuple[str, str] | None = None
+    # Names of secrets the stack itself creates, whose ARNs are known once it is: each must be
+    # granted, and the grants must be exactly those ARNs.
+    stack_secrets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,6 +198,8 @@ class Case:
     expected: Expected
     # Template parameters and their defaults, which both the macro and moto's stack read.
     parameters: dict[str, str] = field(default_factory=dict)
+    # Other resources of the template, as YAML lines under `Resources:`.
+    resources: str = ""
 
 
 def template_for(case: Case) -> str:
@@ -160,6 +217,7 @@ def template_for(case: Case) -> str:
         "    Properties:\n"
         + ("" if re.search(r"^Image:", case.properties, re.MULTILINE) else "      Image: buildkite/agent:3\n")
         + f"{body}\n"
+        + "".join(f"  {line}\n" for line in case.resources.strip("\n").splitlines())
     )
 
 
@@ -225,6 +283,10 @@ def build_cases(ssm, secretsmanager) -> list[Case]:
     # Names that a pattern too wide would also match.
     decoys = [secret("ci/database-replica"), secret("ci/databases"), secret("ci/database-AbC")]
     full_name = database.rsplit(":", 1)[1]
+    shared_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/database-Qw3Er5"
+    registry_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/registry-Zx9Yw8"
+    backup, backup_decoy = secret("ci/db-backup"), secret("ci/db-backups")
+    registry, registry_decoy = secret("ci/registry-imported"), secret("ci/registry-imported-old")
 
     def token_case(form: str, value: str, key: str, service: str) -> Case:
         return Case(
@@ -394,6 +456,57 @@ Secrets:
         ),
         secret_case("the full name", full_name),
         secret_case("the name alone", "ci/database"),
+        Case(
+            "a secret of the template by !GetAtt Id and by !Ref",
+            {"ci-token": "/buildkite-agent/token"},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+Secrets:
+  - Name: DEPLOY_KEY
+    ValueFrom: !GetAtt DeployKey.Id
+  - Name: DEPLOY_KEY_AGAIN
+    ValueFrom: !Ref DeployKey""",
+            Expected(parameters=[token_path], stack_secrets=["ci/deploy-key-of-the-stack"], not_secrets=decoys,
+                     keys=[here_key], services=[here_ssm, here_secrets]),
+            resources="""DeployKey:
+  Type: AWS::SecretsManager::Secret
+  Properties:
+    Name: ci/deploy-key-of-the-stack""",
+        ),
+        Case(
+            "secret and registry credential ARNs held by !Ref parameters, of another region and account",
+            {"ci-token": "/buildkite-agent/token"},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+Image: registry.example.com/ci/app:1
+RepositoryCredentials: !Ref RegistrySecretArn
+Secrets:
+  - Name: SHARED_DATABASE_URL
+    ValueFrom: !Ref SharedSecretArn""",
+            Expected(parameters=[token_path], secrets=[shared_elsewhere, registry_elsewhere],
+                     not_secrets=[shared_elsewhere.replace(OTHER_REGION, REGION),
+                                  registry_elsewhere.replace(OTHER_ACCOUNT, ACCOUNT)],
+                     keys=[here_key, kms_key(OTHER_REGION, OTHER_ACCOUNT)],
+                     services=[here_ssm, f"secretsmanager.{OTHER_REGION}.{URL_SUFFIX}"]),
+            {"SharedSecretArn": shared_elsewhere, "RegistrySecretArn": registry_elsewhere.rsplit("-", 1)[0]},
+        ),
+        *[Case(
+            f"registry credentials imported as {form}",
+            {"ci-token": "/buildkite-agent/token", "ci-registry": exported},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+Image: registry.example.com/ci/app:1
+RepositoryCredentials: !ImportValue ci-registry""",
+            Expected(parameters=[token_path], secrets=[registry], not_secrets=[registry_decoy],
+                     keys=[here_key], services=[here_ssm, here_secrets]),
+        ) for form, exported in [("the secret's name", "ci/registry-imported"), ("its ARN", registry)]],
+        Case(
+            "a partial ARN whose name ends in a six-letter word",
+            {"ci-token": "/buildkite-agent/token"},
+            f"""BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+Secrets:
+  - Name: BACKUP_KEY
+    ValueFrom: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ci/db-backup""",
+            Expected(parameters=[token_path], secrets=[backup], not_secrets=[backup_decoy],
+                     keys=[here_key], services=[here_ssm, here_secrets]),
+        ),
     ]
 
 
@@ -508,6 +621,10 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
             failures.append(f"the secret {arn}, not named, is granted by {patterns}")
     if not case.expected.secrets and patterns:
         failures.append(f"secretsmanager:GetSecretValue on {patterns}, where no secret is named")
+    # The stack's own secrets, named by their ARNs (a case names no other secret).
+    stack_arns = [arn for arn in case.expected.stack_secrets if arn.startswith("arn:")]
+    if case.expected.stack_secrets and sorted(set(patterns)) != sorted(set(stack_arns)):
+        failures.append(f"secretsmanager:GetSecretValue on {patterns}, not exactly the stack's {stack_arns}")
     keys = by_action.pop("kms:Decrypt", [])
     services = []
     if decrypt is not None:
@@ -688,6 +805,11 @@ def main(argv: list[str]) -> int:
                 status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
                 if status != "CREATE_COMPLETE":
                     raise CannotRun(f"{case.name}: the stack is {status}")
+                secrets = boto3.client("secretsmanager", region_name=REGION)
+                for name in case.expected.stack_secrets[:]:
+                    arn = secrets.describe_secret(SecretId=name)["ARN"]
+                    case.expected.secrets.append(arn)
+                    case.expected.stack_secrets.append(arn)
                 outcomes.append(check(case, stack["StackId"], cloudformation, iam, ecs, logs))
                 cloudformation.delete_stack(StackName=stack["StackId"])
                 cloudformation.delete_stack(StackName=f"exporter-{number}")

@@ -292,6 +292,8 @@ class Filler:
                 return f"arn:{PARTITION}:ecr:{REGION}:{ACCOUNT}:repository/{self._resource_ref(name)}"
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "sample"
             return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{name.lower()}"
+        if kind == "AWS::SecretsManager::Secret" and attribute == "Id":
+            return self._resource_ref(name)  # a secret's Id is its ARN, as its Ref is
         if kind == "AWS::ECR::Repository" and attribute == "RepositoryUri":
             return f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/{self._resource_ref(name)}"
         return f"{name}-{attribute}-sample"
@@ -730,15 +732,30 @@ def pattern_matches(pattern: str, text: str) -> bool:
     return re.fullmatch(expression, text) is not None
 
 
-def named_grant(value_from: str) -> tuple[str, str]:
-    """The (service, ARN) a container secret's ValueFrom names."""
+SSM_REFERENCE = "/aws/reference/secretsmanager/"
+
+
+def named_grants(value_from: str, registry: bool = False) -> set[tuple[str, str]]:
+    """The (service, ARN)s a container secret's ValueFrom names (with `registry`, its
+    RepositoryCredentials, which ECS reads from Secrets Manager by ARN or by name). SSM's
+    reference to a Secrets Manager secret names the parameter and the secret."""
     if value_from.startswith("arn:"):
         fields = value_from.split(":")
         if fields[2] == "secretsmanager":
-            return "secretsmanager", ":".join(fields[:7])  # without a JSON key selector
-        return fields[2], value_from
+            return {("secretsmanager", ":".join(fields[:7]))}  # without a JSON key selector
+        if fields[2] == "ssm" and SSM_REFERENCE in value_from:
+            name = value_from.split(SSM_REFERENCE, 1)[1]
+            return {("ssm", value_from),
+                    ("secretsmanager", f"arn:{PARTITION}:secretsmanager:{fields[3]}:{fields[4]}:secret:{name}")}
+        return {(fields[2], value_from)}
+    if registry:
+        return {("secretsmanager", f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{value_from}")}
     separator = "" if value_from.startswith("/") else "/"
-    return "ssm", f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{separator}{value_from}"
+    parameter = {("ssm", f"arn:{PARTITION}:ssm:{REGION}:{ACCOUNT}:parameter{separator}{value_from}")}
+    if value_from.startswith(SSM_REFERENCE):
+        name = value_from[len(SSM_REFERENCE):]
+        return parameter | {("secretsmanager", f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}")}
+    return parameter
 
 
 def generated_roles_of_task_definitions(expanded: Expanded, role_property: str):
@@ -766,13 +783,16 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
         try:
             containers = properties.get("ContainerDefinitions") or []
             named = {
-                named_grant(filler.fill(secret["ValueFrom"]))
+                grant
                 for container in containers
                 for secret in container.get("Secrets") or []
+                for grant in named_grants(filler.fill(secret["ValueFrom"]))
             } | {
-                named_grant(filler.fill(container["RepositoryCredentials"]["CredentialsParameter"]))
+                grant
                 for container in containers
                 if "RepositoryCredentials" in container
+                for grant in named_grants(filler.fill(container["RepositoryCredentials"]["CredentialsParameter"]),
+                                          registry=True)
             }
             statements = [
                 statement
