@@ -24,7 +24,8 @@ validate-examples: $(VENV)/lint/ready $(VENV)/checkov/ready
 		$(VALIDATE_MACRO) expand "$$example" --format json \
 			> $(VALIDATE_OUT)/$$(basename "$$example" .yaml).json || exit 1; \
 	done
-	$(VALIDATE_PYTHON) tests/validators/validate.py --sources examples $(VALIDATE_OUT)/*.json
+	$(VALIDATE_PYTHON) tests/validators/validate.py --cfn-lint $(VENV)/lint/bin/cfn-lint \
+		--checkov $(VENV)/checkov/bin/checkov --sources examples $(VALIDATE_OUT)/*.json
 
 validate-can-fail: $(VENV)/lint/ready $(VENV)/checkov/ready
 	$(VALIDATE_PYTHON) tests/validators/check_broken.py
