@@ -71,6 +71,12 @@ pub fn check(stretches: &[Stretch<'_>]) -> Result<(), NotAReference> {
 
 /// The reasons literal text is no reference, fixed one after another where a fix is sure.
 fn diagnose_text(text: &str) -> NotAReference {
+    if text.trim().is_empty() {
+        return NotAReference {
+            reasons: vec!["it holds only white space: name an image".to_owned()],
+            corrected: None,
+        };
+    }
     let mut reasons = Vec::new();
     let mut fixed = text.trim().to_owned();
     if fixed.len() != text.len() {
@@ -402,6 +408,10 @@ mod tests {
     #[test]
     fn each_paste_is_refused_with_its_fix() {
         assert_eq!(corrected(" ruby:3.3"), Some("ruby:3.3".into()));
+        assert_eq!(
+            check_text(" \t").unwrap_err().reasons,
+            ["it holds only white space: name an image"]
+        );
         assert_eq!(
             corrected("MyCompany/CI-Ruby:3.3"),
             Some("mycompany/ci-ruby:3.3".into())
