@@ -33,10 +33,11 @@ pub struct NotAReference {
 
 /// A tag's most characters (`[\w][\w.-]{0,127}`).
 const MAX_TAG: usize = 128;
-/// A digest's fewest hex digits (`[[:xdigit:]]{32,}`).
-const MIN_DIGEST_HEX: usize = 32;
-/// A name's most characters, registry included (distribution's `NameTotalLengthMax`).
-const MAX_NAME: usize = 255;
+/// ECS's most characters in an image, before a digest's `@` when there is one (ECS API
+/// reference, `ContainerDefinition.image`); Docker's limit on a name is the same.
+const MAX_BEFORE_DIGEST: usize = 255;
+/// The one digest ECS takes: sha256, exactly 64 hex digits (`ContainerDefinition.image`).
+const SHA256_HEX: usize = 64;
 
 const GRAMMAR: &str = "an image is [<registry>[:<port>]/]<repository>[:<tag>][@<algorithm>:<hex digest>], the repository's parts lower-case letters and digits joined by ., _, __ or -";
 
@@ -225,27 +226,32 @@ pub fn split_domain(text: &str) -> (&str, &str) {
     }
 }
 
-/// The limits a finite automaton does not count: a tag's, a name's and a digest's length.
+/// The limits a finite automaton does not count (a tag's length) and ECS's own: its length
+/// and digest.
 fn length_reasons(text: &str) -> Vec<String> {
-    let (domain, rest) = split_domain(text);
-    let path_end = rest.find([':', '@']).unwrap_or(rest.len());
+    let (before_digest, digest) = match text.split_once('@') {
+        Some((before, digest)) => (before, Some(digest)),
+        None => (text, None),
+    };
     let mut reasons = Vec::new();
-    if domain.len() + path_end > MAX_NAME {
+    if before_digest.chars().count() > MAX_BEFORE_DIGEST {
         reasons.push(format!(
-            "a name (registry and repository) is at most {MAX_NAME} characters"
+            "ECS takes an image of at most {MAX_BEFORE_DIGEST} characters (before the @ of a digest)"
         ));
     }
-    if let Some(tag) = rest[path_end..].strip_prefix(':') {
-        let tag = tag.split('@').next().unwrap_or_default();
-        if tag.len() > MAX_TAG {
-            reasons.push(format!("a tag is at most {MAX_TAG} characters"));
-        }
+    let (_, rest) = split_domain(before_digest);
+    if let Some((_, tag)) = rest.split_once(':')
+        && tag.len() > MAX_TAG
+    {
+        reasons.push(format!("a tag is at most {MAX_TAG} characters"));
     }
-    if let Some((_, digest)) = rest.split_once('@')
-        && digest.rsplit(':').next().unwrap_or_default().len() < MIN_DIGEST_HEX
+    if let Some(digest) = digest
+        && digest
+            .strip_prefix("sha256:")
+            .is_none_or(|hex| hex.len() != SHA256_HEX)
     {
         reasons.push(format!(
-            "a digest has at least {MIN_DIGEST_HEX} hex digits: copy it whole"
+            "ECS takes a digest of sha256 and exactly {SHA256_HEX} hex digits: copy it whole"
         ));
     }
     reasons
@@ -397,7 +403,7 @@ mod tests {
             "localhost/ci",
             "[::1]:5000/ci",
             "Registry.Example.com/a__b/c---d.e_f:Tag_1.0-x",
-            "public.ecr.aws/docker/library/ruby:3.3@sha256:0123456789abcdef0123456789abcdef",
+            "public.ecr.aws/docker/library/ruby:3.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "123456789012.dkr-ecr.us-east-1.on.aws:443/ci/builder:1.4",
             "ruby@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ] {
@@ -451,6 +457,14 @@ mod tests {
         assert!(check_text(&format!("ruby:{}", "1".repeat(128))).is_ok());
         assert!(check_text(&"a".repeat(256)).is_err());
         assert!(check_text("ruby@sha256:abc").is_err());
+        assert!(
+            check_text(
+                "ruby@sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+            )
+            .is_err()
+        );
+        assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(56))).is_err());
+        assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(54))).is_ok());
     }
 
     #[test]
