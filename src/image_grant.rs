@@ -280,7 +280,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
     // Variables the macro cannot see: the text must say the registry.
     let segments = split_outside_variables(template, b'/', usize::MAX);
     let host = segments[0];
-    if let Some(host) = SubHost::read(host) {
+    if let Some(host) = SubHost::read(host, scope.context.url_suffix()) {
         let own = host.form.own_suffix(scope.context);
         if let Some(suffix) = &host.suffix
             && suffix != own
@@ -374,7 +374,7 @@ fn ecr_sub_text(
     variables: Option<&serde_json::Map<String, Value>>,
 ) -> Option<Value> {
     let (host, path) = split_once_outside_variables(template, b'/')?;
-    let host = SubHost::read(host)?;
+    let host = SubHost::read(host, "")?;
     let (repository, ends_in_text) = match first_outside_variables(path, *b":@") {
         Some(index) => (&path[..index], true),
         None => (path, false),
@@ -395,14 +395,15 @@ fn ecr_sub_text(
 struct SubHost<'t> {
     form: EcrHostForm,
     fields: Vec<&'t str>,
-    /// The domain suffix when written as text.
+    /// The domain suffix when written as text or as `${AWS::URLSuffix}`.
     suffix: Option<String>,
     /// `:443` when written as text.
     port: Option<String>,
 }
 
 impl<'t> SubHost<'t> {
-    fn read(host: &'t str) -> Option<Self> {
+    /// `url_suffix` is what `${AWS::URLSuffix}` stands for.
+    fn read(host: &'t str, url_suffix: &str) -> Option<Self> {
         let (host, port) = match split_once_outside_variables(host, b':') {
             Some((host, port)) => (host, sub_literal(port).map(|port| format!(":{port}"))),
             None => (host, Some(String::new())),
@@ -413,7 +414,11 @@ impl<'t> SubHost<'t> {
             .map(|field| sub_literal(field).unwrap_or_default())
             .collect();
         let form = EcrHostForm::of(&literal)?;
-        let suffix = sub_literal(&fields[form.suffix_field()..].join(".")).map(Cow::into_owned);
+        let suffix = fields[form.suffix_field()..].join(".");
+        let suffix = match suffix.as_str() {
+            "${AWS::URLSuffix}" => Some(url_suffix.to_owned()),
+            _ => sub_literal(&suffix).map(Cow::into_owned),
+        };
         Some(Self {
             form,
             fields,
@@ -578,6 +583,10 @@ mod tests {
                 json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
             ])
         );
+        // A dual-stack host is not under the URL suffix, whatever else is unknown.
+        let url_suffix = json!({"Fn::Sub": ["${Account}.dkr-ecr.eu-west-1.${AWS::URLSuffix}/ci:1", {"Account": {"Fn::ImportValue": "a"}}]});
+        let refused = pull_grant(&url_suffix, &scope).unwrap_err();
+        assert!(refused.contains("end in .on.aws"), "{refused}");
         let unset_end = json!({"Fn::Sub": ["${AWS::AccountId}.dkr-ecr.${AWS::Region}.on.aws/${Rest}", {"Rest": {"Fn::ImportValue": "r"}}]});
         let cut = pull_grant(&unset_end, &scope).unwrap()[0].to_string();
         assert!(cut.contains(r#"[".on.aws/","#), "{cut}");
