@@ -39,9 +39,13 @@ pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         } => match read_reference(&text) {
             Registry::Other => Ok(Vec::new()),
             Registry::Ecr(ecr) => {
-                check_suffix(ecr.suffix, scope)
+                check_suffix(&ecr, scope)
                     .map_err(|why| format!("the value of parameter {name} {why}"))?;
-                Ok(vec![repository_of_any_ecr_image(image, ecr.suffix)])
+                Ok(vec![repository_of_any_ecr_image(
+                    image,
+                    &ecr.cut(),
+                    ecr.form,
+                )])
             }
         },
         Resolved::Literal(_) | Resolved::NoValue => Ok(Vec::new()),
@@ -74,44 +78,122 @@ enum Registry<'a> {
     Other,
 }
 
-/// `<account>.dkr.ecr[-fips].<region>.<url-suffix>/<repository>[:<tag>|@<digest>]`.
+/// An image of an ECR private registry, by any host ECR serves it from.
 struct EcrImage<'a> {
+    form: EcrHostForm,
     account: &'a str,
     region: &'a str,
     suffix: &'a str,
+    /// `:443`, or empty.
+    port: &'a str,
     repository: &'a str,
+}
+
+impl EcrImage<'_> {
+    /// The text between the region and the repository, where CloudFormation cuts the image.
+    fn cut(&self) -> String {
+        format!(".{}{}/", self.suffix, self.port)
+    }
+}
+
+/// Where the fields of an ECR registry host are. ECR serves a registry from
+/// `<account>.dkr.ecr.<region>.<url-suffix>` (IPv4), `<account>.dkr-ecr.<region>.on.aws`
+/// (dual-stack; `on.amazonwebservices.com.cn` in China) and a FIPS form of each, `ecr-fips` and
+/// `dkr-ecr-fips` ("Amazon ECR endpoints and quotas"); a `:<port>` may follow the host.
+#[derive(Clone, Copy)]
+struct EcrHostForm {
+    region_field: usize,
+    dual_stack: bool,
+}
+
+impl EcrHostForm {
+    /// The form of a host split at its dots; `None` for a host that is not ECR's.
+    fn of<S: AsRef<str>>(fields: &[S]) -> Option<Self> {
+        let field = |index: usize| fields.get(index).map(AsRef::as_ref);
+        match (field(1), field(2)) {
+            (Some("dkr"), Some("ecr" | "ecr-fips")) if fields.len() >= 5 => Some(Self {
+                region_field: 3,
+                dual_stack: false,
+            }),
+            (Some("dkr-ecr" | "dkr-ecr-fips"), _) if fields.len() >= 4 => Some(Self {
+                region_field: 2,
+                dual_stack: true,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The first field of the domain suffix.
+    fn suffix_field(self) -> usize {
+        self.region_field + 1
+    }
+
+    /// The suffix this form's hosts end in within the stack's partition: dual-stack hosts
+    /// have their own (the ECS agent's `ECRDualStackImagePattern` lists them).
+    fn own_suffix(self, context: &crate::ExpansionContext) -> &'static str {
+        if !self.dual_stack {
+            return context.url_suffix();
+        }
+        match context.partition() {
+            "aws-cn" => "on.amazonwebservices.com.cn",
+            "aws-iso" => "on.aws.ic.gov",
+            "aws-iso-b" => "on.aws.scloud",
+            "aws-iso-f" => "on.aws.hci.ic.gov",
+            "aws-iso-e" => "on.cloud-aws.adc-e.uk",
+            _ => "on.aws",
+        }
+    }
+}
+
+/// `("host", ":443")` from `host:443`; the port empty when there is none.
+fn without_port(host: &str) -> (&str, &str) {
+    match host.rfind(':') {
+        Some(colon)
+            if host.len() > colon + 1 && host[colon + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            host.split_at(colon)
+        }
+        _ => (host, ""),
+    }
 }
 
 fn read_reference(reference: &str) -> Registry<'_> {
     let Some((host, path)) = reference.split_once('/') else {
         return Registry::Other;
     };
-    // The host's fields read in turn, not collected: most images are not ECR's.
-    let mut fields = host.splitn(5, '.');
-    let mut field = || fields.next();
-    match (field(), field(), field(), field(), field()) {
-        (Some(account), Some("dkr"), Some("ecr" | "ecr-fips"), Some(region), Some(suffix)) => {
-            let repository = path.split([':', '@']).next().unwrap_or_default();
-            Registry::Ecr(EcrImage {
-                account,
-                region,
-                suffix,
-                repository,
-            })
-        }
-        _ => Registry::Other,
+    let (host, port) = without_port(host);
+    let fields: Vec<&str> = host.split('.').collect();
+    let Some(form) = EcrHostForm::of(&fields) else {
+        return Registry::Other;
+    };
+    let suffix = host
+        .splitn(form.suffix_field() + 1, '.')
+        .last()
+        .unwrap_or_default();
+    Registry::Ecr(EcrImage {
+        form,
+        account: fields[0],
+        region: fields[form.region_field],
+        suffix,
+        port,
+        repository: path.split([':', '@']).next().unwrap_or_default(),
+    })
+}
+
+fn check_suffix(ecr: &EcrImage<'_>, scope: &TemplateScope<'_>) -> Result<(), String> {
+    let own = ecr.form.own_suffix(scope.context);
+    if ecr.suffix == own {
+        Ok(())
+    } else {
+        Err(outside_partition(ecr.form, own))
     }
 }
 
-fn check_suffix(suffix: &str, scope: &TemplateScope<'_>) -> Result<(), String> {
-    let own = scope.context.url_suffix();
-    if suffix == own {
-        Ok(())
-    } else {
-        Err(format!(
-            "is an ECR image of a registry outside the stack's partition (whose registries end in .{own}); a task pulls from its own partition only"
-        ))
-    }
+fn outside_partition(form: EcrHostForm, own: &str) -> String {
+    let kind = if form.dual_stack { "dual-stack " } else { "" };
+    format!(
+        "is an ECR image of a registry outside the stack's partition (whose {kind}registries end in .{own}); a task pulls from its own partition only"
+    )
 }
 
 fn literal_pull(text: &str, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
@@ -127,7 +209,7 @@ fn literal_pull(text: &str, scope: &TemplateScope<'_>) -> Result<Vec<Value>, Str
     if !account_is_id || !region_is_name || ecr.repository.is_empty() {
         return Err("is not an ECR image (<account>.dkr.ecr.<region>.<url-suffix>/<repository>[:<tag>|@<digest>])".to_owned());
     }
-    check_suffix(ecr.suffix, scope)?;
+    check_suffix(&ecr, scope)?;
     Ok(vec![json!({
         "Fn::Sub": format!(
             "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{}",
@@ -137,17 +219,18 @@ fn literal_pull(text: &str, scope: &TemplateScope<'_>) -> Result<Vec<Value>, Str
 }
 
 /// The repository ARN of any ECR image `value` holds when the stack is deployed, computed by
-/// CloudFormation: split at `.<url-suffix>/` into the host `<account>.dkr.ecr.<region>` and
-/// the path; the account and region are fields 0 and 3 of the host, the repository the path
-/// up to its tag (`:`) or digest (`@`), which a repository name never holds.
-fn repository_of_any_ecr_image(value: &Value, suffix: &str) -> Value {
-    let host_and_path = json!({"Fn::Split": [format!(".{suffix}/"), value]});
+/// CloudFormation: split at `cut` (`.<suffix>[:<port>]/`) into the host before the suffix
+/// (`<account>.dkr.ecr.<region>`, `<account>.dkr-ecr.<region>`) and the path; the account is
+/// field 0 of the host, the region the form's field, the repository the path up to its tag
+/// (`:`) or digest (`@`), which a repository name never holds.
+fn repository_of_any_ecr_image(value: &Value, cut: &str, form: EcrHostForm) -> Value {
+    let host_and_path = json!({"Fn::Split": [cut, value]});
     let host_field = |index: usize| json!({"Fn::Select": [index, {"Fn::Split": [".", {"Fn::Select": [0, host_and_path]}]}]});
     let repository = json!({"Fn::Select": [0, {"Fn::Split": ["@",
         {"Fn::Select": [0, {"Fn::Split": [":", {"Fn::Select": [1, host_and_path]}]}]}]}]});
     json!({"Fn::Sub": [
         "arn:${AWS::Partition}:ecr:${Region}:${Account}:repository/${Repository}",
-        {"Region": host_field(3), "Account": host_field(0), "Repository": repository}
+        {"Region": host_field(form.region_field), "Account": host_field(0), "Repository": repository}
     ]})
 }
 
@@ -187,9 +270,9 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         return match read_reference(&sample) {
             Registry::Other => Ok(Vec::new()),
             Registry::Ecr(ecr) => {
-                check_suffix(ecr.suffix, scope).map_err(|why| format!("the !Sub {why}"))?;
+                check_suffix(&ecr, scope).map_err(|why| format!("the !Sub {why}"))?;
                 Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
-                    || repository_of_any_ecr_image(image, ecr.suffix),
+                    || repository_of_any_ecr_image(image, &ecr.cut(), ecr.form),
                 )])
             }
         };
@@ -197,24 +280,18 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
     // Variables the macro cannot see: the text must say the registry.
     let segments = split_outside_variables(template, b'/', usize::MAX);
     let host = segments[0];
-    let host_fields = split_outside_variables(host, b'.', usize::MAX);
-    let says_ecr = host_fields.len() >= 5
-        && sub_literal(host_fields[1]).as_deref() == Some("dkr")
-        && matches!(
-            sub_literal(host_fields[2]).as_deref(),
-            Some("ecr" | "ecr-fips")
-        );
-    if says_ecr {
-        if let Some(suffix) = sub_literal(&host_fields[4..].join("."))
-            && suffix != scope.context.url_suffix()
+    if let Some(host) = SubHost::read(host, scope.context.url_suffix()) {
+        let own = host.form.own_suffix(scope.context);
+        if let Some(suffix) = &host.suffix
+            && suffix != own
         {
-            return Err(format!(
-                "the !Sub is an ECR image of a registry outside the stack's partition (whose registries end in .{}); a task pulls from its own partition only",
-                scope.context.url_suffix()
-            ));
+            return Err(format!("the !Sub {}", outside_partition(host.form, own)));
         }
         return Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
-            || repository_of_any_ecr_image(image, scope.context.url_suffix()),
+            || {
+                let cut = format!(".{own}{}/", host.port.as_deref().unwrap_or_default());
+                repository_of_any_ecr_image(image, &cut, host.form)
+            },
         )]);
     }
     // A registry host written out that is not ECR's, or an image of Docker Hub's library
@@ -297,10 +374,7 @@ fn ecr_sub_text(
     variables: Option<&serde_json::Map<String, Value>>,
 ) -> Option<Value> {
     let (host, path) = split_once_outside_variables(template, b'/')?;
-    let host_fields = split_outside_variables(host, b'.', usize::MAX);
-    if host_fields.len() < 5 {
-        return None;
-    }
+    let host = SubHost::read(host, "")?;
     let (repository, ends_in_text) = match first_outside_variables(path, *b":@") {
         Some(index) => (&path[..index], true),
         None => (path, false),
@@ -312,9 +386,46 @@ fn ecr_sub_text(
     // The ARN in the image's own `Fn::Sub` syntax, with the variables it uses.
     let arn = format!(
         "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{repository}",
-        host_fields[3], host_fields[0]
+        host.fields[host.form.region_field], host.fields[0]
     );
     Some(crate::secret_grant::sub_piece(&arn, variables))
+}
+
+/// The ECR registry host of a `!Sub`'s text, its fields in `Fn::Sub` syntax.
+struct SubHost<'t> {
+    form: EcrHostForm,
+    fields: Vec<&'t str>,
+    /// The domain suffix when written as text or as `${AWS::URLSuffix}`.
+    suffix: Option<String>,
+    /// `:443` when written as text.
+    port: Option<String>,
+}
+
+impl<'t> SubHost<'t> {
+    /// `url_suffix` is what `${AWS::URLSuffix}` stands for.
+    fn read(host: &'t str, url_suffix: &str) -> Option<Self> {
+        let (host, port) = match split_once_outside_variables(host, b':') {
+            Some((host, port)) => (host, sub_literal(port).map(|port| format!(":{port}"))),
+            None => (host, Some(String::new())),
+        };
+        let fields = split_outside_variables(host, b'.', usize::MAX);
+        let literal: Vec<Cow<'_, str>> = fields
+            .iter()
+            .map(|field| sub_literal(field).unwrap_or_default())
+            .collect();
+        let form = EcrHostForm::of(&literal)?;
+        let suffix = fields[form.suffix_field()..].join(".");
+        let suffix = match suffix.as_str() {
+            "${AWS::URLSuffix}" => Some(url_suffix.to_owned()),
+            _ => sub_literal(&suffix).map(Cow::into_owned),
+        };
+        Some(Self {
+            form,
+            fields,
+            suffix,
+            port,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -387,6 +498,98 @@ mod tests {
         );
         let bad_account = pull(json!("12.dkr.ecr.us-east-1.amazonaws.com/ci"));
         assert!(bad_account.unwrap_err().contains("is not an ECR image"));
+    }
+
+    #[test]
+    fn every_registry_host_ecr_serves_is_granted_the_same_repository() {
+        let ci = Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci/builder"}),
+        ]);
+        for image in [
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/builder:1.4",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com:443/ci/builder:1.4",
+            "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/ci/builder:1.4",
+            "123456789012.dkr-ecr.us-east-1.on.aws/ci/builder:1.4",
+            "123456789012.dkr-ecr.us-east-1.on.aws:443/ci/builder@sha256:0f",
+            "123456789012.dkr-ecr-fips.us-east-1.on.aws/ci/builder",
+        ] {
+            assert_eq!(pull(json!(image)), ci, "{image}");
+        }
+        // A dual-stack host of another partition is outside, as an IPv4 one is.
+        for image in [
+            "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/ci/builder",
+            "123456789012.dkr-ecr.us-east-1.amazonaws.com/ci/builder",
+        ] {
+            let refused = pull(json!(image)).unwrap_err();
+            assert!(
+                refused.contains("(whose dual-stack registries end in .on.aws)"),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn china_reads_its_own_hosts() {
+        let context = ExpansionContext::new("cn-north-1", "123456789012");
+        let resources = serde_json::Map::new();
+        let scope = TemplateScope {
+            context: &context,
+            parameters: None,
+            resources: &resources,
+        };
+        let arn = Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/ci"}),
+        ]);
+        for image in [
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci:1",
+            "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/ci:1",
+        ] {
+            assert_eq!(pull_grant(&json!(image), &scope), arn, "{image}");
+        }
+        let outside = pull_grant(&json!("123456789012.dkr-ecr.cn-north-1.on.aws/ci"), &scope);
+        assert!(
+            outside
+                .unwrap_err()
+                .contains(".on.amazonwebservices.com.cn")
+        );
+    }
+
+    #[test]
+    fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context.parameter_values.insert(
+            "Image".into(),
+            json!("210987654321.dkr-ecr.eu-west-1.on.aws:443/ci/builder:1.4"),
+        );
+        let parameters = json!({"Image": {"Type": "String"}});
+        let resources = serde_json::Map::new();
+        let scope = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        let granted = pull_grant(&json!({"Ref": "Image"}), &scope).unwrap();
+        let text = granted[0].to_string();
+        assert!(
+            text.contains(r#"{"Fn::Split":[".on.aws:443/",{"Ref":"Image"}]}"#),
+            "{text}"
+        );
+        // The region is the third field of a dual-stack host.
+        assert!(text.contains(r#""Region":{"Fn::Select":[2,"#), "{text}");
+        let sub = json!({"Fn::Sub": ["${Account}.dkr-ecr-fips.eu-west-1.on.aws/${Name}:1", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]});
+        assert_eq!(
+            pull_grant(&sub, &scope),
+            Ok(vec![
+                json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+            ])
+        );
+        // A dual-stack host is not under the URL suffix, whatever else is unknown.
+        let url_suffix = json!({"Fn::Sub": ["${Account}.dkr-ecr.eu-west-1.${AWS::URLSuffix}/ci:1", {"Account": {"Fn::ImportValue": "a"}}]});
+        let refused = pull_grant(&url_suffix, &scope).unwrap_err();
+        assert!(refused.contains("end in .on.aws"), "{refused}");
+        let unset_end = json!({"Fn::Sub": ["${AWS::AccountId}.dkr-ecr.${AWS::Region}.on.aws/${Rest}", {"Rest": {"Fn::ImportValue": "r"}}]});
+        let cut = pull_grant(&unset_end, &scope).unwrap()[0].to_string();
+        assert!(cut.contains(r#"[".on.aws/","#), "{cut}");
     }
 
     #[test]

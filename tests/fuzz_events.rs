@@ -515,7 +515,7 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             strings(&[
                 "ruby:3.3",
                 "buildkite/agent:3",
-                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby@sha256:0f",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             ]),
             Just(json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci:${AWS::StackName}"})),
         ]

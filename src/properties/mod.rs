@@ -118,6 +118,7 @@ pub fn read_properties(
         parameter_defaults: &parameter_defaults,
         properties_path,
         attach_task_execution_role_policy: false,
+        x86_64_only_images: Vec::new(),
     };
 
     // Read first: with AWS's managed policy, images need no exact grant.
@@ -190,6 +191,16 @@ pub fn read_properties(
             place,
             format!("{} asks for arm64 images, and with an ssh agent that needs an SshAgentImage built for arm64: the default, {DEFAULT_SSH_AGENT_IMAGE}, is built for x86_64 only", architecture.describe()),
         );
+    }
+    if architecture.as_str() == Some("ARM64") {
+        // ECS finds no arm64 variant to pull: an essential container never starts, and the
+        // agent waits forever on an agent-init that never completes.
+        for (place, image, instead) in std::mem::take(&mut reader.x86_64_only_images) {
+            reader.problems.push(
+                place,
+                format!("{image} is built for x86_64 only, and CpuArchitecture is ARM64, so ECS finds no arm64 image to pull and the task never starts: {instead}"),
+            );
+        }
     }
     let ephemeral_storage_gib = reader.number("EphemeralStorageGiB").map(|(value, _)| value);
     let permissions_boundary = reader.text("PermissionsBoundary");
@@ -353,6 +364,9 @@ struct PropertyReader<'s, 'p, 'i> {
     properties_path: &'i str,
     /// `AttachTaskExecutionRolePolicy`: AWS's managed policy pulls every image.
     attach_task_execution_role_policy: bool,
+    /// The images built for x86_64 alone, refused once `CpuArchitecture` is read as ARM64:
+    /// their place, how a message names them, and what to run instead.
+    x86_64_only_images: Vec<(String, String, &'static str)>,
 }
 
 /// A property that defaults to a template parameter the template declares: the `Ref` to it,

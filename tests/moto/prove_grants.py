@@ -11,9 +11,9 @@ execution role's inline policy is read back with `iam.get_role_policy`. Each cas
 resolved policy: the SSM parameters and Secrets Manager secrets it reads are exactly the ones
 named (the ARN moto itself gives the parameter or secret, where it holds one), and `kms:Decrypt`
 and `kms:ViaService` are exactly the region and account of those, with no `*`. The images
-cases give the agent and sidecar images as `!Ref` parameters (by tag and by digest) and as
-`!Sub`s of imported variables: the execution role's `PullImages` must pull from exactly the ECR
-repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImages` at all for
+cases give the agent and sidecar images as `!Ref` parameters (by tag and by digest, through
+ECR's IPv4, dual-stack and FIPS hosts, one with a port) and as `!Sub`s of imported variables:
+the execution role's `PullImages` must pull from exactly the ECR repositories of those images (with `ecr:GetAuthorizationToken`, and no `PullImages` at all for
 Docker Hub images), and every case's `WriteLogs` must write to exactly the log group moto
 created for the task. The signing cases give `PipelineSigningKmsKey` as a `!Ref` parameter (an
 alias ARN of another region and account, a key ID) and as a `!Sub` of imports: the task role's
@@ -388,7 +388,7 @@ ArtifactsPrefix: ruby/main""",
         image_case(
             "ECR images as !Ref parameters, by tag and by digest",
             {"AgentImage": f"{OTHER_ACCOUNT}.dkr.ecr.{OTHER_REGION}.{URL_SUFFIX}/ci/ruby:3.3",
-             "SidecarImage": f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/buildkite/agent-sidecar@sha256:0123abcd"},
+             "SidecarImage": f"{ACCOUNT}.dkr.ecr.{REGION}.{URL_SUFFIX}/buildkite/agent-sidecar@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
             {},
             """Image: !Ref AgentImage
 BuildkiteAgentImage: !Ref SidecarImage""",
@@ -415,6 +415,25 @@ Services:
   - Name: redis
     Image: redis:7""",
             [repository(REGION, ACCOUNT, "ci/go")],
+        ),
+        image_case(
+            "ECR dual-stack and FIPS-with-port images as !Ref parameters",
+            {"AgentImage": f"{OTHER_ACCOUNT}.dkr-ecr.{OTHER_REGION}.on.aws/ci/builder:1.4",
+             "SidecarImage": f"{ACCOUNT}.dkr.ecr-fips.{REGION}.{URL_SUFFIX}:443/buildkite/agent-sidecar:3"},
+            {},
+            """Image: !Ref AgentImage
+BuildkiteAgentImage: !Ref SidecarImage""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/builder"), repository(REGION, ACCOUNT, "buildkite/agent-sidecar")],
+        ),
+        image_case(
+            "ECR dual-stack FIPS image as a !Sub whose imported variable holds the repository and tag",
+            {},
+            {"ci-dual-stack-account": OTHER_ACCOUNT, "ci-builder": "ci/builder:1.4"},
+            """Image: !Sub
+  - ${Account}.dkr-ecr-fips.eu-west-1.on.aws/${RepositoryAndTag}
+  - Account: !ImportValue ci-dual-stack-account
+    RepositoryAndTag: !ImportValue ci-builder""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/builder")],
         ),
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]

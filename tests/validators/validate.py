@@ -88,7 +88,9 @@ LOG_GROUP_LISTING_ACTIONS = {"logs:DescribeLogGroups"}
 ECR_PULL_ACTIONS = {"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 TASK_EXECUTION_ROLE_POLICY = "policy/service-role/AmazonECSTaskExecutionRolePolicy"
-ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
+# ECR's IPv4 and dual-stack registry hosts, each with its FIPS form and an optional port.
+ECR_IMAGE = re.compile(
+    r"^(\d{12})\.(?:dkr\.ecr|dkr-ecr)(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com|on\.aws)(?::\d+)?/([^:@]+)")
 ECS_EXEC_ACTIONS = {
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
