@@ -239,7 +239,8 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         && scope.is_parameter(name)
     {
         return Err(format!(
-            "parameter {name} has no value to read the image from, so the execution role could not be limited to it; give the parameter a Default (or a value: expand --parameter {name}=...)"
+            "parameter {name} has no value to read the image from, so the execution role could not be limited to it; {}",
+            scope.how_to_give_value(name)
         ));
     }
     if let Some(repository) = ecr_repository_attribute(image, scope) {

@@ -137,16 +137,10 @@ fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
 
 /// Why parameter `name`, which has no value, cannot be granted.
 fn no_value(name: &str, scope: &TemplateScope<'_>) -> String {
-    if scope.is_parameter_store_parameter(name) {
-        // Its Default is the name of a Parameter Store parameter, not the value it holds.
-        format!(
-            "parameter {name} is a Parameter Store type, whose value CloudFormation reads from Parameter Store and passes to the macro (templateParameterValues); its Default is that parameter's name, not its value, so the execution role could not be limited to it here: give expand the value (--parameter {name}=...)"
-        )
-    } else {
-        format!(
-            "parameter {name} has no value to check, so the execution role could not be limited to it"
-        )
-    }
+    format!(
+        "parameter {name} has no value to check, so the execution role could not be limited to it; {}",
+        scope.how_to_give_value(name)
+    )
 }
 
 /// The resource `{"Fn::GetAtt": [resource, attribute]}` (or `"resource.attribute"`) names.
@@ -1358,7 +1352,8 @@ mod tests {
     fn a_parameter_store_types_default_is_not_its_value() {
         let error = grant(json!({"Ref": "FromStore"})).unwrap_err();
         assert!(
-            error.starts_with("parameter FromStore is a Parameter Store type"),
+            error.starts_with("parameter FromStore has no value to check")
+                && error.contains("it is a Parameter Store type, whose Default names where"),
             "{error}"
         );
         assert!(!error.contains("/ci/token-location"));

@@ -220,7 +220,8 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
             }
             _ if scope.is_parameter(target) => {
                 return Err(format!(
-                    "parameter {target} has no value to read the key from, so the task role could not be limited to it; give the parameter a Default (or a value: expand --parameter {target}=...)"
+                    "parameter {target} has no value to read the key from, so the task role could not be limited to it; {}",
+                    scope.how_to_give_value(target)
                 ));
             }
             _ => {}

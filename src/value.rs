@@ -210,6 +210,18 @@ impl<'a> TemplateScope<'a> {
             .is_some_and(is_parameter_store_type)
     }
 
+    /// How to give parameter `name`, which has no value here, one: a Parameter Store type's
+    /// `Default` is the name of the parameter holding the value, so only a given value helps.
+    pub fn how_to_give_value(&self, name: &str) -> String {
+        if self.is_parameter_store_parameter(name) {
+            format!(
+                "give expand the value it holds (--parameter {name}=...): it is a Parameter Store type, whose Default names where CloudFormation reads the value from, and CloudFormation passes the macro that value"
+            )
+        } else {
+            format!("give the parameter a Default (or a value: expand --parameter {name}=...)")
+        }
+    }
+
     pub fn is_parameter(&self, name: &str) -> bool {
         self.parameters.is_some_and(|p| p.contains_key(name))
     }

@@ -97,8 +97,6 @@ fn image_texts<'v>(image: &'v Value, scope: &TemplateScope<'_>) -> Vec<ImageText
     }
     match scope.resolve(image) {
         Resolved::Literal(Value::String(text)) => vec![ImageText::Written(image, text)],
-        // An SSM-typed parameter's value may be the parameter's name, not the image it holds.
-        Resolved::Parameter { name, .. } if is_ssm_typed(name, scope) => Vec::new(),
         Resolved::Parameter {
             name,
             value: Value::String(value),
@@ -106,13 +104,6 @@ fn image_texts<'v>(image: &'v Value, scope: &TemplateScope<'_>) -> Vec<ImageText
         Resolved::Unknown => computed_stretches(image).into_iter().collect(),
         _ => Vec::new(),
     }
-}
-
-fn is_ssm_typed(parameter: &str, scope: &TemplateScope<'_>) -> bool {
-    scope
-        .parameters
-        .and_then(|parameters| parameters.get(parameter)?.get("Type")?.as_str())
-        .is_some_and(|kind| kind.starts_with("AWS::SSM::Parameter::Value"))
 }
 
 /// The stretches of a `!Sub` (a list-form variable written as text is text) or a `!Join`.
