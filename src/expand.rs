@@ -792,6 +792,9 @@ fn expand_resource(
     let before = problems.len();
     let known = crate::policy_size::KnownValues::new(scope, &ids.log_group, log_group_name.clone());
     crate::policy_size::check_role_policy_sizes(logical_id, &resources, &known, problems);
+    crate::task_definition_size::check_task_definition_size(
+        logical_id, &resources, &known, problems,
+    );
     if problems.len() > before {
         return None;
     }

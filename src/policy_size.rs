@@ -41,12 +41,14 @@ impl<'s> KnownValues<'s> {
         }
     }
 
-    /// The length of the text `${name}` (a pseudo parameter, a template parameter, or the log
-    /// group's `Arn` attribute) stands for, where known.
+    /// The length of the text `${name}` (a pseudo parameter, a template parameter, the log
+    /// group's name or its `Arn` attribute) stands for, where known.
     fn variable_length(&self, name: &str) -> Option<usize> {
         match name.split_once('.') {
             Some((id, "Arn")) if id == self.log_group_id => self.log_group_arn_length(),
             Some(_) => None,
+            // A log group's `Ref` is its name.
+            None if name == self.log_group_id => self.log_group_name.as_ref().map(String::len),
             None => known_variable(self.scope, name).map(|text| text.len()),
         }
     }
@@ -74,6 +76,10 @@ impl<'s> KnownValues<'s> {
 /// it: a pseudo parameter, or a template parameter's value. A parameter whose type makes
 /// CloudFormation look its value up (`AWS::SSM::Parameter::Value<...>`) is not known.
 pub fn known_variable<'a>(scope: &TemplateScope<'a>, name: &str) -> Option<Cow<'a, str>> {
+    if name.starts_with("AWS::") {
+        // A pseudo parameter (no template parameter is named so), found without a lookup.
+        return scope.sample_variable(name);
+    }
     let looked_up = scope
         .parameters
         .and_then(|parameters| parameters.get(name))
@@ -198,7 +204,7 @@ fn least_statement_characters(statement: &Statement, known: &KnownValues<'_>) ->
 }
 
 /// `{"key":value,...}` of the members present.
-fn object_characters<'k>(members: impl IntoIterator<Item = (&'k str, Option<usize>)>) -> usize {
+pub fn object_characters<'k>(members: impl IntoIterator<Item = (&'k str, Option<usize>)>) -> usize {
     list_characters(
         members
             .into_iter()
@@ -249,7 +255,7 @@ fn branches(value: &Value) -> Option<(&Value, &Value)> {
 /// The fewest characters `value` can be once CloudFormation has evaluated it, written as compact
 /// JSON: what is known counts as CloudFormation will write it, a function whose result the
 /// macro cannot know as nothing.
-fn least_characters(value: &Value, known: &KnownValues<'_>) -> usize {
+pub fn least_characters(value: &Value, known: &KnownValues<'_>) -> usize {
     match value {
         Value::Null => "null".len(),
         Value::Bool(flag) => flag.to_string().len(),
