@@ -790,7 +790,8 @@ fn expand_resource(
         .and_then(|(_, log_group)| log_group_name(log_group))
         .and_then(|name| crate::policy_size::known_text(scope, name));
     let before = problems.len();
-    let known = crate::policy_size::KnownValues::new(scope, &ids.log_group, log_group_name.clone());
+    let known =
+        crate::policy_size::KnownValues::new(scope, &ids.log_group, log_group_name.as_deref());
     crate::policy_size::check_role_policy_sizes(logical_id, &resources, &known, problems);
     crate::task_definition_size::check_task_definition_size(
         logical_id, &resources, &known, problems,

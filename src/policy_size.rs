@@ -20,24 +20,58 @@ use crate::value::{SubPart, TemplateScope, intrinsic_name, small_member, sub_par
 pub const ROLE_POLICY_CHARACTERS: usize = 10_240;
 
 /// The values a policy may name that are known before the stack is deployed: the request's
-/// pseudo parameters and the template's parameter values (`scope`), and the ARN of the log
-/// group generated as `log_group_id`, whose name is `log_group_name` where known.
+/// pseudo parameters and the template's parameter values (`scope`), and the name and ARN of the
+/// log group generated as `log_group_id`, whose name is `log_group_name` where known.
+#[derive(Clone, Copy)]
 pub struct KnownValues<'s> {
     scope: &'s TemplateScope<'s>,
     log_group_id: &'s str,
-    log_group_name: Option<String>,
+    log_group_name: Option<&'s str>,
+    /// The most characters a `${Name}` can gain when CloudFormation fills it in: the longest
+    /// known value less the four characters of the shortest `${X}`.
+    most_gained: usize,
+    /// Whether each `Fn::Sub` string counts as its text plus [`Self::most_gained`] for each `$`
+    /// in it: at least as many characters as counting it exactly, for less.
+    bounding: bool,
 }
 
 impl<'s> KnownValues<'s> {
     pub fn new(
         scope: &'s TemplateScope<'s>,
         log_group_id: &'s str,
-        log_group_name: Option<String>,
+        log_group_name: Option<&'s str>,
     ) -> Self {
-        Self {
+        let mut known = Self {
             scope,
             log_group_id,
             log_group_name,
+            most_gained: 0,
+            bounding: false,
+        };
+        let context = scope.context;
+        let parameters = (scope.parameters.into_iter().flatten())
+            .filter_map(|(name, _)| known_variable(scope, name).map(|value| value.len()));
+        let longest = [
+            context.region.len(),
+            context.account_id.len(),
+            context.partition().len(),
+            context.url_suffix().len(),
+            log_group_name.map_or(0, str::len),
+            known.log_group_arn_length().unwrap_or(0),
+        ]
+        .into_iter()
+        .chain(parameters)
+        .max()
+        .unwrap_or(0);
+        known.most_gained = longest.saturating_sub("${X}".len());
+        known
+    }
+
+    /// The same values, each `Fn::Sub` bounded rather than counted (`bounding`).
+    fn bounding(self) -> Self {
+        Self {
+            bounding: true,
+            ..self
         }
     }
 
@@ -48,15 +82,20 @@ impl<'s> KnownValues<'s> {
             Some((id, "Arn")) if id == self.log_group_id => self.log_group_arn_length(),
             Some(_) => None,
             // A log group's `Ref` is its name.
-            None if name == self.log_group_id => self.log_group_name.as_ref().map(String::len),
+            None if name == self.log_group_id => self.log_group_name.map(str::len),
             None => known_variable(self.scope, name).map(|text| text.len()),
         }
+    }
+
+    /// The length of what `{"Ref": target}` gives, where known.
+    pub fn ref_length(&self, target: &str) -> Option<usize> {
+        self.variable_length(target)
     }
 
     /// `arn:<partition>:logs:<region>:<account>:log-group:<name>:*`, the `Arn` CloudFormation
     /// gives an `AWS::Logs::LogGroup`.
     fn log_group_arn_length(&self) -> Option<usize> {
-        let name = self.log_group_name.as_deref()?;
+        let name = self.log_group_name?;
         let context = self.scope.context;
         Some(
             "arn:".len()
@@ -135,9 +174,18 @@ pub fn check_role_policy_sizes(
             GeneratedResource::Typed(Resource {
                 properties: Properties::Role(role),
                 ..
-            }) => (role.policies.iter())
-                .map(|policy| least_role_policy_characters(policy, known))
-                .sum(),
+            }) => {
+                let count = |known: &KnownValues<'_>| -> usize {
+                    (role.policies.iter())
+                        .map(|policy| least_role_policy_characters(policy, known))
+                        .sum()
+                };
+                // Only a role that may be over is counted exactly.
+                if count(&known.bounding()) <= ROLE_POLICY_CHARACTERS {
+                    continue;
+                }
+                count(known)
+            }
             GeneratedResource::Joined(value)
                 if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
             {
@@ -313,6 +361,11 @@ fn is_no_value(value: &Value) -> bool {
 /// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: its value where known
 /// (a variable of the list form, a pseudo parameter, a template parameter, the log group's
 /// ARN), else nothing; `${!Literal}` as the `${Literal}` it writes.
+/// [`least_sub_characters`] of a `Fn::Sub` string.
+pub fn least_sub_text_characters(text: &str, known: &KnownValues<'_>) -> usize {
+    least_sub_parts_characters(text, None, known)
+}
+
 fn least_sub_characters(sub: &Value, known: &KnownValues<'_>) -> usize {
     let (text, variables): (&str, Option<&Map<String, Value>>) = match sub {
         Value::String(text) => (text, None),
@@ -323,6 +376,19 @@ fn least_sub_characters(sub: &Value, known: &KnownValues<'_>) -> usize {
         },
         _ => return 0,
     };
+    least_sub_parts_characters(text, variables, known)
+}
+
+/// The fewest characters of a `Fn::Sub` string, its variables of the list form in `variables`.
+fn least_sub_parts_characters(
+    text: &str,
+    variables: Option<&Map<String, Value>>,
+    known: &KnownValues<'_>,
+) -> usize {
+    if known.bounding && variables.is_none() {
+        let dollars = text.bytes().filter(|&byte| byte == b'$').count();
+        return text.len() + dollars * known.most_gained;
+    }
     sub_parts(text)
         .map(|part| match part {
             SubPart::Text(literal) => crate::value::unescape_sub_text(literal).len(),
@@ -359,7 +425,7 @@ mod tests {
             parameters: parameters.as_object(),
             resources: &resources,
         };
-        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent".to_owned()));
+        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
         count(&known)
     }
 
@@ -410,6 +476,27 @@ mod tests {
             least(&json!({"Fn::If": ["C", "long text", "s"]})),
             r#""s""#.len()
         );
+    }
+
+    #[test]
+    fn a_bounded_sub_is_never_fewer_than_counted() {
+        for value in [
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:p/a"}),
+            json!({"Fn::Sub": "${!Literal}-${Given}-${AWS::URLSuffix}-$-${AgentLogGroup.Arn}"}),
+            json!({"Fn::Sub": ["${A}", {"A": {"Ref": "Given"}}]}),
+            json!({"Fn::Sub": "unclosed ${AWS::Region"}),
+            json!([{"Fn::If": ["C", {"Fn::Sub": "${AWS::StackName}"}, "s"]}, "t"]),
+        ] {
+            with_known(
+                "us-isof-south-1",
+                json!({"Given": {"Type": "String"}}),
+                |known| {
+                    let exact = least_characters(&value, known);
+                    let bound = least_characters(&value, &known.bounding());
+                    assert!(bound >= exact, "{value}: {bound} < {exact}");
+                },
+            );
+        }
     }
 
     #[test]

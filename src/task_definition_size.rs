@@ -364,6 +364,36 @@ impl<'k, 's> MemberCount<'k, 's> {
         value: &T,
     ) -> Result<(), serde_json::Error> {
         if let Some(name) = function {
+            if name == "Ref" {
+                // The most common function here (each container's log group and region): its
+                // target read as text, no value built.
+                let target = value
+                    .serialize(KeyText {
+                        keep: true,
+                        text: true,
+                    })?
+                    .1;
+                let known = self.entries.counter.0;
+                self.function = Some(match target.as_deref() {
+                    Some("AWS::NoValue") => None,
+                    Some(target) => Some(known.ref_length(target).map_or(0, |length| length + 2)),
+                    None => Some(0),
+                });
+                return Ok(());
+            }
+            if name == "Fn::Sub"
+                && let Ok((_, Some(text))) = value.serialize(KeyText {
+                    keep: true,
+                    text: true,
+                })
+            {
+                // A `Fn::Sub` string, counted from its text.
+                self.function = Some(Some(
+                    crate::policy_size::least_sub_text_characters(&text, self.entries.counter.0)
+                        + 2,
+                ));
+                return Ok(());
+            }
             let argument = serde_json::to_value(value)?;
             let mut intrinsic = Map::with_capacity(1);
             intrinsic.insert(name, argument);
@@ -390,9 +420,11 @@ fn is_function_name(key: &str) -> bool {
     key == "Ref" || key.starts_with("Fn::")
 }
 
-/// A map key: its length, and the key itself where it names a function.
+/// A map key: its length, and the key itself where it names a function (or, with `text`,
+/// whatever it is).
 struct KeyText {
     keep: bool,
+    text: bool,
 }
 
 impl ser::Serializer for KeyText {
@@ -407,7 +439,7 @@ impl ser::Serializer for KeyText {
     type SerializeStructVariant = Impossible<Self::Ok, Self::Error>;
 
     fn serialize_str(self, key: &str) -> Result<Self::Ok, Self::Error> {
-        let function = (self.keep && is_function_name(key)).then(|| key.to_owned());
+        let function = (self.text || (self.keep && is_function_name(key))).then(|| key.to_owned());
         Ok((key.len(), function))
     }
     fn serialize_bool(self, _: bool) -> Result<Self::Ok, Self::Error> {
@@ -538,6 +570,7 @@ impl ser::SerializeMap for MemberCount<'_, '_> {
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Self::Error> {
         self.key = Some(key.serialize(KeyText {
             keep: self.one_member,
+            text: false,
         })?);
         Ok(())
     }
@@ -583,7 +616,7 @@ mod tests {
             parameters: parameters.as_object(),
             resources: &resources,
         };
-        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent".to_owned()));
+        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
         for value in [
             json!({"Family": "agent", "Cpu": "256", "Flag": true, "N": -12, "F": 1.5, "Null": null}),
             json!({"A": {"Ref": "AgentLogGroup"}, "B": {"Ref": "AWS::Region"}, "C": {"Ref": "Family"}}),
