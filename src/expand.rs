@@ -328,8 +328,8 @@ fn log_group_written_out(expansion: &Expansion, ids: &GeneratedIds) -> bool {
 /// CloudWatch Logs keeps one log group of a name in an account and region, so of two log groups
 /// the template names alike the second fails to create, failing the stack. `generated` are the
 /// Buildkite resources' log groups of known names; the template's own `AWS::Logs::LogGroup`s with
-/// a known `LogGroupName` are compared with them too. Names compare exactly, as CloudWatch Logs
-/// and cfn-lint's E3019 do.
+/// a known `LogGroupName` are compared with them too. Names compare exactly, as cfn-lint's
+/// E3019 does (CloudWatch Logs documents no case folding).
 fn check_log_group_names(
     generated: &[NamedLogGroup<'_>],
     resources: &Map<String, Value>,
