@@ -46,6 +46,8 @@ struct Expansion {
     resources: Vec<(String, GeneratedResource)>,
     /// Conditions made for generated resources that exist on some branches only.
     conditions: Vec<(String, Value)>,
+    /// The name its log group will have, where known before the stack is deployed.
+    log_group_name: Option<String>,
 }
 
 /// An expanded template: the template as written, less its Buildkite resources, and what each
@@ -214,7 +216,8 @@ pub fn expand_with_summary(
         known_conditions,
         any_fn_if: targets.iter().any(|target| target.meets_fn_if),
     };
-    let mut expansions = Vec::new();
+    let mut expansions: Vec<Expansion> = Vec::new();
+    let mut log_groups: Vec<NamedLogGroup> = Vec::new();
     // The resources as rewritten, in the order of their targets: rewriting changes no `Type`.
     for ((logical_id, resource), target) in buildkite_resources(resources).zip(&targets) {
         let ids = &target.ids;
@@ -230,9 +233,18 @@ pub fn expand_with_summary(
         }
         if let Some(expansion) = expand_resource(logical_id, resource, ids, &shared, &mut problems)
         {
+            if let Some(name) = &expansion.log_group_name {
+                log_groups.push(NamedLogGroup {
+                    owner: logical_id,
+                    condition: resource_member(resource, "Condition"),
+                    name: name.clone(),
+                    written: log_group_written_out(&expansion, ids),
+                });
+            }
             expansions.push(expansion);
         }
     }
+    check_log_group_names(&log_groups, resources, &scope, &mut problems);
     crate::run_policy::check_outputs(
         &root,
         targets.iter().filter_map(|target| {
@@ -271,6 +283,111 @@ pub fn expand_with_summary(
         resources_out,
     };
     Ok((template, summary))
+}
+
+/// A log group the template will create under a name known before the stack is deployed.
+struct NamedLogGroup<'t> {
+    /// The logical ID of the resource that creates it (a Buildkite resource or a log group).
+    owner: &'t str,
+    /// The owner's `Condition`: it exists only where that holds.
+    condition: Option<&'t Value>,
+    name: String,
+    /// Whether the name is written out in the template (else it comes from a parameter's
+    /// value, never shown).
+    written: bool,
+}
+
+impl NamedLogGroup<'_> {
+    /// How a message names the log group: by its name where the template writes it.
+    fn describe(&self) -> String {
+        if self.written {
+            format!("log group {:?}", self.name)
+        } else {
+            "a log group named from a parameter's value".to_owned()
+        }
+    }
+
+    /// Whether both may exist at once: unless each is under its own condition, which may
+    /// exclude the other.
+    fn may_coexist(&self, other: &NamedLogGroup<'_>) -> bool {
+        match (self.condition, other.condition) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        }
+    }
+}
+
+/// Whether the expansion's log group is named by text written in the template (a literal
+/// family), not by a parameter's value.
+fn log_group_written_out(expansion: &Expansion, ids: &GeneratedIds) -> bool {
+    (expansion.resources.iter())
+        .find(|(id, _)| *id == ids.log_group)
+        .and_then(|(_, log_group)| log_group_name(log_group))
+        .is_some_and(Value::is_string)
+}
+
+/// CloudWatch Logs keeps one log group of a name in an account and region, so of two log groups
+/// the template names alike the second fails to create, failing the stack. `generated` are the
+/// Buildkite resources' log groups of known names; the template's own `AWS::Logs::LogGroup`s with
+/// a known `LogGroupName` are compared with them too. Names compare exactly, as cfn-lint's
+/// E3019 does (CloudWatch Logs documents no case folding).
+fn check_log_group_names(
+    generated: &[NamedLogGroup<'_>],
+    resources: &Map<String, Value>,
+    scope: &TemplateScope<'_>,
+    problems: &mut Problems,
+) {
+    if generated.is_empty() {
+        return;
+    }
+    for (index, log_group) in generated.iter().enumerate() {
+        if let Some(first) = generated[..index]
+            .iter()
+            .find(|first| first.name == log_group.name && first.may_coexist(log_group))
+        {
+            problems.push(
+                format!("Resources.{}", log_group.owner),
+                format!(
+                    "expands to {}, as Resources.{} does, and CloudWatch Logs keeps one log group of a name: the second fails to create; set TaskFamily on one of them (the log group is /aws/ecs/<family>)",
+                    log_group.describe(),
+                    first.owner
+                ),
+            );
+        }
+    }
+    for (logical_id, resource) in resources {
+        if resource_member(resource, "Type").and_then(Value::as_str) != Some("AWS::Logs::LogGroup")
+        {
+            continue;
+        }
+        let Some(written) = resource_member(resource, "Properties")
+            .and_then(|properties| properties.get("LogGroupName"))
+        else {
+            continue;
+        };
+        let Some(name) = crate::policy_size::known_text(scope, written) else {
+            continue;
+        };
+        let declared = NamedLogGroup {
+            owner: logical_id,
+            condition: resource_member(resource, "Condition"),
+            name,
+            written: written.is_string(),
+        };
+        for log_group in generated
+            .iter()
+            .filter(|log_group| log_group.name == declared.name && log_group.may_coexist(&declared))
+        {
+            problems.push(
+                format!("Resources.{}", log_group.owner),
+                format!(
+                    "expands to {}, which Resources.{} (an AWS::Logs::LogGroup) also creates, and CloudWatch Logs keeps one log group of a name: set TaskFamily to another family (the log group is /aws/ecs/<family>), or rename that log group",
+                    log_group.describe(),
+                    declared.owner
+                ),
+            );
+        }
+    }
 }
 
 /// Rewrites every reference to a Buildkite resource, where it is written: in the resources
@@ -670,15 +787,38 @@ fn expand_resource(
             )?
         }
     };
+    // What CloudFormation will name the log group, where the request and the template tell it.
+    let log_group_name = (resources.iter())
+        .find(|(id, _)| *id == ids.log_group)
+        .and_then(|(_, log_group)| log_group_name(log_group))
+        .and_then(|name| crate::policy_size::known_text(scope, name));
     let before = problems.len();
-    crate::policy_size::check_role_policy_sizes(logical_id, &resources, problems);
+    let known =
+        crate::policy_size::KnownValues::new(scope, &ids.log_group, log_group_name.as_deref());
+    crate::policy_size::check_role_policy_sizes(logical_id, &resources, &known, problems);
+    crate::task_definition_size::check_task_definition_size(
+        logical_id, &resources, &known, problems,
+    );
     if problems.len() > before {
         return None;
     }
     Some(Expansion {
         resources,
         conditions,
+        log_group_name,
     })
+}
+
+/// The `LogGroupName` of a generated log group, as written.
+fn log_group_name(log_group: &GeneratedResource) -> Option<&Value> {
+    match log_group {
+        GeneratedResource::Typed(crate::resources::Resource {
+            properties: crate::resources::Properties::LogGroup(log_group),
+            ..
+        }) => Some(&log_group.log_group_name),
+        GeneratedResource::Typed(_) => None,
+        GeneratedResource::Joined(value) => value.pointer("/Properties/LogGroupName"),
+    }
 }
 
 /// Whether `ids` has a task role, an execution role and a run policy generated.

@@ -682,12 +682,46 @@ const SESSION_CHANNEL_ACTIONS: [&str; 4] = [
     "ssmmessages:OpenDataChannel",
 ];
 
+/// What the task role is given inline policies for: read before the properties are whole, so
+/// that a name a `TaskRolePolicies` entry shares with one is found with every other problem.
+pub struct TaskRoleFeatures {
+    pub ssh_agent: bool,
+    pub mounts_file_systems: bool,
+    pub artifacts: bool,
+    pub signs_pipelines: bool,
+    pub execute_command: bool,
+}
+
+impl TaskRoleFeatures {
+    /// The inline policies [`task_role`] writes for these features, by name, each with the
+    /// property that asks for it, in its order.
+    pub fn policy_names(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (self.ssh_agent, SSH_AGENT_POLICY),
+            (self.mounts_file_systems, MOUNT_FILE_SYSTEMS_POLICY),
+            (self.artifacts, ARTIFACTS_POLICY),
+            (self.signs_pipelines, SIGN_PIPELINES_POLICY),
+            (self.execute_command, EXECUTE_COMMAND_POLICY),
+        ]
+        .into_iter()
+        .filter_map(|(generated, named)| generated.then_some(named))
+        .collect()
+    }
+}
+
+/// The task role's inline policies, by name, with the property that asks for each.
+const SSH_AGENT_POLICY: (&str, &str) = ("InvokeSshAgentBackend", "SshAgentBackend");
+const MOUNT_FILE_SYSTEMS_POLICY: (&str, &str) = ("MountFileSystems", "Volumes with a FileSystemId");
+const ARTIFACTS_POLICY: (&str, &str) = ("ReadAndWriteArtifacts", "ArtifactsBucket");
+const SIGN_PIPELINES_POLICY: (&str, &str) = ("SignPipelines", "PipelineSigningKmsKey");
+const EXECUTE_COMMAND_POLICY: (&str, &str) = ("ExecuteCommand", "ExecuteCommand");
+
 /// The task role, moving the values only it takes out of `properties`.
 fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
     let mut policies = Vec::new();
     if let Some(ssh_agent) = &properties.ssh_agent {
         policies.push(RolePolicy::Inline(InlinePolicy {
-            name: "InvokeSshAgentBackend",
+            name: SSH_AGENT_POLICY.0,
             statements: vec![Statement::Allow(Allow::new(
                 "ListKeysAndSign",
                 Actions::One("execute-api:Invoke"),
@@ -703,7 +737,7 @@ fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
     }
     if let Some(key) = &properties.pipeline_signing_key {
         policies.push(RolePolicy::Inline(InlinePolicy {
-            name: "SignPipelines",
+            name: SIGN_PIPELINES_POLICY.0,
             statements: vec![Statement::Written(key.statement.clone())],
         }));
     }
@@ -716,7 +750,7 @@ fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
         ))];
         statements.extend(properties.execute_command_logging.statements());
         policies.push(RolePolicy::Inline(InlinePolicy {
-            name: "ExecuteCommand",
+            name: EXECUTE_COMMAND_POLICY.0,
             statements,
         }));
     }
@@ -788,14 +822,57 @@ fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<InlinePolicy> {
         })
         .collect();
     Some(InlinePolicy {
-        name: "MountFileSystems",
+        name: MOUNT_FILE_SYSTEMS_POLICY.0,
         statements,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::GeneratedIds;
+    use super::{GeneratedIds, TaskRoleFeatures};
+    use crate::ExpansionContext;
+    use serde_json::json;
+
+    /// So that a `TaskRolePolicies` entry named as one of them is found: with every feature,
+    /// the task role has the inline policies `policy_names` lists, in its order.
+    #[test]
+    fn the_task_role_policies_are_the_ones_named() {
+        let template = json!({"Resources": {"Agent": {
+            "Type": "Buildkite::ECS::TaskDefinition",
+            "Properties": {
+                "Image": "buildkite/agent:3",
+                "SshAgentBackend": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod",
+                "Volumes": [{"Name": "tools", "FileSystemId": "fs-89abcdef", "ContainerPath": "/opt/tools"}],
+                "ArtifactsBucket": "artifacts",
+                "PipelineSigningKmsKey": "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+                "ExecuteCommand": true
+            }
+        }}});
+        let expanded = crate::expand(
+            template,
+            &ExpansionContext::new("us-east-1", "123456789012"),
+        )
+        .unwrap_or_else(|problems| panic!("{problems}"));
+        let written: Vec<&str> = expanded["Resources"]["AgentTaskRole"]["Properties"]["Policies"]
+            .as_array()
+            .expect("the task role's policies")
+            .iter()
+            .filter_map(|policy| policy["PolicyName"].as_str())
+            .collect();
+        let every = TaskRoleFeatures {
+            ssh_agent: true,
+            mounts_file_systems: true,
+            artifacts: true,
+            signs_pipelines: true,
+            execute_command: true,
+        };
+        let named: Vec<&str> = every
+            .policy_names()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(written, named);
+    }
 
     /// So that two Buildkite resources (two logical IDs) never expand to one generated ID.
     #[test]

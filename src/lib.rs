@@ -33,6 +33,7 @@ pub mod run_policy;
 pub mod schema;
 pub mod secret_grant;
 pub mod signing_key;
+pub mod task_definition_size;
 pub mod value;
 pub mod yaml;
 

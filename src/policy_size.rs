@@ -1,33 +1,172 @@
 //! IAM's quota on a role's inline policies: together at most 10,240 characters, white space not
-//! counted. The macro writes exact grants, one ARN per secret, repository or file, so a task that
-//! names very many can pass cfn-lint and still be refused by IAM at deploy. The size is only known
-//! once CloudFormation has filled in the functions, so the macro counts the least it can be and
-//! refuses only what is sure to be over.
+//! counted ("IAM and AWS STS quotas"). The macro writes exact grants, one ARN per secret,
+//! repository or file, so a task that names very many can pass cfn-lint and still be refused by
+//! IAM at deploy. The size is only known once CloudFormation has filled in the functions, so the
+//! macro counts what CloudFormation will write where the request or the template tells it (the
+//! region, account, partition and URL suffix, a parameter's value, the generated log group's
+//! ARN) and the fewest characters anything else can be, and refuses only what is sure to be over.
 
-use serde_json::Value;
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
 
 use crate::problems::Problems;
 use crate::resources::{
     Actions, GeneratedResource, Member, POLICY_VERSION, Properties, Resource, RolePolicy, Statement,
 };
-use crate::value::intrinsic_name;
+use crate::value::{SubPart, TemplateScope, intrinsic_name, small_member, sub_parts};
 
 /// IAM's limit on the inline policies of one role, summed ("Role policy size").
 pub const ROLE_POLICY_CHARACTERS: usize = 10_240;
 
-/// The fewest characters each pseudo parameter can stand for.
-const SHORTEST_PSEUDO: [(&str, usize); 4] = [
-    ("AWS::Partition", "aws".len()),
-    ("AWS::Region", "us-east-1".len()),
-    ("AWS::AccountId", 12),
-    ("AWS::URLSuffix", "amazonaws.com".len()),
-];
+/// The values a policy may name that are known before the stack is deployed: the request's
+/// pseudo parameters and the template's parameter values (`scope`), and the name and ARN of the
+/// log group generated as `log_group_id`, whose name is `log_group_name` where known.
+#[derive(Clone, Copy)]
+pub struct KnownValues<'s> {
+    scope: &'s TemplateScope<'s>,
+    log_group_id: &'s str,
+    log_group_name: Option<&'s str>,
+    /// The most characters a `${Name}` can gain when CloudFormation fills it in: the longest
+    /// known value less the four characters of the shortest `${X}`.
+    most_gained: usize,
+    /// Whether each `Fn::Sub` string counts as its text plus [`Self::most_gained`] for each `$`
+    /// in it: at least as many characters as counting it exactly, for less.
+    bounding: bool,
+}
+
+impl<'s> KnownValues<'s> {
+    pub fn new(
+        scope: &'s TemplateScope<'s>,
+        log_group_id: &'s str,
+        log_group_name: Option<&'s str>,
+    ) -> Self {
+        let mut known = Self {
+            scope,
+            log_group_id,
+            log_group_name,
+            most_gained: 0,
+            bounding: false,
+        };
+        let context = scope.context;
+        let parameters = (scope.parameters.into_iter().flatten())
+            .filter_map(|(name, _)| known_variable(scope, name).map(|value| value.len()));
+        let longest = [
+            context.region.len(),
+            context.account_id.len(),
+            context.partition().len(),
+            context.url_suffix().len(),
+            log_group_name.map_or(0, str::len),
+            known.log_group_arn_length().unwrap_or(0),
+        ]
+        .into_iter()
+        .chain(parameters)
+        .max()
+        .unwrap_or(0);
+        known.most_gained = longest.saturating_sub("${X}".len());
+        known
+    }
+
+    /// The same values, each `Fn::Sub` bounded rather than counted (`bounding`).
+    fn bounding(self) -> Self {
+        Self {
+            bounding: true,
+            ..self
+        }
+    }
+
+    /// The length of the text `${name}` (a pseudo parameter, a template parameter, the log
+    /// group's name or its `Arn` attribute) stands for, where known.
+    fn variable_length(&self, name: &str) -> Option<usize> {
+        match name.split_once('.') {
+            Some((id, "Arn")) if id == self.log_group_id => self.log_group_arn_length(),
+            Some(_) => None,
+            // A log group's `Ref` is its name.
+            None if name == self.log_group_id => self.log_group_name.map(str::len),
+            None => known_variable(self.scope, name).map(|text| text.len()),
+        }
+    }
+
+    /// The length of what `{"Ref": target}` gives, where known.
+    pub fn ref_length(&self, target: &str) -> Option<usize> {
+        self.variable_length(target)
+    }
+
+    /// `arn:<partition>:logs:<region>:<account>:log-group:<name>:*`, the `Arn` CloudFormation
+    /// gives an `AWS::Logs::LogGroup`.
+    fn log_group_arn_length(&self) -> Option<usize> {
+        let name = self.log_group_name?;
+        let context = self.scope.context;
+        Some(
+            "arn:".len()
+                + context.partition().len()
+                + ":logs:".len()
+                + context.region.len()
+                + 1
+                + context.account_id.len()
+                + ":log-group:".len()
+                + name.len()
+                + ":*".len(),
+        )
+    }
+}
+
+/// The text `${name}` or `{"Ref": name}` stands for, where the request or the template tells
+/// it: a pseudo parameter, or a template parameter's value. A parameter whose type makes
+/// CloudFormation look its value up (`AWS::SSM::Parameter::Value<...>`) is not known.
+pub fn known_variable<'a>(scope: &TemplateScope<'a>, name: &str) -> Option<Cow<'a, str>> {
+    if name.starts_with("AWS::") {
+        // A pseudo parameter (no template parameter is named so), found without a lookup.
+        return scope.sample_variable(name);
+    }
+    let looked_up = scope
+        .parameters
+        .and_then(|parameters| parameters.get(name))
+        .and_then(|parameter| parameter.get("Type"))
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind.starts_with("AWS::SSM::"));
+    if looked_up {
+        return None;
+    }
+    scope.sample_variable(name)
+}
+
+/// The text a string value will be once deployed, where every part of it is known: a literal,
+/// a `Ref` to a known parameter, or a `Fn::Sub` of known variables.
+pub fn known_text(scope: &TemplateScope<'_>, value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        _ => match intrinsic_name(value)? {
+            "Ref" => known_variable(scope, value["Ref"].as_str()?).map(Cow::into_owned),
+            "Fn::Sub" => {
+                let (template, variables) = crate::value::sub_arguments(value)?;
+                let mut text = String::with_capacity(template.len());
+                for part in sub_parts(template) {
+                    match part {
+                        SubPart::Text(literal) => {
+                            text.push_str(&crate::value::unescape_sub_text(literal))
+                        }
+                        SubPart::Variable(name) => {
+                            match variables.and_then(|variables| small_member(variables, name)) {
+                                Some(given) => text.push_str(&known_text(scope, given)?),
+                                None => text.push_str(&known_variable(scope, name)?),
+                            }
+                        }
+                    }
+                }
+                Some(text)
+            }
+            _ => None,
+        },
+    }
+}
 
 /// Refuses a generated role (`resources`, as generated for `logical_id`) whose inline policies
 /// are sure to be over IAM's limit.
 pub fn check_role_policy_sizes(
     logical_id: &str,
     resources: &[(String, GeneratedResource)],
+    known: &KnownValues<'_>,
     problems: &mut Problems,
 ) {
     for (id, resource) in resources {
@@ -36,23 +175,22 @@ pub fn check_role_policy_sizes(
                 properties: Properties::Role(role),
                 ..
             }) => {
-                // Each Fn::Sub counted as written, not read for its variables, gives at least
-                // the fewest characters: only a role over the limit that way is counted exactly.
-                let bound: usize = (role.policies.iter())
-                    .map(least_role_policy_characters::<false>)
-                    .sum();
-                if bound <= ROLE_POLICY_CHARACTERS {
+                let count = |known: &KnownValues<'_>| -> usize {
+                    (role.policies.iter())
+                        .map(|policy| least_role_policy_characters(policy, known))
+                        .sum()
+                };
+                // Only a role that may be over is counted exactly.
+                if count(&known.bounding()) <= ROLE_POLICY_CHARACTERS {
                     continue;
                 }
-                (role.policies.iter())
-                    .map(least_role_policy_characters::<true>)
-                    .sum()
+                count(known)
             }
             GeneratedResource::Joined(value)
                 if value.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Role") =>
             {
                 match value.pointer("/Properties/Policies") {
-                    Some(policies) => least_policy_characters::<true>(policies),
+                    Some(policies) => least_policy_characters(policies, known),
                     None => continue,
                 }
             }
@@ -71,29 +209,26 @@ pub fn check_role_policy_sizes(
 
 /// [`least_policy_characters`] of a typed `Policies` entry: counted as its value would be,
 /// without building it.
-fn least_role_policy_characters<const SHORTEST: bool>(policy: &RolePolicy) -> usize {
+fn least_role_policy_characters(policy: &RolePolicy, known: &KnownValues<'_>) -> usize {
     match policy {
-        RolePolicy::Written(policy) => least_policy_characters::<SHORTEST>(policy),
+        RolePolicy::Written(policy) => least_policy_characters(policy, known),
         RolePolicy::Inline(policy) => object_characters([
             ("Version", Some(POLICY_VERSION.len() + 2)),
             (
                 "Statement",
-                Some(list_characters(
-                    policy
-                        .statements
-                        .iter()
-                        .map(least_statement_characters::<SHORTEST>),
-                )),
+                Some(list_characters(policy.statements.iter().map(|statement| {
+                    least_statement_characters(statement, known)
+                }))),
             ),
         ]),
     }
 }
 
 /// A statement's fewest characters; `None` for one CloudFormation removes.
-fn least_statement_characters<const SHORTEST: bool>(statement: &Statement) -> Option<usize> {
+fn least_statement_characters(statement: &Statement, known: &KnownValues<'_>) -> Option<usize> {
     let allow = match statement {
         Statement::Allow(allow) => allow,
-        Statement::Written(value) => return least_member_characters::<SHORTEST>(value),
+        Statement::Written(value) => return least_member_characters(value, known),
     };
     let text = |text: &str| Some(text.len() + 2);
     let action = match allow.action {
@@ -104,23 +239,20 @@ fn least_statement_characters<const SHORTEST: bool>(statement: &Statement) -> Op
         .condition
         .as_ref()
         .map(|Member(operator, Member(key, value))| {
-            let test = object_characters([(*key, least_member_characters::<SHORTEST>(value))]);
+            let test = object_characters([(*key, least_member_characters(value, known))]);
             object_characters([(*operator, Some(test))])
         });
     Some(object_characters([
         ("Sid", allow.sid.and_then(text)),
         ("Effect", text(allow.effect)),
         ("Action", action),
-        (
-            "Resource",
-            least_member_characters::<SHORTEST>(&allow.resource),
-        ),
+        ("Resource", least_member_characters(&allow.resource, known)),
         ("Condition", condition),
     ]))
 }
 
 /// `{"key":value,...}` of the members present.
-fn object_characters<'k>(members: impl IntoIterator<Item = (&'k str, Option<usize>)>) -> usize {
+pub fn object_characters<'k>(members: impl IntoIterator<Item = (&'k str, Option<usize>)>) -> usize {
     list_characters(
         members
             .into_iter()
@@ -138,25 +270,25 @@ fn list_characters(entries: impl IntoIterator<Item = Option<usize>>) -> usize {
 }
 
 /// A member's or entry's fewest characters, `None` for `AWS::NoValue`, which removes it.
-fn least_member_characters<const SHORTEST: bool>(value: &Value) -> Option<usize> {
-    (!is_no_value(value)).then(|| least_characters::<SHORTEST>(value))
+fn least_member_characters(value: &Value, known: &KnownValues<'_>) -> Option<usize> {
+    (!is_no_value(value)).then(|| least_characters(value, known))
 }
 
 /// The fewest characters of the policy documents in `policies` (a role's `Policies` list, any
 /// entry possibly under `Fn::If`), white space outside strings not counted, as IAM counts.
-fn least_policy_characters<const SHORTEST: bool>(policies: &Value) -> usize {
+fn least_policy_characters(policies: &Value, known: &KnownValues<'_>) -> usize {
     match policies {
         Value::Array(entries) => entries
             .iter()
-            .map(least_policy_characters::<SHORTEST>)
+            .map(|entry| least_policy_characters(entry, known))
             .sum(),
         Value::Object(_) if intrinsic_name(policies) == Some("Fn::If") => branches(policies)
             .map_or(0, |(a, b)| {
-                least_policy_characters::<SHORTEST>(a).min(least_policy_characters::<SHORTEST>(b))
+                least_policy_characters(a, known).min(least_policy_characters(b, known))
             }),
         Value::Object(policy) => policy
             .get("PolicyDocument")
-            .map_or(0, least_characters::<SHORTEST>),
+            .map_or(0, |document| least_characters(document, known)),
         _ => 0,
     }
 }
@@ -169,29 +301,56 @@ fn branches(value: &Value) -> Option<(&Value, &Value)> {
 }
 
 /// The fewest characters `value` can be once CloudFormation has evaluated it, written as compact
-/// JSON: a function whose result it cannot bound counts as nothing. With `SHORTEST` false, each
-/// `Fn::Sub` counts as written: a bound at least as high, cheaper to take.
-fn least_characters<const SHORTEST: bool>(value: &Value) -> usize {
+/// JSON: what is known counts as CloudFormation will write it, a function whose result the
+/// macro cannot know as nothing.
+pub fn least_characters(value: &Value, known: &KnownValues<'_>) -> usize {
     match value {
         Value::Null => "null".len(),
         Value::Bool(flag) => flag.to_string().len(),
         Value::Number(number) => number.to_string().len(),
         Value::String(text) => text.len() + 2,
-        Value::Array(items) => {
-            list_characters(items.iter().map(least_member_characters::<SHORTEST>))
+        Value::Array(items) => list_characters(
+            items
+                .iter()
+                .map(|item| least_member_characters(item, known)),
+        ),
+        Value::Object(map) => match intrinsic_name(value) {
+            Some(_) => least_text_characters(value, known).map_or(0, |length| length + 2),
+            None => object_characters(
+                map.iter()
+                    .map(|(key, member)| (key.as_str(), least_member_characters(member, known))),
+            ),
+        },
+    }
+}
+
+/// The fewest characters of the text a function gives, without its quotes; `None` where the
+/// function's result is not a string the macro can bound (counted as nothing).
+fn least_text_characters(value: &Value, known: &KnownValues<'_>) -> Option<usize> {
+    match intrinsic_name(value)? {
+        "Fn::Sub" => Some(least_sub_characters(&value["Fn::Sub"], known)),
+        "Fn::If" => branches(value).map(|(a, b)| {
+            least_characters(a, known)
+                .min(least_characters(b, known))
+                .saturating_sub(2)
+        }),
+        "Ref" => known.variable_length(value["Ref"].as_str()?),
+        "Fn::GetAtt" => {
+            let (id, attribute) = match &value["Fn::GetAtt"] {
+                Value::Array(parts) => match parts.as_slice() {
+                    [Value::String(id), Value::String(attribute)] => {
+                        (id.as_str(), attribute.as_str())
+                    }
+                    _ => return None,
+                },
+                Value::String(dotted) => dotted.split_once('.')?,
+                _ => return None,
+            };
+            (id == known.log_group_id && attribute == "Arn")
+                .then(|| known.log_group_arn_length())
+                .flatten()
         }
-        Value::Object(map) => {
-            match intrinsic_name(value) {
-                Some("Fn::Sub") => least_sub_characters::<SHORTEST>(&value["Fn::Sub"]) + 2,
-                Some("Fn::If") => branches(value).map_or(0, |(a, b)| {
-                    least_characters::<SHORTEST>(a).min(least_characters::<SHORTEST>(b))
-                }),
-                Some(_) => 0,
-                None => object_characters(map.iter().map(|(key, member)| {
-                    (key.as_str(), least_member_characters::<SHORTEST>(member))
-                })),
-            }
-        }
+        _ => None,
     }
 }
 
@@ -199,76 +358,186 @@ fn is_no_value(value: &Value) -> bool {
     crate::value::ref_target(value) == Some("AWS::NoValue")
 }
 
-/// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: a pseudo parameter's
-/// shortest value, anything else nothing; `${!Literal}` as the `${Literal}` it writes. Not
-/// `SHORTEST`: the text as written, which is never fewer.
-fn least_sub_characters<const SHORTEST: bool>(sub: &Value) -> usize {
-    let text = match sub {
-        Value::String(text) => text.as_str(),
-        Value::Array(parts) => match parts.first() {
-            Some(Value::String(text)) => text.as_str(),
+/// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: its value where known
+/// (a variable of the list form, a pseudo parameter, a template parameter, the log group's
+/// ARN), else nothing; `${!Literal}` as the `${Literal}` it writes.
+/// [`least_sub_characters`] of a `Fn::Sub` string.
+pub fn least_sub_text_characters(text: &str, known: &KnownValues<'_>) -> usize {
+    least_sub_parts_characters(text, None, known)
+}
+
+fn least_sub_characters(sub: &Value, known: &KnownValues<'_>) -> usize {
+    let (text, variables): (&str, Option<&Map<String, Value>>) = match sub {
+        Value::String(text) => (text, None),
+        Value::Array(parts) => match parts.as_slice() {
+            [Value::String(text), Value::Object(variables)] => (text, Some(variables)),
+            [Value::String(text), ..] => (text, None),
             _ => return 0,
         },
         _ => return 0,
     };
-    if !SHORTEST {
-        return text.len();
+    least_sub_parts_characters(text, variables, known)
+}
+
+/// The fewest characters of a `Fn::Sub` string, its variables of the list form in `variables`.
+fn least_sub_parts_characters(
+    text: &str,
+    variables: Option<&Map<String, Value>>,
+    known: &KnownValues<'_>,
+) -> usize {
+    if known.bounding && variables.is_none() {
+        let dollars = text.bytes().filter(|&byte| byte == b'$').count();
+        return text.len() + dollars * known.most_gained;
     }
-    let mut length = 0;
-    let mut rest = text;
-    while let Some(start) = crate::value::variable_start(rest) {
-        length += start;
-        let after = &rest[start + 2..];
-        let Some(end) = crate::value::closing_brace(after) else {
-            return length + rest[start..].len();
-        };
-        let name = &after[..end];
-        length += match name.strip_prefix('!') {
-            Some(literal) => literal.len() + 3,
-            None => SHORTEST_PSEUDO
-                .iter()
-                .find(|(pseudo, _)| *pseudo == name)
-                .map_or(0, |(_, shortest)| *shortest),
-        };
-        rest = &after[end + 1..];
-    }
-    length + rest.len()
+    sub_parts(text)
+        .map(|part| match part {
+            SubPart::Text(literal) => crate::value::unescape_sub_text(literal).len(),
+            SubPart::Variable(name) => {
+                match variables.and_then(|variables| small_member(variables, name)) {
+                    Some(Value::String(given)) => given.len(),
+                    Some(given) => least_characters(given, known).saturating_sub(2),
+                    None => known.variable_length(name).unwrap_or(0),
+                }
+            }
+        })
+        .sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ExpansionContext;
     use serde_json::json;
 
+    /// Counts with `known` for a stack in `region` whose template declares `parameters`.
+    fn with_known<T>(
+        region: &str,
+        parameters: Value,
+        count: impl FnOnce(&KnownValues<'_>) -> T,
+    ) -> T {
+        let mut context = ExpansionContext::new(region, "123456789012");
+        context
+            .parameter_values
+            .insert("Given".to_owned(), json!("a-longer-value-than-its-name"));
+        let resources = Map::new();
+        let scope = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &resources,
+        };
+        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
+        count(&known)
+    }
+
+    fn least(value: &Value) -> usize {
+        with_known(
+            "us-east-1",
+            json!({"Given": {"Type": "String"}, "Looked": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/a/very/long/parameter/name"}}),
+            |known| least_characters(value, known),
+        )
+    }
+
     #[test]
-    fn a_document_counts_as_its_compact_json_with_the_shortest_pseudo_parameters() {
+    fn a_document_counts_as_its_compact_json_with_what_the_request_tells() {
         let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+        assert_eq!(least(&document), document.to_string().len());
         assert_eq!(
-            least_characters::<true>(&document),
-            document.to_string().len()
-        );
-        assert_eq!(
-            least_characters::<true>(
+            least(
                 &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/x"})
             ),
             "\"arn:aws:ssm:us-east-1:123456789012:parameter/x\"".len()
         );
-        // A variable CloudFormation fills in, or another function, may be as short as nothing.
+        // A parameter's value counts as given; one CloudFormation looks up, or another
+        // function, may be as short as nothing.
         assert_eq!(
-            least_characters::<true>(&json!({"Fn::Sub": "a${Name}b"})),
-            4
+            least(&json!({"Fn::Sub": "a${Given}b"})),
+            "\"aa-longer-value-than-its-nameb\"".len()
         );
         assert_eq!(
-            least_characters::<true>(&json!({"Fn::GetAtt": ["L", "Arn"]})),
-            0
+            least(&json!({"Ref": "Given"})),
+            "\"a-longer-value-than-its-name\"".len()
+        );
+        assert_eq!(least(&json!({"Fn::Sub": "a${Looked}b"})), 4);
+        assert_eq!(least(&json!({"Fn::Sub": "a${AWS::StackName}b"})), 4);
+        assert_eq!(least(&json!({"Fn::GetAtt": ["L", "Arn"]})), 0);
+        assert_eq!(
+            least(&json!({"Fn::Sub": ["${A}-${B}", {"A": "xy", "B": {"Ref": "Given"}}]})),
+            "\"xy-a-longer-value-than-its-name\"".len()
         );
         assert_eq!(
-            least_characters::<true>(&json!(["a", {"Ref": "AWS::NoValue"}, "b"])),
+            least(&json!({"Fn::Sub": "${!Literal}"})),
+            "\"${Literal}\"".len()
+        );
+        assert_eq!(
+            least(&json!(["a", {"Ref": "AWS::NoValue"}, "b"])),
             r#"["a","b"]"#.len()
         );
         assert_eq!(
-            least_characters::<true>(&json!({"Fn::If": ["C", "long text", "s"]})),
+            least(&json!({"Fn::If": ["C", "long text", "s"]})),
             r#""s""#.len()
+        );
+    }
+
+    #[test]
+    fn a_bounded_sub_is_never_fewer_than_counted() {
+        for value in [
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:p/a"}),
+            json!({"Fn::Sub": "${!Literal}-${Given}-${AWS::URLSuffix}-$-${AgentLogGroup.Arn}"}),
+            json!({"Fn::Sub": ["${A}", {"A": {"Ref": "Given"}}]}),
+            json!({"Fn::Sub": "unclosed ${AWS::Region"}),
+            json!([{"Fn::If": ["C", {"Fn::Sub": "${AWS::StackName}"}, "s"]}, "t"]),
+        ] {
+            with_known(
+                "us-isof-south-1",
+                json!({"Given": {"Type": "String"}}),
+                |known| {
+                    let exact = least_characters(&value, known);
+                    let bound = least_characters(&value, &known.bounding());
+                    assert!(bound >= exact, "{value}: {bound} < {exact}");
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn the_generated_log_group_arn_counts_as_cloudformation_writes_it() {
+        let arn = "\"arn:aws:logs:us-east-1:123456789012:log-group:/aws/ecs/agent:*\"".len();
+        assert_eq!(least(&json!({"Fn::GetAtt": ["AgentLogGroup", "Arn"]})), arn);
+        assert_eq!(least(&json!({"Fn::GetAtt": "AgentLogGroup.Arn"})), arn);
+        assert_eq!(least(&json!({"Fn::Sub": "${AgentLogGroup.Arn}"})), arn);
+        // Elsewhere the region is the request's, ap-southeast-2 five characters longer.
+        assert_eq!(
+            with_known("ap-southeast-2", json!({}), |known| least_characters(
+                &json!({"Fn::GetAtt": ["AgentLogGroup", "Arn"]}),
+                known
+            )),
+            arn + 5
+        );
+    }
+
+    #[test]
+    fn known_text_is_the_deployed_text_where_every_part_is_known() {
+        with_known(
+            "eu-west-1",
+            json!({"Given": {"Type": "String"}, "Looked": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "x"}}),
+            |known| {
+                let scope = known.scope;
+                assert_eq!(known_text(scope, &json!("ruby")).as_deref(), Some("ruby"));
+                assert_eq!(
+                    known_text(
+                        scope,
+                        &json!({"Fn::Sub": "/aws/ecs/${Given}-${AWS::Region}"})
+                    )
+                    .as_deref(),
+                    Some("/aws/ecs/a-longer-value-than-its-name-eu-west-1")
+                );
+                assert_eq!(known_text(scope, &json!({"Ref": "Looked"})), None);
+                assert_eq!(
+                    known_text(scope, &json!({"Fn::Sub": "${AWS::StackName}"})),
+                    None
+                );
+                assert_eq!(known_text(scope, &json!({"Fn::Join": ["", ["a"]]})), None);
+            },
         );
     }
 
@@ -285,6 +554,7 @@ mod tests {
                         json!([
                             {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/a"},
                             {"Ref": "AWS::NoValue"},
+                            {"Fn::GetAtt": ["AgentLogGroup", "Arn"]},
                             "arn:aws:ssm:eu-west-1:123456789012:parameter/b"
                         ]),
                     )
@@ -304,26 +574,13 @@ mod tests {
         );
         for policy in [RolePolicy::Inline(inline), written] {
             let value = serde_json::to_value(&policy).unwrap();
-            assert_eq!(
-                least_role_policy_characters::<true>(&policy),
-                least_policy_characters::<true>(&value),
-                "{value}"
-            );
-        }
-    }
-
-    #[test]
-    fn counting_each_sub_as_written_is_never_fewer() {
-        for value in [
-            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:p/a"}),
-            json!({"Fn::Sub": ["${!Literal}-${Name}-${AWS::URLSuffix}", {"Name": "x"}]}),
-            json!({"Fn::Sub": "unclosed ${AWS::Region"}),
-            json!([{"Fn::If": ["C", {"Fn::Sub": "${AWS::StackName}"}, "s"]}, "t"]),
-        ] {
-            assert!(
-                least_characters::<false>(&value) >= least_characters::<true>(&value),
-                "{value}"
-            );
+            with_known("us-east-1", json!({}), |known| {
+                assert_eq!(
+                    least_role_policy_characters(&policy, known),
+                    least_policy_characters(&value, known),
+                    "{value}"
+                )
+            });
         }
     }
 
@@ -345,10 +602,13 @@ mod tests {
                 ),
             )]
         };
-        let mut problems = Problems::new();
-        check_role_policy_sizes("Agent", &role(100), &mut problems);
-        assert!(problems.is_empty(), "{problems}");
-        check_role_policy_sizes("Agent", &role(300), &mut problems);
+        let problems = with_known("us-east-1", json!({}), |known| {
+            let mut problems = Problems::new();
+            check_role_policy_sizes("Agent", &role(100), known, &mut problems);
+            assert!(problems.is_empty(), "{problems}");
+            check_role_policy_sizes("Agent", &role(300), known, &mut problems);
+            problems
+        });
         let text = problems.to_string();
         assert!(
             text.contains("Resources.Agent: expands to AgentExecutionRole, whose inline policies come to at least")

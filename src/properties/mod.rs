@@ -154,8 +154,9 @@ pub fn read_properties(
             "has no effect with ExecutionRoleArn: no execution role is generated",
         );
     }
+    let mut policy_names = UsedNames::default();
     let task_role_policies = reader.list(reader.input("TaskRolePolicies"), |reader, entry| {
-        reader.policy(entry)
+        reader.policy(entry, &mut policy_names)
     });
     let task_role_managed_policy_arns = reader.list(
         reader.input("TaskRoleManagedPolicyArns"),
@@ -259,6 +260,15 @@ pub fn read_properties(
         &services,
     );
     let execute_command_logging = reader.execute_command_logging(execute_command);
+
+    let task_role_features = crate::generate::TaskRoleFeatures {
+        ssh_agent: ssh_agent.is_some(),
+        mounts_file_systems: volumes.iter().any(|volume| volume.file_system_id.is_some()),
+        artifacts: artifacts.is_some(),
+        signs_pipelines: pipeline_signing_key.is_some(),
+        execute_command,
+    };
+    task::check_generated_policy_names(&policy_names, &task_role_features.policy_names(), problems);
 
     if problems.len() > before {
         return None;

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{PropertyReader, Sourced, declared, kind_of, list_entry};
+use super::{PropertyReader, Sourced, UsedNames, declared, kind_of, list_entry};
 use crate::fargate;
 use crate::property_table::Shape;
 use crate::value::{Resolved, object};
@@ -97,10 +97,30 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         self.number(name).unwrap_or_default()
     }
 
-    pub(super) fn policy(&mut self, entry: &Sourced<'_>) -> Option<Value> {
+    /// A `TaskRolePolicies` entry, its `PolicyName` claimed in `names` (in lower case: IAM tells
+    /// its names apart without regard to case, and a role keeps one inline policy of a name).
+    pub(super) fn policy<'e>(
+        &mut self,
+        entry: &Sourced<'e>,
+        names: &mut UsedNames<'e>,
+    ) -> Option<Value> {
         let fields = self.entry_fields(entry, list_entry("TaskRolePolicies"))?;
-        let name = Self::entry_field(fields, entry, "PolicyName")
-            .and_then(|name| self.required_string(&name));
+        let name = Self::entry_field(fields, entry, "PolicyName").and_then(|name| {
+            let checked = self.required_string_checked(&name, check_policy_name)?;
+            let resolved = self.scope.resolve(name.value);
+            if let Some(text) = resolved.as_str()
+                && let Some(first) = names.claim(text.to_ascii_lowercase(), name.place)
+            {
+                self.problems.push(
+                    name.place,
+                    format!(
+                        "{} is also the PolicyName of {first}: a role keeps one inline policy of a name (IAM's names are told apart without regard to case), so one would replace the other; rename one of them",
+                        resolved.describe()
+                    ),
+                );
+            }
+            Some(checked)
+        });
         let document = Self::entry_field(fields, entry, "PolicyDocument")?;
         if !document.value.is_object() {
             self.problems.push(
@@ -169,6 +189,45 @@ const GIGABYTES: TaskSizeUnits = TaskSizeUnits {
     unit: "GB",
     taken: "MiB",
 };
+
+/// IAM's `PolicyName` (PutRolePolicy): 1 to 128 of letters, digits and `_ + = , . @ -`.
+fn check_policy_name(name: &str) -> Result<(), String> {
+    const MAX_POLICY_NAME: usize = 128;
+    if name.len() > MAX_POLICY_NAME {
+        Err(format!(
+            "is longer than the {MAX_POLICY_NAME} characters IAM allows a policy name"
+        ))
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    {
+        Err("is not a name IAM takes for a policy: only letters, digits and _ + = , . @ - (no spaces); write the words together (ReadCacheBucket) or join them with - or _".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses a `TaskRolePolicies` entry named as an inline policy the macro gives the task role
+/// (`generated`, each with the property that asks for it): IAM would keep one of the two.
+pub(super) fn check_generated_policy_names(
+    names: &UsedNames<'_>,
+    generated: &[(&str, &str)],
+    problems: &mut crate::problems::Problems,
+) {
+    for (name, place) in &names.used {
+        if let Some((generated_name, asked_by)) = generated
+            .iter()
+            .find(|(generated_name, _)| generated_name.eq_ignore_ascii_case(name))
+        {
+            problems.push(
+                *place,
+                format!(
+                    "names the policy {generated_name}, the inline policy the macro gives the task role for {asked_by}: a role keeps one inline policy of a name (told apart without regard to case), so one would replace the other; rename this one"
+                ),
+            );
+        }
+    }
+}
 
 /// The longest tag key and value ECS, IAM and CloudWatch Logs take, in characters.
 const MAX_TAG_KEY: usize = 128;
