@@ -4,13 +4,15 @@ use serde_json::{Value, json};
 
 use super::PropertyReader;
 use crate::ExpansionContext;
-use crate::arn::{is_region, parse_arn};
-use crate::artifacts::ArtifactsBucket;
-use crate::exec_logging::ExecuteCommandLogging;
-use crate::model::{ContainerSecret, RegistryCredentials, ServiceContainer};
-use crate::secret_grant::SecretGrant;
-use crate::signing_key::{SigningKey, signing_key};
-use crate::value::{Resolved, ref_target, split_outside_variables, sub_arguments, sub_literal};
+use crate::features::artifacts::ArtifactsBucket;
+use crate::features::exec::ExecuteCommandLogging;
+use crate::features::secrets::SecretGrant;
+use crate::features::signing::{SigningKey, signing_key};
+use crate::properties::checked::{ContainerSecret, RegistryCredentials, ServiceContainer};
+use crate::template::arn::{is_region, parse_arn};
+use crate::template::value::{
+    Resolved, ref_target, split_outside_variables, sub_arguments, sub_literal,
+};
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The cluster's exec key, log group and bucket, which need `ExecuteCommand: true`.
@@ -245,7 +247,7 @@ struct KnownRegion {
 /// service's name), else where it is read.
 fn label(variable: &Value, service: Option<&str>) -> String {
     match (variable.as_str(), service) {
-        (Some(crate::property_table::AGENT_TOKEN_VARIABLE), None) => {
+        (Some(crate::properties::declarations::AGENT_TOKEN_VARIABLE), None) => {
             "the agent token (BuildkiteAgentTokenParameterPath)".to_owned()
         }
         (Some(name), None) => name.to_owned(),

@@ -6,12 +6,16 @@ use std::borrow::Cow;
 use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
-use crate::arn::ExecuteApiStage;
-use crate::model::{BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
-use crate::place::Place;
-use crate::problems::unknown_name_message;
-use crate::property_table::{AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY};
-use crate::value::Resolved;
+use crate::properties::checked::{
+    BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent,
+};
+use crate::properties::declarations::{
+    AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY,
+};
+use crate::template::arn::ExecuteApiStage;
+use crate::template::place::Place;
+use crate::template::problems::unknown_name_message;
+use crate::template::value::Resolved;
 
 /// ECS's quota of containers in one task definition (not adjustable).
 pub const MAX_CONTAINERS: usize = 10;
@@ -28,7 +32,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .filter(|text| text.starts_with("https://"))
             {
                 let context = self.scope.context;
-                let read = match (&resolved, crate::arn::parse_execute_api_url(url, context)) {
+                let read = match (
+                    &resolved,
+                    crate::template::arn::parse_execute_api_url(url, context),
+                ) {
                     (Resolved::Literal(_), Ok(stage)) => Ok((
                         json!({"Fn::Sub": format!(
                             "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
@@ -74,7 +81,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         };
         let url = match self.scope.resolve(backend.value) {
             Resolved::Literal(Value::String(text)) => {
-                crate::arn::parse_execute_api_stage(text, self.scope.context)
+                crate::template::arn::parse_execute_api_stage(text, self.scope.context)
                     .map_or(BackendUrl::FromArn, |stage| {
                         BackendUrl::Literal(invoke_url(&stage))
                     })
@@ -272,7 +279,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let before = self.problems.len();
         let parts = self.list(Some(&input), |reader, part| match part.value {
             Value::String(_) => Some(part.value.clone()),
-            value if crate::value::is_intrinsic(value) => Some(value.clone()),
+            value if crate::template::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 reader.problems.push(
                     part.place,
@@ -357,7 +364,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 let hint = match joined {
                     Some(words) => format!(
                         "; write [CMD-SHELL, {}]",
-                        crate::problems::show_literal(&Value::String(words.join(" ")))
+                        crate::template::problems::show_literal(&Value::String(words.join(" ")))
                     ),
                     None => String::new(),
                 };
@@ -381,7 +388,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     command_place.index(1),
                     format!(
                         "{} is run as one executable's name with CMD; did you mean CMD-SHELL, which runs it with the container's shell?",
-                        crate::problems::show_literal(&parts[1])
+                        crate::template::problems::show_literal(&parts[1])
                     ),
                 );
             }

@@ -8,9 +8,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::PropertyReader;
-use crate::image_grant::pull_grant;
-use crate::place::Place;
-use crate::value::{Resolved, SubPart, TemplateScope, parse_sub, sub_arguments, unescape_sub_text};
+use crate::features::images::pull_grant;
+use crate::template::place::Place;
+use crate::template::value::{
+    Resolved, SubPart, TemplateScope, parse_sub, sub_arguments, unescape_sub_text,
+};
 use reference::Stretch;
 
 /// Images built for x86_64 alone (docs/ci-features.md, "Images: architectures"): their Docker
@@ -124,7 +126,7 @@ fn computed_stretches(image: &Value) -> Option<ImageText<'_>> {
                 },
             });
         }
-        let shown = crate::problems::show_literal(&Value::String(template.to_owned()));
+        let shown = crate::template::problems::show_literal(&Value::String(template.to_owned()));
         return Some(ImageText::Computed(format!("the !Sub {shown}"), stretches));
     }
     let Some(Value::Array(arguments)) = image.get("Fn::Join") else {
@@ -152,7 +154,7 @@ impl ImageText<'_> {
     /// How a message names the image: as written, or the parameter by name.
     fn describe(&self) -> String {
         match self {
-            ImageText::Written(value, _) => crate::problems::show_literal(value),
+            ImageText::Written(value, _) => crate::template::problems::show_literal(value),
             ImageText::Parameter { name, .. } => format!("the value of parameter {name}"),
             ImageText::Computed(what, _) => what.clone(),
         }

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
-use crate::property_table::{PropertyDefault, ULIMIT_ENTRY, declaration};
-use crate::value::object;
+use crate::properties::declarations::{PropertyDefault, ULIMIT_ENTRY, declaration};
+use crate::template::value::object;
 
 /// The ulimit names ECS takes.
 const ULIMIT_NAMES: [&str; 15] = [
@@ -51,7 +51,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 other => {
                     reader.problems.push(
                         name_place,
-                        crate::problems::unknown_name_message(
+                        crate::template::problems::unknown_name_message(
                             "ulimit",
                             other.unwrap_or_default(),
                             &ULIMIT_NAMES,
@@ -134,7 +134,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The services' CPU units and reserved memory (`MemoryReservation`, else `Memory`), added
     /// up, fit in the task's: ECS refuses a task definition whose containers take more.
-    pub(super) fn check_services_fit(&mut self, services: &[crate::model::ServiceContainer]) {
+    pub(super) fn check_services_fit(
+        &mut self,
+        services: &[crate::properties::checked::ServiceContainer],
+    ) {
         let (task_cpu, task_memory) = self.known_task_size();
         let place = self
             .input("Services")

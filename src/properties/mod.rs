@@ -1,5 +1,10 @@
 //! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
-//! declaration in [`crate::property_table`].
+//! declaration in [`crate::properties::declarations`].
+
+pub mod checked;
+pub mod declarations;
+pub mod fargate;
+pub mod schema;
 
 mod agent_features;
 mod containers;
@@ -15,16 +20,16 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use crate::model::{
+use crate::properties::checked::{
     AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
 };
-use crate::place::Place;
-use crate::problems::{Problems, unknown_name_message};
-use crate::property_table::{
+use crate::properties::declarations::{
     AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, EntryShape, PropertyDeclaration,
     PropertyDefault, Shape, declaration, property_names,
 };
-use crate::value::TemplateScope;
+use crate::template::place::Place;
+use crate::template::problems::{Problems, unknown_name_message};
+use crate::template::value::TemplateScope;
 
 pub use environment_files::bucket_of;
 pub use primitives::kind_of;
@@ -96,7 +101,7 @@ pub fn read_properties(
         problems.push(input.place(), message);
     }
     // The first release's parameters, for the properties that default to them.
-    let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES
+    let parameter_defaults: Vec<ParameterDefault> = crate::properties::declarations::PROPERTIES
         .iter()
         .filter_map(|property| match property.default {
             PropertyDefault::FirstReleaseParameter { parameter, .. }
@@ -162,8 +167,9 @@ pub fn read_properties(
         reader.input("TaskRoleManagedPolicyArns"),
         |reader, entry| {
             let context = reader.scope.context;
-            reader
-                .required_string_checked(entry, |text| crate::arn::check_policy_arn(text, context))
+            reader.required_string_checked(entry, |text| {
+                crate::template::arn::check_policy_arn(text, context)
+            })
         },
     );
     if task_role_arn.is_some() {
@@ -217,7 +223,7 @@ pub fn read_properties(
                 entry.place.key("Key"),
                 format!(
                     "{} is also the Key of {first}: a resource takes each tag key once",
-                    crate::problems::show_literal(&tag["Key"])
+                    crate::template::problems::show_literal(&tag["Key"])
                 ),
             );
         }
@@ -320,8 +326,8 @@ pub fn unknown_property_message(name: &str) -> String {
     let task_named = format!("Task{name}");
     let meant = declaration(&task_named)
         .map(|property| property.name)
-        .or_else(|| crate::problems::nearest(name, &property_names()));
-    let lists: Vec<String> = crate::property_table::PROPERTIES
+        .or_else(|| crate::template::problems::nearest(name, &property_names()));
+    let lists: Vec<String> = crate::properties::declarations::PROPERTIES
         .iter()
         .filter(|property| match property.shape {
             Shape::List(list) => list.entry.keys().contains(&name),
@@ -329,7 +335,7 @@ pub fn unknown_property_message(name: &str) -> String {
         })
         .map(|property| property.name.to_owned())
         .collect();
-    let lists = crate::fargate::join_alternatives(&lists);
+    let lists = crate::properties::fargate::join_alternatives(&lists);
     match meant {
         Some(meant) if lists.is_empty() => format!("unknown property; did you mean {meant}?"),
         None if lists.is_empty() => unknown_name_message("property", name, &property_names()),

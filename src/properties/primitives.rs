@@ -4,10 +4,10 @@
 use serde_json::{Map, Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
-use crate::place::Place;
-use crate::problems::unknown_name_message;
-use crate::property_table::{EntryShape, PropertyDefault, Shape, TextCheck};
-use crate::value::{Resolved, small_object_member};
+use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
+use crate::template::place::Place;
+use crate::template::problems::unknown_name_message;
+use crate::template::value::{Resolved, small_object_member};
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
@@ -199,7 +199,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
         };
         // Worded only for a message.
-        let shown = || crate::problems::show_literal(sourced.value);
+        let shown = || crate::template::problems::show_literal(sourced.value);
         let fits = (1..=255).contains(&name.len())
             && name
                 .chars()
@@ -324,7 +324,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
                 Value::Null => Vec::new(),
                 other => {
-                    let what = if crate::value::is_intrinsic(other) {
+                    let what = if crate::template::value::is_intrinsic(other) {
                         "an intrinsic function (write the list, with intrinsics in its entries)"
                     } else {
                         kind_of(other)
@@ -367,7 +367,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let Some(fields) = entry
             .value
             .as_object()
-            .filter(|_| !crate::value::is_intrinsic(entry.value))
+            .filter(|_| !crate::template::value::is_intrinsic(entry.value))
         else {
             self.problems.push(
                 entry.place,
@@ -442,7 +442,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Value::String(_) => Some(value.clone()),
             Value::Number(number) => Some(Value::String(number.to_string())),
             Value::Bool(flag) => Some(Value::String(flag.to_string())),
-            _ if crate::value::is_intrinsic(value) => Some(value.clone()),
+            _ if crate::template::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 self.problems.push(
                     place,
@@ -476,7 +476,7 @@ pub fn kind_of(value: &Value) -> &'static str {
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
-        Value::Object(_) if crate::value::is_intrinsic(value) => "an intrinsic function",
+        Value::Object(_) if crate::template::value::is_intrinsic(value) => "an intrinsic function",
         Value::Object(_) => "an object",
     }
 }

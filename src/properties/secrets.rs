@@ -4,10 +4,12 @@
 use serde_json::{Value, json};
 
 use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
-use crate::model::{ContainerSecret, RegistryCredentials};
-use crate::place::Place;
-use crate::property_table::{AGENT_TOKEN_VARIABLE, SECRET_ENTRY};
-use crate::secret_grant::{SecretGrant, agent_token_grant, grant_for, registry_credentials_grant};
+use crate::features::secrets::{
+    SecretGrant, agent_token_grant, grant_for, registry_credentials_grant,
+};
+use crate::properties::checked::{ContainerSecret, RegistryCredentials};
+use crate::properties::declarations::{AGENT_TOKEN_VARIABLE, SECRET_ENTRY};
+use crate::template::place::Place;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn agent_token(&mut self) -> Option<ContainerSecret> {

@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use super::{PropertyReader, Sourced, UsedNames, declared, kind_of, list_entry};
-use crate::fargate;
-use crate::property_table::Shape;
-use crate::value::{Resolved, object};
+use crate::properties::declarations::Shape;
+use crate::properties::fargate;
+use crate::template::value::{Resolved, object};
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn family(&mut self, logical_id: &str) -> Value {
@@ -15,8 +15,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Value::Null
             }),
             None => {
-                let family = crate::property_table::default_family(logical_id);
-                if let Err(why) = crate::property_table::check_family(&family, self.scope.context) {
+                let family = crate::properties::declarations::default_family(logical_id);
+                if let Err(why) =
+                    crate::properties::declarations::check_family(&family, self.scope.context)
+                {
                     self.problems.push(self.place("TaskFamily"), format!("the default family {family:?} (the logical ID in lower case) {why}; set TaskFamily"));
                 }
                 Value::String(family)
@@ -212,7 +214,7 @@ fn check_policy_name(name: &str) -> Result<(), String> {
 pub(super) fn check_generated_policy_names(
     names: &UsedNames<'_>,
     generated: &[(&str, &str)],
-    problems: &mut crate::problems::Problems,
+    problems: &mut crate::template::problems::Problems,
 ) {
     for (name, place) in &names.used {
         if let Some((generated_name, asked_by)) = generated

@@ -1,9 +1,9 @@
 //! EFS volumes and where they are mounted.
 
 use super::{PropertyReader, UsedNames};
-use crate::model::{EfsVolume, SSH_VOLUME};
-use crate::place::Place;
-use crate::property_table::VOLUME_ENTRY;
+use crate::properties::checked::{EfsVolume, SSH_VOLUME};
+use crate::properties::declarations::VOLUME_ENTRY;
+use crate::template::place::Place;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The EFS volumes, each with a name of its own and a mount point that no other mount of
@@ -115,7 +115,7 @@ fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
     } else {
         "access-point/"
     };
-    let arn_id = crate::arn::parse_arn(id)
+    let arn_id = crate::template::arn::parse_arn(id)
         .filter(|arn| arn.service == "elasticfilesystem")
         .and_then(|arn| arn.resource.strip_prefix(resource));
     Err(match arn_id {

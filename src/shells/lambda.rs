@@ -6,7 +6,9 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::macro_io::{MacroResponse, MacroStatus, RequestSummary, read_event, respond_to_event};
+use crate::shells::macro_io::{
+    MacroResponse, MacroStatus, RequestSummary, read_event, respond_to_event,
+};
 
 /// Answers one invocation. Always `Ok`: a bad template or event is a `failure` response.
 pub async fn handle(event: LambdaEvent<Value>) -> Result<MacroResponse, Error> {

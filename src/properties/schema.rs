@@ -15,11 +15,11 @@
 use serde_json::{Map, Value, json};
 
 use crate::expand::RESOURCE_TYPES;
-use crate::fargate;
-use crate::property_table::{
+use crate::properties::declarations::{
     EntryShape, ListShape, PROPERTIES, PropertyDeclaration, PropertyDefault, Shape, ValueLimits,
     declaration,
 };
+use crate::properties::fargate;
 
 const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
 const INTRINSIC: &str = "#/definitions/Intrinsic";
@@ -386,7 +386,7 @@ mod tests {
             let committed = std::fs::read_to_string(format!("{root}/{path}")).unwrap_or_default();
             assert!(
                 committed == to_text(&generate()),
-                "{path} differs from src/property_table.rs; regenerate it with\n\n    cargo run -- {command} > {path}\n"
+                "{path} differs from src/properties/declarations.rs; regenerate it with\n\n    cargo run -- {command} > {path}\n"
             );
         }
     }

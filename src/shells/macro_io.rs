@@ -125,7 +125,7 @@ impl MacroRequest {
             let missing: Vec<String> = missing.iter().map(|name| (*name).to_owned()).collect();
             problems.push(format!(
                 "the macro request has no {}",
-                crate::fargate::join_alternatives(&missing)
+                crate::properties::fargate::join_alternatives(&missing)
             ));
         }
         problems.extend(wrong);

@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 
-use crate::resources::{Actions, Allow, InlinePolicy, Statement};
-use crate::value::{Piece, build_sub, s3_arn};
+use crate::generate::output_types::{Actions, Allow, InlinePolicy, Statement};
+use crate::template::value::{Piece, build_sub, s3_arn};
 
 /// The canned ACL the agent is given: accepted by buckets with ACLs disabled (S3's default
 /// since 2023, bucket owner enforced) and by Block Public Access, unlike the agent's default.

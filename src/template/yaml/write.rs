@@ -212,7 +212,7 @@ fn number_text(number: &serde_json::Number) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::parse_template;
+    use crate::template::yaml::parse_template;
     use serde_json::json;
 
     /// What the reader makes of `text` written as a value.

@@ -1,6 +1,11 @@
 //! Expanding a whole template: every Buildkite resource replaced, in its place, by what
 //! it becomes, and every reference to it rewritten.
 
+pub mod composition;
+pub mod conditions;
+pub mod globals;
+pub mod references;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -9,17 +14,17 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ExpansionContext;
-use crate::conditions::{
+use crate::expand::conditions::{
     Branching, MAX_CONDITIONS, Presence, join_resources, join_values, resolve_map,
 };
+use crate::expand::globals::{GLOBALS_PATH, apply_globals, check_globals, check_globals_sections};
+use crate::expand::references::{ReferenceRewriter, ReferenceTarget};
+use crate::generate::output_types::GeneratedResource;
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
-use crate::globals::{GLOBALS_PATH, apply_globals, check_globals, check_globals_sections};
-use crate::place::Trail;
-use crate::problems::{Problem, Problems, unknown_name_message};
 use crate::properties::read_properties;
-use crate::references::{ReferenceRewriter, ReferenceTarget};
-use crate::resources::GeneratedResource;
-use crate::value::{TemplateScope, get_att_arn, resource_member, small_member};
+use crate::template::place::Trail;
+use crate::template::problems::{Problem, Problems, unknown_name_message};
+use crate::template::value::{TemplateScope, get_att_arn, resource_member, small_member};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
@@ -135,7 +140,7 @@ pub fn expand_with_summary(
         problems.push("Template", "must be an object with a Resources section");
         return Err(problems);
     };
-    crate::composition::check_composition(&root, &mut problems);
+    crate::expand::composition::check_composition(&root, &mut problems);
     let empty = Map::new();
     let resources = match root.get("Resources") {
         None => &empty,
@@ -245,7 +250,7 @@ pub fn expand_with_summary(
         }
     }
     check_log_group_names(&log_groups, resources, &scope, &mut problems);
-    crate::run_policy::check_outputs(
+    crate::generate::run_policy::check_outputs(
         &root,
         targets.iter().filter_map(|target| {
             let run_policy = target.ids.run_policy.as_deref()?;
@@ -262,7 +267,7 @@ pub fn expand_with_summary(
     };
 
     add_conditions(&mut root, &expansions);
-    crate::run_policy::add_outputs(
+    crate::generate::run_policy::add_outputs(
         &mut root,
         expansions
             .iter()
@@ -365,7 +370,7 @@ fn check_log_group_names(
         else {
             continue;
         };
-        let Some(name) = crate::policy_size::known_text(scope, written) else {
+        let Some(name) = crate::generate::policy_size::known_text(scope, written) else {
             continue;
         };
         let declared = NamedLogGroup {
@@ -522,7 +527,7 @@ fn reference_target(
         family: join_given(
             &branching,
             given.iter().map(|branch| &branch.family),
-            || Value::String(crate::property_table::default_family(logical_id)),
+            || Value::String(crate::properties::declarations::default_family(logical_id)),
         ),
         meets_fn_if,
     }
@@ -654,8 +659,10 @@ fn expand_resource(
     let empty = Map::new();
     let own = match small_member(resource, "Properties") {
         None | Some(Value::Null) => Some(&empty),
-        Some(value @ Value::Object(own)) if !crate::value::is_intrinsic(value) => Some(own),
-        Some(value) if crate::value::intrinsic_name(value) == Some("Fn::If") => {
+        Some(value @ Value::Object(own)) if !crate::template::value::is_intrinsic(value) => {
+            Some(own)
+        }
+        Some(value) if crate::template::value::intrinsic_name(value) == Some("Fn::If") => {
             problems.push(
                 &properties_path,
                 "must be an object of properties: write the Fn::If on each property that differs",
@@ -791,12 +798,15 @@ fn expand_resource(
     let log_group_name = (resources.iter())
         .find(|(id, _)| *id == ids.log_group)
         .and_then(|(_, log_group)| log_group_name(log_group))
-        .and_then(|name| crate::policy_size::known_text(scope, name));
+        .and_then(|name| crate::generate::policy_size::known_text(scope, name));
     let before = problems.len();
-    let known =
-        crate::policy_size::KnownValues::new(scope, &ids.log_group, log_group_name.as_deref());
-    crate::policy_size::check_role_policy_sizes(logical_id, &resources, &known, problems);
-    crate::task_definition_size::check_task_definition_size(
+    let known = crate::generate::policy_size::KnownValues::new(
+        scope,
+        &ids.log_group,
+        log_group_name.as_deref(),
+    );
+    crate::generate::policy_size::check_role_policy_sizes(logical_id, &resources, &known, problems);
+    crate::generate::task_definition_size::check_task_definition_size(
         logical_id, &resources, &known, problems,
     );
     if problems.len() > before {
@@ -812,8 +822,8 @@ fn expand_resource(
 /// The `LogGroupName` of a generated log group, as written.
 fn log_group_name(log_group: &GeneratedResource) -> Option<&Value> {
     match log_group {
-        GeneratedResource::Typed(crate::resources::Resource {
-            properties: crate::resources::Properties::LogGroup(log_group),
+        GeneratedResource::Typed(crate::generate::output_types::Resource {
+            properties: crate::generate::output_types::Properties::LogGroup(log_group),
             ..
         }) => Some(&log_group.log_group_name),
         GeneratedResource::Typed(_) => None,
@@ -915,7 +925,7 @@ fn resource_attributes(
             if name == "Condition" {
                 check_condition_attribute(
                     value,
-                    &crate::problems::member_path(path, name),
+                    &crate::template::problems::member_path(path, name),
                     known_conditions,
                     problems,
                 );
@@ -923,7 +933,7 @@ fn resource_attributes(
                 check_policy_attribute(
                     name,
                     value,
-                    &crate::problems::member_path(path, name),
+                    &crate::template::problems::member_path(path, name),
                     context,
                     problems,
                 );
@@ -957,7 +967,7 @@ fn check_condition_attribute(
                 .into_iter()
                 .flat_map(|known| known.keys().map(String::as_str))
                 .collect();
-            let hint = crate::problems::nearest(name, &declared)
+            let hint = crate::template::problems::nearest(name, &declared)
                 .map(|nearest| format!("; did you mean {nearest}?"))
                 .unwrap_or_default();
             problems.push(
@@ -1003,7 +1013,7 @@ fn check_policy_attribute(
             format!("RetainExceptOnCreate is a DeletionPolicy value only; {name} takes {listed}"),
         ),
         Some(policy) => problems.push(path, unknown_name_message("policy", policy, policies)),
-        None if crate::value::is_intrinsic(value) => {
+        None if crate::template::value::is_intrinsic(value) => {
             if context.language_extensions_after == Some(false) {
                 problems.push(
                     path,

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::secret_grant::SecretGrant;
-use crate::signing_key::SigningKey;
+use crate::features::secrets::SecretGrant;
+use crate::features::signing::SigningKey;
 
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
@@ -136,11 +136,11 @@ pub struct TaskDefinitionProperties {
     /// S3 object ARNs of the `agent` container's `.env` files.
     pub environment_files: Vec<Value>,
     /// Where the agent uploads artifacts.
-    pub artifacts: Option<crate::artifacts::ArtifactsBucket>,
+    pub artifacts: Option<crate::features::artifacts::ArtifactsBucket>,
     /// The one key every secret is encrypted with, when named.
     pub secrets_kms_key: Option<Value>,
     /// The cluster's exec key, log group and bucket, with `ExecuteCommand`.
-    pub execute_command_logging: crate::exec_logging::ExecuteCommandLogging,
+    pub execute_command_logging: crate::features::exec::ExecuteCommandLogging,
 }
 
 impl TaskDefinitionProperties {
@@ -168,7 +168,7 @@ impl TaskDefinitionProperties {
 
     /// Every `.env` object the execution role reads, each once, in container order.
     pub fn execution_role_environment_files(&self) -> Vec<&Value> {
-        crate::value::distinct(
+        crate::template::value::distinct(
             self.environment_files
                 .iter()
                 .chain(self.services.iter().flat_map(|s| &s.environment_files)),
@@ -181,6 +181,6 @@ impl TaskDefinitionProperties {
             .into_iter()
             .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
             .chain(self.services.iter().map(|service| &service.image_pull));
-        crate::value::distinct(images.flatten())
+        crate::template::value::distinct(images.flatten())
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::value::object;
+use crate::template::value::object;
 use crate::{ExpansionContext, Problems, expand};
 
 /// The roles of a Buildkite resource that the user brings: the property that names each, and

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::generate::GeneratedIds;
-use crate::place::Trail;
-use crate::problems::{Problems, nearest};
-use crate::property_table::default_family;
-use crate::value::{SubPart, may_hold_intrinsic, push_sub_variable, sub_literal, sub_parts};
+use crate::properties::declarations::default_family;
+use crate::template::place::Trail;
+use crate::template::problems::{Problems, nearest};
+use crate::template::value::{
+    SubPart, may_hold_intrinsic, push_sub_variable, sub_literal, sub_parts,
+};
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -47,7 +49,7 @@ impl ReferenceTarget {
             "ExecutionRoleArn" => role_arn(&self.execution_role_arn, &self.ids.execution_role)?,
             "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role)?,
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
-            "LogGroupArn" => crate::value::get_att_arn(&self.ids.log_group),
+            "LogGroupArn" => crate::template::value::get_att_arn(&self.ids.log_group),
             "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })
@@ -58,7 +60,9 @@ impl ReferenceTarget {
 fn role_arn(given: &Option<Value>, generated_id: &Option<String>) -> Option<Value> {
     match given {
         Some(arn) => Some(arn.clone()),
-        None => Some(crate::value::get_att_arn(generated_id.as_deref()?)),
+        None => Some(crate::template::value::get_att_arn(
+            generated_id.as_deref()?,
+        )),
     }
 }
 
@@ -411,7 +415,10 @@ mod tests {
         let targets = by_name(&targets);
         let mut problems = Problems::new();
         let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
-        rewriter.rewrite_resource(&mut value, &crate::place::Trail::start("Resources.Y"));
+        rewriter.rewrite_resource(
+            &mut value,
+            &crate::template::place::Trail::start("Resources.Y"),
+        );
         (
             value,
             if problems.is_empty() {
@@ -491,7 +498,7 @@ mod tests {
             "E": {"Fn::Sub": "untouched"}
         });
         ReferenceRewriter::new(&by_name(&targets), &mut problems)
-            .rewrite(&mut value, &crate::place::Trail::start("Outputs"));
+            .rewrite(&mut value, &crate::template::place::Trail::start("Outputs"));
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(
             value,

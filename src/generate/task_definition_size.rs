@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
 
-use crate::policy_size::{KnownValues, least_characters};
-use crate::problems::Problems;
-use crate::resources::{GeneratedResource, Properties, Resource};
+use crate::generate::output_types::{GeneratedResource, Properties, Resource};
+use crate::generate::policy_size::{KnownValues, least_characters};
+use crate::template::problems::Problems;
 
 /// ECS's limit on a task definition, in bytes of its JSON.
 pub const TASK_DEFINITION_BYTES: usize = 65_536;
@@ -389,8 +389,10 @@ impl<'k, 's> MemberCount<'k, 's> {
             {
                 // A `Fn::Sub` string, counted from its text.
                 self.function = Some(Some(
-                    crate::policy_size::least_sub_text_characters(&text, self.entries.counter.0)
-                        + 2,
+                    crate::generate::policy_size::least_sub_text_characters(
+                        &text,
+                        self.entries.counter.0,
+                    ) + 2,
                 ));
                 return Ok(());
             }
@@ -398,7 +400,7 @@ impl<'k, 's> MemberCount<'k, 's> {
             let mut intrinsic = Map::with_capacity(1);
             intrinsic.insert(name, argument);
             let intrinsic = Value::Object(intrinsic);
-            let removed = crate::value::ref_target(&intrinsic) == Some("AWS::NoValue");
+            let removed = crate::template::value::ref_target(&intrinsic) == Some("AWS::NoValue");
             self.function =
                 Some((!removed).then(|| least_characters(&intrinsic, self.entries.counter.0)));
             return Ok(());
@@ -602,7 +604,7 @@ impl ser::SerializeStruct for MemberCount<'_, '_> {
 mod tests {
     use super::*;
     use crate::ExpansionContext;
-    use crate::value::TemplateScope;
+    use crate::template::value::TemplateScope;
     use serde_json::json;
 
     /// Counting as the value is serialised gives what counting the value gives.
@@ -634,11 +636,11 @@ mod tests {
             );
         }
         // And a typed container definition, counted without building it.
-        let container = crate::resources::ContainerDefinition::new(
+        let container = crate::generate::output_types::ContainerDefinition::new(
             "agent",
             json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/agent"}),
             true,
-            crate::resources::LogConfiguration::awslogs("AgentLogGroup"),
+            crate::generate::output_types::LogConfiguration::awslogs("AgentLogGroup"),
         );
         let value = serde_json::to_value(&container).unwrap();
         assert_eq!(

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use crate::value::{
+use crate::template::value::{
     Resolved, SubPart, TemplateScope, first_outside_variables, parse_sub,
     split_once_outside_variables, split_outside_variables, sub_arguments, sub_literal,
     unescape_sub_text,
@@ -27,7 +27,7 @@ pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
                 repositories.extend(pull_grant(branch, scope)?);
             }
         }
-        return Ok(crate::value::distinct(repositories));
+        return Ok(crate::template::value::distinct(repositories));
     }
     match scope.resolve(image) {
         Resolved::Literal(Value::String(text)) => {
@@ -57,7 +57,7 @@ pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
 }
 
 fn show(value: &Value) -> String {
-    crate::problems::show_literal(value)
+    crate::template::problems::show_literal(value)
 }
 
 fn if_branches(value: &Value) -> Option<[&Value; 2]> {
@@ -235,7 +235,7 @@ fn repository_of_any_ecr_image(value: &Value, cut: &str, form: EcrHostForm) -> V
 }
 
 fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
-    if let Some(name) = crate::value::ref_target(image)
+    if let Some(name) = crate::template::value::ref_target(image)
         && scope.is_parameter(name)
     {
         return Err(format!(
@@ -244,7 +244,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
         ));
     }
     if let Some(repository) = ecr_repository_attribute(image, scope) {
-        return Ok(vec![crate::value::get_att_arn(&repository)]);
+        return Ok(vec![crate::template::value::get_att_arn(&repository)]);
     }
     let Some((template, variables)) = sub_arguments(image) else {
         return Err(CANNOT_TELL.to_owned());
@@ -262,7 +262,7 @@ fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>
             })
             .collect();
         if rest.is_empty() || rest.starts_with([':', '@']) {
-            return Ok(vec![crate::value::get_att_arn(&repository)]);
+            return Ok(vec![crate::template::value::get_att_arn(&repository)]);
         }
         return Err("names a repository's URI followed by more than a tag or digest, which is another repository".to_owned());
     }
@@ -356,7 +356,7 @@ fn sample_text(
             SubPart::Variable(name) => {
                 let known = match variables.and_then(|v| v.get(*name)) {
                     Some(Value::String(text)) => Some(std::borrow::Cow::Borrowed(text.as_str())),
-                    Some(other) => crate::value::ref_target(other)
+                    Some(other) => crate::template::value::ref_target(other)
                         .and_then(|parameter| scope.sample_variable(parameter)),
                     None => scope.sample_variable(name),
                 };
@@ -389,7 +389,7 @@ fn ecr_sub_text(
         "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{repository}",
         host.fields[host.form.region_field], host.fields[0]
     );
-    Some(crate::secret_grant::sub_piece(&arn, variables))
+    Some(crate::features::secrets::sub_piece(&arn, variables))
 }
 
 /// The ECR registry host of a `!Sub`'s text, its fields in `Fn::Sub` syntax.

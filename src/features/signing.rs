@@ -7,8 +7,10 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use crate::arn::{check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn};
-use crate::value::{
+use crate::template::arn::{
+    check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn,
+};
+use crate::template::value::{
     Resolved, SubPart, TemplateScope, parse_sub, ref_target, split_outside_variables, stack_arn,
     sub_arguments, sub_literal, unescape_sub_text,
 };
@@ -82,14 +84,14 @@ pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKe
             region,
             account,
         } => {
-            let keys = crate::value::build_sub(&[
-                crate::value::Piece::Text("arn:"),
-                crate::value::Piece::Pseudo("AWS::Partition"),
-                crate::value::Piece::Text(":kms:"),
-                crate::value::Piece::Value(&region),
-                crate::value::Piece::Text(":"),
-                crate::value::Piece::Value(&account),
-                crate::value::Piece::Text(":key/*"),
+            let keys = crate::template::value::build_sub(&[
+                crate::template::value::Piece::Text("arn:"),
+                crate::template::value::Piece::Pseudo("AWS::Partition"),
+                crate::template::value::Piece::Text(":kms:"),
+                crate::template::value::Piece::Value(&region),
+                crate::template::value::Piece::Text(":"),
+                crate::template::value::Piece::Value(&account),
+                crate::template::value::Piece::Text(":key/*"),
             ]);
             json!({
                 "Sid": "SignAndVerifyPipelines",
@@ -108,7 +110,7 @@ pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKe
 }
 
 fn show(value: &Value) -> String {
-    crate::problems::show_literal(value)
+    crate::template::problems::show_literal(value)
 }
 
 fn stack_region() -> Value {
@@ -266,7 +268,7 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
                     return Ok(Named::Key(value.clone()));
                 }
                 if resource.starts_with("alias/") {
-                    let piece = |text: &str| crate::secret_grant::sub_piece(text, variables);
+                    let piece = |text: &str| crate::features::secrets::sub_piece(text, variables);
                     return Ok(Named::Alias {
                         name: piece(resource),
                         region: piece(fields[3]),

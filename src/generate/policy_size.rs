@@ -10,11 +10,11 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::problems::Problems;
-use crate::resources::{
+use crate::generate::output_types::{
     Actions, GeneratedResource, Member, POLICY_VERSION, Properties, Resource, RolePolicy, Statement,
 };
-use crate::value::{SubPart, TemplateScope, intrinsic_name, small_member, sub_parts};
+use crate::template::problems::Problems;
+use crate::template::value::{SubPart, TemplateScope, intrinsic_name, small_member, sub_parts};
 
 /// IAM's limit on the inline policies of one role, summed ("Role policy size").
 pub const ROLE_POLICY_CHARACTERS: usize = 10_240;
@@ -139,12 +139,12 @@ pub fn known_text(scope: &TemplateScope<'_>, value: &Value) -> Option<String> {
         _ => match intrinsic_name(value)? {
             "Ref" => known_variable(scope, value["Ref"].as_str()?).map(Cow::into_owned),
             "Fn::Sub" => {
-                let (template, variables) = crate::value::sub_arguments(value)?;
+                let (template, variables) = crate::template::value::sub_arguments(value)?;
                 let mut text = String::with_capacity(template.len());
                 for part in sub_parts(template) {
                     match part {
                         SubPart::Text(literal) => {
-                            text.push_str(&crate::value::unescape_sub_text(literal))
+                            text.push_str(&crate::template::value::unescape_sub_text(literal))
                         }
                         SubPart::Variable(name) => {
                             match variables.and_then(|variables| small_member(variables, name)) {
@@ -355,7 +355,7 @@ fn least_text_characters(value: &Value, known: &KnownValues<'_>) -> Option<usize
 }
 
 fn is_no_value(value: &Value) -> bool {
-    crate::value::ref_target(value) == Some("AWS::NoValue")
+    crate::template::value::ref_target(value) == Some("AWS::NoValue")
 }
 
 /// The text of a `Fn::Sub` with each `${Name}` at its fewest characters: its value where known
@@ -391,7 +391,7 @@ fn least_sub_parts_characters(
     }
     sub_parts(text)
         .map(|part| match part {
-            SubPart::Text(literal) => crate::value::unescape_sub_text(literal).len(),
+            SubPart::Text(literal) => crate::template::value::unescape_sub_text(literal).len(),
             SubPart::Variable(name) => {
                 match variables.and_then(|variables| small_member(variables, name)) {
                     Some(Value::String(given)) => given.len(),
@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn a_typed_policy_counts_as_its_value_does() {
-        use crate::resources::{Allow, InlinePolicy};
+        use crate::generate::output_types::{Allow, InlinePolicy};
         let inline = InlinePolicy {
             name: "ReadAgentSecrets",
             statements: vec![

@@ -7,11 +7,11 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value, json};
 
 use crate::ExpansionContext;
-use crate::arn::{
+use crate::template::arn::{
     SECRETS_MANAGER_REFERENCE, SecretName, SecretReference, check_partition,
     classify_secret_reference, is_account_id, is_region, name_with_slash,
 };
-use crate::value::{
+use crate::template::value::{
     Piece, SubPart, TemplateScope, build_sub, fn_sub, has_variable_start, leading_fields,
     parse_sub, ref_target, split_outside_variables, stack_arn, sub_arguments, sub_literal,
     sub_parts, unescape_sub_text,
@@ -676,10 +676,10 @@ impl<'a> WrittenReference<'a> {
     /// How messages name it: the literal, "the value of parameter P" or "the !Sub".
     fn subject(&self) -> String {
         match self.subject {
-            Subject::Literal(value) => crate::problems::show_literal(value),
+            Subject::Literal(value) => crate::template::problems::show_literal(value),
             Subject::Parameter(name) => format!(
                 "the value of parameter {name}{}",
-                crate::problems::whitespace_note(&self.sample)
+                crate::template::problems::whitespace_note(&self.sample)
             ),
             Subject::Sub => "the !Sub".to_owned(),
         }

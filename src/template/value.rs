@@ -132,12 +132,12 @@ impl<'a> Resolved<'a> {
     /// How a message names this value: the literal itself, or the parameter by name.
     pub fn describe(&self) -> String {
         match self {
-            Resolved::Literal(value) => crate::problems::show_literal(value),
+            Resolved::Literal(value) => crate::template::problems::show_literal(value),
             Resolved::Parameter { name, value } => format!(
                 "the value of parameter {name}{}",
                 value
                     .as_str()
-                    .map(crate::problems::whitespace_note)
+                    .map(crate::template::problems::whitespace_note)
                     .unwrap_or_default()
             ),
             Resolved::NoValue => "AWS::NoValue".to_owned(),

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::place::Place;
-use crate::problems::{Problems, nearest};
+use crate::properties::declarations::{ListShape, Shape, declaration};
 use crate::properties::{PropertyInput, Sourced, unknown_property_message};
-use crate::property_table::{ListShape, Shape, declaration};
+use crate::template::place::Place;
+use crate::template::problems::{Problems, nearest};
 
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
 

@@ -4,10 +4,10 @@
 
 use serde_json::{Value, json};
 
+use crate::generate::output_types::{Actions, Allow, InlinePolicy, Statement};
 use crate::generate::secret_statements;
-use crate::model::TaskDefinitionProperties;
-use crate::resources::{Actions, Allow, InlinePolicy, Statement};
-use crate::value::get_att_arn;
+use crate::properties::checked::TaskDefinitionProperties;
+use crate::template::value::get_att_arn;
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =
@@ -34,7 +34,7 @@ pub fn execution_role_policies(
     }];
     let environment_files = properties.execution_role_environment_files();
     if !environment_files.is_empty() {
-        let buckets = crate::value::distinct(
+        let buckets = crate::template::value::distinct(
             environment_files
                 .iter()
                 .map(|object| crate::properties::bucket_of(object)),

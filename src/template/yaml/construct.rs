@@ -19,7 +19,7 @@ use serde_json::{Map, Number, Value};
 use super::TemplateReadError;
 use super::compose::{Content, Document, Mark, NodeId, Tag};
 use super::resolve::{NumberError, construct_bool, construct_float, construct_int};
-use crate::problems::push_index;
+use crate::template::problems::push_index;
 
 /// serde_json reads JSON nested this deep and no deeper: the Lambda could not read more.
 pub(super) const MAX_DEPTH: usize = 128;
@@ -654,13 +654,13 @@ mod tests {
     fn an_alias_is_held_to_the_depth_where_it_is_used() {
         let nested = |levels: usize| format!("{}x{}", "[".repeat(levels), "]".repeat(levels));
         let within = format!("A: &a {}\nB: *a\n", nested(120));
-        assert!(crate::yaml::parse_template(&within).is_ok());
+        assert!(crate::template::yaml::parse_template(&within).is_ok());
         let too_deep = format!(
             "A: &a {}\nB: {}\n",
             nested(100),
             nested(100).replace('x', "*a")
         );
-        let error = crate::yaml::parse_template(&too_deep)
+        let error = crate::template::yaml::parse_template(&too_deep)
             .unwrap_err()
             .to_string();
         assert!(error.contains("nested deeper than 128 levels"), "{error}");

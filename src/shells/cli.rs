@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::macro_io::{MacroStatus, read_event, respond_to_event};
-use crate::problems::{Problems, nearest};
-use crate::yaml::{parse_template, to_yaml_string};
+use crate::shells::macro_io::{MacroStatus, read_event, respond_to_event};
+use crate::template::problems::{Problems, nearest};
+use crate::template::yaml::{parse_template, to_yaml_string};
 use crate::{ExpansionContext, expand};
 
 /// The macro's default name, as template.yaml deploys it: the first release's deploy name,
@@ -175,10 +175,10 @@ pub fn main() -> ExitCode {
             )
         }
         Command::Invoke { event } => invoke_command(event),
-        Command::Schema { template } => print(&crate::schema::to_text(&if template {
-            crate::schema::template_schema()
+        Command::Schema { template } => print(&crate::properties::schema::to_text(&if template {
+            crate::properties::schema::template_schema()
         } else {
-            crate::schema::resource_schema()
+            crate::properties::schema::resource_schema()
         })),
     }
 }
@@ -271,7 +271,7 @@ fn expand_command(
         Format::Yaml
     });
     let expanded = if explain_roles {
-        crate::explain::explain_own_roles(&template, &context)
+        crate::shells::explain::explain_own_roles(&template, &context)
     } else {
         expand(template, &context)
     };
@@ -361,7 +361,7 @@ fn undeclared_parameters(context: &ExpansionContext, template: &Value) -> Option
         .keys()
         .filter(|name| !declared.contains(&name.as_str()))
         .map(|name| {
-            let hint = match crate::problems::nearest(name, &declared) {
+            let hint = match crate::template::problems::nearest(name, &declared) {
                 Some(nearest) => format!("; did you mean {nearest}?"),
                 None if declared.is_empty() => "; it declares no parameters".to_owned(),
                 None => format!("; it declares {}", declared.join(", ")),

@@ -1,24 +1,30 @@
 //! The resources one Buildkite task definition becomes.
 
+pub mod execution_role;
+pub mod output_types;
+pub mod policy_size;
+pub mod run_policy;
+pub mod task_definition_size;
+
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{
-    AGENT_CONTAINER, BackendUrl, ContainerSecret, EfsVolume, RegistryCredentials,
-    SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent,
-    TaskDefinitionProperties,
-};
-use crate::resources::{
+use crate::features::secrets::{SecretGrant, SecretStore};
+use crate::generate::output_types::{
     Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
     EfsVolumeConfiguration, EnvironmentFile, GeneratedResource, InlinePolicy, LogConfiguration,
     LogGroup, Member, MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role,
     RoleArn, RolePolicy, RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume,
     VolumeFrom,
 };
-use crate::secret_grant::{SecretGrant, SecretStore};
-use crate::value::{Piece, build_sub, distinct, distinct_by, same_value, stack_arn};
+use crate::properties::checked::{
+    AGENT_CONTAINER, BackendUrl, ContainerSecret, EfsVolume, RegistryCredentials,
+    SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent,
+    TaskDefinitionProperties,
+};
+use crate::template::value::{Piece, build_sub, distinct, distinct_by, same_value, stack_arn};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -128,8 +134,11 @@ pub fn generate(
     let execution_role_arn = RoleArn::of(&ids.execution_role, &mut properties.execution_role_arn);
     let task_role_arn = RoleArn::of(&ids.task_role, &mut properties.task_role_arn);
     let run_policy = ids.run_policy.as_ref().map(|id| {
-        let policy =
-            crate::run_policy::run_policy(&execution_role_arn, &task_role_arn, &properties);
+        let policy = crate::generate::run_policy::run_policy(
+            &execution_role_arn,
+            &task_role_arn,
+            &properties,
+        );
         (id.clone(), Properties::ManagedPolicy(policy))
     });
     let task_definition = task_definition(ids, execution_role_arn, task_role_arn, &mut properties);
@@ -316,13 +325,13 @@ fn agent_container(
             ),
             (
                 "BUILDKITE_S3_ACL",
-                Text::Constant(crate::artifacts::ARTIFACT_ACL),
+                Text::Constant(crate::features::artifacts::ARTIFACT_ACL),
             ),
         ]);
     }
     if let Some(key) = &properties.pipeline_signing_key {
         generated.push((
-            crate::signing_key::SIGNING_KEY_VARIABLE,
+            crate::features::signing::SIGNING_KEY_VARIABLE,
             Text::Given(key.agent_value.clone()),
         ));
     }
@@ -560,15 +569,16 @@ fn role(
 }
 
 fn execution_role(ids: &GeneratedIds, properties: &mut TaskDefinitionProperties) -> Role {
-    let policies = crate::execution_role::execution_role_policies(&ids.log_group, properties)
-        .into_iter()
-        .map(RolePolicy::Inline)
-        .collect();
+    let policies =
+        crate::generate::execution_role::execution_role_policies(&ids.log_group, properties)
+            .into_iter()
+            .map(RolePolicy::Inline)
+            .collect();
     role(
         std::mem::take(&mut properties.execution_role_path),
         &EXECUTION_ROLE_TRUST,
         policies,
-        crate::execution_role::execution_role_managed_policies(properties),
+        crate::generate::execution_role::execution_role_managed_policies(properties),
         properties,
     )
 }

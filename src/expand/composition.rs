@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::expand::RESOURCE_TYPES;
-use crate::problems::Problems;
+use crate::template::problems::Problems;
 
 /// How deep a walk looks for a Buildkite resource: far deeper than any template nests one.
 const MAX_DEPTH: usize = 32;

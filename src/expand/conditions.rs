@@ -10,9 +10,9 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
-use crate::place::Trail;
-use crate::problems::Problems;
-use crate::value::{intrinsic_name, may_hold_intrinsic, ref_target};
+use crate::template::place::Trail;
+use crate::template::problems::Problems;
+use crate::template::value::{intrinsic_name, may_hold_intrinsic, ref_target};
 
 /// How many conditions one resource may branch on: each combination is expanded, so the
 /// output grows with 2 to this power.
@@ -513,7 +513,7 @@ mod tests {
         ]);
         found.collect(
             &value,
-            &crate::place::Trail::start("Resources.X.Properties.L"),
+            &crate::template::place::Trail::start("Resources.X.Properties.L"),
             known.as_object(),
             &mut problems,
         );

@@ -4,8 +4,8 @@
 //! all come from [`PROPERTIES`], so they cannot disagree.
 
 use crate::ExpansionContext;
-use crate::arn;
-use crate::fargate;
+use crate::properties::fargate;
+use crate::template::arn;
 
 /// A check of a string value known at expansion: why it is wrong, worded to follow the value
 /// (never quoting a parameter's value).
@@ -77,7 +77,7 @@ pub enum PropertyDefault {
 }
 
 /// What a literal value may be beyond its shape, as data, so that the property's check and the
-/// JSON Schema (`crate::schema`) read the same thing. A pattern is a necessary condition: the
+/// JSON Schema (`crate::properties::schema`) read the same thing. A pattern is a necessary condition: the
 /// check may refuse more (a partition other than the stack's, a length).
 #[derive(Debug, Clone, Copy)]
 pub enum ValueLimits {
@@ -582,15 +582,15 @@ fn check_exec_kms_key(text: &str, context: &ExpansionContext) -> Result<(), Stri
 }
 
 fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::artifacts::check_bucket_name(text)
+    crate::features::artifacts::check_bucket_name(text)
 }
 
 fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::exec_logging::check_log_group_name(text)
+    crate::features::exec::check_log_group_name(text)
 }
 
 fn check_artifacts_prefix(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::artifacts::check_prefix(text)
+    crate::features::artifacts::check_prefix(text)
 }
 
 fn check_iam_path(text: &str, _: &ExpansionContext) -> Result<(), String> {
@@ -795,11 +795,11 @@ mod tests {
 
     #[test]
     fn the_readme_table_is_the_declarations() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let table = readme_table();
         assert!(
             readme.contains(&table),
-            "README.md's property table differs from src/property_table.rs; the table the declarations give is:\n\n{table}"
+            "README.md's property table differs from src/properties/declarations.rs; the table the declarations give is:\n\n{table}"
         );
     }
 }
