@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use buildkite_ecs_macro::shells::macro_io::{MacroStatus, respond_to_event};
-use buildkite_ecs_macro::template::value::{SubPart, parse_sub};
+use buildkite_ecs_macro::template::sub::{SubPart, parse_sub};
 use buildkite_ecs_macro::{ExpansionContext, expand_with_summary};
 use proptest::prelude::*;
 use proptest::sample::select;

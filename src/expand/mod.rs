@@ -22,9 +22,11 @@ use crate::expand::references::{ReferenceRewriter, ReferenceTarget};
 use crate::generate::output_types::GeneratedResource;
 use crate::generate::{GeneratedIds, ResourceAttributes, generate};
 use crate::properties::read_properties;
+use crate::template::arn::get_att_arn;
 use crate::template::place::Trail;
 use crate::template::problems::{Problem, Problems, unknown_name_message};
-use crate::template::value::{TemplateScope, get_att_arn, resource_member, small_member};
+use crate::template::scope::TemplateScope;
+use crate::template::value::{resource_member, small_member};
 
 /// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
 pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];

@@ -8,9 +8,8 @@ use crate::generate::GeneratedIds;
 use crate::properties::declarations::default_family;
 use crate::template::place::Trail;
 use crate::template::problems::{Problems, nearest};
-use crate::template::value::{
-    SubPart, may_hold_intrinsic, push_sub_variable, sub_literal, sub_parts,
-};
+use crate::template::sub::{SubPart, push_sub_variable, sub_literal, sub_parts};
+use crate::template::value::may_hold_intrinsic;
 
 /// The attributes a Buildkite resource answers to.
 pub const ATTRIBUTE_NAMES: [&str; 6] = [
@@ -49,7 +48,7 @@ impl ReferenceTarget {
             "ExecutionRoleArn" => role_arn(&self.execution_role_arn, &self.ids.execution_role)?,
             "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role)?,
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
-            "LogGroupArn" => crate::template::value::get_att_arn(&self.ids.log_group),
+            "LogGroupArn" => crate::template::arn::get_att_arn(&self.ids.log_group),
             "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
             _ => return None,
         })
@@ -60,9 +59,7 @@ impl ReferenceTarget {
 fn role_arn(given: &Option<Value>, generated_id: &Option<String>) -> Option<Value> {
     match given {
         Some(arn) => Some(arn.clone()),
-        None => Some(crate::template::value::get_att_arn(
-            generated_id.as_deref()?,
-        )),
+        None => Some(crate::template::arn::get_att_arn(generated_id.as_deref()?)),
     }
 }
 

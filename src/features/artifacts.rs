@@ -9,7 +9,8 @@
 use serde_json::Value;
 
 use crate::generate::output_types::{Actions, Allow, InlinePolicy, Statement};
-use crate::template::value::{Piece, build_sub, s3_arn};
+use crate::template::arn::s3_arn;
+use crate::template::sub::{Piece, build_sub};
 
 /// The canned ACL the agent is given: accepted by buckets with ACLs disabled (S3's default
 /// since 2023, bucket owner enforced) and by Block Public Access, unlike the agent's default.

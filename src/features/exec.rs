@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use crate::generate::output_types::{Actions, Allow, Statement};
-use crate::template::value::{Piece, s3_arn, stack_arn_with_suffix};
+use crate::template::arn::{s3_arn, stack_arn_with_suffix};
+use crate::template::sub::Piece;
 
 /// The cluster's exec settings the task must satisfy; each `None` when not named.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,13 +7,15 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+use crate::template::arn::stack_arn;
 use crate::template::arn::{
     check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn,
 };
-use crate::template::value::{
-    Resolved, SubPart, TemplateScope, parse_sub, ref_target, split_outside_variables, stack_arn,
-    sub_arguments, sub_literal, unescape_sub_text,
+use crate::template::scope::{Resolved, TemplateScope};
+use crate::template::sub::{
+    SubPart, parse_sub, split_outside_variables, sub_arguments, sub_literal, unescape_sub_text,
 };
+use crate::template::value::ref_target;
 
 /// The actions the agent calls on its signing key: sign uploads, and read the public key it
 /// checks the key's usage with and verifies jobs with, locally.
@@ -84,14 +86,14 @@ pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKe
             region,
             account,
         } => {
-            let keys = crate::template::value::build_sub(&[
-                crate::template::value::Piece::Text("arn:"),
-                crate::template::value::Piece::Pseudo("AWS::Partition"),
-                crate::template::value::Piece::Text(":kms:"),
-                crate::template::value::Piece::Value(&region),
-                crate::template::value::Piece::Text(":"),
-                crate::template::value::Piece::Value(&account),
-                crate::template::value::Piece::Text(":key/*"),
+            let keys = crate::template::sub::build_sub(&[
+                crate::template::sub::Piece::Text("arn:"),
+                crate::template::sub::Piece::Pseudo("AWS::Partition"),
+                crate::template::sub::Piece::Text(":kms:"),
+                crate::template::sub::Piece::Value(&region),
+                crate::template::sub::Piece::Text(":"),
+                crate::template::sub::Piece::Value(&account),
+                crate::template::sub::Piece::Text(":key/*"),
             ]);
             json!({
                 "Sid": "SignAndVerifyPipelines",

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::generate::output_types::{Actions, Allow, InlinePolicy, Statement};
 use crate::generate::secret_statements;
 use crate::properties::checked::TaskDefinitionProperties;
-use crate::template::value::get_att_arn;
+use crate::template::arn::get_att_arn;
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =

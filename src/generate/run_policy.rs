@@ -5,8 +5,10 @@ use serde_json::{Map, Value, json};
 
 use crate::generate::output_types::RoleArn;
 use crate::properties::checked::TaskDefinitionProperties;
+use crate::template::arn::stack_arn_with_suffix;
 use crate::template::problems::Problems;
-use crate::template::value::{Piece, build_sub, object, stack_arn_with_suffix};
+use crate::template::sub::{Piece, build_sub};
+use crate::template::value::object;
 
 /// The properties of `XRunPolicy`: `ecs:RunTask` on every revision of the family, and
 /// `iam:PassRole` on the task's two roles to ECS only.

@@ -11,9 +11,12 @@ use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
 
+mod key_text;
+
 use crate::generate::output_types::{GeneratedResource, Properties, Resource};
 use crate::generate::policy_size::{KnownValues, least_characters};
 use crate::template::problems::Problems;
+use key_text::KeyText;
 
 /// ECS's limit on a task definition, in bytes of its JSON.
 pub const TASK_DEFINITION_BYTES: usize = 65_536;
@@ -417,155 +420,6 @@ impl<'k, 's> MemberCount<'k, 's> {
     }
 }
 
-/// Whether a key names an intrinsic function.
-fn is_function_name(key: &str) -> bool {
-    key == "Ref" || key.starts_with("Fn::")
-}
-
-/// A map key: its length, and the key itself where it names a function (or, with `text`,
-/// whatever it is).
-struct KeyText {
-    keep: bool,
-    text: bool,
-}
-
-impl ser::Serializer for KeyText {
-    type Ok = (usize, Option<String>);
-    type Error = serde_json::Error;
-    type SerializeSeq = Impossible<Self::Ok, Self::Error>;
-    type SerializeTuple = Impossible<Self::Ok, Self::Error>;
-    type SerializeTupleStruct = Impossible<Self::Ok, Self::Error>;
-    type SerializeTupleVariant = Impossible<Self::Ok, Self::Error>;
-    type SerializeMap = Impossible<Self::Ok, Self::Error>;
-    type SerializeStruct = Impossible<Self::Ok, Self::Error>;
-    type SerializeStructVariant = Impossible<Self::Ok, Self::Error>;
-
-    fn serialize_str(self, key: &str) -> Result<Self::Ok, Self::Error> {
-        let function = (self.text || (self.keep && is_function_name(key))).then(|| key.to_owned());
-        Ok((key.len(), function))
-    }
-    fn serialize_bool(self, _: bool) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_i8(self, _: i8) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_i16(self, _: i16) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_i32(self, _: i32) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_i64(self, _: i64) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_u8(self, _: u8) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_u16(self, _: u16) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_u32(self, _: u32) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_u64(self, _: u64) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_f32(self, _: f32) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_f64(self, _: f64) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_char(self, _: char) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_none(self) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_unit(self) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Self::Ok, Self::Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<Self::Ok, Self::Error> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, Self::Error> {
-        Err(not_a_key())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Self::Error> {
-        Err(not_a_key())
-    }
-}
-
-fn not_a_key() -> serde_json::Error {
-    ser::Error::custom("a map key is a string")
-}
-
 impl ser::SerializeMap for MemberCount<'_, '_> {
     type Ok = Counted;
     type Error = serde_json::Error;
@@ -601,55 +455,4 @@ impl ser::SerializeStruct for MemberCount<'_, '_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ExpansionContext;
-    use crate::template::value::TemplateScope;
-    use serde_json::json;
-
-    /// Counting as the value is serialised gives what counting the value gives.
-    #[test]
-    fn counted_as_serialised_is_counted_as_a_value() {
-        let context = ExpansionContext::new("eu-west-1", "123456789012");
-        let resources = Map::new();
-        let parameters = json!({"Family": {"Type": "String", "Default": "a-long-family-name"}});
-        let scope = TemplateScope {
-            context: &context,
-            parameters: parameters.as_object(),
-            resources: &resources,
-        };
-        let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
-        for value in [
-            json!({"Family": "agent", "Cpu": "256", "Flag": true, "N": -12, "F": 1.5, "Null": null}),
-            json!({"A": {"Ref": "AgentLogGroup"}, "B": {"Ref": "AWS::Region"}, "C": {"Ref": "Family"}}),
-            json!({"List": ["a", {"Ref": "AWS::NoValue"}, {"Fn::Sub": "${Family}-${AWS::AccountId}"}]}),
-            json!({"Gone": {"Ref": "AWS::NoValue"}, "Kept": {"Fn::If": ["C", "long text", "s"]}}),
-            json!({"Fn::GetAtt": ["Role", "Arn"]}),
-            json!({"Ref": "X", "Other": "not a function: two members"}),
-            json!([]),
-            json!({}),
-        ] {
-            assert_eq!(
-                least_bytes(&value, &known),
-                least_characters(&value, &known),
-                "{value}"
-            );
-        }
-        // And a typed container definition, counted without building it.
-        let container = crate::generate::output_types::ContainerDefinition::new(
-            "agent",
-            json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/agent"}),
-            true,
-            crate::generate::output_types::LogConfiguration::awslogs("AgentLogGroup"),
-        );
-        let value = serde_json::to_value(&container).unwrap();
-        assert_eq!(
-            least_bytes(&container, &known),
-            least_characters(&value, &known)
-        );
-        assert_eq!(
-            least_bytes(&container, &known),
-            r#"{"Name":"agent","Image":"123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent","Essential":true,"LogConfiguration":{"LogDriver":"awslogs","Options":{"awslogs-group":"/aws/ecs/agent","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ecs"}}}"#.len()
-        );
-    }
-}
+mod tests;

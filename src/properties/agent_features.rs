@@ -10,9 +10,9 @@ use crate::features::secrets::SecretGrant;
 use crate::features::signing::{SigningKey, signing_key};
 use crate::properties::checked::{ContainerSecret, RegistryCredentials, ServiceContainer};
 use crate::template::arn::{is_region, parse_arn};
-use crate::template::value::{
-    Resolved, ref_target, split_outside_variables, sub_arguments, sub_literal,
-};
+use crate::template::scope::Resolved;
+use crate::template::sub::{split_outside_variables, sub_arguments, sub_literal};
+use crate::template::value::ref_target;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The cluster's exec key, log group and bucket, which need `ExecuteCommand: true`.

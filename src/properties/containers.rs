@@ -15,7 +15,7 @@ use crate::properties::declarations::{
 use crate::template::arn::ExecuteApiStage;
 use crate::template::place::Place;
 use crate::template::problems::unknown_name_message;
-use crate::template::value::Resolved;
+use crate::template::scope::Resolved;
 
 /// ECS's quota of containers in one task definition (not adjustable).
 pub const MAX_CONTAINERS: usize = 10;

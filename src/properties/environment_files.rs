@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use super::{PropertyInput, PropertyReader, kind_of};
-use crate::template::value::{Resolved, SubPart, parse_sub, sub_arguments, unescape_sub_text};
+use crate::template::scope::Resolved;
+use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 
 /// The most environment files ECS takes in one container (its API reference, `EnvironmentFile`:
 /// "You can specify up to ten environment files").

@@ -10,9 +10,8 @@ use serde_json::Value;
 use super::PropertyReader;
 use crate::features::images::pull_grant;
 use crate::template::place::Place;
-use crate::template::value::{
-    Resolved, SubPart, TemplateScope, parse_sub, sub_arguments, unescape_sub_text,
-};
+use crate::template::scope::{Resolved, TemplateScope};
+use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 use reference::Stretch;
 
 /// Images built for x86_64 alone (docs/ci-features.md, "Images: architectures"): their Docker

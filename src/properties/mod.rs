@@ -4,7 +4,9 @@
 pub mod checked;
 pub mod declarations;
 pub mod fargate;
+pub mod readme;
 pub mod schema;
+pub mod value_limits;
 
 mod agent_features;
 mod containers;
@@ -29,7 +31,7 @@ use crate::properties::declarations::{
 };
 use crate::template::place::Place;
 use crate::template::problems::{Problems, unknown_name_message};
-use crate::template::value::TemplateScope;
+use crate::template::scope::TemplateScope;
 
 pub use environment_files::bucket_of;
 pub use primitives::kind_of;

@@ -7,7 +7,8 @@ use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
 use crate::template::place::Place;
 use crate::template::problems::unknown_name_message;
-use crate::template::value::{Resolved, small_object_member};
+use crate::template::scope::Resolved;
+use crate::template::value::small_object_member;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {

@@ -16,10 +16,10 @@ use serde_json::{Map, Value, json};
 
 use crate::expand::RESOURCE_TYPES;
 use crate::properties::declarations::{
-    EntryShape, ListShape, PROPERTIES, PropertyDeclaration, PropertyDefault, Shape, ValueLimits,
-    declaration,
+    EntryShape, ListShape, PROPERTIES, PropertyDeclaration, PropertyDefault, Shape, declaration,
 };
 use crate::properties::fargate;
+use crate::properties::value_limits::ValueLimits;
 
 const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
 const INTRINSIC: &str = "#/definitions/Intrinsic";

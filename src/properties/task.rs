@@ -5,7 +5,9 @@ use serde_json::Value;
 use super::{PropertyReader, Sourced, UsedNames, declared, kind_of, list_entry};
 use crate::properties::declarations::Shape;
 use crate::properties::fargate;
-use crate::template::value::{Resolved, object};
+use crate::properties::value_limits::check_family;
+use crate::template::scope::Resolved;
+use crate::template::value::object;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(super) fn family(&mut self, logical_id: &str) -> Value {
@@ -16,9 +18,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }),
             None => {
                 let family = crate::properties::declarations::default_family(logical_id);
-                if let Err(why) =
-                    crate::properties::declarations::check_family(&family, self.scope.context)
-                {
+                if let Err(why) = check_family(&family, self.scope.context) {
                     self.problems.push(self.place("TaskFamily"), format!("the default family {family:?} (the logical ID in lower case) {why}; set TaskFamily"));
                 }
                 Value::String(family)

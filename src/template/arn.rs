@@ -3,6 +3,12 @@
 //! what the value is (never the value of a parameter).
 
 use crate::ExpansionContext;
+use crate::template::sub::Piece;
+use crate::template::sub::build_sub;
+use crate::template::sub::push_sub_text;
+use crate::template::value::fn_get_att;
+use crate::template::value::fn_sub;
+use serde_json::Value;
 
 /// The partitions of AWS.
 const PARTITIONS: [&str; 7] = [
@@ -451,184 +457,66 @@ pub fn has_random_suffix(name: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn context() -> ExpansionContext {
-        ExpansionContext::new("us-east-1", "123456789012")
-    }
-
-    #[test]
-    fn reads_the_six_parts_of_an_arn() {
-        let arn = parse_arn("arn:aws:ssm:us-east-1:123456789012:parameter/a:b").unwrap();
-        assert_eq!(arn.service, "ssm");
-        assert_eq!(arn.resource, "parameter/a:b");
-        assert_eq!(parse_arn("arn:aws:ssm"), None);
-        assert_eq!(parse_arn("token"), None);
-    }
-
-    #[test]
-    fn classifies_every_value_from_form() {
-        let c = context();
-        let classify = |text: &str| classify_secret_reference(text, &c);
-        assert_eq!(
-            classify("token"),
-            Ok(SecretReference::SsmName { is_path: false })
-        );
-        assert_eq!(
-            classify("/ci/token"),
-            Ok(SecretReference::SsmName { is_path: true })
-        );
-        assert_eq!(
-            classify("arn:aws:ssm:eu-west-1:123456789012:parameter/ci/token"),
-            Ok(SecretReference::SsmArn)
-        );
-        assert_eq!(
-            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123"),
-            Ok(SecretReference::SecretsManagerArn {
-                with_selector: false,
-                name: SecretName::FullOrPartial
-            })
-        );
-        assert_eq!(
-            classify(
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-AbC123:password:AWSCURRENT:"
-            ),
-            Ok(SecretReference::SecretsManagerArn {
-                with_selector: true,
-                name: SecretName::FullOrPartial
-            })
-        );
-        assert_eq!(
-            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
-            Ok(SecretReference::SecretsManagerArn {
-                with_selector: false,
-                name: SecretName::Partial
-            })
-        );
-        assert_eq!(
-            classify("arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/db-backup"),
-            Ok(SecretReference::SecretsManagerArn {
-                with_selector: false,
-                name: SecretName::FullOrPartial
-            }),
-            "a six-letter word may be the name's own end"
-        );
-        for bad in [
-            "",
-            "/",
-            "/ci//token",
-            "ci/token",
-            "has space",
-            "arn:aws:s3:::bucket",
-            "arn:aws:ssm:us-east-1:123456789012:document/x",
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db:key",
-            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
-        ] {
-            assert!(classify(bad).is_err(), "{bad:?} should be refused");
-        }
-    }
-
-    #[test]
-    fn checks_iam_and_kms_arns() {
-        let c = context();
-        assert!(check_role_arn("arn:aws:iam::123456789012:role/ci/agent", &c).is_ok());
-        assert!(check_role_arn("arn:aws:iam::123456789012:policy/x", &c).is_err());
-        assert!(check_role_arn("arn:aws:iam::12345:role/x", &c).is_err());
-        assert!(check_policy_arn("arn:aws:iam::aws:policy/ReadOnlyAccess", &c).is_ok());
-        assert!(check_policy_arn("arn:aws:iam::aws:policy/", &c).is_err());
-        assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/1234abcd", &c).is_ok());
-        assert!(check_kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/x", &c).is_err());
-        let in_region =
-            |text: &str| check_kms_key_arn_in_stack_region(text, &c, "where it is used");
-        assert!(in_region("arn:aws:kms:us-east-1:123456789012:key/1234abcd").is_ok());
-        let elsewhere = in_region("arn:aws:kms:eu-west-1:123456789012:key/1234abcd").unwrap_err();
-        assert!(
-            elsewhere.starts_with("is a key of another region than the stack's, us-east-1,")
-                && !elsewhere.contains("eu-west-1"),
-            "{elsewhere}"
-        );
-        assert!(in_region("arn:aws:kms:eu-west-1:123456789012:alias/x").is_err());
-        let in_china = ExpansionContext::new("cn-north-1", "123456789012");
-        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x", &in_china).is_ok());
-        assert_eq!(
-            check_role_arn("arn:aws:iam::123456789012:role/x", &in_china),
-            Err("is in partition aws, but the stack is in partition aws-cn".to_owned())
-        );
-    }
-
-    #[test]
-    fn checks_iam_paths() {
-        for good in ["/", "/BuildkiteAgentTask/", "/ci/agents-2/"] {
-            assert_eq!(check_iam_path(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "",
-            "BuildkiteAgentTask",
-            "/no-end",
-            "no-start/",
-            "//",
-            "/sp ace/",
-            "/é/",
-        ] {
-            assert!(check_iam_path(bad).is_err(), "{bad:?} should be refused");
-        }
-        assert!(check_iam_path(&format!("/{}/", "a".repeat(510))).is_ok());
-        assert!(check_iam_path(&format!("/{}/", "a".repeat(511))).is_err());
-    }
-
-    #[test]
-    fn reads_an_execute_api_stage() {
-        let c = context();
-        assert_eq!(
-            parse_execute_api_stage(
-                "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod",
-                &c
-            ),
-            Ok(ExecuteApiStage {
-                region: "eu-west-1",
-                api_id: "abc123defg",
-                stage: "prod"
-            })
-        );
-        assert_eq!(
-            parse_execute_api_url(
-                "https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod",
-                &c
-            ),
-            Ok(ExecuteApiStage {
-                region: "eu-west-1",
-                api_id: "abc123defg",
-                stage: "prod"
-            })
-        );
-        for bad in [
-            "https://abc123defg.execute-api.eu-west-1.amazonaws.com",
-            "https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod/identities",
-            "https://example.com/prod",
-            "https://abc123defg.execute-api.cn-north-1.amazonaws.com.cn/prod",
-        ] {
-            assert!(
-                parse_execute_api_url(bad, &c).is_err(),
-                "{bad:?} should be refused"
-            );
-        }
-        assert!(
-            parse_execute_api_stage("https://abc.execute-api.eu-west-1.amazonaws.com/prod", &c)
-                .unwrap_err()
-                .starts_with("is an invoke URL, which is read only as the whole value")
-        );
-        for bad in [
-            "arn:aws:execute-api:eu-west-1:123456789012:abc123defg",
-            "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET",
-            "arn:aws:execute-api::123456789012:abc/prod",
-            "arn:aws:lambda:eu-west-1:123456789012:abc/prod",
-        ] {
-            assert!(
-                parse_execute_api_stage(bad, &c).is_err(),
-                "{bad:?} should be refused"
-            );
-        }
-    }
+/// `arn:${AWS::Partition}:s3:::<bucket><rest>`: a bucket, or (with `rest`) objects in it.
+pub fn s3_arn<'a>(bucket: &'a Value, rest: impl IntoIterator<Item = Piece<'a>>) -> Value {
+    let mut pieces = vec![
+        Piece::Text("arn:"),
+        Piece::Pseudo("AWS::Partition"),
+        Piece::Text(":s3:::"),
+        Piece::Value(bucket),
+    ];
+    pieces.extend(rest);
+    build_sub(&pieces)
 }
+
+/// `{"Fn::GetAtt": [logical_id, "Arn"]}`: the ARN of a resource of the template.
+pub fn get_att_arn(logical_id: &str) -> Value {
+    fn_get_att(Value::Array(vec![
+        Value::String(logical_id.to_owned()),
+        Value::String("Arn".to_owned()),
+    ]))
+}
+
+/// `arn:${AWS::Partition}:<service>:${AWS::Region}:${AWS::AccountId}<resource><value>`: the ARN of
+/// a resource in the stack's own partition, region and account, as simply as [`build_sub`] can.
+pub fn stack_arn(service: &str, resource: &str, value: &Value) -> Value {
+    stack_arn_with_suffix(service, resource, value, "")
+}
+
+/// [`stack_arn`] followed by `suffix` (`:*` for every log stream of a group, say).
+pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffix: &str) -> Value {
+    if let Value::String(text) = value {
+        // The usual case, a name written out: the `Fn::Sub` text [`build_sub`] would make,
+        // written at once.
+        let mut sub = String::with_capacity(
+            STACK_ARN_FIXED + service.len() + resource.len() + text.len() + suffix.len(),
+        );
+        sub.push_str("arn:${AWS::Partition}:");
+        sub.push_str(service);
+        sub.push_str(":${AWS::Region}:${AWS::AccountId}");
+        sub.push_str(resource);
+        push_sub_text(&mut sub, text);
+        sub.push_str(suffix);
+        return fn_sub(Value::String(sub));
+    }
+    build_sub(&[
+        Piece::Text("arn:"),
+        Piece::Pseudo("AWS::Partition"),
+        Piece::Text(":"),
+        Piece::Text(service),
+        Piece::Text(":"),
+        Piece::Pseudo("AWS::Region"),
+        Piece::Text(":"),
+        Piece::Pseudo("AWS::AccountId"),
+        Piece::Text(resource),
+        Piece::Value(value),
+        Piece::Text(suffix),
+    ])
+}
+
+/// The characters of a stack ARN's `Fn::Sub` text besides the service, resource, name and suffix.
+const STACK_ARN_FIXED: usize =
+    "arn:${AWS::Partition}:".len() + ":${AWS::Region}:${AWS::AccountId}".len();
+
+#[cfg(test)]
+mod tests;

@@ -5,5 +5,7 @@ pub mod arn;
 pub mod context;
 pub mod place;
 pub mod problems;
+pub mod scope;
+pub mod sub;
 pub mod value;
 pub mod yaml;

@@ -9,6 +9,7 @@
 
 mod compose;
 mod construct;
+mod key;
 mod resolve;
 mod write;
 
