@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::expand::RESOURCE_TYPES;
 use crate::template::problems::Problems;
+use crate::template::value::resource_member;
 
 /// How deep a walk looks for a Buildkite resource: far deeper than any template nests one.
 const MAX_DEPTH: usize = 32;
@@ -70,6 +71,12 @@ fn find_buildkite_types(value: &Value, path: &str, depth: usize, found: &mut Vec
         }
         _ => {}
     }
+}
+
+pub fn is_buildkite_resource(resource: &Value) -> bool {
+    resource_member(resource, "Type")
+        .and_then(Value::as_str)
+        .is_some_and(|resource_type| RESOURCE_TYPES.contains(&resource_type))
 }
 
 #[cfg(test)]

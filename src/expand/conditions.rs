@@ -458,5 +458,16 @@ fn align<T>(a: Vec<T>, b: Vec<T>, identity: impl Fn(&T) -> Value) -> Vec<Aligned
     out
 }
 
+/// The resource's own `Condition`, when it names one the template declares: the resource
+/// exists only when it holds.
+pub fn own_condition<'r>(
+    condition: Option<&'r Value>,
+    known_conditions: Option<&Map<String, Value>>,
+) -> Option<&'r str> {
+    condition
+        .and_then(Value::as_str)
+        .filter(|name| known_conditions.is_some_and(|known| known.contains_key(*name)))
+}
+
 #[cfg(test)]
 mod tests;

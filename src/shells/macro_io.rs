@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::expand::ExpandedTemplate;
+use crate::expand::output::ExpandedTemplate;
 use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
 
 /// What CloudFormation sends a macro's function.
