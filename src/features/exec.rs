@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::template::arn::{s3_arn, stack_arn_with_suffix};
 use crate::template::sub::Piece;
@@ -79,3 +80,33 @@ pub fn check_log_group_name(name: &str) -> Result<(), String> {
         Err("is not a log group name (1 to 512 of A-Z, a-z, 0-9, _, -, /, . and #)".to_owned())
     }
 }
+
+/// The four actions ECS Exec opens its session channels with.
+const SESSION_CHANNEL_ACTIONS: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+/// The task role's `ExecuteCommand`: ECS Exec's session channels, and the session logs.
+pub const GRANT: FeatureGrant = FeatureGrant {
+    policy_name: "ExecuteCommand",
+    role: GrantedRole::Task {
+        asked_by: "ExecuteCommand",
+        asked: |features| features.execute_command,
+    },
+    statements: |properties, _| {
+        if !properties.execute_command {
+            return None;
+        }
+        // These four actions take no resource but `*` (ECS Exec's own guide).
+        let mut statements = vec![Statement::Allow(Allow::new(
+            "OpenSessionChannels",
+            Actions::List(&SESSION_CHANNEL_ACTIONS),
+            Value::String("*".to_owned()),
+        ))];
+        statements.extend(properties.execute_command_logging.statements());
+        Some(statements)
+    },
+};

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+use crate::features::grant::{FeatureGrant, GrantedRole};
+use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::template::scope::{Resolved, TemplateScope};
 use crate::template::sub::{
     SubPart, first_outside_variables, parse_sub, split_once_outside_variables,
@@ -389,7 +391,7 @@ fn ecr_sub_text(
         "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{repository}",
         host.fields[host.form.region_field], host.fields[0]
     );
-    Some(crate::features::secrets::sub_piece(&arn, variables))
+    Some(crate::template::sub::sub_piece(&arn, variables))
 }
 
 /// The ECR registry host of a `!Sub`'s text, its fields in `Fn::Sub` syntax.
@@ -428,6 +430,40 @@ impl<'t> SubHost<'t> {
         })
     }
 }
+
+/// The ECR actions that pull an image's layers, granted on its repository.
+pub const ECR_PULL_ACTIONS: [&str; 3] = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+];
+
+/// The execution role's `PullImages`: the ECR repositories of the containers' images.
+pub const GRANT: FeatureGrant = FeatureGrant {
+    policy_name: "PullImages",
+    role: GrantedRole::Execution {
+        covered_by_managed_policy: true,
+    },
+    statements: |properties, _| {
+        let repositories = properties.execution_role_pulls();
+        if repositories.is_empty() {
+            return None;
+        }
+        Some(vec![
+            Statement::Allow(Allow::new(
+                "PullFromTheRepositoriesUsed",
+                Actions::List(&ECR_PULL_ACTIONS),
+                Value::Array(repositories.into_iter().cloned().collect()),
+            )),
+            // ECR's registry login, which takes no resource but `*`.
+            Statement::Allow(Allow::new(
+                "LogInToTheRegistry",
+                Actions::One("ecr:GetAuthorizationToken"),
+                Value::String("*".to_owned()),
+            )),
+        ])
+    },
+};
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+use crate::features::grant::{FeatureGrant, GrantedRole};
+use crate::generate::output_types::Statement;
 use crate::template::arn::stack_arn;
 use crate::template::arn::{
     check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn,
@@ -270,7 +272,7 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
                     return Ok(Named::Key(value.clone()));
                 }
                 if resource.starts_with("alias/") {
-                    let piece = |text: &str| crate::features::secrets::sub_piece(text, variables);
+                    let piece = |text: &str| crate::template::sub::sub_piece(text, variables);
                     return Ok(Named::Alias {
                         name: piece(resource),
                         region: piece(fields[3]),
@@ -284,6 +286,19 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
         "cannot tell which KMS key this is, so the task role could not be limited to it; {FORMS}"
     ))
 }
+
+/// The task role's `SignPipelines`: sign and verify with the one key named.
+pub const GRANT: FeatureGrant = FeatureGrant {
+    policy_name: "SignPipelines",
+    role: GrantedRole::Task {
+        asked_by: "PipelineSigningKmsKey",
+        asked: |features| features.signs_pipelines,
+    },
+    statements: |properties, _| {
+        let key = properties.pipeline_signing_key.as_ref()?;
+        Some(vec![Statement::Written(key.statement.clone())])
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The resources one Buildkite task definition becomes.
 
 pub mod execution_role;
+pub mod log_group;
 pub mod output_types;
 pub mod policy_size;
 pub mod run_policy;
@@ -11,22 +12,18 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use crate::features::secrets::{SecretGrant, SecretStore};
+use crate::features::{GrantInputs, role_policies};
 use crate::generate::output_types::{
-    Actions, Allow, AuthorizationConfig, ContainerDefinition, ContainerDependency,
-    EfsVolumeConfiguration, EnvironmentFile, GeneratedResource, InlinePolicy, LogConfiguration,
-    LogGroup, Member, MountPoint, Name, NameValue, POLICY_VERSION, Properties, Resource, Role,
-    RoleArn, RolePolicy, RuntimePlatform, SecretEntry, Statement, TaskDefinition, Text, Volume,
-    VolumeFrom,
+    AuthorizationConfig, ContainerDefinition, ContainerDependency, EfsVolumeConfiguration,
+    EnvironmentFile, GeneratedResource, LogConfiguration, Member, MountPoint, Name, NameValue,
+    POLICY_VERSION, Properties, Resource, Role, RoleArn, RolePolicy, RuntimePlatform, SecretEntry,
+    TaskDefinition, Text, Volume, VolumeFrom,
 };
 use crate::properties::checked::{
     AGENT_CONTAINER, BackendUrl, ContainerSecret, EfsVolume, RegistryCredentials,
     SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, SSH_VOLUME, ServiceContainer, SshAgent,
     TaskDefinitionProperties,
 };
-use crate::template::arn::stack_arn;
-use crate::template::sub::{Piece, build_sub};
-use crate::template::value::{distinct, distinct_by, same_value};
 
 /// The logical IDs generated for resource `X`, in output order.
 #[derive(Debug, Clone)]
@@ -123,13 +120,13 @@ pub fn generate(
     mut properties: TaskDefinitionProperties,
     attributes: &ResourceAttributes,
 ) -> Vec<(String, GeneratedResource)> {
-    let log_group = Properties::LogGroup(log_group(&mut properties));
+    let log_group = Properties::LogGroup(log_group::log_group(&mut properties));
     let execution_role = ids.execution_role.as_ref().map(|id| {
         let role = execution_role(ids, &mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
     let task_role = ids.task_role.as_ref().map(|id| {
-        let role = task_role(&mut properties);
+        let role = task_role(ids, &mut properties);
         (id.clone(), Properties::Role(Box::new(role)))
     });
     // The task's roles, as the run policy and the task definition write them.
@@ -519,16 +516,6 @@ fn backend_url(url: BackendUrl, backend: &Value) -> Text {
     }))
 }
 
-/// The log group, moving the values only it takes out of `properties`.
-fn log_group(properties: &mut TaskDefinitionProperties) -> LogGroup {
-    LogGroup {
-        log_group_name: build_sub(&[Piece::Text("/aws/ecs/"), Piece::Value(&properties.family)]),
-        retention_in_days: std::mem::take(&mut properties.log_retention_days),
-        kms_key_id: properties.log_kms_key_id.take(),
-        tags: properties.tags.clone(),
-    }
-}
-
 /// The trust policy of a role ECS tasks assume, with `condition` on its statement.
 fn trust_policy(condition: Option<Value>) -> Value {
     let mut statement = json!({
@@ -585,187 +572,15 @@ fn execution_role(ids: &GeneratedIds, properties: &mut TaskDefinitionProperties)
     )
 }
 
-/// Read exactly the secrets named; decrypt only through the services that hold them, with the
-/// keys of their accounts and regions, or with `secrets_key` when the secrets name the one key
-/// they are encrypted with. The resources the statements name are taken from the grants, not
-/// copied: nothing reads a grant's resources after its role is built.
-pub(crate) fn secret_statements(
-    grants: &mut [&mut SecretGrant],
-    secrets_key: Option<Value>,
-) -> Vec<Statement> {
-    let mut statements = Vec::new();
-    for (store, sid, action) in [
-        (SecretStore::Ssm, "ReadParameters", "ssm:GetParameters"),
-        (
-            SecretStore::SecretsManager,
-            "ReadSecrets",
-            "secretsmanager:GetSecretValue",
-        ),
-    ] {
-        let resources: Vec<Value> = distinct(grants.iter_mut().flat_map(|g| g.reads_mut(store)))
-            .into_iter()
-            .map(std::mem::take)
-            .collect();
-        if !resources.is_empty() {
-            statements.push(Statement::Allow(Allow::new(
-                sid,
-                Actions::One(action),
-                Value::Array(resources),
-            )));
-        }
-    }
-    let keys = match secrets_key {
-        Some(key) => vec![key],
-        None => {
-            // Each distinct place built once (many secrets share one), then each result once.
-            let places = distinct_by(
-                grants.iter().map(|grant| (&*grant.region, &*grant.account)),
-                |(region, account), (other_region, other_account)| {
-                    same_value(region, other_region) && same_value(account, other_account)
-                },
-            );
-            let keys = places.into_iter().map(|(region, account)| {
-                build_sub(&[
-                    Piece::Text("arn:"),
-                    Piece::Pseudo("AWS::Partition"),
-                    Piece::Text(":kms:"),
-                    Piece::Value(region),
-                    Piece::Text(":"),
-                    Piece::Value(account),
-                    Piece::Text(":key/*"),
-                ])
-            });
-            distinct(keys)
-        }
-    };
-    let stores = distinct_by(
-        grants.iter().map(|grant| (grant.store, &*grant.region)),
-        |(store, region), (other_store, other_region)| {
-            store == other_store && same_value(region, other_region)
-        },
-    );
-    let services = stores.into_iter().map(|(store, region)| {
-        let service = match store {
-            SecretStore::Ssm => "ssm.",
-            SecretStore::SecretsManager => "secretsmanager.",
-        };
-        build_sub(&[
-            Piece::Text(service),
-            Piece::Value(region),
-            Piece::Text("."),
-            Piece::Pseudo("AWS::URLSuffix"),
-        ])
-    });
-    let services = distinct(services);
-    let operator = if services.iter().any(mentions_wildcard) {
-        "StringLike"
-    } else {
-        "StringEquals"
-    };
-    statements.push(Statement::Allow(
-        Allow::new(
-            "DecryptThroughThoseServices",
-            Actions::One("kms:Decrypt"),
-            Value::Array(keys),
-        )
-        .when(operator, "kms:ViaService", Value::Array(services)),
-    ));
-    statements
-}
-
-/// Whether a `*` is written anywhere in `value` (a key or a string), as its JSON text would
-/// show, without writing that text.
-fn mentions_wildcard(value: &Value) -> bool {
-    match value {
-        Value::String(text) => text.contains('*'),
-        Value::Array(items) => items.iter().any(mentions_wildcard),
-        Value::Object(map) => map
-            .iter()
-            .any(|(key, member)| key.contains('*') || mentions_wildcard(member)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-/// The four actions ECS Exec opens its session channels with.
-const SESSION_CHANNEL_ACTIONS: [&str; 4] = [
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-];
-
-/// What the task role is given inline policies for: read before the properties are whole, so
-/// that a name a `TaskRolePolicies` entry shares with one is found with every other problem.
-pub struct TaskRoleFeatures {
-    pub ssh_agent: bool,
-    pub mounts_file_systems: bool,
-    pub artifacts: bool,
-    pub signs_pipelines: bool,
-    pub execute_command: bool,
-}
-
-impl TaskRoleFeatures {
-    /// The inline policies [`task_role`] writes for these features, by name, each with the
-    /// property that asks for it, in its order.
-    pub fn policy_names(&self) -> Vec<(&'static str, &'static str)> {
-        [
-            (self.ssh_agent, SSH_AGENT_POLICY),
-            (self.mounts_file_systems, MOUNT_FILE_SYSTEMS_POLICY),
-            (self.artifacts, ARTIFACTS_POLICY),
-            (self.signs_pipelines, SIGN_PIPELINES_POLICY),
-            (self.execute_command, EXECUTE_COMMAND_POLICY),
-        ]
-        .into_iter()
-        .filter_map(|(generated, named)| generated.then_some(named))
-        .collect()
-    }
-}
-
-/// The task role's inline policies, by name, with the property that asks for each.
-const SSH_AGENT_POLICY: (&str, &str) = ("InvokeSshAgentBackend", "SshAgentBackend");
-const MOUNT_FILE_SYSTEMS_POLICY: (&str, &str) = ("MountFileSystems", "Volumes with a FileSystemId");
-const ARTIFACTS_POLICY: (&str, &str) = ("ReadAndWriteArtifacts", "ArtifactsBucket");
-const SIGN_PIPELINES_POLICY: (&str, &str) = ("SignPipelines", "PipelineSigningKmsKey");
-const EXECUTE_COMMAND_POLICY: (&str, &str) = ("ExecuteCommand", "ExecuteCommand");
-
 /// The task role, moving the values only it takes out of `properties`.
-fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
-    let mut policies = Vec::new();
-    if let Some(ssh_agent) = &properties.ssh_agent {
-        policies.push(RolePolicy::Inline(InlinePolicy {
-            name: SSH_AGENT_POLICY.0,
-            statements: vec![Statement::Allow(Allow::new(
-                "ListKeysAndSign",
-                Actions::One("execute-api:Invoke"),
-                build_sub(&[Piece::Value(&ssh_agent.backend), Piece::Text("/*/*")]),
-            ))],
-        }));
-    }
-    if let Some(policy) = mount_file_systems_policy(&properties.volumes) {
-        policies.push(RolePolicy::Inline(policy));
-    }
-    if let Some(artifacts) = &properties.artifacts {
-        policies.push(RolePolicy::Inline(artifacts.policy()));
-    }
-    if let Some(key) = &properties.pipeline_signing_key {
-        policies.push(RolePolicy::Inline(InlinePolicy {
-            name: SIGN_PIPELINES_POLICY.0,
-            statements: vec![Statement::Written(key.statement.clone())],
-        }));
-    }
-    if properties.execute_command {
-        // These four actions take no resource but `*` (ECS Exec's own guide).
-        let mut statements = vec![Statement::Allow(Allow::new(
-            "OpenSessionChannels",
-            Actions::List(&SESSION_CHANNEL_ACTIONS),
-            Value::String("*".to_owned()),
-        ))];
-        statements.extend(properties.execute_command_logging.statements());
-        policies.push(RolePolicy::Inline(InlinePolicy {
-            name: EXECUTE_COMMAND_POLICY.0,
-            statements,
-        }));
-    }
+fn task_role(ids: &GeneratedIds, properties: &mut TaskDefinitionProperties) -> Role {
+    let inputs = GrantInputs {
+        log_group_id: &ids.log_group,
+    };
+    let mut policies: Vec<RolePolicy> = role_policies(properties, &inputs, false)
+        .into_iter()
+        .map(RolePolicy::Inline)
+        .collect();
     policies.extend(
         std::mem::take(&mut properties.task_role_policies)
             .into_iter()
@@ -778,65 +593,6 @@ fn task_role(properties: &mut TaskDefinitionProperties) -> Role {
         std::mem::take(&mut properties.task_role_managed_policy_arns),
         properties,
     )
-}
-
-/// The actions that mount a file system read-only, and read-write.
-const MOUNT_ACTIONS: [&str; 1] = ["elasticfilesystem:ClientMount"];
-const MOUNT_AND_WRITE_ACTIONS: [&str; 2] = [
-    "elasticfilesystem:ClientMount",
-    "elasticfilesystem:ClientWrite",
-];
-
-/// Mount exactly the file systems of `Volumes`, through their access points, writing only
-/// where a volume is not read-only.
-fn mount_file_systems_policy(volumes: &[EfsVolume]) -> Option<InlinePolicy> {
-    let efs_arn = |kind: &str, id: &Value| stack_arn("elasticfilesystem", kind, id);
-    // One statement per file system and access point, writing if any of its volumes writes.
-    let mut mounts: Vec<(Value, Option<Value>, bool)> = Vec::new();
-    for volume in volumes {
-        let Some(file_system_id) = &volume.file_system_id else {
-            continue;
-        };
-        let file_system = efs_arn(":file-system/", file_system_id);
-        let access_point = volume
-            .access_point_id
-            .as_ref()
-            .map(|id| efs_arn(":access-point/", id));
-        match mounts
-            .iter_mut()
-            .find(|(fs, ap, _)| *fs == file_system && *ap == access_point)
-        {
-            Some((_, _, writes)) => *writes |= !volume.read_only,
-            None => mounts.push((file_system, access_point, !volume.read_only)),
-        }
-    }
-    if mounts.is_empty() {
-        return None;
-    }
-    let statements = mounts
-        .into_iter()
-        .map(|(file_system, access_point, writes)| {
-            let actions = if writes {
-                Actions::List(&MOUNT_AND_WRITE_ACTIONS)
-            } else {
-                Actions::List(&MOUNT_ACTIONS)
-            };
-            // Written without a Sid, as it always was.
-            let mut statement = Allow::unnamed(actions, file_system);
-            if let Some(access_point) = access_point {
-                statement = statement.when(
-                    "ArnEquals",
-                    "elasticfilesystem:AccessPointArn",
-                    access_point,
-                );
-            }
-            Statement::Allow(statement)
-        })
-        .collect();
-    Some(InlinePolicy {
-        name: MOUNT_FILE_SYSTEMS_POLICY.0,
-        statements,
-    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-use super::{GeneratedIds, TaskRoleFeatures};
+use super::GeneratedIds;
 use crate::ExpansionContext;
+use crate::features::{TaskRoleFeatures, task_role_policy_names};
 use serde_json::json;
 
 /// So that a `TaskRolePolicies` entry named as one of them is found: with every feature,
@@ -35,8 +36,7 @@ fn the_task_role_policies_are_the_ones_named() {
         signs_pipelines: true,
         execute_command: true,
     };
-    let named: Vec<&str> = every
-        .policy_names()
+    let named: Vec<&str> = task_role_policy_names(&every)
         .into_iter()
         .map(|(name, _)| name)
         .collect();

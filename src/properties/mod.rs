@@ -269,14 +269,18 @@ pub fn read_properties(
     );
     let execute_command_logging = reader.execute_command_logging(execute_command);
 
-    let task_role_features = crate::generate::TaskRoleFeatures {
+    let task_role_features = crate::features::TaskRoleFeatures {
         ssh_agent: ssh_agent.is_some(),
         mounts_file_systems: volumes.iter().any(|volume| volume.file_system_id.is_some()),
         artifacts: artifacts.is_some(),
         signs_pipelines: pipeline_signing_key.is_some(),
         execute_command,
     };
-    task::check_generated_policy_names(&policy_names, &task_role_features.policy_names(), problems);
+    task::check_generated_policy_names(
+        &policy_names,
+        &crate::features::task_role_policy_names(&task_role_features),
+        problems,
+    );
 
     if problems.len() > before {
         return None;

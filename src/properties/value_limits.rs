@@ -43,7 +43,7 @@ pub(crate) fn check_exec_kms_key(text: &str, context: &ExpansionContext) -> Resu
 }
 
 pub(crate) fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::features::artifacts::check_bucket_name(text)
+    crate::features::s3::check_bucket_name(text)
 }
 
 pub(crate) fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(), String> {
@@ -51,7 +51,7 @@ pub(crate) fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(
 }
 
 pub(crate) fn check_artifacts_prefix(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::features::artifacts::check_prefix(text)
+    crate::features::s3::check_prefix(text)
 }
 
 pub(crate) fn check_iam_path(text: &str, _: &ExpansionContext) -> Result<(), String> {

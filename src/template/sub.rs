@@ -262,3 +262,28 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
         ]))
     }
 }
+
+/// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
+/// with those of `variables` it uses when it has.
+pub fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
+    if !has_variable_start(template) {
+        return Value::String(template.to_owned());
+    }
+    if let Some(text) = sub_literal(template) {
+        return Value::String(text.into_owned());
+    }
+    let used: Map<String, Value> = sub_parts(template)
+        .filter_map(|part| match part {
+            SubPart::Variable(name) => variables?
+                .get(name)
+                .map(|value| (name.to_owned(), value.clone())),
+            SubPart::Text(_) => None,
+        })
+        .collect();
+    let template = Value::String(template.to_owned());
+    if used.is_empty() {
+        fn_sub(template)
+    } else {
+        fn_sub(Value::Array(vec![template, Value::Object(used)]))
+    }
+}
