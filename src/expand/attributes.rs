@@ -1,9 +1,9 @@
 //! The resource attributes of a Buildkite resource: which are carried to what it becomes,
 //! and the checks on `Condition`, `DeletionPolicy` and `UpdateReplacePolicy`.
 
-use crate::ExpansionContext;
-use crate::Problems;
 use crate::generate::ResourceAttributes;
+use crate::template::context::ExpansionContext;
+use crate::template::problems::Problems;
 use crate::template::problems::unknown_name_message;
 use crate::template::value::small_member;
 use serde_json::{Map, Value};

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::expand::RESOURCE_TYPES;
+/// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
+pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
+
 use crate::template::problems::Problems;
 use crate::template::value::resource_member;
 

@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 
 use crate::properties::declarations::{ListShape, Shape, declaration};
-use crate::properties::{PropertyInput, Sourced, unknown_property_message};
+use crate::properties::reader::{PropertyInput, Sourced};
+use crate::properties::unknown_property_message;
 use crate::template::place::Place;
 use crate::template::problems::{Problems, nearest};
 

@@ -1,11 +1,11 @@
 //! Joining the resources generated on each branch of a resource's conditions into one set.
 
-use crate::Problems;
 use crate::expand::conditions::Branching;
 use crate::expand::conditions::Presence;
 use crate::expand::conditions::join_resources;
 use crate::generate::ResourceAttributes;
 use crate::generate::output_types::GeneratedResource;
+use crate::template::problems::Problems;
 use serde_json::{Map, Value};
 
 /// Generated resources as values, to be joined with another combination's.

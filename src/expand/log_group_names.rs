@@ -1,9 +1,9 @@
 //! The log group names the template will create, checked for clashes before deploying.
 
-use crate::Problems;
 use crate::expand::output::Expansion;
 use crate::generate::GeneratedIds;
 use crate::generate::output_types::GeneratedResource;
+use crate::template::problems::Problems;
 use crate::template::scope::TemplateScope;
 use crate::template::value::resource_member;
 use serde_json::{Map, Value};

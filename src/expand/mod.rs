@@ -16,11 +16,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::ExpansionContext;
 use crate::expand::attributes::RESOURCE_KEYS;
 use crate::expand::attributes::UNCARRIED_ATTRIBUTES;
 use crate::expand::attributes::resource_attributes;
-use crate::expand::composition::is_buildkite_resource;
+use crate::expand::composition::{RESOURCE_TYPES, is_buildkite_resource};
 use crate::expand::conditions::{Branching, MAX_CONDITIONS, own_condition, resolve_map};
 use crate::expand::globals::{apply_globals, check_globals, check_globals_sections};
 use crate::expand::join::as_values;
@@ -37,13 +36,11 @@ use crate::expand::references::{ReferenceRewriter, ReferenceTarget};
 use crate::generate::output_types::GeneratedResource;
 use crate::generate::{GeneratedIds, generate};
 use crate::properties::read_properties;
+use crate::template::context::ExpansionContext;
 use crate::template::place::Trail;
 use crate::template::problems::{Problem, Problems, unknown_name_message};
 use crate::template::scope::TemplateScope;
 use crate::template::value::{resource_member, small_member};
-
-/// The resource types the macro expands; `Buildkite::ECS::Agent` is the first release's name.
-pub const RESOURCE_TYPES: [&str; 2] = ["Buildkite::ECS::TaskDefinition", "Buildkite::ECS::Agent"];
 
 /// CloudFormation's quota of resources in one stack.
 pub const MAX_RESOURCES: usize = 500;

@@ -1,6 +1,5 @@
 //! What references to a Buildkite resource become, on each branch of its conditions.
 
-use crate::Problems;
 use crate::expand::conditions::Branching;
 use crate::expand::conditions::MAX_CONDITIONS;
 use crate::expand::conditions::join_values;
@@ -11,6 +10,7 @@ use crate::expand::references::ReferenceTarget;
 use crate::generate::GeneratedIds;
 use crate::template::arn::get_att_arn;
 use crate::template::place::Trail;
+use crate::template::problems::Problems;
 use crate::template::scope::TemplateScope;
 use crate::template::value::resource_member;
 use crate::template::value::small_member;

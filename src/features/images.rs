@@ -132,7 +132,7 @@ impl EcrHostForm {
 
     /// The suffix this form's hosts end in within the stack's partition: dual-stack hosts
     /// have their own (the ECS agent's `ECRDualStackImagePattern` lists them).
-    fn own_suffix(self, context: &crate::ExpansionContext) -> &'static str {
+    fn own_suffix(self, context: &crate::template::context::ExpansionContext) -> &'static str {
         if !self.dual_stack {
             return context.url_suffix();
         }

@@ -1,6 +1,6 @@
 use super::GeneratedIds;
-use crate::ExpansionContext;
 use crate::features::{TaskRoleFeatures, task_role_policy_names};
+use crate::template::context::ExpansionContext;
 use serde_json::json;
 
 /// So that a `TaskRolePolicies` entry named as one of them is found: with every feature,
@@ -18,7 +18,7 @@ fn the_task_role_policies_are_the_ones_named() {
             "ExecuteCommand": true
         }
     }}});
-    let expanded = crate::expand(
+    let expanded = crate::expand::expand(
         template,
         &ExpansionContext::new("us-east-1", "123456789012"),
     )

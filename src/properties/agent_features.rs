@@ -2,14 +2,14 @@
 
 use serde_json::{Value, json};
 
-use super::PropertyReader;
-use crate::ExpansionContext;
+use super::reader::PropertyReader;
 use crate::features::artifacts::ArtifactsBucket;
 use crate::features::exec::ExecuteCommandLogging;
 use crate::features::secrets::SecretGrant;
 use crate::features::signing::{SigningKey, signing_key};
 use crate::properties::checked::{ContainerSecret, RegistryCredentials, ServiceContainer};
 use crate::template::arn::{is_region, parse_arn};
+use crate::template::context::ExpansionContext;
 use crate::template::scope::Resolved;
 use crate::template::sub::{split_outside_variables, sub_arguments, sub_literal};
 use crate::template::value::ref_target;

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
+use super::primitives::kind_of;
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::properties::checked::{
     BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent,
 };

@@ -3,7 +3,6 @@
 //! (`properties`), the unknown-property and Globals checks, and the README's property table
 //! all come from [`PROPERTIES`], so they cannot disagree.
 
-use crate::ExpansionContext;
 use crate::properties::value_limits::{
     CPU_ARCHITECTURES, EPHEMERAL_STORAGE_GIB, FAMILY, FARGATE_CPU, FARGATE_MEMORY,
     LOG_RETENTION_DAYS, STOP_TIMEOUT_SECONDS, ValueLimits, check_artifacts_bucket,
@@ -12,6 +11,7 @@ use crate::properties::value_limits::{
     check_iam_path, check_kms_key_arn, check_log_kms_key, check_log_retention, check_memory,
     check_policy_arn, check_role_arn, check_stop_timeout,
 };
+use crate::template::context::ExpansionContext;
 
 /// A check of a string value known at expansion: why it is wrong, worded to follow the value
 /// (never quoting a parameter's value).

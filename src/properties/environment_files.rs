@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::{PropertyInput, PropertyReader, kind_of};
+use super::primitives::kind_of;
+use super::reader::{PropertyInput, PropertyReader};
 use crate::template::scope::Resolved;
 use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::PropertyReader;
+use super::reader::PropertyReader;
 use crate::features::images::pull_grant;
 use crate::template::place::Place;
 use crate::template::scope::{Resolved, TemplateScope};

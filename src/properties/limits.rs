@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::properties::declarations::{PropertyDefault, ULIMIT_ENTRY, declaration};
 use crate::template::value::object;
 

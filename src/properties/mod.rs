@@ -14,25 +14,28 @@ mod environment_files;
 mod images;
 mod limits;
 mod primitives;
+pub mod reader;
 mod secrets;
 mod task;
 mod volumes;
 
-use std::borrow::Cow;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::properties::checked::{
     AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
 };
 use crate::properties::declarations::{
-    AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, EntryShape, PropertyDeclaration,
-    PropertyDefault, Shape, declaration, property_names,
+    AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, PropertyDefault, Shape, declaration,
+    property_names,
 };
 use crate::template::place::Place;
 use crate::template::problems::{Problems, unknown_name_message};
 use crate::template::scope::TemplateScope;
 
+use crate::properties::reader::ParameterDefault;
+use crate::properties::reader::PropertyInput;
+use crate::properties::reader::PropertyReader;
+use crate::properties::reader::UsedNames;
 pub use environment_files::bucket_of;
 pub use primitives::kind_of;
 
@@ -45,34 +48,6 @@ const CARRIED_ATTRIBUTES: [&str; 5] = [
     "UpdateReplacePolicy",
     "Metadata",
 ];
-
-/// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
-/// template parameter a property defaults to.
-#[derive(Debug, Clone, Copy)]
-pub struct Sourced<'a> {
-    pub value: &'a Value,
-    pub place: Place<'a>,
-}
-
-/// A property as given to one resource after `Globals.TaskDefinition` is applied.
-#[derive(Debug, Clone)]
-pub enum PropertyInput<'a> {
-    Single(Sourced<'a>),
-    /// A list merged from the globals and the resource, entry by entry.
-    Entries {
-        place: Place<'a>,
-        entries: Vec<Sourced<'a>>,
-    },
-}
-
-impl<'a> PropertyInput<'a> {
-    pub fn place(&self) -> Place<'a> {
-        match self {
-            PropertyInput::Single(sourced) => sourced.place,
-            PropertyInput::Entries { place, .. } => *place,
-        }
-    }
-}
 
 /// Reads the properties of resource `logical_id`, recording every problem. Returns
 /// `None` when a problem leaves nothing sound to build from.
@@ -356,57 +331,3 @@ pub fn unknown_property_message(name: &str) -> String {
 
 /// The most tags ECS, IAM and CloudWatch Logs take on one resource.
 const MAX_TAGS: usize = 50;
-
-/// The names used so far in one namespace (a container's variables, the containers, the
-/// volumes), and where.
-#[derive(Default)]
-struct UsedNames<'a> {
-    /// Borrowed from the template where a name is written there.
-    used: Vec<(Cow<'a, str>, Place<'a>)>,
-}
-
-impl<'a> UsedNames<'a> {
-    /// `Some(place of the first use)` when `name` is taken already.
-    fn claim(&mut self, name: impl Into<Cow<'a, str>>, place: Place<'a>) -> Option<Place<'a>> {
-        let name = name.into();
-        if let Some((_, first)) = self.used.iter().find(|(used, _)| *used == name) {
-            return Some(*first);
-        }
-        self.used.push((name, place));
-        None
-    }
-}
-
-struct PropertyReader<'s, 'p, 'i> {
-    scope: &'s TemplateScope<'s>,
-    problems: &'p mut Problems,
-    inputs: &'i [(&'i str, PropertyInput<'i>)],
-    /// The properties that default to a parameter the template declares.
-    parameter_defaults: &'i [ParameterDefault],
-    properties_path: &'i str,
-    /// `AttachTaskExecutionRolePolicy`: AWS's managed policy pulls every image.
-    attach_task_execution_role_policy: bool,
-    /// The images built for x86_64 alone, refused once `CpuArchitecture` is read as ARM64:
-    /// their place, how a message names them, and what to run instead.
-    x86_64_only_images: Vec<(String, String, &'static str)>,
-}
-
-/// A property that defaults to a template parameter the template declares: the `Ref` to it,
-/// and the place a problem with its value is reported.
-struct ParameterDefault {
-    property: &'static str,
-    place: Place<'static>,
-    reference: Value,
-}
-
-fn declared(name: &str) -> &'static PropertyDeclaration {
-    declaration(name).unwrap_or_else(|| panic!("{name} is not a declared property"))
-}
-
-/// The entries a list property declares.
-fn list_entry(name: &str) -> EntryShape {
-    match declared(name).shape {
-        Shape::List(list) => list.entry,
-        _ => unreachable!("{name} is a list"),
-    }
-}

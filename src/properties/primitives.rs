@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
 use crate::template::place::Place;
 use crate::template::problems::unknown_name_message;

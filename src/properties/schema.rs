@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::expand::RESOURCE_TYPES;
+use crate::expand::composition::RESOURCE_TYPES;
 use crate::properties::declarations::{
     EntryShape, ListShape, PROPERTIES, PropertyDeclaration, PropertyDefault, Shape, declaration,
 };

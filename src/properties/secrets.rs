@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::features::secrets::{
     SecretGrant, agent_token_grant, grant_for, registry_credentials_grant,
 };

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use super::{PropertyReader, Sourced, UsedNames, declared, kind_of, list_entry};
+use super::primitives::kind_of;
+use super::reader::{PropertyReader, Sourced, UsedNames, declared, list_entry};
 use crate::properties::declarations::Shape;
 use crate::properties::fargate;
 use crate::properties::value_limits::check_family;

@@ -1,9 +1,9 @@
 //! What a literal value may be beyond its shape (`ValueLimits`), and the checks that hold a
 //! value to it: data the reader and the JSON Schema both read.
 
-use crate::ExpansionContext;
 use crate::properties::fargate;
 use crate::template::arn;
+use crate::template::context::ExpansionContext;
 
 pub(crate) fn check_execute_api_stage(
     text: &str,

@@ -1,6 +1,6 @@
 //! EFS volumes and where they are mounted.
 
-use super::{PropertyReader, UsedNames};
+use super::reader::{PropertyReader, UsedNames};
 use crate::properties::checked::{EfsVolume, SSH_VOLUME};
 use crate::properties::declarations::VOLUME_ENTRY;
 use crate::template::place::Place;

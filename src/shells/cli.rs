@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
+use crate::expand::expand;
 use crate::shells::macro_io::{MacroStatus, read_event, respond_to_event};
+use crate::template::context::ExpansionContext;
 use crate::template::problems::{Problems, nearest};
 use crate::template::yaml::{parse_template, to_yaml_string};
-use crate::{ExpansionContext, expand};
 
 /// The macro's default name, as template.yaml deploys it: the first release's deploy name,
 /// which the stacks written for it use.

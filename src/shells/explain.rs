@@ -4,8 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::expand::expand;
+use crate::template::context::ExpansionContext;
+use crate::template::problems::Problems;
 use crate::template::value::object;
-use crate::{ExpansionContext, Problems, expand};
 
 /// The roles of a Buildkite resource that the user brings: the property that names each, and
 /// the generated role whose grants it needs.
@@ -77,7 +79,7 @@ fn is_buildkite(resource: &Value) -> bool {
     resource
         .get("Type")
         .and_then(Value::as_str)
-        .is_some_and(|kind| crate::expand::RESOURCE_TYPES.contains(&kind))
+        .is_some_and(|kind| crate::expand::composition::RESOURCE_TYPES.contains(&kind))
 }
 
 fn remove_property(template: &mut Value, property: &str) {

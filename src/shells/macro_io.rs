@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::expand::output::ExpandedTemplate;
-use crate::{ExpansionContext, ExpansionSummary, expand_with_summary};
+use crate::expand::{ExpansionSummary, expand_with_summary};
+use crate::template::context::ExpansionContext;
 
 /// What CloudFormation sends a macro's function.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,7 +2,7 @@
 //! Every check returns why a value is wrong, worded so the caller can prefix it with
 //! what the value is (never the value of a parameter).
 
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 use crate::template::sub::Piece;
 use crate::template::sub::build_sub;
 use crate::template::sub::push_sub_text;

@@ -1,7 +1,7 @@
 //! What a property value stands for when it is checked: the template around it (its
 //! parameters, resources and the request context) and the value it resolves to.
 
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 use crate::template::value::intrinsic_name;
 use crate::template::value::ref_target;
 use crate::template::value::resource_member;

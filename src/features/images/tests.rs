@@ -1,5 +1,5 @@
 use super::*;
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 
 fn pull(image: Value) -> Result<Vec<Value>, String> {
     let mut context = ExpansionContext::new("us-east-1", "123456789012");

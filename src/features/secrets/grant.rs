@@ -1,13 +1,59 @@
-//! The execution role's `ReadAgentSecrets`: read exactly the secrets the containers name,
+//! What the execution role reads for one secret, and its `ReadAgentSecrets`: read exactly the secrets the containers name,
 //! and decrypt them only through the services that hold them.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
-use crate::features::secrets::{SecretGrant, SecretStore};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::template::sub::{Piece, build_sub};
 use crate::template::value::{distinct, distinct_by, same_value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretStore {
+    Ssm,
+    SecretsManager,
+}
+
+/// What the execution role reads for one secret, with the region and account of the
+/// service that decrypts it (`*` where the template leaves them open).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretGrant {
+    pub store: SecretStore,
+    /// The ARN, or an ARN pattern.
+    pub resource: Value,
+    /// A second pattern where a Secrets Manager name the macro cannot see may be a full name
+    /// (`resource`) or a partial one (this). Most grants have none: they need no list, and
+    /// boxed it keeps small a grant the readers hand on by value.
+    pub partial: Option<Box<Value>>,
+    /// The SSM parameter ECS reads this Secrets Manager secret through, when the value is
+    /// SSM's reference to it (`/aws/reference/secretsmanager/<name>`): granted
+    /// `ssm:GetParameters`, while the secret itself is granted as any other.
+    pub through_parameter: Option<Box<Value>>,
+    /// Usually the stack's own (`{"Ref": "AWS::Region"}`), borrowed, not copied.
+    pub region: Cow<'static, Value>,
+    pub account: Cow<'static, Value>,
+}
+
+impl SecretGrant {
+    /// What it reads from `store`: `resource` and any `partial` from its own store, and from
+    /// SSM any parameter it is read through. Mutable, so that the execution role's statements
+    /// take them.
+    pub fn reads_mut(&mut self, store: SecretStore) -> impl Iterator<Item = &mut Value> {
+        let own = self.store == store;
+        let (resource, partial) = if own {
+            (Some(&mut self.resource), self.partial.as_deref_mut())
+        } else {
+            (None, None)
+        };
+        let parameter = self
+            .through_parameter
+            .as_deref_mut()
+            .filter(|_| store == SecretStore::Ssm);
+        resource.into_iter().chain(partial).chain(parameter)
+    }
+}
 
 /// The execution role reads every secret of the containers, the agent token and the registry
 /// credentials; it is always written, as the agent token is always read.

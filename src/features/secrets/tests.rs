@@ -1,6 +1,9 @@
 use super::*;
-use crate::ExpansionContext;
-use serde_json::Map;
+use crate::features::secrets::reading::TOKEN_IN_SECRETS_MANAGER;
+use crate::features::secrets::reading::secret_of_any_form;
+use crate::template::context::ExpansionContext;
+use crate::template::scope::TemplateScope;
+use serde_json::{Map, Value, json};
 
 fn scope_with<'a>(
     context: &'a ExpansionContext,

@@ -1,7 +1,7 @@
 //! A secret reference whose text the macro knows (a string, a `Ref` to a parameter with a
 //! value, a `Fn::Sub` whose variables all have one), taken apart into its fields.
 
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 use crate::template::scope::TemplateScope;
 use crate::template::sub::SubPart;
 use crate::template::sub::has_variable_start;

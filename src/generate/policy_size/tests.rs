@@ -1,5 +1,5 @@
 use super::*;
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 use serde_json::json;
 
 /// Counts with `known` for a stack in `region` whose template declares `parameters`.

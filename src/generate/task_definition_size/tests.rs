@@ -1,5 +1,5 @@
 use super::*;
-use crate::ExpansionContext;
+use crate::template::context::ExpansionContext;
 use crate::template::scope::TemplateScope;
 use serde_json::json;
 

@@ -1,6 +1,6 @@
 use super::*;
-use crate::ExpansionContext;
 use crate::template::arn::stack_arn_with_suffix;
+use crate::template::context::ExpansionContext;
 use crate::template::scope::TemplateScope;
 use crate::template::sub::Piece;
 use crate::template::sub::SubPart;

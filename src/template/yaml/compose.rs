@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
+/// serde_json reads JSON nested this deep and no deeper: the Lambda could not read more.
+pub(super) const MAX_DEPTH: usize = 128;
+
 use libyaml_safer::{EventData, Parser};
 
-use super::TemplateReadError;
+use super::error::TemplateReadError;
 use super::resolve::{Plain, resolve_plain};
 
 pub(super) type NodeId = usize;
@@ -17,7 +20,7 @@ pub(super) type NodeId = usize;
 /// than the YAML), and past where PyYAML's recursive composer, and so cfn-lint, gives up. The
 /// scanner's work per token grows with the depth, so reading on through a deeper stream takes
 /// time in proportion to its square (minutes for 100,000 unclosed `[`).
-const MAX_COMPOSE_DEPTH: usize = 4 * super::construct::MAX_DEPTH;
+const MAX_COMPOSE_DEPTH: usize = 4 * MAX_DEPTH;
 
 /// A place in the source: line and column, both from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,12 +306,12 @@ impl Composer {
         self.open.push((id, None));
         if self.open.len() > MAX_COMPOSE_DEPTH {
             // Named where the constructed template first goes too deep, as `construct` would.
-            let first_too_deep = self.open[super::construct::MAX_DEPTH].0;
+            let first_too_deep = self.open[MAX_DEPTH].0;
             return Err(refused(
                 self.document.nodes[first_too_deep].mark,
                 &format!(
                     "nested deeper than {} levels, more than the macro reads CloudFormation's JSON to",
-                    super::construct::MAX_DEPTH
+                    MAX_DEPTH
                 ),
             ));
         }

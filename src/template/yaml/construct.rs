@@ -16,14 +16,12 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Number, Value};
 
-use super::TemplateReadError;
-use super::compose::{Content, Document, Mark, NodeId, Tag};
+use super::compose::{Content, Document, MAX_DEPTH, Mark, NodeId, Tag};
+use super::error::TemplateReadError;
 use super::key::Key;
 use super::resolve::{NumberError, construct_bool, construct_float, construct_int};
 use crate::template::problems::push_index;
 
-/// serde_json reads JSON nested this deep and no deeper: the Lambda could not read more.
-pub(super) const MAX_DEPTH: usize = 128;
 /// cfn-lint's bound on a template's size once aliases are expanded (`_MAX_EXPANDED_NODES`); it
 /// applies it when the text holds an `&`.
 pub(super) const MAX_EXPANDED_NODES: usize = 250_000;

@@ -9,35 +9,15 @@
 
 mod compose;
 mod construct;
+mod error;
 mod key;
 mod resolve;
 mod write;
 
 use serde_json::Value;
-use thiserror::Error;
 
+pub use error::TemplateReadError;
 pub use write::to_yaml_string;
-
-/// Why a template could not be read. Messages name the place (the path where it is known, the
-/// line and column) and never quote the template's content: a value may be a secret.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum TemplateReadError {
-    /// The parser stopped: not YAML (or JSON) at all.
-    #[error("the template is not valid {format}: {message} at line {line} column {column}{hint}")]
-    Syntax {
-        format: &'static str,
-        message: String,
-        line: usize,
-        column: usize,
-        /// How the usual cause is fixed, after `; `, or empty.
-        hint: &'static str,
-    },
-    /// YAML that CloudFormation's reading refuses, or that has no JSON form.
-    #[error("{place}: {why}")]
-    Refused { place: String, why: String },
-    #[error("the template must be a mapping at the top level")]
-    NotAMapping,
-}
 
 /// Reads a template, YAML or JSON, as AWS's cfn-lint decoder reads it (see the module's
 /// documentation), except that a date stays the text written.
