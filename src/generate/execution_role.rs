@@ -4,8 +4,14 @@
 use serde_json::{Value, json};
 
 use crate::features::{GrantInputs, role_policies};
+use crate::generate::ids::GeneratedIds;
 use crate::generate::output_types::InlinePolicy;
+use crate::generate::output_types::Role;
+use crate::generate::output_types::RolePolicy;
+use crate::generate::role::role;
+use crate::generate::role::trust_policy;
 use crate::properties::checked::TaskDefinitionProperties;
+use std::sync::LazyLock;
 
 /// The AWS managed policy `AttachTaskExecutionRolePolicy: true` attaches.
 pub const TASK_EXECUTION_ROLE_POLICY: &str =
@@ -27,4 +33,25 @@ pub fn execution_role_managed_policies(properties: &TaskDefinitionProperties) ->
     } else {
         Vec::new()
     }
+}
+
+/// The execution role's trust policy: any ECS task may assume it.
+pub(crate) static EXECUTION_ROLE_TRUST: LazyLock<Value> = LazyLock::new(|| trust_policy(None));
+
+pub(crate) fn execution_role(
+    ids: &GeneratedIds,
+    properties: &mut TaskDefinitionProperties,
+) -> Role {
+    let policies =
+        crate::generate::execution_role::execution_role_policies(&ids.log_group, properties)
+            .into_iter()
+            .map(RolePolicy::Inline)
+            .collect();
+    role(
+        std::mem::take(&mut properties.execution_role_path),
+        &EXECUTION_ROLE_TRUST,
+        policies,
+        crate::generate::execution_role::execution_role_managed_policies(properties),
+        properties,
+    )
 }

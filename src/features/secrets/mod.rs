@@ -3,12 +3,12 @@
 
 mod grant;
 mod reading;
+mod registry_credentials;
 mod written;
 
 pub use grant::{GRANT, SecretGrant, SecretStore};
-pub use reading::{
-    agent_token_grant, grant_for, registry_credentials_grant, ssm_parameter_of_any_form,
-};
+pub use reading::{agent_token_grant, grant_for, ssm_parameter_of_any_form};
+pub use registry_credentials::registry_credentials_grant;
 
 #[cfg(test)]
 mod tests;
