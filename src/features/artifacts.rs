@@ -6,6 +6,7 @@
 //! (multipart for large files) carrying the canned ACL of `BUILDKITE_S3_ACL` (default
 //! `public-read`); `artifact download` reads with `GetObject`.
 
+use crate::properties::reader::PropertyReader;
 use serde_json::Value;
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
@@ -106,3 +107,25 @@ pub const GRANT: FeatureGrant = FeatureGrant {
     },
     statements: |properties, _| Some(properties.artifacts.as_ref()?.statements()),
 };
+
+/// Reading `ArtifactsBucket`.
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// `ArtifactsBucket` and its `ArtifactsPrefix`.
+    pub(crate) fn artifacts_bucket(&mut self) -> Option<ArtifactsBucket> {
+        let bucket = self.text("ArtifactsBucket");
+        let prefix = self.text("ArtifactsPrefix");
+        if bucket.is_none()
+            && prefix.is_some()
+            && let Some(input) = self.input("ArtifactsPrefix")
+        {
+            self.problems.push(
+                input.place(),
+                "has no effect without ArtifactsBucket: name the bucket the prefix is in",
+            );
+        }
+        Some(ArtifactsBucket {
+            bucket: bucket?,
+            prefix,
+        })
+    }
+}

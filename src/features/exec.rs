@@ -2,10 +2,12 @@
 //! `ExecuteCommandConfiguration`): what the task role needs beside the four `ssmmessages`
 //! actions, as ECS's guide to ECS Exec and CDK grant it.
 
+use crate::properties::reader::PropertyReader;
 use serde_json::Value;
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
+use crate::template::arn::partition_relative;
 use crate::template::arn::{s3_arn, stack_arn_with_suffix};
 use crate::template::sub::Piece;
 
@@ -110,3 +112,35 @@ pub const GRANT: FeatureGrant = FeatureGrant {
         Some(statements)
     },
 };
+
+/// Reading `ExecuteCommand`'s logging properties.
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// The cluster's exec key, log group and bucket, which need `ExecuteCommand: true`.
+    pub(crate) fn execute_command_logging(
+        &mut self,
+        execute_command: bool,
+    ) -> ExecuteCommandLogging {
+        let logging = ExecuteCommandLogging {
+            kms_key: self
+                .text("ExecuteCommandKmsKeyArn")
+                .map(|key| partition_relative(key, self.scope.context)),
+            log_group: self.text("ExecuteCommandLogGroup"),
+            bucket: self.text("ExecuteCommandBucket"),
+        };
+        if !execute_command {
+            for (name, set) in [
+                ("ExecuteCommandKmsKeyArn", logging.kms_key.is_some()),
+                ("ExecuteCommandLogGroup", logging.log_group.is_some()),
+                ("ExecuteCommandBucket", logging.bucket.is_some()),
+            ] {
+                if set && let Some(input) = self.input(name) {
+                    self.problems.push(
+                        input.place(),
+                        "has no effect without ExecuteCommand: true, which readies the task for ECS Exec",
+                    );
+                }
+            }
+        }
+        logging
+    }
+}

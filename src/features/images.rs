@@ -2,6 +2,9 @@
 //! image outside a private ECR registry, the ECR pull actions on exactly its repository for
 //! one inside.
 
+mod reading;
+mod reference;
+
 use std::borrow::Cow;
 
 use serde_json::{Value, json};

@@ -3,6 +3,7 @@
 //! key: `kms:GetPublicKey` and `kms:Sign` (buildkite/agent `internal/cryptosigner/aws/kms.go`; it
 //! verifies jobs itself with the public key, so never calls `kms:Verify`).
 
+use crate::properties::reader::PropertyReader;
 use std::borrow::Cow;
 
 use serde_json::{Value, json};
@@ -299,6 +300,22 @@ pub const GRANT: FeatureGrant = FeatureGrant {
         Some(vec![Statement::Written(key.statement.clone())])
     },
 };
+
+/// Reading `PipelineSigningKmsKey`.
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// `PipelineSigningKmsKey`: the key the agent signs and verifies with, and its grant.
+    pub(crate) fn pipeline_signing_key(&mut self) -> Option<SigningKey> {
+        let sourced = self.sourced("PipelineSigningKmsKey")?;
+        let value = self.optional_string(&sourced, |_| Ok(()))?;
+        match signing_key(&value, self.scope) {
+            Ok(key) => Some(key),
+            Err(why) => {
+                self.problems.push(sourced.place, why);
+                None
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ use crate::template::scope::Resolved;
 pub const MAX_CONTAINERS: usize = 10;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
+    pub(crate) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
         // The stage's invoke URL, as people have it, written or a parameter's value: the ARN
         // the task role is granted is built from it, in the stack's own account.
@@ -100,7 +100,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A variable name: a non-empty string (or an intrinsic), not used before.
-    pub(super) fn variable_name<'n>(
+    pub(crate) fn variable_name<'n>(
         &mut self,
         value: &'n Value,
         place: Place<'n>,
@@ -152,7 +152,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         Some(value.clone())
     }
 
-    pub(super) fn environment<'e>(
+    pub(crate) fn environment<'e>(
         &mut self,
         input: Option<&PropertyInput<'e>>,
         names: &mut UsedNames<'e>,
@@ -170,7 +170,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The services, beside the macro's own containers (`macro_containers`, named for the
     /// message): ECS takes at most [`MAX_CONTAINERS`] in a task definition.
-    pub(super) fn services(
+    pub(crate) fn services(
         &mut self,
         volumes: &[EfsVolume],
         macro_containers: &[&str],
@@ -275,7 +275,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A container command: a list of strings (or functions yielding them), not empty.
-    pub(super) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         let input = PropertyInput::Single(*sourced);
         let before = self.problems.len();
         let parts = self.list(Some(&input), |reader, part| match part.value {
@@ -300,7 +300,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// An ECS health check: `Command` (starting with `CMD` or `CMD-SHELL`) and its timings.
-    pub(super) fn health_check(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn health_check(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         const SHAPE: EntryShape = EntryShape::Object {
             required: &["Command"],
             optional: &["Interval", "Timeout", "Retries", "StartPeriod"],

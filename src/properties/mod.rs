@@ -8,16 +8,11 @@ pub mod readme;
 pub mod schema;
 pub mod value_limits;
 
-mod agent_features;
 mod containers;
-mod environment_files;
-mod images;
 mod limits;
-mod primitives;
+pub(crate) mod primitives;
 pub mod reader;
-mod secrets;
 mod task;
-mod volumes;
 
 use serde_json::json;
 
@@ -36,7 +31,6 @@ use crate::properties::reader::ParameterDefault;
 use crate::properties::reader::PropertyInput;
 use crate::properties::reader::PropertyReader;
 use crate::properties::reader::UsedNames;
-pub use environment_files::bucket_of;
 pub use primitives::kind_of;
 
 /// The resource attributes the macro carries to what it generates: written under `Properties`,

@@ -11,7 +11,7 @@ use crate::template::scope::Resolved;
 use crate::template::value::object;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn family(&mut self, logical_id: &str) -> Value {
+    pub(crate) fn family(&mut self, logical_id: &str) -> Value {
         match self.sourced("TaskFamily") {
             Some(sourced) => self.text("TaskFamily").unwrap_or_else(|| {
                 self.problems.push(sourced.place, "must not be empty");
@@ -28,7 +28,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// `Cpu` and `Memory` as the task definition takes them (strings), checked as a pair.
-    pub(super) fn cpu_and_memory(&mut self) -> (Value, Value) {
+    pub(crate) fn cpu_and_memory(&mut self) -> (Value, Value) {
         let (cpu, known_cpu) = self.task_size("TaskCpu", VCPUS);
         let (memory, known_memory) = self.task_size("TaskMemory", GIGABYTES);
         if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
@@ -102,7 +102,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// A `TaskRolePolicies` entry, its `PolicyName` claimed in `names` (in lower case: IAM tells
     /// its names apart without regard to case, and a role keeps one inline policy of a name).
-    pub(super) fn policy<'e>(
+    pub(crate) fn policy<'e>(
         &mut self,
         entry: &Sourced<'e>,
         names: &mut UsedNames<'e>,
@@ -138,7 +138,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         name.map(|_| entry.value.clone())
     }
 
-    pub(super) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
         let fields = self.entry_fields(entry, list_entry("Tags"))?;
         let key = Self::entry_field(fields, entry, "Key").and_then(|key| {
             self.required_string_checked(&key, |key| {
@@ -212,7 +212,7 @@ fn check_policy_name(name: &str) -> Result<(), String> {
 
 /// Refuses a `TaskRolePolicies` entry named as an inline policy the macro gives the task role
 /// (`generated`, each with the property that asks for it): IAM would keep one of the two.
-pub(super) fn check_generated_policy_names(
+pub(crate) fn check_generated_policy_names(
     names: &UsedNames<'_>,
     generated: &[(&str, &str)],
     problems: &mut crate::template::problems::Problems,

@@ -8,7 +8,7 @@ use crate::template::sub::build_sub;
 use crate::template::sub::push_sub_text;
 use crate::template::value::fn_get_att;
 use crate::template::value::fn_sub;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The partitions of AWS.
 const PARTITIONS: [&str; 7] = [
@@ -517,6 +517,18 @@ pub fn stack_arn_with_suffix(service: &str, resource: &str, value: &Value, suffi
 /// The characters of a stack ARN's `Fn::Sub` text besides the service, resource, name and suffix.
 const STACK_ARN_FIXED: usize =
     "arn:${AWS::Partition}:".len() + ":${AWS::Region}:${AWS::AccountId}".len();
+
+/// A literal ARN of the stack's partition (checked so) with its partition as
+/// `${AWS::Partition}`, as every ARN the macro writes; any other value as it is.
+pub fn partition_relative(value: Value, context: &ExpansionContext) -> Value {
+    let prefix = format!("arn:{}:", context.partition());
+    match value.as_str().and_then(|text| text.strip_prefix(&prefix)) {
+        Some(rest) if !rest.contains("${") => {
+            json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}") })
+        }
+        _ => value,
+    }
+}
 
 #[cfg(test)]
 mod tests;

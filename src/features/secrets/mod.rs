@@ -2,6 +2,8 @@
 //! the exact SSM parameter or Secrets Manager secret ARN, and where its KMS key lives.
 
 mod grant;
+mod kms_key;
+mod properties;
 mod reading;
 mod registry_credentials;
 mod written;

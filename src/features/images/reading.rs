@@ -1,18 +1,16 @@
 //! Container images: whether a registry can serve each, whether it runs on the task's
 //! architecture, and what the execution role needs to pull it.
 
-mod reference;
-
 use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::reader::PropertyReader;
+use super::reference::Stretch;
 use crate::features::images::pull_grant;
+use crate::properties::reader::PropertyReader;
 use crate::template::place::Place;
 use crate::template::scope::{Resolved, TemplateScope};
 use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
-use reference::Stretch;
 
 /// Images built for x86_64 alone (docs/ci-features.md, "Images: architectures"): their Docker
 /// Hub repositories, and what to run on ARM64 instead.
@@ -31,7 +29,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// Checks `image` (every branch of an `Fn::If`) and returns the ECR repositories the
     /// execution role pulls it from; none with AWS's managed policy, which allows every
     /// repository. A problem names `place`.
-    pub(super) fn image_pull(&mut self, image: &Value, place: Place<'_>) -> Vec<Value> {
+    pub(crate) fn image_pull(&mut self, image: &Value, place: Place<'_>) -> Vec<Value> {
         self.checked_image_pull(image, place, true)
     }
 
@@ -62,7 +60,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// [`Self::image_pull`] of an image property, reported at the place it was written.
-    pub(super) fn image_property_pull(&mut self, name: &str, image: Option<&Value>) -> Vec<Value> {
+    pub(crate) fn image_property_pull(&mut self, name: &str, image: Option<&Value>) -> Vec<Value> {
         let Some(image) = image else {
             return Vec::new();
         };
@@ -162,9 +160,9 @@ impl ImageText<'_> {
     /// `Err` saying why no registry can serve this image, and the fix.
     fn check_reference(&self) -> Result<(), String> {
         let checked = match self {
-            ImageText::Written(_, text) => reference::check_text(text),
-            ImageText::Parameter { value, .. } => reference::check_text(value),
-            ImageText::Computed(_, stretches) => reference::check(stretches),
+            ImageText::Written(_, text) => super::reference::check_text(text),
+            ImageText::Parameter { value, .. } => super::reference::check_text(value),
+            ImageText::Computed(_, stretches) => super::reference::check(stretches),
         };
         let Err(refused) = checked else {
             return Ok(());
@@ -188,7 +186,7 @@ impl ImageText<'_> {
             ImageText::Parameter { value, .. } => value,
             ImageText::Computed(..) => return None,
         };
-        let (domain, rest) = reference::split_domain(text);
+        let (domain, rest) = super::reference::split_domain(text);
         if !matches!(
             domain,
             "" | "docker.io/" | "index.docker.io/" | "registry-1.docker.io/"

@@ -1,72 +1,27 @@
-//! Agent features that bring their own task role grant: signed pipelines, an artifacts bucket.
+//! `SecretsKmsKeyArn`: the one key every secret is encrypted with, refused where it is of
+//! another region than a secret read.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::reader::PropertyReader;
-use crate::features::artifacts::ArtifactsBucket;
-use crate::features::exec::ExecuteCommandLogging;
-use crate::features::secrets::SecretGrant;
-use crate::features::signing::{SigningKey, signing_key};
-use crate::properties::checked::{ContainerSecret, RegistryCredentials, ServiceContainer};
-use crate::template::arn::{is_region, parse_arn};
-use crate::template::context::ExpansionContext;
+use crate::features::secrets::grant::SecretGrant;
+use crate::properties::checked::ContainerSecret;
+use crate::properties::checked::RegistryCredentials;
+use crate::properties::checked::ServiceContainer;
+use crate::properties::reader::PropertyReader;
+use crate::template::arn::is_region;
+use crate::template::arn::parse_arn;
+use crate::template::arn::partition_relative;
 use crate::template::scope::Resolved;
-use crate::template::sub::{split_outside_variables, sub_arguments, sub_literal};
+use crate::template::sub::split_outside_variables;
+use crate::template::sub::sub_arguments;
+use crate::template::sub::sub_literal;
 use crate::template::value::ref_target;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    /// The cluster's exec key, log group and bucket, which need `ExecuteCommand: true`.
-    pub(super) fn execute_command_logging(
-        &mut self,
-        execute_command: bool,
-    ) -> ExecuteCommandLogging {
-        let logging = ExecuteCommandLogging {
-            kms_key: self
-                .text("ExecuteCommandKmsKeyArn")
-                .map(|key| partition_relative(key, self.scope.context)),
-            log_group: self.text("ExecuteCommandLogGroup"),
-            bucket: self.text("ExecuteCommandBucket"),
-        };
-        if !execute_command {
-            for (name, set) in [
-                ("ExecuteCommandKmsKeyArn", logging.kms_key.is_some()),
-                ("ExecuteCommandLogGroup", logging.log_group.is_some()),
-                ("ExecuteCommandBucket", logging.bucket.is_some()),
-            ] {
-                if set && let Some(input) = self.input(name) {
-                    self.problems.push(
-                        input.place(),
-                        "has no effect without ExecuteCommand: true, which readies the task for ECS Exec",
-                    );
-                }
-            }
-        }
-        logging
-    }
-
-    /// `ArtifactsBucket` and its `ArtifactsPrefix`.
-    pub(super) fn artifacts_bucket(&mut self) -> Option<ArtifactsBucket> {
-        let bucket = self.text("ArtifactsBucket");
-        let prefix = self.text("ArtifactsPrefix");
-        if bucket.is_none()
-            && prefix.is_some()
-            && let Some(input) = self.input("ArtifactsPrefix")
-        {
-            self.problems.push(
-                input.place(),
-                "has no effect without ArtifactsBucket: name the bucket the prefix is in",
-            );
-        }
-        Some(ArtifactsBucket {
-            bucket: bucket?,
-            prefix,
-        })
-    }
-
     /// `SecretsKmsKeyArn`, its partition written as `${AWS::Partition}`; refused where it is a
     /// key of another region than a secret read (the agent token, `Secrets`, registry
     /// credentials, the services'), where both regions are known.
-    pub(super) fn secrets_kms_key(
+    pub(crate) fn secrets_kms_key(
         &mut self,
         agent_token: Option<&ContainerSecret>,
         secrets: &[ContainerSecret],
@@ -222,19 +177,6 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             _ => None,
         }
     }
-
-    /// `PipelineSigningKmsKey`: the key the agent signs and verifies with, and its grant.
-    pub(super) fn pipeline_signing_key(&mut self) -> Option<SigningKey> {
-        let sourced = self.sourced("PipelineSigningKmsKey")?;
-        let value = self.optional_string(&sourced, |_| Ok(()))?;
-        match signing_key(&value, self.scope) {
-            Ok(key) => Some(key),
-            Err(why) => {
-                self.problems.push(sourced.place, why);
-                None
-            }
-        }
-    }
 }
 
 /// A region known at expansion, and whether a message may name it (not a parameter's value).
@@ -254,17 +196,5 @@ fn label(variable: &Value, service: Option<&str>) -> String {
         (Some(name), Some(service)) => format!("{name} of service {service}"),
         (None, None) => "a secret of Secrets".to_owned(),
         (None, Some(service)) => format!("a secret of service {service}"),
-    }
-}
-
-/// A literal ARN of the stack's partition (checked so) with its partition as
-/// `${AWS::Partition}`, as every ARN the macro writes; any other value as it is.
-fn partition_relative(value: Value, context: &ExpansionContext) -> Value {
-    let prefix = format!("arn:{}:", context.partition());
-    match value.as_str().and_then(|text| text.strip_prefix(&prefix)) {
-        Some(rest) if !rest.contains("${") => {
-            json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}") })
-        }
-        _ => value,
     }
 }

@@ -3,16 +3,16 @@
 
 use serde_json::{Value, json};
 
-use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::features::secrets::{
     SecretGrant, agent_token_grant, grant_for, registry_credentials_grant,
 };
 use crate::properties::checked::{ContainerSecret, RegistryCredentials};
 use crate::properties::declarations::{AGENT_TOKEN_VARIABLE, SECRET_ENTRY};
+use crate::properties::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::template::place::Place;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn agent_token(&mut self) -> Option<ContainerSecret> {
+    pub(crate) fn agent_token(&mut self) -> Option<ContainerSecret> {
         const NAME: &str = "BuildkiteAgentTokenParameterPath";
         let (value_from, place) = match self.sourced(NAME) {
             Some(sourced) => (self.required_string(&sourced)?, sourced.place),
@@ -32,7 +32,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         })
     }
 
-    pub(super) fn grant(&mut self, value_from: &Value, place: Place<'_>) -> Option<SecretGrant> {
+    pub(crate) fn grant(&mut self, value_from: &Value, place: Place<'_>) -> Option<SecretGrant> {
         match grant_for(value_from, self.scope) {
             Ok(grant) => Some(grant),
             Err(why) => {
@@ -42,7 +42,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
     }
 
-    pub(super) fn registry_credentials(
+    pub(crate) fn registry_credentials(
         &mut self,
         sourced: &Sourced<'_>,
     ) -> Option<RegistryCredentials> {
@@ -56,7 +56,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
     }
 
-    pub(super) fn secrets<'e>(
+    pub(crate) fn secrets<'e>(
         &mut self,
         input: Option<&PropertyInput<'e>>,
         names: &mut UsedNames<'e>,
