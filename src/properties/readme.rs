@@ -23,6 +23,51 @@ pub fn readme_table() -> String {
     table
 }
 
+/// The README's sentences on `Globals.TaskDefinition`: which properties it may not set, and
+/// which merge with a resource's own (in declaration order), by which keys. Compared with the
+/// README with its line breaks taken as spaces, so that the README may wrap it.
+pub fn globals_sentence() -> String {
+    let quoted = |names: Vec<&str>| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
+    let not_global = quoted(
+        PROPERTIES
+            .iter()
+            .filter(|p| !p.global)
+            .map(|p| p.name)
+            .collect(),
+    );
+    let mut keys = Vec::new();
+    let mut merged = Vec::new();
+    for property in PROPERTIES.iter().filter(|p| p.global) {
+        if let Shape::List(ListShape {
+            merge_key: Some(key),
+            ..
+        }) = property.shape
+        {
+            merged.push(property.name);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    format!(
+        "`Globals: TaskDefinition:` sets any property but {} for every Buildkite resource of the \
+         template. A resource's own value wins; {} merge, global entries first, an entry of the \
+         resource replacing the global one of the same {}.",
+        and_list(&not_global),
+        and_list(&quoted(merged)),
+        quoted(keys).join("/")
+    )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 impl PropertyDeclaration {
     /// How the value is written, in words (Markdown).
     pub fn shape_text(&self) -> String {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::properties::readme::readme_table;
+use crate::properties::readme::{globals_sentence, readme_table};
 use crate::properties::value_limits::ValueLimits;
 
 #[test]
@@ -62,5 +62,16 @@ fn the_readme_table_is_the_declarations() {
     assert!(
         readme.contains(&table),
         "README.md's property table differs from src/properties/declarations.rs; the table the declarations give is:\n\n{table}"
+    );
+}
+
+#[test]
+fn the_readme_globals_sentence_is_the_declarations() {
+    let readme = include_str!("../../../README.md");
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = globals_sentence();
+    assert!(
+        words(readme).contains(&words(&sentence)),
+        "README.md's Globals sentence differs from src/properties/declarations.rs; the declarations give:\n\n{sentence}"
     );
 }
