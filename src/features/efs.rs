@@ -1,5 +1,6 @@
-//! `Volumes`: EFS file systems and task-scoped volumes, read and checked; the task role mounts exactly those file
-//! systems, through their access points, writing only where a volume is not read-only.
+//! `Volumes`: EFS file systems and task-scoped volumes, read and checked; the task role mounts
+//! exactly those file systems, through their access points, writing only where a volume is not
+//! read-only.
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};

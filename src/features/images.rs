@@ -1,6 +1,6 @@
-//! What the execution role must be allowed to pull one container image: nothing for an
-//! image outside a private ECR registry, the ECR pull actions on exactly its repository for
-//! one inside.
+//! Container images: read and checked (`reading.rs`, `reference.rs`), and what the execution
+//! role must be allowed to pull each: nothing for an image outside a private ECR registry, the
+//! ECR pull actions on exactly its repository for one inside (`PullImages`).
 
 mod reading;
 mod reference;

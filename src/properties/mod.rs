@@ -1,5 +1,7 @@
 //! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
-//! declaration in [`crate::properties::declarations`].
+//! declaration in [`crate::properties::declarations`]. [`read_properties`] calls the readers in
+//! turn: those of plain settings here, those of a grant-bearing feature in its own file under
+//! `crate::features`.
 
 pub mod checked;
 pub mod declarations;

@@ -1,5 +1,5 @@
-//! Template values: intrinsic functions, what a value resolves to for checks, and
-//! `Fn::Sub` strings, read and built.
+//! Template values: intrinsic functions and their members, and values compared and de-duplicated
+//! (`Fn::Sub` is in `sub.rs`, what a value resolves to in `scope.rs`).
 
 use std::borrow::Borrow;
 use std::sync::LazyLock;

@@ -1,5 +1,5 @@
-//! What the execution role reads for one secret, and its `ReadAgentSecrets`: read exactly the secrets the containers name,
-//! and decrypt them only through the services that hold them.
+//! What the execution role reads for one secret, and its `ReadAgentSecrets`: read exactly the
+//! secrets the containers name, and decrypt them only through the services that hold them.
 
 use std::borrow::Cow;
 

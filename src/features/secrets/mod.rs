@@ -1,5 +1,7 @@
-//! What the execution role must be allowed to read for one secret's `ValueFrom`:
-//! the exact SSM parameter or Secrets Manager secret ARN, and where its KMS key lives.
+//! Secrets (the agent token, `Secrets`, registry credentials, `SecretsKmsKeyArn`): read and
+//! checked (`properties.rs`, `kms_key.rs`), each reference turned into exactly what the execution
+//! role must read (`reading.rs`, `written.rs`, `registry_credentials.rs`), and the execution
+//! role's `ReadAgentSecrets` (`grant.rs`).
 
 mod grant;
 mod kms_key;
