@@ -15,7 +15,7 @@ mod limit_template;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use buildkite_ecs_macro::macro_io::{MacroStatus, respond_to_event};
+use buildkite_ecs_macro::shells::macro_io::{MacroStatus, respond_to_event};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::Value;
 use std::hint::black_box;

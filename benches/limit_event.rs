@@ -24,7 +24,7 @@ mod macro_events;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use buildkite_ecs_macro::macro_io::respond_to_event;
+use buildkite_ecs_macro::shells::macro_io::respond_to_event;
 use serde_json::Value;
 use std::hint::black_box;
 

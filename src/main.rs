@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let is_lambda =
         std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
     if !is_lambda {
-        return buildkite_ecs_macro::cli::main();
+        return buildkite_ecs_macro::shells::cli::main();
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(buildkite_ecs_macro::lambda::run()) {
+    match runtime.block_on(buildkite_ecs_macro::shells::lambda::run()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("the Lambda runtime stopped: {error}");

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use buildkite_ecs_macro::yaml::parse_template;
+use buildkite_ecs_macro::template::yaml::parse_template;
 use serde_json::{Value, json};
 
 fn run(arguments: &[&str], stdin: &str) -> Output {

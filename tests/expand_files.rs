@@ -1,8 +1,8 @@
 //! Every example expands, and every error fixture fails with a message naming the place;
 //! each result is a snapshot named after its file.
 
-use buildkite_ecs_macro::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
-use buildkite_ecs_macro::yaml::parse_template;
+use buildkite_ecs_macro::shells::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
+use buildkite_ecs_macro::template::yaml::parse_template;
 use buildkite_ecs_macro::{ExpansionContext, Problems, expand};
 use serde_json::Value;
 

@@ -1,9 +1,9 @@
 //! What a role the user brings must allow (`expand --explain-roles`): the grants the macro
 //! gives the role it would generate, for the examples that bring their own roles.
 
-use buildkite_ecs_macro::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
-use buildkite_ecs_macro::explain::explain_own_roles;
-use buildkite_ecs_macro::yaml::{parse_template, to_yaml_string};
+use buildkite_ecs_macro::shells::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
+use buildkite_ecs_macro::shells::explain::explain_own_roles;
+use buildkite_ecs_macro::template::yaml::{parse_template, to_yaml_string};
 use buildkite_ecs_macro::{ExpansionContext, expand};
 use serde_json::{Value, json};
 

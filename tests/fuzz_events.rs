@@ -8,8 +8,8 @@
 
 use std::collections::HashSet;
 
-use buildkite_ecs_macro::macro_io::{MacroStatus, respond_to_event};
-use buildkite_ecs_macro::value::{SubPart, parse_sub};
+use buildkite_ecs_macro::shells::macro_io::{MacroStatus, respond_to_event};
+use buildkite_ecs_macro::template::sub::{SubPart, parse_sub};
 use buildkite_ecs_macro::{ExpansionContext, expand_with_summary};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -54,6 +54,9 @@ const ATTRIBUTES: [&str; 12] = [
     "Endpoint.Address",
     "Family.Extra",
 ];
+/// Every declared property, in the order the strategies were first written (kept, so that the
+/// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
+/// to the declarations, so a new property cannot be left out.
 const PROPERTY_NAMES: [&str; 38] = [
     "Image",
     "BuildkiteAgentImage",
@@ -1323,4 +1326,21 @@ fn the_generator_reaches_both_outcomes() {
     eprintln!("{successes} expanded, {failures} failed");
     assert!(successes >= 15, "only {successes} of 300 expanded anything");
     assert!(failures >= 30, "only {failures} of 300 failed");
+}
+
+#[test]
+fn every_declared_property_is_fuzzed() {
+    let declared: Vec<&str> = buildkite_ecs_macro::properties::declarations::property_names();
+    let missing: Vec<&&str> = declared
+        .iter()
+        .filter(|name| !PROPERTY_NAMES.contains(name))
+        .collect();
+    let unknown: Vec<&&str> = PROPERTY_NAMES
+        .iter()
+        .filter(|name| !declared.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "PROPERTY_NAMES differs from the declarations: add {missing:?}, remove {unknown:?}"
+    );
 }

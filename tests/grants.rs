@@ -1,7 +1,7 @@
 //! The execution role's grants as a whole template expands them: each KMS key resource and
 //! service written once, and the `!Sub` forms an error message suggests expanding.
 
-use buildkite_ecs_macro::yaml::parse_template;
+use buildkite_ecs_macro::template::yaml::parse_template;
 use buildkite_ecs_macro::{ExpansionContext, Problems, expand};
 use serde_json::{Value, json};
 

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use buildkite_ecs_macro::cli::{DEFAULT_TRANSFORM_NAME, KNOWN_TRANSFORM_NAMES, drop_own_transform};
-use buildkite_ecs_macro::macro_io::respond_to_text;
-use buildkite_ecs_macro::yaml::parse_template;
+use buildkite_ecs_macro::shells::cli::{
+    DEFAULT_TRANSFORM_NAME, KNOWN_TRANSFORM_NAMES, drop_own_transform,
+};
+use buildkite_ecs_macro::shells::macro_io::respond_to_text;
+use buildkite_ecs_macro::template::yaml::parse_template;
 use serde_json::{Map, Value, json};
 
 const TRANSFORM: &str = DEFAULT_TRANSFORM_NAME;

@@ -1,8 +1,8 @@
 //! The Lambda handler, called directly: it answers every event with a response that
 //! echoes the request ID, and never returns an error.
 
-use buildkite_ecs_macro::lambda::handle;
-use buildkite_ecs_macro::macro_io::MacroStatus;
+use buildkite_ecs_macro::shells::lambda::handle;
+use buildkite_ecs_macro::shells::macro_io::MacroStatus;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -100,7 +100,7 @@ fn statuses_are_written_as_cloudformation_reads_them() {
 /// too deep for serde_json still gets an answer rather than a Lambda error.
 #[tokio::test]
 async fn the_raw_handler_answers_as_the_value_handler_and_past_the_depth_limit() {
-    use buildkite_ecs_macro::lambda::handle_raw;
+    use buildkite_ecs_macro::shells::lambda::handle_raw;
     use serde_json::value::RawValue;
     async fn call_raw(text: String) -> Value {
         let event = RawValue::from_string(text).expect("valid JSON text");

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use buildkite_ecs_macro::macro_io::{MacroStatus, respond_to_text};
+use buildkite_ecs_macro::shells::macro_io::{MacroStatus, respond_to_text};
 use serde_json::{Value, json};
 
 #[path = "support/runtime_api.rs"]
@@ -271,7 +271,7 @@ fn a_failure_answer_never_holds_a_parameter_value() {
 /// conversion to JSON recurses only on what it read.
 #[test]
 fn yaml_nested_too_deep_or_aliased_too_often_is_refused_by_the_command_line() {
-    use buildkite_ecs_macro::yaml::parse_template;
+    use buildkite_ecs_macro::template::yaml::parse_template;
     let flow = format!("Resources: {}1{}\n", "[".repeat(5_000), "]".repeat(5_000));
     let tagged = format!(
         "Resources:\n  A: {}x{}\n",

@@ -5,19 +5,24 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames, kind_of};
-use crate::arn::ExecuteApiStage;
-use crate::model::{BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent};
-use crate::place::Place;
-use crate::problems::unknown_name_message;
-use crate::property_table::{AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY};
-use crate::value::Resolved;
+use super::primitives::kind_of;
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use crate::properties::checked::{
+    BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent,
+};
+use crate::properties::declarations::{
+    AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY,
+};
+use crate::template::arn::ExecuteApiStage;
+use crate::template::place::Place;
+use crate::template::problems::unknown_name_message;
+use crate::template::scope::Resolved;
 
 /// ECS's quota of containers in one task definition (not adjustable).
 pub const MAX_CONTAINERS: usize = 10;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn ssh_agent(&mut self) -> Option<SshAgent> {
+    pub(crate) fn ssh_agent(&mut self) -> Option<SshAgent> {
         let backend = self.sourced("SshAgentBackend");
         // The stage's invoke URL, as people have it, written or a parameter's value: the ARN
         // the task role is granted is built from it, in the stack's own account.
@@ -28,7 +33,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 .filter(|text| text.starts_with("https://"))
             {
                 let context = self.scope.context;
-                let read = match (&resolved, crate::arn::parse_execute_api_url(url, context)) {
+                let read = match (
+                    &resolved,
+                    crate::template::arn::parse_execute_api_url(url, context),
+                ) {
                     (Resolved::Literal(_), Ok(stage)) => Ok((
                         json!({"Fn::Sub": format!(
                             "arn:${{AWS::Partition}}:execute-api:{}:${{AWS::AccountId}}:{}/{}",
@@ -74,7 +82,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         };
         let url = match self.scope.resolve(backend.value) {
             Resolved::Literal(Value::String(text)) => {
-                crate::arn::parse_execute_api_stage(text, self.scope.context)
+                crate::template::arn::parse_execute_api_stage(text, self.scope.context)
                     .map_or(BackendUrl::FromArn, |stage| {
                         BackendUrl::Literal(invoke_url(&stage))
                     })
@@ -92,7 +100,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A variable name: a non-empty string (or an intrinsic), not used before.
-    pub(super) fn variable_name<'n>(
+    pub(crate) fn variable_name<'n>(
         &mut self,
         value: &'n Value,
         place: Place<'n>,
@@ -144,7 +152,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         Some(value.clone())
     }
 
-    pub(super) fn environment<'e>(
+    pub(crate) fn environment<'e>(
         &mut self,
         input: Option<&PropertyInput<'e>>,
         names: &mut UsedNames<'e>,
@@ -162,7 +170,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The services, beside the macro's own containers (`macro_containers`, named for the
     /// message): ECS takes at most [`MAX_CONTAINERS`] in a task definition.
-    pub(super) fn services(
+    pub(crate) fn services(
         &mut self,
         volumes: &[EfsVolume],
         macro_containers: &[&str],
@@ -267,12 +275,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A container command: a list of strings (or functions yielding them), not empty.
-    pub(super) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         let input = PropertyInput::Single(*sourced);
         let before = self.problems.len();
         let parts = self.list(Some(&input), |reader, part| match part.value {
             Value::String(_) => Some(part.value.clone()),
-            value if crate::value::is_intrinsic(value) => Some(value.clone()),
+            value if crate::template::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 reader.problems.push(
                     part.place,
@@ -292,7 +300,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// An ECS health check: `Command` (starting with `CMD` or `CMD-SHELL`) and its timings.
-    pub(super) fn health_check(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn health_check(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         const SHAPE: EntryShape = EntryShape::Object {
             required: &["Command"],
             optional: &["Interval", "Timeout", "Retries", "StartPeriod"],
@@ -357,7 +365,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 let hint = match joined {
                     Some(words) => format!(
                         "; write [CMD-SHELL, {}]",
-                        crate::problems::show_literal(&Value::String(words.join(" ")))
+                        crate::template::problems::show_literal(&Value::String(words.join(" ")))
                     ),
                     None => String::new(),
                 };
@@ -381,7 +389,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     command_place.index(1),
                     format!(
                         "{} is run as one executable's name with CMD; did you mean CMD-SHELL, which runs it with the container's shell?",
-                        crate::problems::show_literal(&parts[1])
+                        crate::template::problems::show_literal(&parts[1])
                     ),
                 );
             }

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames};
-use crate::property_table::{PropertyDefault, ULIMIT_ENTRY, declaration};
-use crate::value::object;
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use crate::properties::declarations::{PropertyDefault, ULIMIT_ENTRY, declaration};
+use crate::template::value::object;
 
 /// The ulimit names ECS takes.
 const ULIMIT_NAMES: [&str; 15] = [
@@ -40,7 +40,7 @@ pub(super) struct ServiceResources {
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// A `Ulimits` list: each `{Name, SoftLimit, HardLimit}` once, soft no more than hard.
-    pub(super) fn ulimits(&mut self, input: Option<&PropertyInput<'_>>) -> Vec<Value> {
+    pub(crate) fn ulimits(&mut self, input: Option<&PropertyInput<'_>>) -> Vec<Value> {
         let mut names = UsedNames::default();
         self.list(input, |reader, entry| {
             let fields = reader.entry_fields(entry, ULIMIT_ENTRY)?;
@@ -51,7 +51,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 other => {
                     reader.problems.push(
                         name_place,
-                        crate::problems::unknown_name_message(
+                        crate::template::problems::unknown_name_message(
                             "ulimit",
                             other.unwrap_or_default(),
                             &ULIMIT_NAMES,
@@ -114,7 +114,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The task's CPU units and memory when known, without reporting (the properties
     /// themselves are checked where they are read).
-    pub(super) fn known_task_size(&self) -> (Option<u64>, Option<u64>) {
+    pub(crate) fn known_task_size(&self) -> (Option<u64>, Option<u64>) {
         let known = |name: &str| {
             let default = match declaration(name)?.default {
                 PropertyDefault::Number(number) => Some(number),
@@ -134,7 +134,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The services' CPU units and reserved memory (`MemoryReservation`, else `Memory`), added
     /// up, fit in the task's: ECS refuses a task definition whose containers take more.
-    pub(super) fn check_services_fit(&mut self, services: &[crate::model::ServiceContainer]) {
+    pub(crate) fn check_services_fit(
+        &mut self,
+        services: &[crate::properties::checked::ServiceContainer],
+    ) {
         let (task_cpu, task_memory) = self.known_task_size();
         let place = self
             .input("Services")

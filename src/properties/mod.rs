@@ -1,32 +1,38 @@
 //! Reading and checking the properties of one `Buildkite::ECS::TaskDefinition`, each by its
-//! declaration in [`crate::property_table`].
+//! declaration in [`crate::properties::declarations`]. [`read_properties`] calls the readers in
+//! turn: those of plain settings here, those of a grant-bearing feature in its own file under
+//! `crate::features`.
 
-mod agent_features;
+pub mod checked;
+pub mod declarations;
+pub mod fargate;
+pub mod readme;
+pub mod schema;
+pub mod value_limits;
+
 mod containers;
-mod environment_files;
-mod images;
 mod limits;
-mod primitives;
-mod secrets;
+pub(crate) mod primitives;
+pub mod reader;
 mod task;
-mod volumes;
 
-use std::borrow::Cow;
+use serde_json::json;
 
-use serde_json::{Value, json};
-
-use crate::model::{
+use crate::properties::checked::{
     AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
 };
-use crate::place::Place;
-use crate::problems::{Problems, unknown_name_message};
-use crate::property_table::{
-    AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, EntryShape, PropertyDeclaration,
-    PropertyDefault, Shape, declaration, property_names,
+use crate::properties::declarations::{
+    AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, PropertyDefault, Shape, declaration,
+    property_names,
 };
-use crate::value::TemplateScope;
+use crate::template::place::Place;
+use crate::template::problems::{Problems, unknown_name_message};
+use crate::template::scope::TemplateScope;
 
-pub use environment_files::bucket_of;
+use crate::properties::reader::ParameterDefault;
+use crate::properties::reader::PropertyInput;
+use crate::properties::reader::PropertyReader;
+use crate::properties::reader::UsedNames;
 pub use primitives::kind_of;
 
 /// The resource attributes the macro carries to what it generates: written under `Properties`,
@@ -38,34 +44,6 @@ const CARRIED_ATTRIBUTES: [&str; 5] = [
     "UpdateReplacePolicy",
     "Metadata",
 ];
-
-/// A value and the place it was written, which may be `Globals.TaskDefinition`, or the
-/// template parameter a property defaults to.
-#[derive(Debug, Clone, Copy)]
-pub struct Sourced<'a> {
-    pub value: &'a Value,
-    pub place: Place<'a>,
-}
-
-/// A property as given to one resource after `Globals.TaskDefinition` is applied.
-#[derive(Debug, Clone)]
-pub enum PropertyInput<'a> {
-    Single(Sourced<'a>),
-    /// A list merged from the globals and the resource, entry by entry.
-    Entries {
-        place: Place<'a>,
-        entries: Vec<Sourced<'a>>,
-    },
-}
-
-impl<'a> PropertyInput<'a> {
-    pub fn place(&self) -> Place<'a> {
-        match self {
-            PropertyInput::Single(sourced) => sourced.place,
-            PropertyInput::Entries { place, .. } => *place,
-        }
-    }
-}
 
 /// Reads the properties of resource `logical_id`, recording every problem. Returns
 /// `None` when a problem leaves nothing sound to build from.
@@ -96,7 +74,7 @@ pub fn read_properties(
         problems.push(input.place(), message);
     }
     // The first release's parameters, for the properties that default to them.
-    let parameter_defaults: Vec<ParameterDefault> = crate::property_table::PROPERTIES
+    let parameter_defaults: Vec<ParameterDefault> = crate::properties::declarations::PROPERTIES
         .iter()
         .filter_map(|property| match property.default {
             PropertyDefault::FirstReleaseParameter { parameter, .. }
@@ -162,8 +140,9 @@ pub fn read_properties(
         reader.input("TaskRoleManagedPolicyArns"),
         |reader, entry| {
             let context = reader.scope.context;
-            reader
-                .required_string_checked(entry, |text| crate::arn::check_policy_arn(text, context))
+            reader.required_string_checked(entry, |text| {
+                crate::template::arn::check_policy_arn(text, context)
+            })
         },
     );
     if task_role_arn.is_some() {
@@ -217,7 +196,7 @@ pub fn read_properties(
                 entry.place.key("Key"),
                 format!(
                     "{} is also the Key of {first}: a resource takes each tag key once",
-                    crate::problems::show_literal(&tag["Key"])
+                    crate::template::problems::show_literal(&tag["Key"])
                 ),
             );
         }
@@ -261,14 +240,18 @@ pub fn read_properties(
     );
     let execute_command_logging = reader.execute_command_logging(execute_command);
 
-    let task_role_features = crate::generate::TaskRoleFeatures {
+    let task_role_features = crate::features::TaskRoleFeatures {
         ssh_agent: ssh_agent.is_some(),
         mounts_file_systems: volumes.iter().any(|volume| volume.file_system_id.is_some()),
         artifacts: artifacts.is_some(),
         signs_pipelines: pipeline_signing_key.is_some(),
         execute_command,
     };
-    task::check_generated_policy_names(&policy_names, &task_role_features.policy_names(), problems);
+    task::check_generated_policy_names(
+        &policy_names,
+        &crate::features::task_role_policy_names(&task_role_features),
+        problems,
+    );
 
     if problems.len() > before {
         return None;
@@ -320,8 +303,8 @@ pub fn unknown_property_message(name: &str) -> String {
     let task_named = format!("Task{name}");
     let meant = declaration(&task_named)
         .map(|property| property.name)
-        .or_else(|| crate::problems::nearest(name, &property_names()));
-    let lists: Vec<String> = crate::property_table::PROPERTIES
+        .or_else(|| crate::template::problems::nearest(name, &property_names()));
+    let lists: Vec<String> = crate::properties::declarations::PROPERTIES
         .iter()
         .filter(|property| match property.shape {
             Shape::List(list) => list.entry.keys().contains(&name),
@@ -329,7 +312,7 @@ pub fn unknown_property_message(name: &str) -> String {
         })
         .map(|property| property.name.to_owned())
         .collect();
-    let lists = crate::fargate::join_alternatives(&lists);
+    let lists = crate::properties::fargate::join_alternatives(&lists);
     match meant {
         Some(meant) if lists.is_empty() => format!("unknown property; did you mean {meant}?"),
         None if lists.is_empty() => unknown_name_message("property", name, &property_names()),
@@ -344,57 +327,3 @@ pub fn unknown_property_message(name: &str) -> String {
 
 /// The most tags ECS, IAM and CloudWatch Logs take on one resource.
 const MAX_TAGS: usize = 50;
-
-/// The names used so far in one namespace (a container's variables, the containers, the
-/// volumes), and where.
-#[derive(Default)]
-struct UsedNames<'a> {
-    /// Borrowed from the template where a name is written there.
-    used: Vec<(Cow<'a, str>, Place<'a>)>,
-}
-
-impl<'a> UsedNames<'a> {
-    /// `Some(place of the first use)` when `name` is taken already.
-    fn claim(&mut self, name: impl Into<Cow<'a, str>>, place: Place<'a>) -> Option<Place<'a>> {
-        let name = name.into();
-        if let Some((_, first)) = self.used.iter().find(|(used, _)| *used == name) {
-            return Some(*first);
-        }
-        self.used.push((name, place));
-        None
-    }
-}
-
-struct PropertyReader<'s, 'p, 'i> {
-    scope: &'s TemplateScope<'s>,
-    problems: &'p mut Problems,
-    inputs: &'i [(&'i str, PropertyInput<'i>)],
-    /// The properties that default to a parameter the template declares.
-    parameter_defaults: &'i [ParameterDefault],
-    properties_path: &'i str,
-    /// `AttachTaskExecutionRolePolicy`: AWS's managed policy pulls every image.
-    attach_task_execution_role_policy: bool,
-    /// The images built for x86_64 alone, refused once `CpuArchitecture` is read as ARM64:
-    /// their place, how a message names them, and what to run instead.
-    x86_64_only_images: Vec<(String, String, &'static str)>,
-}
-
-/// A property that defaults to a template parameter the template declares: the `Ref` to it,
-/// and the place a problem with its value is reported.
-struct ParameterDefault {
-    property: &'static str,
-    place: Place<'static>,
-    reference: Value,
-}
-
-fn declared(name: &str) -> &'static PropertyDeclaration {
-    declaration(name).unwrap_or_else(|| panic!("{name} is not a declared property"))
-}
-
-/// The entries a list property declares.
-fn list_entry(name: &str) -> EntryShape {
-    match declared(name).shape {
-        Shape::List(list) => list.entry,
-        _ => unreachable!("{name} is a list"),
-    }
-}

@@ -3,14 +3,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
-use crate::place::Place;
-use crate::problems::unknown_name_message;
-use crate::property_table::{EntryShape, PropertyDefault, Shape, TextCheck};
-use crate::value::{Resolved, small_object_member};
+use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
+use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
+use crate::template::place::Place;
+use crate::template::problems::unknown_name_message;
+use crate::template::scope::Resolved;
+use crate::template::value::small_object_member;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
+    pub(crate) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
         self.inputs
             .iter()
             .find(|(key, _)| *key == name)
@@ -19,7 +20,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// The value given for a property, or the `Ref` to the first release's parameter it
     /// defaults to.
-    pub(super) fn sourced(&self, name: &str) -> Option<Sourced<'i>> {
+    pub(crate) fn sourced(&self, name: &str) -> Option<Sourced<'i>> {
         match self.input(name) {
             Some(PropertyInput::Single(sourced)) => Some(*sourced),
             Some(PropertyInput::Entries { .. }) => None,
@@ -37,14 +38,14 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// Where property `name` of this resource is, or would be, written.
-    pub(super) fn place<'n>(&self, name: &'n str) -> Place<'n>
+    pub(crate) fn place<'n>(&self, name: &'n str) -> Place<'n>
     where
         'i: 'n,
     {
         Place::member(self.properties_path, name)
     }
 
-    pub(super) fn text_check(name: &str) -> Option<TextCheck> {
+    pub(crate) fn text_check(name: &str) -> Option<TextCheck> {
         match declared(name).shape {
             Shape::Text(check) => check,
             _ => None,
@@ -52,7 +53,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// An optional string property, checked as declared; `None` when absent or unset.
-    pub(super) fn text(&mut self, name: &str) -> Option<Value> {
+    pub(crate) fn text(&mut self, name: &str) -> Option<Value> {
         let sourced = self.sourced(name)?;
         let check = Self::text_check(name);
         let context = self.scope.context;
@@ -60,7 +61,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A string property with a default: the value, else the declared default.
-    pub(super) fn text_or_default(&mut self, name: &str) -> Value {
+    pub(crate) fn text_or_default(&mut self, name: &str) -> Value {
         let default = match declared(name).default {
             PropertyDefault::Text(text)
             | PropertyDefault::FirstReleaseParameter {
@@ -71,7 +72,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         self.text(name).unwrap_or_else(|| json!(default))
     }
 
-    pub(super) fn required_text(&mut self, name: &str, what: &str) -> Option<Value> {
+    pub(crate) fn required_text(&mut self, name: &str, what: &str) -> Option<Value> {
         let Some(sourced) = self.sourced(name) else {
             // Written in another case (`image`), it is reported as unknown, with the spelling.
             let respelt = self
@@ -95,7 +96,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// A whole-number property: the value for the output and the number when known, or the
     /// declared default; `None` when absent without a default.
-    pub(super) fn number(&mut self, name: &str) -> Option<(Value, Option<u64>)> {
+    pub(crate) fn number(&mut self, name: &str) -> Option<(Value, Option<u64>)> {
         let declaration = declared(name);
         let check = match declaration.shape {
             Shape::WholeNumber(check) => check,
@@ -110,13 +111,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
     }
 
-    pub(super) fn number_or_default(&mut self, name: &str) -> Value {
+    pub(crate) fn number_or_default(&mut self, name: &str) -> Value {
         self.number(name)
             .map(|(value, _)| value)
             .unwrap_or_default()
     }
 
-    pub(super) fn boolean_property(&mut self, name: &str) -> bool {
+    pub(crate) fn boolean_property(&mut self, name: &str) -> bool {
         let default = match declared(name).default {
             PropertyDefault::Boolean(flag) => flag,
             _ => false,
@@ -127,7 +128,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A string, an intrinsic yielding one, or nothing (absent, `""`, `AWS::NoValue`).
-    pub(super) fn optional_string(
+    pub(crate) fn optional_string(
         &mut self,
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
@@ -156,11 +157,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
     }
 
-    pub(super) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
         self.required_string_checked(sourced, |_| Ok(()))
     }
 
-    pub(super) fn required_string_checked(
+    pub(crate) fn required_string_checked(
         &mut self,
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
@@ -174,7 +175,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A name the macro must see, written as a string: containers and volumes are matched by it.
-    pub(super) fn literal_name<'n>(
+    pub(crate) fn literal_name<'n>(
         &mut self,
         sourced: &Sourced<'n>,
         what: &str,
@@ -199,7 +200,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
         };
         // Worded only for a message.
-        let shown = || crate::problems::show_literal(sourced.value);
+        let shown = || crate::template::problems::show_literal(sourced.value);
         let fits = (1..=255).contains(&name.len())
             && name
                 .chars()
@@ -240,7 +241,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// `true` or `false`, written (a boolean, or the strings CloudFormation writes) or as a
     /// parameter's value; the macro decides with it, so another function is refused.
-    pub(super) fn boolean(&mut self, sourced: &Sourced<'_>) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, sourced: &Sourced<'_>) -> Option<bool> {
         let resolved = self.scope.resolve(sourced.value);
         let flag = match resolved.value() {
             None if resolved == Resolved::NoValue => return None,
@@ -270,7 +271,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// A whole number, written as a number or a string of digits, checked when known.
     /// Returns the value for the output and the number when known.
-    pub(super) fn whole_number(
+    pub(crate) fn whole_number(
         &mut self,
         sourced: &Sourced<'_>,
         check: impl Fn(u64) -> Result<(), String>,
@@ -304,7 +305,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// The entries of a list property, each read by `read_entry`.
-    pub(super) fn list<'e, T>(
+    pub(crate) fn list<'e, T>(
         &mut self,
         input: Option<&PropertyInput<'e>>,
         mut read_entry: impl FnMut(&mut Self, &Sourced<'e>) -> Option<T>,
@@ -324,7 +325,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }
                 Value::Null => Vec::new(),
                 other => {
-                    let what = if crate::value::is_intrinsic(other) {
+                    let what = if crate::template::value::is_intrinsic(other) {
                         "an intrinsic function (write the list, with intrinsics in its entries)"
                     } else {
                         kind_of(other)
@@ -356,7 +357,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     /// The fields of a list entry, an object of the keys `shape` declares. An unknown key or a
     /// missing required one is a problem, but the fields are still returned so that every other
     /// key of the entry is checked too; `None` only when the entry is not an object at all.
-    pub(super) fn entry_fields<'v>(
+    pub(crate) fn entry_fields<'v>(
         &mut self,
         entry: &Sourced<'v>,
         shape: EntryShape,
@@ -367,7 +368,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let Some(fields) = entry
             .value
             .as_object()
-            .filter(|_| !crate::value::is_intrinsic(entry.value))
+            .filter(|_| !crate::template::value::is_intrinsic(entry.value))
         else {
             self.problems.push(
                 entry.place,
@@ -425,7 +426,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// The field `key` of an entry, with its place.
-    pub(super) fn entry_field<'v>(
+    pub(crate) fn entry_field<'v>(
         fields: &'v Map<String, Value>,
         entry: &Sourced<'v>,
         key: &str,
@@ -437,12 +438,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A string, number or boolean as a string (the type ECS and tags take).
-    pub(super) fn scalar_as_string(&mut self, value: &Value, place: Place<'_>) -> Option<Value> {
+    pub(crate) fn scalar_as_string(&mut self, value: &Value, place: Place<'_>) -> Option<Value> {
         match value {
             Value::String(_) => Some(value.clone()),
             Value::Number(number) => Some(Value::String(number.to_string())),
             Value::Bool(flag) => Some(Value::String(flag.to_string())),
-            _ if crate::value::is_intrinsic(value) => Some(value.clone()),
+            _ if crate::template::value::is_intrinsic(value) => Some(value.clone()),
             other => {
                 self.problems.push(
                     place,
@@ -476,7 +477,7 @@ pub fn kind_of(value: &Value) -> &'static str {
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
-        Value::Object(_) if crate::value::is_intrinsic(value) => "an intrinsic function",
+        Value::Object(_) if crate::template::value::is_intrinsic(value) => "an intrinsic function",
         Value::Object(_) => "an object",
     }
 }

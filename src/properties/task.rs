@@ -2,21 +2,24 @@
 
 use serde_json::Value;
 
-use super::{PropertyReader, Sourced, UsedNames, declared, kind_of, list_entry};
-use crate::fargate;
-use crate::property_table::Shape;
-use crate::value::{Resolved, object};
+use super::primitives::kind_of;
+use super::reader::{PropertyReader, Sourced, UsedNames, declared, list_entry};
+use crate::properties::declarations::Shape;
+use crate::properties::fargate;
+use crate::properties::value_limits::check_family;
+use crate::template::scope::Resolved;
+use crate::template::value::object;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    pub(super) fn family(&mut self, logical_id: &str) -> Value {
+    pub(crate) fn family(&mut self, logical_id: &str) -> Value {
         match self.sourced("TaskFamily") {
             Some(sourced) => self.text("TaskFamily").unwrap_or_else(|| {
                 self.problems.push(sourced.place, "must not be empty");
                 Value::Null
             }),
             None => {
-                let family = crate::property_table::default_family(logical_id);
-                if let Err(why) = crate::property_table::check_family(&family, self.scope.context) {
+                let family = crate::properties::declarations::default_family(logical_id);
+                if let Err(why) = check_family(&family, self.scope.context) {
                     self.problems.push(self.place("TaskFamily"), format!("the default family {family:?} (the logical ID in lower case) {why}; set TaskFamily"));
                 }
                 Value::String(family)
@@ -25,7 +28,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// `Cpu` and `Memory` as the task definition takes them (strings), checked as a pair.
-    pub(super) fn cpu_and_memory(&mut self) -> (Value, Value) {
+    pub(crate) fn cpu_and_memory(&mut self) -> (Value, Value) {
         let (cpu, known_cpu) = self.task_size("TaskCpu", VCPUS);
         let (memory, known_memory) = self.task_size("TaskMemory", GIGABYTES);
         if let (Some(cpu), Some(memory)) = (known_cpu, known_memory)
@@ -99,7 +102,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// A `TaskRolePolicies` entry, its `PolicyName` claimed in `names` (in lower case: IAM tells
     /// its names apart without regard to case, and a role keeps one inline policy of a name).
-    pub(super) fn policy<'e>(
+    pub(crate) fn policy<'e>(
         &mut self,
         entry: &Sourced<'e>,
         names: &mut UsedNames<'e>,
@@ -135,7 +138,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         name.map(|_| entry.value.clone())
     }
 
-    pub(super) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
+    pub(crate) fn tag(&mut self, entry: &Sourced<'_>) -> Option<Value> {
         let fields = self.entry_fields(entry, list_entry("Tags"))?;
         let key = Self::entry_field(fields, entry, "Key").and_then(|key| {
             self.required_string_checked(&key, |key| {
@@ -209,10 +212,10 @@ fn check_policy_name(name: &str) -> Result<(), String> {
 
 /// Refuses a `TaskRolePolicies` entry named as an inline policy the macro gives the task role
 /// (`generated`, each with the property that asks for it): IAM would keep one of the two.
-pub(super) fn check_generated_policy_names(
+pub(crate) fn check_generated_policy_names(
     names: &UsedNames<'_>,
     generated: &[(&str, &str)],
-    problems: &mut crate::problems::Problems,
+    problems: &mut crate::template::problems::Problems,
 ) {
     for (name, place) in &names.used {
         if let Some((generated_name, asked_by)) = generated

@@ -1,0 +1,138 @@
+//! `EnvironmentFiles`: the execution role reads the `.env` objects ECS loads into the
+//! containers (ECS's guide: `s3:GetObject` on the objects and `s3:GetBucketLocation` on their
+//! buckets).
+
+use crate::features::grant::{FeatureGrant, GrantedRole};
+use crate::generate::output_types::{Actions, Allow, Statement};
+use crate::properties::primitives::kind_of;
+use crate::properties::reader::{PropertyInput, PropertyReader};
+use crate::template::scope::Resolved;
+use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
+use crate::template::value::distinct;
+use serde_json::{Value, json};
+
+/// The most environment files ECS takes in one container (its API reference, `EnvironmentFile`:
+/// "You can specify up to ten environment files").
+const MAX_ENVIRONMENT_FILES: usize = 10;
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// The object ARNs of an `EnvironmentFiles` list, of `agent` or of a service.
+    pub(crate) fn environment_files(&mut self, input: Option<&PropertyInput<'_>>) -> Vec<Value> {
+        let partition = self.scope.context.partition();
+        // Entries read, `AWS::NoValue` ones not counted: ECS never sees those.
+        let mut count = 0;
+        let files = self.list(input, |reader, entry| {
+            count += 1;
+            let shape = format!("arn:{partition}:s3:::<bucket>/<key>.env");
+            let resolved = reader.scope.resolve(entry.value);
+            let text = match &resolved {
+                Resolved::Literal(Value::String(text)) => Some(text.clone()),
+                Resolved::Parameter {
+                    value: Value::String(text),
+                    ..
+                } => Some(text.clone()),
+                Resolved::Literal(other) => {
+                    reader.problems.push(
+                        entry.place,
+                        format!("must be an S3 object ARN ({shape}), not {}", kind_of(other)),
+                    );
+                    return None;
+                }
+                // A !Sub whose text starts with `arn:` written out: read as that text, its
+                // variables left as they are.
+                _ => sub_arguments(entry.value)
+                    .filter(|(template, _)| {
+                        matches!(parse_sub(template).first(), Some(SubPart::Text(text)) if unescape_sub_text(text).starts_with("arn:"))
+                    })
+                    .map(|(template, _)| template.to_owned()),
+            };
+            let Some(text) = text else {
+                reader.problems.push(
+                    entry.place,
+                    format!("cannot tell which S3 object this is, so the execution role could not be limited to it; write its ARN ({shape}), a !Ref to a parameter with a value, or a !Sub that starts arn:${{AWS::Partition}}:s3:::<bucket>/"),
+                );
+                return None;
+            };
+            let is_sub = !matches!(resolved, Resolved::Literal(_) | Resolved::Parameter { .. });
+            let described = if is_sub { "the !Sub".to_owned() } else { resolved.describe() };
+            let Some(rest) = text
+                .strip_prefix("arn:")
+                .and_then(|rest| rest.split_once(":s3:::"))
+            else {
+                reader.problems.push(entry.place, format!("{described} is not an S3 object ARN ({shape})"));
+                return None;
+            };
+            let (arn_partition, object) = rest;
+            if arn_partition != partition && !(is_sub && arn_partition == "${AWS::Partition}") {
+                reader.problems.push(entry.place, format!("{described} is not an S3 object ARN in the stack's partition ({shape})"));
+                return None;
+            }
+            if !is_sub {
+                let fits = object
+                    .split_once('/')
+                    .is_some_and(|(bucket, key)| !bucket.is_empty() && key.ends_with(".env") && key.len() > 4 && !key.contains(['*', '?']));
+                if !fits {
+                    reader.problems.push(entry.place, format!("{described} is not an S3 object ARN of a .env file ({shape}), as ECS requires"));
+                    return None;
+                }
+            } else if !object.contains('/') {
+                reader.problems.push(entry.place, format!("the !Sub must write the bucket and the / before the key ({shape})"));
+                return None;
+            }
+            Some(match entry.value {
+                // The partition written as `${AWS::Partition}`, as every ARN the macro writes.
+                Value::String(text) => json!({"Fn::Sub": text.replacen(&format!("arn:{partition}:"), "arn:${AWS::Partition}:", 1)}),
+                other => other.clone(),
+            })
+        });
+        if count > MAX_ENVIRONMENT_FILES
+            && let Some(input) = input
+        {
+            self.problems.push(
+                input.place(),
+                format!("has {count} files, over the {MAX_ENVIRONMENT_FILES} ECS takes in one container; merge some of them into one .env file"),
+            );
+        }
+        files
+    }
+}
+
+/// The bucket ARN of an S3 object ARN: everything before the key's first `/`; cut here when
+/// the bucket is written out, by CloudFormation (`Fn::Split` at `/`) when it is not.
+pub fn bucket_of(object: &Value) -> Value {
+    if let Some(text) = object.get("Fn::Sub").and_then(Value::as_str)
+        && let Some(start) = text.find(":s3:::").map(|index| index + ":s3:::".len())
+        && let Some(length) = text[start..].find('/')
+        && !text[start..start + length].contains("${")
+    {
+        return json!({ "Fn::Sub": &text[..start + length] });
+    }
+    json!({"Fn::Select": [0, {"Fn::Split": ["/", object]}]})
+}
+
+/// The execution role's `ReadEnvironmentFiles`, when a container has `.env` files.
+pub const GRANT: FeatureGrant = FeatureGrant {
+    policy_name: "ReadEnvironmentFiles",
+    role: GrantedRole::Execution {
+        covered_by_managed_policy: false,
+    },
+    statements: |properties, _| {
+        let environment_files = properties.execution_role_environment_files();
+        if environment_files.is_empty() {
+            return None;
+        }
+        let buckets = distinct(environment_files.iter().map(|object| bucket_of(object)));
+        Some(vec![
+            Statement::Allow(Allow::new(
+                "ReadTheEnvironmentFiles",
+                Actions::One("s3:GetObject"),
+                Value::Array(environment_files.into_iter().cloned().collect()),
+            )),
+            Statement::Allow(Allow::new(
+                "LocateTheirBuckets",
+                Actions::One("s3:GetBucketLocation"),
+                Value::Array(buckets),
+            )),
+        ])
+    },
+};

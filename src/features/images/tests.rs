@@ -1,0 +1,239 @@
+use super::*;
+use crate::template::context::ExpansionContext;
+
+fn pull(image: Value) -> Result<Vec<Value>, String> {
+    let mut context = ExpansionContext::new("us-east-1", "123456789012");
+    context.parameter_values.insert(
+        "EcrImage".into(),
+        json!("210987654321.dkr.ecr.eu-west-1.amazonaws.com/ci/ruby@sha256:abc"),
+    );
+    context
+        .parameter_values
+        .insert("HubImage".into(), json!("ruby:3.3"));
+    let parameters = json!({"EcrImage": {"Type": "String"}, "HubImage": {"Type": "String"}, "Tag": {"Type": "String"}, "Unset": {"Type": "String"}});
+    let resources =
+        json!({"Repo": {"Type": "AWS::ECR::Repository"}, "Bucket": {"Type": "AWS::S3::Bucket"}});
+    let scope = TemplateScope {
+        context: &context,
+        parameters: Some(parameters.as_object().unwrap()),
+        resources: resources.as_object().unwrap(),
+    };
+    pull_grant(&image, &scope)
+}
+
+#[test]
+fn images_outside_ecr_need_no_grant() {
+    for image in [
+        "ruby:3.3",
+        "buildkite/agent:3",
+        "public.ecr.aws/docker/library/ruby:3.3",
+        "registry.example.com/ci/rails:3.3",
+        "localhost:5000/x",
+    ] {
+        assert_eq!(pull(json!(image)), Ok(vec![]), "{image}");
+    }
+    assert_eq!(pull(json!({"Ref": "HubImage"})), Ok(vec![]));
+    assert_eq!(pull(json!({"Fn::Sub": "ruby:${Tag}"})), Ok(vec![]));
+    assert_eq!(pull(json!({"Fn::Sub": "docker.io/${Unset}"})), Ok(vec![]));
+    assert_eq!(
+        pull(json!({"Fn::Sub": "buildkite/agent:${Unset}"})),
+        Ok(vec![])
+    );
+}
+
+#[test]
+fn a_literal_ecr_image_is_granted_its_repository() {
+    assert_eq!(
+        pull(json!(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/ruby:3.3"
+        )),
+        Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci/ruby"})
+        ])
+    );
+    assert_eq!(
+        pull(json!(
+            "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/ci@sha256:0f"
+        )),
+        Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci"})
+        ])
+    );
+    let other_partition = pull(json!("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci"));
+    assert!(
+        other_partition
+            .unwrap_err()
+            .contains("outside the stack's partition")
+    );
+    let bad_account = pull(json!("12.dkr.ecr.us-east-1.amazonaws.com/ci"));
+    assert!(bad_account.unwrap_err().contains("is not an ECR image"));
+}
+
+#[test]
+fn every_registry_host_ecr_serves_is_granted_the_same_repository() {
+    let ci = Ok(vec![
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci/builder"}),
+    ]);
+    for image in [
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/builder:1.4",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com:443/ci/builder:1.4",
+        "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/ci/builder:1.4",
+        "123456789012.dkr-ecr.us-east-1.on.aws/ci/builder:1.4",
+        "123456789012.dkr-ecr.us-east-1.on.aws:443/ci/builder@sha256:0f",
+        "123456789012.dkr-ecr-fips.us-east-1.on.aws/ci/builder",
+    ] {
+        assert_eq!(pull(json!(image)), ci, "{image}");
+    }
+    // A dual-stack host of another partition is outside, as an IPv4 one is.
+    for image in [
+        "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/ci/builder",
+        "123456789012.dkr-ecr.us-east-1.amazonaws.com/ci/builder",
+    ] {
+        let refused = pull(json!(image)).unwrap_err();
+        assert!(
+            refused.contains("(whose dual-stack registries end in .on.aws)"),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn china_reads_its_own_hosts() {
+    let context = ExpansionContext::new("cn-north-1", "123456789012");
+    let resources = serde_json::Map::new();
+    let scope = TemplateScope {
+        context: &context,
+        parameters: None,
+        resources: &resources,
+    };
+    let arn = Ok(vec![
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/ci"}),
+    ]);
+    for image in [
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci:1",
+        "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/ci:1",
+    ] {
+        assert_eq!(pull_grant(&json!(image), &scope), arn, "{image}");
+    }
+    let outside = pull_grant(&json!("123456789012.dkr-ecr.cn-north-1.on.aws/ci"), &scope);
+    assert!(
+        outside
+            .unwrap_err()
+            .contains(".on.amazonwebservices.com.cn")
+    );
+}
+
+#[test]
+fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
+    let mut context = ExpansionContext::new("us-east-1", "123456789012");
+    context.parameter_values.insert(
+        "Image".into(),
+        json!("210987654321.dkr-ecr.eu-west-1.on.aws:443/ci/builder:1.4"),
+    );
+    let parameters = json!({"Image": {"Type": "String"}});
+    let resources = serde_json::Map::new();
+    let scope = TemplateScope {
+        context: &context,
+        parameters: parameters.as_object(),
+        resources: &resources,
+    };
+    let granted = pull_grant(&json!({"Ref": "Image"}), &scope).unwrap();
+    let text = granted[0].to_string();
+    assert!(
+        text.contains(r#"{"Fn::Split":[".on.aws:443/",{"Ref":"Image"}]}"#),
+        "{text}"
+    );
+    // The region is the third field of a dual-stack host.
+    assert!(text.contains(r#""Region":{"Fn::Select":[2,"#), "{text}");
+    let sub = json!({"Fn::Sub": ["${Account}.dkr-ecr-fips.eu-west-1.on.aws/${Name}:1", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]});
+    assert_eq!(
+        pull_grant(&sub, &scope),
+        Ok(vec![
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+        ])
+    );
+    // A dual-stack host is not under the URL suffix, whatever else is unknown.
+    let url_suffix = json!({"Fn::Sub": ["${Account}.dkr-ecr.eu-west-1.${AWS::URLSuffix}/ci:1", {"Account": {"Fn::ImportValue": "a"}}]});
+    let refused = pull_grant(&url_suffix, &scope).unwrap_err();
+    assert!(refused.contains("end in .on.aws"), "{refused}");
+    let unset_end = json!({"Fn::Sub": ["${AWS::AccountId}.dkr-ecr.${AWS::Region}.on.aws/${Rest}", {"Rest": {"Fn::ImportValue": "r"}}]});
+    let cut = pull_grant(&unset_end, &scope).unwrap()[0].to_string();
+    assert!(cut.contains(r#"[".on.aws/","#), "{cut}");
+}
+
+#[test]
+fn a_sub_that_names_the_registry_is_granted_from_its_text() {
+    assert_eq!(
+        pull(
+            json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci/ruby:${Unset}"})
+        ),
+        Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/ci/ruby"})
+        ])
+    );
+    assert_eq!(
+        pull(
+            json!({"Fn::Sub": ["${Account}.dkr.ecr.eu-west-1.amazonaws.com/${Name}:1", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+        ),
+        Ok(vec![
+            json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
+        ])
+    );
+    // The repository's end is in a variable that may hold the tag: CloudFormation cuts it.
+    let cut = pull(
+        json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${Unset}"}),
+    )
+    .unwrap();
+    assert!(cut[0].to_string().contains("Fn::Split"), "{cut:?}");
+}
+
+#[test]
+fn a_parameter_is_granted_by_its_value_with_cloudformation_cutting_the_tag() {
+    let granted = pull(json!({"Ref": "EcrImage"})).unwrap();
+    assert_eq!(granted.len(), 1);
+    assert!(granted[0].to_string().contains("{\"Ref\":\"EcrImage\"}"));
+    assert!(
+        !granted[0].to_string().contains("210987654321"),
+        "the parameter's value is not written"
+    );
+}
+
+#[test]
+fn a_repository_of_the_template_is_granted_by_its_arn() {
+    let arn = Ok(vec![json!({"Fn::GetAtt": ["Repo", "Arn"]})]);
+    assert_eq!(pull(json!({"Fn::GetAtt": ["Repo", "RepositoryUri"]})), arn);
+    assert_eq!(
+        pull(json!({"Fn::Sub": "${Repo.RepositoryUri}:${Tag}"})),
+        arn
+    );
+    assert!(pull(json!({"Fn::Sub": "${Repo.RepositoryUri}-other"})).is_err());
+}
+
+#[test]
+fn if_branches_are_each_granted() {
+    assert_eq!(
+        pull(
+            json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})
+        ),
+        Ok(vec![
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci"})
+        ])
+    );
+}
+
+#[test]
+fn an_opaque_image_is_refused_with_the_forms_that_work() {
+    for image in [
+        json!({"Fn::ImportValue": "image"}),
+        json!({"Fn::Sub": "${Unset}/ci:1"}),
+        json!({"Fn::Join": ["", ["a", "b"]]}),
+    ] {
+        let why = pull(image.clone()).unwrap_err();
+        assert!(
+            why.contains("AttachTaskExecutionRolePolicy"),
+            "{image}: {why}"
+        );
+    }
+    let unset = pull(json!({"Ref": "Unset"})).unwrap_err();
+    assert!(unset.contains("parameter Unset has no value"), "{unset}");
+}

@@ -1,0 +1,200 @@
+//! `SecretsKmsKeyArn`: the one key every secret is encrypted with, refused where it is of
+//! another region than a secret read.
+
+use serde_json::Value;
+
+use crate::features::secrets::grant::SecretGrant;
+use crate::properties::checked::ContainerSecret;
+use crate::properties::checked::RegistryCredentials;
+use crate::properties::checked::ServiceContainer;
+use crate::properties::reader::PropertyReader;
+use crate::template::arn::is_region;
+use crate::template::arn::parse_arn;
+use crate::template::arn::partition_relative;
+use crate::template::scope::Resolved;
+use crate::template::sub::split_outside_variables;
+use crate::template::sub::sub_arguments;
+use crate::template::sub::sub_literal;
+use crate::template::value::ref_target;
+
+impl<'i> PropertyReader<'_, '_, 'i> {
+    /// `SecretsKmsKeyArn`, its partition written as `${AWS::Partition}`; refused where it is a
+    /// key of another region than a secret read (the agent token, `Secrets`, registry
+    /// credentials, the services'), where both regions are known.
+    pub(crate) fn secrets_kms_key(
+        &mut self,
+        agent_token: Option<&ContainerSecret>,
+        secrets: &[ContainerSecret],
+        repository_credentials: Option<&RegistryCredentials>,
+        services: &[ServiceContainer],
+    ) -> Option<Value> {
+        let key = self.text("SecretsKmsKeyArn")?;
+        if let Some(sourced) = self.sourced("SecretsKmsKeyArn") {
+            let mut read = Vec::new();
+            let own = agent_token.into_iter().chain(secrets);
+            for secret in own {
+                read.push((label(&secret.name, None), &secret.value_from, &secret.grant));
+            }
+            if let Some(credentials) = repository_credentials {
+                read.push((
+                    "RepositoryCredentials".to_owned(),
+                    &credentials.secret,
+                    &credentials.grant,
+                ));
+            }
+            for service in services {
+                for secret in &service.secrets {
+                    let name = label(&secret.name, Some(&service.name));
+                    read.push((name, &secret.value_from, &secret.grant));
+                }
+                if let Some(credentials) = &service.repository_credentials {
+                    let name = format!("the RepositoryCredentials of service {}", service.name);
+                    read.push((name, &credentials.secret, &credentials.grant));
+                }
+            }
+            if let Some(why) = self.key_in_another_region(sourced.value, &read) {
+                self.problems.push(sourced.place, why);
+                return None;
+            }
+        }
+        Some(partition_relative(key, self.scope.context))
+    }
+
+    /// Why `key` cannot decrypt the secrets `read` (what each is called, its value, its
+    /// grant): Secrets Manager and SSM decrypt a secret through KMS in the secret's region,
+    /// with a key of that region. `None` where every known region agrees, or none is known.
+    fn key_in_another_region(
+        &self,
+        key: &Value,
+        read: &[(String, &Value, &SecretGrant)],
+    ) -> Option<String> {
+        let key_region = self.key_region(key)?;
+        let elsewhere: Vec<(&str, KnownRegion)> = read
+            .iter()
+            .filter_map(|(name, value, grant)| {
+                let region = self.secret_region(value, grant)?;
+                (region.name != key_region.name).then_some((name.as_str(), region))
+            })
+            .collect();
+        if elsewhere.is_empty() {
+            return None;
+        }
+        let subject = match self.scope.resolve(key) {
+            Resolved::Unknown => "the !Sub".to_owned(),
+            resolved => resolved.describe(),
+        };
+        let shown = |region: &KnownRegion| region.shown.then(|| region.name.clone());
+        let mut secrets: Vec<String> = elsewhere
+            .iter()
+            .map(|(name, region)| match shown(region) {
+                Some(region) => format!("{name} in {region}"),
+                None => (*name).to_owned(),
+            })
+            .collect();
+        let (are, of) = if secrets.len() == 1 {
+            ("is", "a secret")
+        } else {
+            ("are", "secrets")
+        };
+        let last = secrets.pop().unwrap_or_default();
+        let listed = if secrets.is_empty() {
+            last
+        } else {
+            format!("{} and {last}", secrets.join(", "))
+        };
+        let key_in = shown(&key_region).map_or_else(String::new, |region| format!(" in {region}"));
+        Some(format!(
+            "{subject} names a key{key_in}, but {listed} {are} {of} of another region: Secrets Manager and SSM decrypt a secret with a key of the secret's own region only, so the task could not start; name the key of their region, or leave SecretsKmsKeyArn out (kms:Decrypt is then on key/* of each secret's region, through its service)"
+        ))
+    }
+
+    /// The region of a KMS key ARN known at expansion: written, a parameter's value, or a
+    /// `!Sub` whose region field is written or `${AWS::Region}`.
+    fn key_region(&self, key: &Value) -> Option<KnownRegion> {
+        let stack = || KnownRegion {
+            name: self.scope.context.region.clone(),
+            shown: true,
+        };
+        match self.scope.resolve(key) {
+            Resolved::Literal(Value::String(text)) => parse_arn(text).map(|arn| KnownRegion {
+                name: arn.region.to_owned(),
+                shown: true,
+            }),
+            Resolved::Parameter {
+                value: Value::String(text),
+                ..
+            } => parse_arn(&text).map(|arn| KnownRegion {
+                name: arn.region.to_owned(),
+                shown: false,
+            }),
+            _ => {
+                let (template, _) = sub_arguments(key)?;
+                let fields = split_outside_variables(template, b':', 6);
+                match fields.get(3).copied()? {
+                    "${AWS::Region}" => Some(stack()),
+                    field => sub_literal(field)
+                        .filter(|text| is_region(text))
+                        .map(|text| KnownRegion {
+                            name: text.into_owned(),
+                            shown: true,
+                        }),
+                }
+            }
+        }
+    }
+
+    /// The region a secret is read in, where known: its written ARN's, a parameter value's
+    /// (not shown), a name's (the stack's), else the region its grant decrypts through.
+    fn secret_region(&self, value: &Value, grant: &SecretGrant) -> Option<KnownRegion> {
+        let context = self.scope.context;
+        let in_text = |text: &str, shown: bool| match parse_arn(text) {
+            Some(arn) => KnownRegion {
+                name: arn.region.to_owned(),
+                shown,
+            },
+            None => KnownRegion {
+                name: context.region.clone(),
+                shown: true,
+            },
+        };
+        match self.scope.resolve(value) {
+            Resolved::Literal(Value::String(text)) => return Some(in_text(text, true)),
+            Resolved::Parameter {
+                value: Value::String(text),
+                ..
+            } => return Some(in_text(&text, false)),
+            _ => {}
+        }
+        match &*grant.region {
+            Value::String(region) if is_region(region) => Some(KnownRegion {
+                name: region.clone(),
+                shown: true,
+            }),
+            region if ref_target(region) == Some("AWS::Region") => Some(KnownRegion {
+                name: context.region.clone(),
+                shown: true,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A region known at expansion, and whether a message may name it (not a parameter's value).
+struct KnownRegion {
+    name: String,
+    shown: bool,
+}
+
+/// How a message names a secret: its variable where written out (a service's with the
+/// service's name), else where it is read.
+fn label(variable: &Value, service: Option<&str>) -> String {
+    match (variable.as_str(), service) {
+        (Some(crate::properties::declarations::AGENT_TOKEN_VARIABLE), None) => {
+            "the agent token (BuildkiteAgentTokenParameterPath)".to_owned()
+        }
+        (Some(name), None) => name.to_owned(),
+        (Some(name), Some(service)) => format!("{name} of service {service}"),
+        (None, None) => "a secret of Secrets".to_owned(),
+        (None, Some(service)) => format!("a secret of service {service}"),
+    }
+}

@@ -1,0 +1,91 @@
+//! Registry credentials (`RepositoryCredentials`): a Secrets Manager secret named whole, which
+//! the execution role reads for a private registry's login.
+
+use serde_json::Value;
+
+use crate::features::secrets::grant::{SecretGrant, SecretStore};
+use crate::features::secrets::reading::Reading;
+use crate::features::secrets::reading::read;
+use crate::features::secrets::reading::secret_named;
+use crate::features::secrets::reading::secret_of_any_form;
+use crate::features::secrets::written::WrittenReference;
+use crate::template::scope::TemplateScope;
+use crate::template::sub::SubPart;
+use crate::template::sub::parse_sub;
+use crate::template::sub::sub_arguments;
+use crate::template::sub::unescape_sub_text;
+
+/// The grant for a private registry's credentials (`RepositoryCredentials`), which ECS reads
+/// from a Secrets Manager secret, named whole: by its ARN, or by its name for a secret in the
+/// task's region (ECS's `RepositoryCredentials.credentialsParameter`).
+pub fn registry_credentials_grant(
+    secret: &Value,
+    scope: &TemplateScope<'_>,
+) -> Result<SecretGrant, String> {
+    let shape = format!(
+        "arn:{}:secretsmanager:<region>:<account>:secret:<name>, or the secret's name",
+        scope.context.partition()
+    );
+    match secret_name_written(secret, scope) {
+        Some(Ok(())) => return Ok(secret_named(secret)),
+        Some(Err(subject)) => {
+            return Err(format!(
+                "{subject} is neither a Secrets Manager secret's name (1 to 512 letters, digits and /_+=.@-) nor its ARN ({shape})"
+            ));
+        }
+        None => {}
+    }
+    let grant = match read(secret, scope) {
+        Reading::Grant(grant) => grant,
+        Reading::Invalid(why) => return Err(why),
+        // Only Secrets Manager holds them, so whichever form the value takes is granted.
+        Reading::Opaque(_) => return Ok(secret_of_any_form(secret)),
+    };
+    if grant.store != SecretStore::SecretsManager || grant.through_parameter.is_some() {
+        return Err(format!(
+            "is not a Secrets Manager secret: ECS reads private registry credentials from Secrets Manager only ({shape})"
+        ));
+    }
+    if secret
+        .as_str()
+        .is_some_and(|arn| arn.split(':').count() > 7)
+    {
+        return Err(format!(
+            "names a JSON key of a secret; ECS takes the secret itself ({shape})"
+        ));
+    }
+    Ok(grant)
+}
+
+/// Whether `value` is written as a Secrets Manager secret's name rather than an ARN: `None`
+/// when it is an ARN or cannot be told, else whether it is a valid name (`Err` with how a
+/// message names it). A `!Sub` whose text begins with what cannot begin an ARN is a name,
+/// whatever its variables hold.
+pub(super) fn secret_name_written(
+    value: &Value,
+    scope: &TemplateScope<'_>,
+) -> Option<Result<(), String>> {
+    if let Some(written) = WrittenReference::read(value, scope) {
+        if written.sample.starts_with("arn:") {
+            return None;
+        }
+        let is_name = (1..=512).contains(&written.sample.len())
+            && written
+                .sample
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"/_+=.@-".contains(&byte));
+        return Some(if is_name {
+            Ok(())
+        } else {
+            Err(written.subject())
+        });
+    }
+    let (template, _) = sub_arguments(value)?;
+    let parts = parse_sub(template);
+    let Some(SubPart::Text(first)) = parts.first() else {
+        return None;
+    };
+    let first = unescape_sub_text(first);
+    let may_begin_an_arn = "arn:".starts_with(&*first) || first.starts_with("arn:");
+    (!may_begin_an_arn).then_some(Ok(()))
+}

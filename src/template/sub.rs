@@ -1,0 +1,289 @@
+//! `Fn::Sub` strings: taken apart into text and variables, and built from pieces.
+
+use crate::template::value::fn_sub;
+use crate::template::value::ref_target;
+use crate::template::value::small_member;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Appends text that `Fn::Sub` gives back unchanged (`${` is written `${!`).
+pub(crate) fn push_sub_text(sub: &mut String, text: &str) {
+    if has_variable_start(text) {
+        sub.push_str(&text.replace("${", "${!"));
+    } else {
+        sub.push_str(text);
+    }
+}
+
+/// Appends the `Fn::Sub` variable `${name}`.
+pub fn push_sub_variable(sub: &mut String, name: &str) {
+    sub.push_str("${");
+    sub.push_str(name);
+    sub.push('}');
+}
+
+/// A part of a `Fn::Sub` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubPart<'a> {
+    /// Literal text, as written (an escaped `${!X}` stays in its written form).
+    Text(&'a str),
+    /// `${Name}` or `${Name.Attribute}`: the name between the braces.
+    Variable(&'a str),
+}
+
+/// Splits a `Fn::Sub` string into text and variables. An unclosed `${` is text.
+pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
+    sub_parts(template).collect()
+}
+
+/// The parts [`parse_sub`] lists, one at a time, for a caller that reads them once.
+pub fn sub_parts(template: &str) -> impl Iterator<Item = SubPart<'_>> {
+    let mut rest = template;
+    // A variable found after text, given by the next call.
+    let mut variable = None;
+    std::iter::from_fn(move || {
+        if let Some(name) = variable.take() {
+            return Some(SubPart::Variable(name));
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        let Some((start, length)) = variable_start(rest)
+            .and_then(|start| Some((start, closing_brace(&rest[start + 2..])?)))
+        else {
+            return Some(SubPart::Text(std::mem::take(&mut rest)));
+        };
+        let after = &rest[start + 2..];
+        let part = if after.starts_with('!') {
+            SubPart::Text(&rest[..start + 3 + length])
+        } else if start > 0 {
+            variable = Some(&after[..length]);
+            SubPart::Text(&rest[..start])
+        } else {
+            SubPart::Variable(&after[..length])
+        };
+        rest = &after[length + 1..];
+        Some(part)
+    })
+}
+
+/// Where the first `${` of a `Fn::Sub` string is, which starts a variable (or, as `${!`, an
+/// escaped `${`).
+pub fn variable_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&byte| byte == b'$') {
+        let dollar = from + offset;
+        if bytes.get(dollar + 1) == Some(&b'{') {
+            return Some(dollar);
+        }
+        from = dollar + 1;
+    }
+    None
+}
+
+/// Whether a `Fn::Sub` string holds a `${`: without one, it is its own text.
+pub fn has_variable_start(text: &str) -> bool {
+    variable_start(text).is_some()
+}
+
+/// Whether a `Fn::Sub` string holds a `${!`, found as [`variable_start`] finds a `${`.
+fn has_escaped_variable_start(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(start) = variable_start(rest) {
+        if rest.as_bytes().get(start + 2) == Some(&b'!') {
+            return true;
+        }
+        rest = &rest[start + 2..];
+    }
+    false
+}
+
+/// Where the first `}` is: a byte scan, cheaper than `str::find`'s searcher for the short
+/// names between a `Fn::Sub`'s braces.
+pub fn closing_brace(text: &str) -> Option<usize> {
+    text.bytes().position(|byte| byte == b'}')
+}
+
+/// The text a `Fn::Sub` string's literal part stands for (`${!X}` reads `${X}`).
+pub fn unescape_sub_text(text: &str) -> Cow<'_, str> {
+    if has_escaped_variable_start(text) {
+        Cow::Owned(text.replace("${!", "${"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The text a `Fn::Sub` string stands for when it holds no variable (its `${!` escapes undone);
+/// `None` when it holds one.
+pub fn sub_literal(template: &str) -> Option<Cow<'_, str>> {
+    sub_parts(template)
+        .all(|part| matches!(part, SubPart::Text(_)))
+        .then(|| unescape_sub_text(template))
+}
+
+/// The `Fn::Sub` string and its variables, for either form of `Fn::Sub`.
+pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>)> {
+    let argument = small_member(value.as_object()?, "Fn::Sub")?;
+    match argument {
+        Value::String(template) => Some((template, None)),
+        Value::Array(arguments) => match arguments.as_slice() {
+            [Value::String(template), Value::Object(variables)] => {
+                Some((template, Some(variables)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Byte indexes of any of `separators` in a `Fn::Sub` template, outside its `${...}` variables.
+/// It skips to the next byte that can matter (a brace, or outside a variable a separator): the
+/// separators are an array, so that comparing a byte with one or two is unrolled.
+pub fn positions_outside_variables<const N: usize>(
+    template: &str,
+    separators: [u8; N],
+) -> impl Iterator<Item = usize> + '_ {
+    let bytes = template.as_bytes();
+    let is_separator = move |byte: &u8| separators.iter().any(|separator| separator == byte);
+    let mut depth = 0usize;
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let offset = bytes[from..].iter().position(|byte| {
+                matches!(byte, b'{' | b'}') || (depth == 0 && is_separator(byte))
+            })?;
+            let index = from + offset;
+            from = index + 1;
+            match bytes[index] {
+                b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
+                b'}' if depth > 0 => depth -= 1,
+                byte if depth == 0 && is_separator(&byte) => return Some(index),
+                _ => {}
+            }
+        }
+    })
+}
+
+/// The first of `separators` in a `Fn::Sub` template outside its variables.
+pub fn first_outside_variables<const N: usize>(
+    template: &str,
+    separators: [u8; N],
+) -> Option<usize> {
+    positions_outside_variables(template, separators).next()
+}
+
+/// A `Fn::Sub` template cut at its first `separator` outside its variables.
+pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
+    let index = first_outside_variables(template, [separator])?;
+    Some((&template[..index], &template[index + 1..]))
+}
+
+/// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
+/// (the last keeps the rest, as an ARN's resource keeps its colons).
+pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
+    // Room for the ten fields of a Secrets Manager ARN with a JSON key selector.
+    let mut fields = Vec::with_capacity(10);
+    let mut start = 0;
+    for index in positions_outside_variables(template, [separator]) {
+        if fields.len() + 1 >= most {
+            break;
+        }
+        fields.push(&template[start..index]);
+        start = index + 1;
+    }
+    fields.push(&template[start..]);
+    fields
+}
+
+/// The first `count` of `fields`, the fields [`split_outside_variables`] cut `template` into,
+/// with the separators between them: a slice of the template, not a copy.
+pub fn leading_fields<'t>(template: &'t str, fields: &[&str], count: usize) -> &'t str {
+    let length: usize = fields[..count].iter().map(|field| field.len()).sum();
+    &template[..length + count.saturating_sub(1)]
+}
+
+/// One piece of a string that is built from literal text and template values.
+pub enum Piece<'a> {
+    Text(&'a str),
+    /// A pseudo parameter such as `AWS::Partition`.
+    Pseudo(&'static str),
+    /// A value from the template: a literal string or an intrinsic that yields one.
+    Value(&'a Value),
+}
+
+/// Joins pieces into a plain string when all are literal, else into the simplest
+/// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
+/// any other intrinsic becomes a variable of the list form.
+pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
+    fn literal<'p>(piece: &'p Piece<'_>) -> Option<&'p str> {
+        match piece {
+            Piece::Text(text) => Some(text),
+            Piece::Value(Value::String(text)) => Some(text),
+            Piece::Pseudo(_) | Piece::Value(_) => None,
+        }
+    }
+    let texts: usize = pieces.iter().filter_map(literal).map(str::len).sum();
+    if pieces.iter().all(|piece| literal(piece).is_some()) {
+        let mut plain = String::with_capacity(texts);
+        pieces
+            .iter()
+            .filter_map(literal)
+            .for_each(|text| plain.push_str(text));
+        return Value::String(plain);
+    }
+    // Room for the text and a variable or two, so that the string is rarely grown.
+    let mut sub = String::with_capacity(texts + 20 * (pieces.len() - 1));
+    let mut variables = Map::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => push_sub_text(&mut sub, text),
+            Piece::Pseudo(name) => push_sub_variable(&mut sub, name),
+            Piece::Value(Value::String(text)) => push_sub_text(&mut sub, text),
+            Piece::Value(value) => {
+                if let Some(target) = ref_target(value) {
+                    push_sub_variable(&mut sub, target);
+                } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
+                    sub.push_str(inner);
+                } else {
+                    let name = format!("Value{}", variables.len() + 1);
+                    push_sub_variable(&mut sub, &name);
+                    variables.insert(name, (*value).clone());
+                }
+            }
+        }
+    }
+    if variables.is_empty() {
+        fn_sub(Value::String(sub))
+    } else {
+        fn_sub(Value::Array(vec![
+            Value::String(sub),
+            Value::Object(variables),
+        ]))
+    }
+}
+
+/// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
+/// with those of `variables` it uses when it has.
+pub fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
+    if !has_variable_start(template) {
+        return Value::String(template.to_owned());
+    }
+    if let Some(text) = sub_literal(template) {
+        return Value::String(text.into_owned());
+    }
+    let used: Map<String, Value> = sub_parts(template)
+        .filter_map(|part| match part {
+            SubPart::Variable(name) => variables?
+                .get(name)
+                .map(|value| (name.to_owned(), value.clone())),
+            SubPart::Text(_) => None,
+        })
+        .collect();
+    let template = Value::String(template.to_owned());
+    if used.is_empty() {
+        fn_sub(template)
+    } else {
+        fn_sub(Value::Array(vec![template, Value::Object(used)]))
+    }
+}
