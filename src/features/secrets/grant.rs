@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
+use crate::features::secrets::written::{STACK_ACCOUNT, STACK_REGION};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::template::sub::{Piece, build_sub};
 use crate::template::value::{distinct, distinct_by, same_value};
@@ -37,6 +38,18 @@ pub struct SecretGrant {
 }
 
 impl SecretGrant {
+    /// A grant of `resource` alone, in `store` of the stack's own region and account.
+    pub fn in_stack(store: SecretStore, resource: Value) -> Self {
+        SecretGrant {
+            store,
+            resource,
+            partial: None,
+            through_parameter: None,
+            region: Cow::Borrowed(&STACK_REGION),
+            account: Cow::Borrowed(&STACK_ACCOUNT),
+        }
+    }
+
     /// What it reads from `store`: `resource` and any `partial` from its own store, and from
     /// SSM any parameter it is read through. Mutable, so that the execution role's statements
     /// take them.

@@ -120,14 +120,7 @@ pub(super) fn get_att_target<'v>(value: &'v Value, attribute: &str) -> Option<&'
 /// The grant for an `AWS::SecretsManager::Secret` of the template, named by `value` (its
 /// `Ref` or `Id`, both its ARN): that ARN, in the stack's region and account.
 pub(super) fn secret_of_the_template(value: &Value) -> SecretGrant {
-    SecretGrant {
-        store: SecretStore::SecretsManager,
-        resource: value.clone(),
-        partial: None,
-        through_parameter: None,
-        region: Cow::Borrowed(&STACK_REGION),
-        account: Cow::Borrowed(&STACK_ACCOUNT),
-    }
+    SecretGrant::in_stack(SecretStore::SecretsManager, value.clone())
 }
 
 /// A value whose text the macro knows (a literal, a parameter's value, a `!Sub` of known
@@ -296,14 +289,10 @@ pub(super) fn secret_of_any_form(value: &Value) -> SecretGrant {
 /// The Secrets Manager secret named `name` in the stack's region and account: its ARN is the
 /// name followed by `-` and six characters AWS chose.
 pub(super) fn secret_named(name: &Value) -> SecretGrant {
-    SecretGrant {
-        store: SecretStore::SecretsManager,
-        resource: with_random_suffix(&stack_arn("secretsmanager", ":secret:", name)),
-        partial: None,
-        through_parameter: None,
-        region: Cow::Borrowed(&STACK_REGION),
-        account: Cow::Borrowed(&STACK_ACCOUNT),
-    }
+    SecretGrant::in_stack(
+        SecretStore::SecretsManager,
+        with_random_suffix(&stack_arn("secretsmanager", ":secret:", name)),
+    )
 }
 
 /// A `!Sub` with variables the macro cannot see, read from its literal text: an ARN whose
@@ -455,18 +444,14 @@ pub(super) fn read_arn_text(
 
 /// A parameter of the stack's own region and account, by name or path.
 pub(super) fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
-    SecretGrant {
-        store: SecretStore::Ssm,
-        resource: stack_arn(
+    SecretGrant::in_stack(
+        SecretStore::Ssm,
+        stack_arn(
             "ssm",
             if is_path { ":parameter" } else { ":parameter/" },
             name,
         ),
-        partial: None,
-        through_parameter: None,
-        region: Cow::Borrowed(&STACK_REGION),
-        account: Cow::Borrowed(&STACK_ACCOUNT),
-    }
+    )
 }
 
 /// The ARN of the SSM parameter `value` names, built by CloudFormation for whichever form
