@@ -7,9 +7,9 @@ use crate::properties::value_limits::{
     CPU_ARCHITECTURES, EPHEMERAL_STORAGE_GIB, FAMILY, FARGATE_CPU, FARGATE_MEMORY,
     LOG_RETENTION_DAYS, STOP_TIMEOUT_SECONDS, ValueLimits, check_artifacts_bucket,
     check_artifacts_prefix, check_cpu, check_cpu_architecture, check_ephemeral_storage,
-    check_exec_kms_key, check_exec_log_group, check_execute_api_stage, check_family,
-    check_iam_path, check_kms_key_arn, check_log_kms_key, check_log_retention, check_memory,
-    check_policy_arn, check_role_arn, check_stop_timeout,
+    check_exec_bucket, check_exec_kms_key, check_exec_log_group, check_execute_api_stage,
+    check_family, check_iam_path, check_kms_key_arn, check_log_kms_key, check_log_retention,
+    check_memory, check_policy_arn, check_role_arn, check_stop_timeout,
 };
 use crate::template::context::ExpansionContext;
 
@@ -444,7 +444,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
     },
     PropertyDeclaration {
         name: "ExecuteCommandBucket",
-        shape: text(check_artifacts_bucket),
+        shape: text(check_exec_bucket),
         limits: ValueLimits::Unlimited,
         default: PropertyDefault::Absent,
         global: true,

@@ -43,7 +43,11 @@ pub(crate) fn check_exec_kms_key(text: &str, context: &ExpansionContext) -> Resu
 }
 
 pub(crate) fn check_artifacts_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    crate::features::s3::check_bucket_name(text)
+    crate::features::s3::check_bucket_name(text, Some("ArtifactsPrefix"))
+}
+
+pub(crate) fn check_exec_bucket(text: &str, _: &ExpansionContext) -> Result<(), String> {
+    crate::features::s3::check_bucket_name(text, None)
 }
 
 pub(crate) fn check_exec_log_group(text: &str, _: &ExpansionContext) -> Result<(), String> {
