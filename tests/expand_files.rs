@@ -73,7 +73,7 @@ fn error_fixtures_fail_naming_the_place() {
         for problem in problems.iter() {
             let root = problem.path.split(['.', '[']).next().unwrap_or_default();
             assert!(
-                ["Resources", "Globals", "Outputs", "Parameters"].contains(&root),
+                ["Resources", "Globals", "Metadata", "Outputs", "Parameters"].contains(&root),
                 "{} names no place: {problem}",
                 path.display()
             );

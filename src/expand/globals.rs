@@ -1,4 +1,6 @@
-//! `Globals.TaskDefinition`: properties every Buildkite resource of the template shares.
+//! The properties every Buildkite resource of the template shares: `Globals.TaskDefinition`,
+//! or, where the SAM CLI checks `Globals` itself and refuses that section, the same under the
+//! template's `Metadata` as `Buildkite::TaskDefinitionGlobals`.
 
 use serde_json::{Map, Value};
 
@@ -9,6 +11,41 @@ use crate::template::place::Place;
 use crate::template::problems::{Problems, nearest};
 
 pub const GLOBALS_PATH: &str = "Globals.TaskDefinition";
+
+/// The template `Metadata` key that holds the shared properties in a SAM CLI project: `sam
+/// build`, `sam package` and `sam validate` refuse `Globals.TaskDefinition`, whatever the
+/// Transform order, and pass `Metadata` through (docs/sam-cli.md).
+pub const METADATA_GLOBALS_KEY: &str = "Buildkite::TaskDefinitionGlobals";
+pub const METADATA_GLOBALS_PATH: &str = "Metadata.Buildkite::TaskDefinitionGlobals";
+
+/// The shared properties as written and where: `Globals.TaskDefinition`, else the `Metadata`
+/// entry (a template giving both is refused by [`check_globals_sections`]).
+pub fn shared_properties(root: &Map<String, Value>) -> Option<(&'static str, &Value)> {
+    if let Some(globals) = root
+        .get("Globals")
+        .and_then(|globals| globals.get("TaskDefinition"))
+    {
+        return Some((GLOBALS_PATH, globals));
+    }
+    let entry = root.get("Metadata")?.get(METADATA_GLOBALS_KEY)?;
+    Some((METADATA_GLOBALS_PATH, entry))
+}
+
+/// Removes the shared properties, and `Globals` or `Metadata` if that leaves it empty, so
+/// that a later `AWS::Serverless-2016-10-31` sees only the globals it knows.
+pub fn remove_shared_properties(root: &mut Map<String, Value>) {
+    for (section, key) in [
+        ("Globals", "TaskDefinition"),
+        ("Metadata", METADATA_GLOBALS_KEY),
+    ] {
+        let Some(Value::Object(members)) = root.get_mut(section) else {
+            continue;
+        };
+        if members.shift_remove(key).is_some() && members.is_empty() {
+            root.shift_remove(section);
+        }
+    }
+}
 
 /// The `Globals` sections SAM reads (its guide's "Globals section of the AWS SAM template",
 /// and `LayerVersion`, which samtranslator takes): they pass through for a SAM after the macro.
@@ -29,9 +66,22 @@ const SAM_GLOBALS_SECTIONS: [&str; 10] = [
 /// (`TaskDefinitions`): nothing would read it, so its properties would silently apply to no
 /// resource. Every other section is left for SAM, which knows its own.
 pub fn check_globals_sections(root: &Map<String, Value>, problems: &mut Problems) {
+    let in_metadata = root
+        .get("Metadata")
+        .and_then(|metadata| metadata.get(METADATA_GLOBALS_KEY));
     let Some(Value::Object(sections)) = root.get("Globals") else {
         return;
     };
+    if let Some(in_metadata) = in_metadata
+        && sections.contains_key("TaskDefinition")
+    {
+        // Globals.TaskDefinition is the one read; the other's own problems are named too.
+        check_globals(in_metadata, METADATA_GLOBALS_PATH, problems);
+        problems.push(
+            METADATA_GLOBALS_PATH,
+            format!("gives the shared properties a second time, beside {GLOBALS_PATH}: write them in one place ({METADATA_GLOBALS_PATH} where the SAM CLI builds the template, which refuses {GLOBALS_PATH})"),
+        );
+    }
     const SECTION: &str = "TaskDefinition";
     for name in sections.keys() {
         if name == SECTION || SAM_GLOBALS_SECTIONS.contains(&name.as_str()) {
@@ -52,14 +102,15 @@ pub fn check_globals_sections(root: &Map<String, Value>, problems: &mut Problems
 /// the same round and no resource is told it lacks what the globals give it.
 pub fn check_globals<'a>(
     globals: &'a Value,
+    globals_path: &str,
     problems: &mut Problems,
 ) -> Option<&'a Map<String, Value>> {
     let Some(properties) = globals.as_object() else {
-        problems.push(GLOBALS_PATH, "must be an object of resource properties");
+        problems.push(globals_path, "must be an object of resource properties");
         return None;
     };
     for name in properties.keys() {
-        let path = format!("{GLOBALS_PATH}.{name}");
+        let path = format!("{globals_path}.{name}");
         match declaration(name) {
             Some(property) if property.global => {}
             Some(_) => {
@@ -83,6 +134,7 @@ pub fn apply_globals<'a>(
     own: &'a Map<String, Value>,
     own_path: &'a str,
     globals: Option<&'a Map<String, Value>>,
+    globals_path: &'static str,
 ) -> Vec<(&'a str, PropertyInput<'a>)> {
     let mut inputs: Vec<(&'a str, PropertyInput<'a>)> = Vec::with_capacity(own.len());
     let single =
@@ -94,7 +146,7 @@ pub fn apply_globals<'a>(
         }
         inputs.push((
             name.as_str(),
-            single(value, Place::member(GLOBALS_PATH, name)),
+            single(value, Place::member(globals_path, name)),
         ));
     }
     for (name, value) in own {
@@ -102,8 +154,8 @@ pub fn apply_globals<'a>(
         let global = inputs.iter_mut().find(|(key, _)| *key == name);
         match global {
             Some((_, input)) => {
-                let merged =
-                    merge_key(name).and_then(|key| merge_entries(input, value, place, key));
+                let merged = merge_key(name)
+                    .and_then(|key| merge_entries(input, value, place, key, globals_path));
                 *input = merged.unwrap_or_else(|| single(value, place));
             }
             None => inputs.push((name.as_str(), single(value, place))),
@@ -126,6 +178,7 @@ fn merge_entries<'a>(
     own: &'a Value,
     own_place: Place<'a>,
     key: &str,
+    globals_path: &str,
 ) -> Option<PropertyInput<'a>> {
     let PropertyInput::Single(Sourced {
         value: Value::Array(global_entries),
@@ -153,7 +206,7 @@ fn merge_entries<'a>(
         };
         let replaced = entry_name(value).and_then(|name| {
             entries.iter().position(|entry| {
-                entry.place.starts_at(GLOBALS_PATH)
+                entry.place.starts_at(globals_path)
                     && entry_name(entry.value).as_deref() == Some(name.as_str())
             })
         });
@@ -173,10 +226,37 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn the_metadata_entry_is_read_when_there_are_no_globals_and_removed_alone() {
+        let mut root = json!({
+            "Metadata": {"Buildkite::TaskDefinitionGlobals": {"TaskCpu": 512}, "Owner": "ci"},
+            "Globals": {"Function": {"Timeout": 10}}
+        });
+        let root = root.as_object_mut().unwrap();
+        let (path, shared) = shared_properties(root).unwrap();
+        assert_eq!(
+            (path, shared),
+            (METADATA_GLOBALS_PATH, &json!({"TaskCpu": 512}))
+        );
+        remove_shared_properties(root);
+        assert_eq!(
+            Value::Object(root.clone()),
+            json!({"Metadata": {"Owner": "ci"}, "Globals": {"Function": {"Timeout": 10}}})
+        );
+        let mut both = json!({
+            "Metadata": {"Buildkite::TaskDefinitionGlobals": {}},
+            "Globals": {"TaskDefinition": {"TaskCpu": 1024}}
+        });
+        let both = both.as_object_mut().unwrap();
+        assert_eq!(shared_properties(both).unwrap().0, GLOBALS_PATH);
+        remove_shared_properties(both);
+        assert!(both.is_empty(), "{both:?}");
+    }
+
     fn applied(own: Value, globals: Value) -> Vec<(String, Value, Vec<String>)> {
         let own = own.as_object().unwrap().clone();
         let globals = globals.as_object().unwrap().clone();
-        apply_globals(&own, "Resources.A.Properties", Some(&globals))
+        apply_globals(&own, "Resources.A.Properties", Some(&globals), GLOBALS_PATH)
             .into_iter()
             .map(|(name, input)| match input {
                 PropertyInput::Single(s) => {
@@ -310,7 +390,7 @@ mod tests {
         let mut problems = Problems::new();
         let globals = json!({"TaskFamily": "x", "TaskMemroy": 1, "TaskCpu": 512});
         // The known keys still apply: their values are checked in the same round.
-        assert!(check_globals(&globals, &mut problems).is_some());
+        assert!(check_globals(&globals, GLOBALS_PATH, &mut problems).is_some());
         let text = problems.to_string();
         assert!(
             text.contains("Globals.TaskDefinition.TaskFamily: cannot be global"),

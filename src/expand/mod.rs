@@ -21,7 +21,10 @@ use crate::expand::attributes::UNCARRIED_ATTRIBUTES;
 use crate::expand::attributes::resource_attributes;
 use crate::expand::composition::{RESOURCE_TYPES, is_buildkite_resource};
 use crate::expand::conditions::{Branching, MAX_CONDITIONS, own_condition, resolve_map};
-use crate::expand::globals::{apply_globals, check_globals, check_globals_sections};
+use crate::expand::globals::{
+    GLOBALS_PATH, METADATA_GLOBALS_KEY, apply_globals, check_globals, check_globals_sections,
+    remove_shared_properties, shared_properties,
+};
 use crate::expand::join::as_values;
 use crate::expand::join::join_under_conditions;
 use crate::expand::log_group_names::NamedLogGroup;
@@ -83,8 +86,9 @@ pub fn expand_with_summary(
     };
     check_resource_types(resources, &mut problems);
     check_globals_sections(&root, &mut problems);
-    let globals_sound = match task_definition_globals(&root) {
-        Some(globals) => check_globals(globals, &mut problems).is_some(),
+    let globals_path = shared_properties(&root).map_or(GLOBALS_PATH, |(path, _)| path);
+    let globals_sound = match shared_properties(&root) {
+        Some((path, globals)) => check_globals(globals, path, &mut problems).is_some(),
         None if buildkite_resources(resources).next().is_none() => {
             let summary = ExpansionSummary {
                 buildkite_resources: 0,
@@ -110,7 +114,16 @@ pub fn expand_with_summary(
         let globals = sound_globals(&root, globals_sound);
         let known_conditions = root.get("Conditions").and_then(Value::as_object);
         buildkite_resources(resources)
-            .map(|(id, resource)| reference_target(id, resource, globals, known_conditions, &scope))
+            .map(|(id, resource)| {
+                reference_target(
+                    id,
+                    resource,
+                    globals,
+                    globals_path,
+                    known_conditions,
+                    &scope,
+                )
+            })
             .collect()
     };
     let resources_out = resources.len() - targets.len()
@@ -149,6 +162,7 @@ pub fn expand_with_summary(
     let shared = SharedInputs {
         scope: &scope,
         globals,
+        globals_path,
         known_conditions,
         any_fn_if: targets.iter().any(|target| target.meets_fn_if),
     };
@@ -212,7 +226,7 @@ pub fn expand_with_summary(
                     .map(|(id, resource)| (id.as_str(), resource.condition().cloned()))
             }),
     );
-    remove_task_definition_globals(&mut root);
+    remove_shared_properties(&mut root);
     let template = ExpandedTemplate {
         root,
         expansions,
@@ -240,6 +254,12 @@ fn rewrite_references(
             rewriter.rewrite(value, &Trail::start(section));
         }
     }
+    if let Some(shared) = root
+        .get_mut("Metadata")
+        .and_then(|metadata| metadata.get_mut(METADATA_GLOBALS_KEY))
+    {
+        rewriter.rewrite(shared, &Trail::start("Metadata").key(METADATA_GLOBALS_KEY));
+    }
 }
 
 /// Adds the conditions made for generated resources that exist on some branches only.
@@ -259,14 +279,10 @@ fn add_conditions(root: &mut Map<String, Value>, expansions: &[Expansion]) {
     }
 }
 
-fn task_definition_globals(root: &Map<String, Value>) -> Option<&Value> {
-    root.get("Globals")?.get("TaskDefinition")
-}
-
 /// The globals every Buildkite resource takes, once checked: none when their keys are wrong.
 fn sound_globals(root: &Map<String, Value>, sound: bool) -> Option<&Map<String, Value>> {
-    task_definition_globals(root)
-        .and_then(Value::as_object)
+    shared_properties(root)
+        .and_then(|(_, globals)| globals.as_object())
         .filter(|_| sound)
 }
 
@@ -295,8 +311,10 @@ fn check_resource_types(resources: &Map<String, Value>, problems: &mut Problems)
 /// What the expansion of every Buildkite resource reads of the template around it.
 struct SharedInputs<'t> {
     scope: &'t TemplateScope<'t>,
-    /// `Globals.TaskDefinition`, when sound.
+    /// The shared properties (`Globals.TaskDefinition` or its `Metadata` twin), when sound.
     globals: Option<&'t Map<String, Value>>,
+    /// Where they are written, for the places of their problems.
+    globals_path: &'static str,
     known_conditions: Option<&'t Map<String, Value>>,
     /// Whether any Buildkite resource's properties, or the globals, hold an `Fn::If` as
     /// written: where none does, no rewritten reference brought one, and none is looked for.
@@ -313,6 +331,7 @@ fn expand_resource(
     let SharedInputs {
         scope,
         globals,
+        globals_path,
         known_conditions,
         any_fn_if,
     } = *shared;
@@ -361,7 +380,14 @@ fn expand_resource(
     // Properties that cannot be read are one problem, not also each required one missing.
     let own = own?;
     let branching = if any_fn_if {
-        branching_of(own, &properties_path, globals, known_conditions, problems)
+        branching_of(
+            own,
+            &properties_path,
+            globals,
+            globals_path,
+            known_conditions,
+            problems,
+        )
     } else {
         Branching::default()
     };
@@ -395,7 +421,7 @@ fn expand_resource(
         }
         let own = resolve_map(own, &assignment);
         let globals = globals.map(|globals| resolve_map(globals, &assignment));
-        let inputs = apply_globals(&own, &properties_path, globals.as_deref());
+        let inputs = apply_globals(&own, &properties_path, globals.as_deref(), globals_path);
         let mut branch_problems = Problems::new();
         let properties = read_properties(
             logical_id,
@@ -509,16 +535,4 @@ fn roles_and_policy_generated(ids: &GeneratedIds) -> (bool, bool, bool) {
         ids.execution_role.is_some(),
         ids.run_policy.is_some(),
     )
-}
-
-/// Removes `Globals.TaskDefinition`, and `Globals` if that leaves it empty, so that a
-/// later `AWS::Serverless-2016-10-31` sees only the globals it knows.
-fn remove_task_definition_globals(root: &mut Map<String, Value>) {
-    let Some(Value::Object(globals)) = root.get_mut("Globals") else {
-        return;
-    };
-    globals.shift_remove("TaskDefinition");
-    if globals.is_empty() {
-        root.shift_remove("Globals");
-    }
 }

@@ -5,7 +5,6 @@ use crate::expand::conditions::MAX_CONDITIONS;
 use crate::expand::conditions::join_values;
 use crate::expand::conditions::own_condition;
 use crate::expand::conditions::resolve_map;
-use crate::expand::globals::GLOBALS_PATH;
 use crate::expand::references::ReferenceTarget;
 use crate::generate::GeneratedIds;
 use crate::template::arn::get_att_arn;
@@ -24,6 +23,7 @@ pub(crate) fn reference_target(
     logical_id: &str,
     resource: &Value,
     globals: Option<&Map<String, Value>>,
+    globals_path: &'static str,
     known_conditions: Option<&Map<String, Value>>,
     scope: &TemplateScope<'_>,
 ) -> ReferenceTarget {
@@ -33,7 +33,14 @@ pub(crate) fn reference_target(
         .unwrap_or(&empty);
     // Its problems are found and reported where the resource is expanded: none here, so no
     // place is written for them.
-    let mut branching = branching_of(own, "", globals, known_conditions, &mut Problems::new());
+    let mut branching = branching_of(
+        own,
+        "",
+        globals,
+        globals_path,
+        known_conditions,
+        &mut Problems::new(),
+    );
     let meets_fn_if = branching.meets_fn_if;
     if branching.conditions.len() > MAX_CONDITIONS {
         // Refused later; one branch is enough to name the resources it would become.
@@ -137,6 +144,7 @@ pub(crate) fn branching_of(
     own: &Map<String, Value>,
     properties_path: &str,
     globals: Option<&Map<String, Value>>,
+    globals_path: &str,
     known_conditions: Option<&Map<String, Value>>,
     problems: &mut Problems,
 ) -> Branching {
@@ -145,7 +153,7 @@ pub(crate) fn branching_of(
     let global_properties = globals
         .into_iter()
         .flatten()
-        .map(|property| (GLOBALS_PATH, property));
+        .map(|property| (globals_path, property));
     for (parent, (name, value)) in properties.chain(global_properties) {
         let trail = Trail::start(parent);
         branching.collect(value, &trail.key(name), known_conditions, problems);
