@@ -15,6 +15,7 @@
 //! may hold anything: it is refused only when no value of its variables makes it a reference.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// One stretch of an image as written: literal text, or a hole filled when the stack deploys.
 #[derive(Debug, Clone)]
@@ -234,7 +235,9 @@ fn length_reasons(text: &str) -> Vec<String> {
         None => (text, None),
     };
     let mut reasons = Vec::new();
-    if before_digest.chars().count() > MAX_BEFORE_DIGEST {
+    // A text has no more characters than bytes, so a short one is not counted.
+    if before_digest.len() > MAX_BEFORE_DIGEST && before_digest.chars().count() > MAX_BEFORE_DIGEST
+    {
         reasons.push(format!(
             "ECS takes an image of at most {MAX_BEFORE_DIGEST} characters (before the @ of a digest)"
         ));
@@ -350,11 +353,40 @@ fn step(state: u32, c: u8) -> u32 {
     }
 }
 
+/// [`step`] of each state on each ASCII byte, built once: `STEPS[state bit][byte]`.
+type Steps = [[u32; 128]; STATES as usize];
+
+fn steps() -> &'static Steps {
+    static STEPS: OnceLock<Steps> = OnceLock::new();
+    STEPS.get_or_init(|| {
+        let mut steps = [[0; 128]; STATES as usize];
+        for (bit, row) in steps.iter_mut().enumerate() {
+            for (c, next) in (0u8..).zip(row.iter_mut()) {
+                *next = step(1 << bit, c);
+            }
+        }
+        steps
+    })
+}
+
+/// The union of [`step`] over the states set in `states`, read from the table; a byte outside
+/// ASCII matches nothing in any state (`step` tests only ASCII classes), so it leads nowhere.
 fn step_all(states: u32, c: u8) -> u32 {
-    (0..STATES)
-        .map(|bit| 1 << bit)
-        .filter(|state| states & state != 0)
-        .fold(0, |next, state| next | step(state, c))
+    let Some(column) = steps_column(c) else {
+        return 0;
+    };
+    let steps = steps();
+    let mut rest = states & ((1 << STATES) - 1);
+    let mut next = 0;
+    while rest != 0 {
+        next |= steps[rest.trailing_zeros() as usize][column];
+        rest &= rest - 1;
+    }
+    next
+}
+
+fn steps_column(c: u8) -> Option<usize> {
+    c.is_ascii().then_some(usize::from(c))
 }
 
 /// Every state reachable from `states` by any text: what a hole may lead to.
@@ -390,6 +422,17 @@ mod tests {
 
     fn corrected(text: &str) -> Option<String> {
         check_text(text).unwrap_err().corrected
+    }
+
+    #[test]
+    fn the_step_table_is_step_on_every_state_and_byte() {
+        for bit in 0..STATES {
+            for c in 0..=u8::MAX {
+                assert_eq!(step_all(1 << bit, c), step(1 << bit, c), "{bit} {c}");
+            }
+        }
+        assert_eq!(step_all(0, b'a'), 0);
+        assert_eq!(step_all((1 << STATES) - 1, 0x80), 0);
     }
 
     #[test]
