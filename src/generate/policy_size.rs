@@ -70,7 +70,7 @@ impl<'s> KnownValues<'s> {
     }
 
     /// The same values, each `Fn::Sub` bounded rather than counted (`bounding`).
-    fn bounding(self) -> Self {
+    pub(crate) fn bounding(self) -> Self {
         Self {
             bounding: true,
             ..self
