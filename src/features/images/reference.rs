@@ -230,6 +230,10 @@ pub fn split_domain(text: &str) -> (&str, &str) {
 /// The limits a finite automaton does not count (a tag's length) and ECS's own: its length
 /// and digest.
 fn length_reasons(text: &str) -> Vec<String> {
+    // Without a digest, a text of at most a tag's length has no part over any limit here.
+    if text.len() <= MAX_TAG && !text.contains('@') {
+        return Vec::new();
+    }
     let (before_digest, digest) = match text.split_once('@') {
         Some((before, digest)) => (before, Some(digest)),
         None => (text, None),
@@ -508,6 +512,12 @@ mod tests {
         );
         assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(56))).is_err());
         assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(54))).is_ok());
+        // Around the short cut for a text of at most a tag's length without a digest.
+        assert!(check_text(&format!("a:{}", "1".repeat(126))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(127))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(128))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(129))).is_err());
+        assert!(check_text("a@sha256:0").is_err());
     }
 
     #[test]
