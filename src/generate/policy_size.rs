@@ -89,6 +89,12 @@ impl<'s> KnownValues<'s> {
         }
     }
 
+    /// While bounding, what any `{"Ref": ...}` is counted as: no fewer characters than the
+    /// longest known value, so never fewer than counting it exactly.
+    pub(crate) fn bounded_ref_length(&self) -> Option<usize> {
+        self.bounding.then_some(self.most_gained + "${X}".len())
+    }
+
     /// The length of what `{"Ref": target}` gives, where known.
     pub fn ref_length(&self, target: &str) -> Option<usize> {
         self.variable_length(target)

@@ -374,6 +374,12 @@ impl<'k, 's> MemberCount<'k, 's> {
     ) -> Result<(), serde_json::Error> {
         if let Some(name) = function {
             if name == "Ref" {
+                // Bounding: the target unread, at least as long as any known value (more bytes
+                // than an exact count, which may also remove the member or count nothing).
+                if let Some(most) = self.entries.counter.0.bounded_ref_length() {
+                    self.function = Some(Some(most + 2));
+                    return Ok(());
+                }
                 // The most common function here (each container's log group and region): its
                 // target read as text, no value built.
                 let target = value

@@ -66,6 +66,9 @@ fn a_bounded_count_is_never_fewer_than_the_exact_one() {
         json!({"A": {"Fn::Sub": "${!Literal}-$-${AWS::URLSuffix}-${Unknown}"}}),
         json!({"A": {"Fn::Sub": ["${X}", {"X": {"Ref": "Family"}}]}}),
         json!({"A": [{"Fn::Sub": "unclosed ${AWS::Region"}, {"Ref": "AgentLogGroup"}]}),
+        json!({"A": {"Ref": "AWS::NoValue"}, "B": [{"Ref": "AWS::NoValue"}, {"Ref": "Family"}]}),
+        json!({"A": {"Ref": "AWS::URLSuffix"}, "B": {"Ref": "AWS::Partition"}, "C": {"Ref": "X"}}),
+        json!({"A": {"Ref": "AgentLogGroup"}, "B": {"Ref": ["not", "a", "name"]}}),
     ] {
         let exact = least_bytes(&value, &known);
         let bound = least_bytes(&value, &known.bounding());
