@@ -7,6 +7,8 @@
 //! write it where the request and the template tell it, else at its fewest bytes, and refuses
 //! only a task definition sure to be over.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
@@ -351,7 +353,7 @@ struct MemberCount<'k, 's> {
     /// Whether the map has one member, and so may be a function.
     one_member: bool,
     /// The length of the key just given, and the key itself where it names a function.
-    key: Option<(usize, Option<String>)>,
+    key: Option<(usize, Option<Cow<'static, str>>)>,
     /// The function's count, when the map is one.
     function: Option<Counted>,
 }
@@ -369,7 +371,7 @@ impl<'k, 's> MemberCount<'k, 's> {
     fn member<T: Serialize + ?Sized>(
         &mut self,
         key_length: usize,
-        function: Option<String>,
+        function: Option<Cow<'static, str>>,
         value: &T,
     ) -> Result<(), serde_json::Error> {
         if let Some(name) = function {
@@ -413,7 +415,7 @@ impl<'k, 's> MemberCount<'k, 's> {
             }
             let argument = serde_json::to_value(value)?;
             let mut intrinsic = Map::with_capacity(1);
-            intrinsic.insert(name, argument);
+            intrinsic.insert(name.into_owned(), argument);
             let intrinsic = Value::Object(intrinsic);
             let removed = crate::template::value::ref_target(&intrinsic) == Some("AWS::NoValue");
             self.function =
