@@ -407,6 +407,11 @@ fn after_any_text(mut states: u32) -> u32 {
 /// Whether some value of the holes makes the stretches a reference (lengths aside). A byte
 /// outside ASCII matches nothing.
 fn may_match(stretches: &[Stretch<'_>]) -> bool {
+    if let [Stretch::Text(text)] = stretches
+        && let Some(sets) = start_sets()
+    {
+        return sets.states_after(text) & ACCEPTING != 0;
+    }
     let mut states = START;
     for stretch in stretches {
         states = match stretch {
@@ -420,9 +425,85 @@ fn may_match(stretches: &[Stretch<'_>]) -> bool {
     states & ACCEPTING != 0
 }
 
+/// The sets of states literal text from [`START`] can reach, each with the set every ASCII byte
+/// leads to (by [`step_all`], so it reads text as the automaton does), one lookup a byte.
+struct StartSets {
+    sets: Vec<u32>,
+    next: Vec<[u16; 128]>,
+}
+
+/// More sets than literal text reaches in this grammar: past it, the automaton is stepped.
+const MOST_SETS: usize = 1024;
+
+fn start_sets() -> Option<&'static StartSets> {
+    static SETS: OnceLock<Option<StartSets>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        let mut sets = vec![START];
+        let mut next = Vec::new();
+        while next.len() < sets.len() {
+            let from = sets[next.len()];
+            let mut row = [0; 128];
+            for (c, to) in (0u8..).zip(row.iter_mut()) {
+                let states = step_all(from, c);
+                let index = match sets.iter().position(|&set| set == states) {
+                    Some(index) => index,
+                    None => {
+                        sets.push(states);
+                        sets.len() - 1
+                    }
+                };
+                if sets.len() > MOST_SETS {
+                    return None;
+                }
+                *to = u16::try_from(index).ok()?;
+            }
+            next.push(row);
+        }
+        Some(StartSets { sets, next })
+    })
+    .as_ref()
+}
+
+impl StartSets {
+    /// The states `text` leads to from [`START`]; a byte outside ASCII leads nowhere.
+    fn states_after(&self, text: &str) -> u32 {
+        let mut at = 0;
+        for c in text.bytes() {
+            let Some(column) = steps_column(c) else {
+                return 0;
+            };
+            at = usize::from(self.next[at][column]);
+        }
+        self.sets[at]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_start_sets_read_text_as_the_automaton_does() {
+        let sets = start_sets().expect("the grammar's literal text reaches few sets");
+        for text in [
+            "",
+            "ruby",
+            "Registry.Example.com/a__b/c---d.e_f:Tag_1.0-x@sha256:0123abcdef",
+            "[::1]:5000/ci",
+            "localhost:5000/ci/ruby",
+            "a//b",
+            "ruby:-1",
+            "ünï",
+            "x y",
+            "123456789012.dkr-ecr.us-east-1.on.aws:443/ci/builder:1.4",
+        ] {
+            assert_eq!(
+                sets.states_after(text),
+                text.bytes().fold(START, step_all),
+                "{text}"
+            );
+        }
+    }
 
     fn corrected(text: &str) -> Option<String> {
         check_text(text).unwrap_err().corrected
