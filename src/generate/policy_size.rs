@@ -70,7 +70,7 @@ impl<'s> KnownValues<'s> {
     }
 
     /// The same values, each `Fn::Sub` bounded rather than counted (`bounding`).
-    fn bounding(self) -> Self {
+    pub(crate) fn bounding(self) -> Self {
         Self {
             bounding: true,
             ..self
@@ -87,6 +87,12 @@ impl<'s> KnownValues<'s> {
             None if name == self.log_group_id => self.log_group_name.map(str::len),
             None => known_variable(self.scope, name).map(|text| text.len()),
         }
+    }
+
+    /// While bounding, what any `{"Ref": ...}` is counted as: no fewer characters than the
+    /// longest known value, so never fewer than counting it exactly.
+    pub(crate) fn bounded_ref_length(&self) -> Option<usize> {
+        self.bounding.then_some(self.most_gained + "${X}".len())
     }
 
     /// The length of what `{"Ref": target}` gives, where known.

@@ -7,6 +7,8 @@
 //! write it where the request and the template tell it, else at its fewest bytes, and refuses
 //! only a task definition sure to be over.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
@@ -35,7 +37,13 @@ pub fn check_task_definition_size(
                 properties: Properties::TaskDefinition(task_definition),
                 ..
             }) => {
-                // Counted straight from the typed properties, without building them as a value.
+                // Counted straight from the typed properties, without building them as a value;
+                // first with each `Fn::Sub` bounded (never fewer bytes than counted exactly),
+                // so only a task definition that may be over is counted exactly.
+                if least_bytes(task_definition.as_ref(), &known.bounding()) <= TASK_DEFINITION_BYTES
+                {
+                    continue;
+                }
                 let least = least_bytes(task_definition.as_ref(), known);
                 if least <= TASK_DEFINITION_BYTES {
                     continue;
@@ -345,7 +353,7 @@ struct MemberCount<'k, 's> {
     /// Whether the map has one member, and so may be a function.
     one_member: bool,
     /// The length of the key just given, and the key itself where it names a function.
-    key: Option<(usize, Option<String>)>,
+    key: Option<(usize, Option<Cow<'static, str>>)>,
     /// The function's count, when the map is one.
     function: Option<Counted>,
 }
@@ -363,11 +371,17 @@ impl<'k, 's> MemberCount<'k, 's> {
     fn member<T: Serialize + ?Sized>(
         &mut self,
         key_length: usize,
-        function: Option<String>,
+        function: Option<Cow<'static, str>>,
         value: &T,
     ) -> Result<(), serde_json::Error> {
         if let Some(name) = function {
             if name == "Ref" {
+                // Bounding: the target unread, at least as long as any known value (more bytes
+                // than an exact count, which may also remove the member or count nothing).
+                if let Some(most) = self.entries.counter.0.bounded_ref_length() {
+                    self.function = Some(Some(most + 2));
+                    return Ok(());
+                }
                 // The most common function here (each container's log group and region): its
                 // target read as text, no value built.
                 let target = value
@@ -401,7 +415,7 @@ impl<'k, 's> MemberCount<'k, 's> {
             }
             let argument = serde_json::to_value(value)?;
             let mut intrinsic = Map::with_capacity(1);
-            intrinsic.insert(name, argument);
+            intrinsic.insert(name.into_owned(), argument);
             let intrinsic = Value::Object(intrinsic);
             let removed = crate::template::value::ref_target(&intrinsic) == Some("AWS::NoValue");
             self.function =

@@ -178,7 +178,7 @@ pub fn read_properties(
         for (place, image, instead) in std::mem::take(&mut reader.x86_64_only_images) {
             reader.problems.push(
                 place,
-                format!("{image} is built for x86_64 only, and CpuArchitecture is ARM64, so ECS finds no arm64 image to pull and the task never starts: {instead}"),
+                format!("{} is built for x86_64 only, and CpuArchitecture is ARM64, so ECS finds no arm64 image to pull and the task never starts: {instead}", image.describe()),
             );
         }
     }

@@ -49,7 +49,25 @@ pub(crate) struct PropertyReader<'s, 'p, 'i> {
     pub(crate) attach_task_execution_role_policy: bool,
     /// The images built for x86_64 alone, refused once `CpuArchitecture` is read as ARM64:
     /// their place, how a message names them, and what to run instead.
-    pub(crate) x86_64_only_images: Vec<(String, String, &'static str)>,
+    pub(crate) x86_64_only_images: Vec<(String, NamedImage, &'static str)>,
+}
+
+/// An image as a message names it, kept unformatted until a message needs it.
+pub(crate) enum NamedImage {
+    /// As written: shown.
+    Written(Value),
+    /// A parameter's value: never shown, the parameter named.
+    Parameter(String),
+}
+
+impl NamedImage {
+    /// The image as a message names it.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            NamedImage::Written(value) => crate::template::problems::show_literal(value),
+            NamedImage::Parameter(name) => format!("the value of parameter {name}"),
+        }
+    }
 }
 
 /// A property that defaults to a template parameter the template declares: the `Ref` to it,

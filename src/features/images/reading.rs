@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::reference::Stretch;
 use crate::features::images::pull_grant;
-use crate::properties::reader::PropertyReader;
+use crate::properties::reader::{NamedImage, PropertyReader};
 use crate::template::place::Place;
 use crate::template::scope::{Resolved, TemplateScope};
 use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
@@ -42,9 +42,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 self.problems.push(place, why);
                 refused = true;
             }
-            if let Some(instead) = text.x86_64_only().filter(|_| written) {
-                self.x86_64_only_images
-                    .push((place.into(), text.describe(), instead));
+            if let Some(instead) = text.x86_64_only().filter(|_| written)
+                && let Some(named) = text.named()
+            {
+                self.x86_64_only_images.push((place.into(), named, instead));
             }
         }
         if refused || self.attach_task_execution_role_policy {
@@ -177,6 +178,15 @@ impl ImageText<'_> {
             self.describe(),
             refused.reasons.join("; ")
         ))
+    }
+
+    /// How a message names a written image or a parameter's, formatted only when shown.
+    fn named(&self) -> Option<NamedImage> {
+        match self {
+            ImageText::Written(value, _) => Some(NamedImage::Written((*value).clone())),
+            ImageText::Parameter { name, .. } => Some(NamedImage::Parameter((*name).to_owned())),
+            ImageText::Computed(..) => None,
+        }
     }
 
     /// What to run instead, when this is an image built for x86_64 alone.

@@ -15,6 +15,7 @@
 //! may hold anything: it is refused only when no value of its variables makes it a reference.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// One stretch of an image as written: literal text, or a hole filled when the stack deploys.
 #[derive(Debug, Clone)]
@@ -229,12 +230,18 @@ pub fn split_domain(text: &str) -> (&str, &str) {
 /// The limits a finite automaton does not count (a tag's length) and ECS's own: its length
 /// and digest.
 fn length_reasons(text: &str) -> Vec<String> {
+    // Without a digest, a text of at most a tag's length has no part over any limit here.
+    if text.len() <= MAX_TAG && !text.contains('@') {
+        return Vec::new();
+    }
     let (before_digest, digest) = match text.split_once('@') {
         Some((before, digest)) => (before, Some(digest)),
         None => (text, None),
     };
     let mut reasons = Vec::new();
-    if before_digest.chars().count() > MAX_BEFORE_DIGEST {
+    // A text has no more characters than bytes, so a short one is not counted.
+    if before_digest.len() > MAX_BEFORE_DIGEST && before_digest.chars().count() > MAX_BEFORE_DIGEST
+    {
         reasons.push(format!(
             "ECS takes an image of at most {MAX_BEFORE_DIGEST} characters (before the @ of a digest)"
         ));
@@ -350,11 +357,40 @@ fn step(state: u32, c: u8) -> u32 {
     }
 }
 
+/// [`step`] of each state on each ASCII byte, built once: `STEPS[state bit][byte]`.
+type Steps = [[u32; 128]; STATES as usize];
+
+fn steps() -> &'static Steps {
+    static STEPS: OnceLock<Steps> = OnceLock::new();
+    STEPS.get_or_init(|| {
+        let mut steps = [[0; 128]; STATES as usize];
+        for (bit, row) in steps.iter_mut().enumerate() {
+            for (c, next) in (0u8..).zip(row.iter_mut()) {
+                *next = step(1 << bit, c);
+            }
+        }
+        steps
+    })
+}
+
+/// The union of [`step`] over the states set in `states`, read from the table; a byte outside
+/// ASCII matches nothing in any state (`step` tests only ASCII classes), so it leads nowhere.
 fn step_all(states: u32, c: u8) -> u32 {
-    (0..STATES)
-        .map(|bit| 1 << bit)
-        .filter(|state| states & state != 0)
-        .fold(0, |next, state| next | step(state, c))
+    let Some(column) = steps_column(c) else {
+        return 0;
+    };
+    let steps = steps();
+    let mut rest = states & ((1 << STATES) - 1);
+    let mut next = 0;
+    while rest != 0 {
+        next |= steps[rest.trailing_zeros() as usize][column];
+        rest &= rest - 1;
+    }
+    next
+}
+
+fn steps_column(c: u8) -> Option<usize> {
+    c.is_ascii().then_some(usize::from(c))
 }
 
 /// Every state reachable from `states` by any text: what a hole may lead to.
@@ -371,6 +407,11 @@ fn after_any_text(mut states: u32) -> u32 {
 /// Whether some value of the holes makes the stretches a reference (lengths aside). A byte
 /// outside ASCII matches nothing.
 fn may_match(stretches: &[Stretch<'_>]) -> bool {
+    if let [Stretch::Text(text)] = stretches
+        && let Some(sets) = start_sets()
+    {
+        return sets.states_after(text) & ACCEPTING != 0;
+    }
     let mut states = START;
     for stretch in stretches {
         states = match stretch {
@@ -384,12 +425,99 @@ fn may_match(stretches: &[Stretch<'_>]) -> bool {
     states & ACCEPTING != 0
 }
 
+/// The sets of states literal text from [`START`] can reach, each with the set every ASCII byte
+/// leads to (by [`step_all`], so it reads text as the automaton does), one lookup a byte.
+struct StartSets {
+    sets: Vec<u32>,
+    next: Vec<[u16; 128]>,
+}
+
+/// More sets than literal text reaches in this grammar: past it, the automaton is stepped.
+const MOST_SETS: usize = 1024;
+
+fn start_sets() -> Option<&'static StartSets> {
+    static SETS: OnceLock<Option<StartSets>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        let mut sets = vec![START];
+        let mut next = Vec::new();
+        while next.len() < sets.len() {
+            let from = sets[next.len()];
+            let mut row = [0; 128];
+            for (c, to) in (0u8..).zip(row.iter_mut()) {
+                let states = step_all(from, c);
+                let index = match sets.iter().position(|&set| set == states) {
+                    Some(index) => index,
+                    None => {
+                        sets.push(states);
+                        sets.len() - 1
+                    }
+                };
+                if sets.len() > MOST_SETS {
+                    return None;
+                }
+                *to = u16::try_from(index).ok()?;
+            }
+            next.push(row);
+        }
+        Some(StartSets { sets, next })
+    })
+    .as_ref()
+}
+
+impl StartSets {
+    /// The states `text` leads to from [`START`]; a byte outside ASCII leads nowhere.
+    fn states_after(&self, text: &str) -> u32 {
+        let mut at = 0;
+        for c in text.bytes() {
+            let Some(column) = steps_column(c) else {
+                return 0;
+            };
+            at = usize::from(self.next[at][column]);
+        }
+        self.sets[at]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_start_sets_read_text_as_the_automaton_does() {
+        let sets = start_sets().expect("the grammar's literal text reaches few sets");
+        for text in [
+            "",
+            "ruby",
+            "Registry.Example.com/a__b/c---d.e_f:Tag_1.0-x@sha256:0123abcdef",
+            "[::1]:5000/ci",
+            "localhost:5000/ci/ruby",
+            "a//b",
+            "ruby:-1",
+            "ünï",
+            "x y",
+            "123456789012.dkr-ecr.us-east-1.on.aws:443/ci/builder:1.4",
+        ] {
+            assert_eq!(
+                sets.states_after(text),
+                text.bytes().fold(START, step_all),
+                "{text}"
+            );
+        }
+    }
+
     fn corrected(text: &str) -> Option<String> {
         check_text(text).unwrap_err().corrected
+    }
+
+    #[test]
+    fn the_step_table_is_step_on_every_state_and_byte() {
+        for bit in 0..STATES {
+            for c in 0..=u8::MAX {
+                assert_eq!(step_all(1 << bit, c), step(1 << bit, c), "{bit} {c}");
+            }
+        }
+        assert_eq!(step_all(0, b'a'), 0);
+        assert_eq!(step_all((1 << STATES) - 1, 0x80), 0);
     }
 
     #[test]
@@ -465,6 +593,12 @@ mod tests {
         );
         assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(56))).is_err());
         assert!(check_text(&format!("{}:{}", "a".repeat(200), "1".repeat(54))).is_ok());
+        // Around the short cut for a text of at most a tag's length without a digest.
+        assert!(check_text(&format!("a:{}", "1".repeat(126))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(127))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(128))).is_ok());
+        assert!(check_text(&format!("a:{}", "1".repeat(129))).is_err());
+        assert!(check_text("a@sha256:0").is_err());
     }
 
     #[test]

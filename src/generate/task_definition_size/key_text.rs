@@ -1,5 +1,7 @@
 //! A map key as the size count meets it: its length, and its text where the count needs it.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
@@ -16,7 +18,7 @@ pub(super) struct KeyText {
 }
 
 impl ser::Serializer for KeyText {
-    type Ok = (usize, Option<String>);
+    type Ok = (usize, Option<Cow<'static, str>>);
     type Error = serde_json::Error;
     type SerializeSeq = Impossible<Self::Ok, Self::Error>;
     type SerializeTuple = Impossible<Self::Ok, Self::Error>;
@@ -27,7 +29,12 @@ impl ser::Serializer for KeyText {
     type SerializeStructVariant = Impossible<Self::Ok, Self::Error>;
 
     fn serialize_str(self, key: &str) -> Result<Self::Ok, Self::Error> {
-        let function = (self.text || (self.keep && is_function_name(key))).then(|| key.to_owned());
+        let function = (self.text || (self.keep && is_function_name(key))).then(|| match key {
+            // The functions the count reads by name, kept without a copy.
+            "Ref" if !self.text => Cow::Borrowed("Ref"),
+            "Fn::Sub" if !self.text => Cow::Borrowed("Fn::Sub"),
+            _ => Cow::Owned(key.to_owned()),
+        });
         Ok((key.len(), function))
     }
     fn serialize_bool(self, _: bool) -> Result<Self::Ok, Self::Error> {

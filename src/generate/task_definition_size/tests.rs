@@ -48,3 +48,30 @@ fn counted_as_serialised_is_counted_as_a_value() {
             r#"{"Name":"agent","Image":"123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent","Essential":true,"LogConfiguration":{"LogDriver":"awslogs","Options":{"awslogs-group":"/aws/ecs/agent","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ecs"}}}"#.len()
         );
 }
+
+/// The bound that spares a task definition the exact count is never below that count.
+#[test]
+fn a_bounded_count_is_never_fewer_than_the_exact_one() {
+    let context = ExpansionContext::new("us-isof-south-1", "123456789012");
+    let resources = Map::new();
+    let parameters = json!({"Family": {"Type": "String", "Default": "a-long-family-name"}});
+    let scope = TemplateScope {
+        context: &context,
+        parameters: parameters.as_object(),
+        resources: &resources,
+    };
+    let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/a-long-log-group"));
+    for value in [
+        json!({"A": {"Fn::Sub": "${Family}-${AWS::AccountId}-${AgentLogGroup.Arn}"}}),
+        json!({"A": {"Fn::Sub": "${!Literal}-$-${AWS::URLSuffix}-${Unknown}"}}),
+        json!({"A": {"Fn::Sub": ["${X}", {"X": {"Ref": "Family"}}]}}),
+        json!({"A": [{"Fn::Sub": "unclosed ${AWS::Region"}, {"Ref": "AgentLogGroup"}]}),
+        json!({"A": {"Ref": "AWS::NoValue"}, "B": [{"Ref": "AWS::NoValue"}, {"Ref": "Family"}]}),
+        json!({"A": {"Ref": "AWS::URLSuffix"}, "B": {"Ref": "AWS::Partition"}, "C": {"Ref": "X"}}),
+        json!({"A": {"Ref": "AgentLogGroup"}, "B": {"Ref": ["not", "a", "name"]}}),
+    ] {
+        let exact = least_bytes(&value, &known);
+        let bound = least_bytes(&value, &known.bounding());
+        assert!(bound >= exact, "{value}: {bound} < {exact}");
+    }
+}
