@@ -48,8 +48,9 @@ pub fn remove_shared_properties(root: &mut Map<String, Value>) {
 }
 
 /// The `Globals` sections SAM reads (its guide's "Globals section of the AWS SAM template",
-/// and `LayerVersion`, which samtranslator takes): they pass through for a SAM after the macro.
-const SAM_GLOBALS_SECTIONS: [&str; 10] = [
+/// and `LayerVersion` and `WebSocketApi`, which SAM CLI 1.170 lists): they pass through for a
+/// SAM after the macro.
+const SAM_GLOBALS_SECTIONS: [&str; 11] = [
     "Api",
     "CapacityProvider",
     "Function",
@@ -60,6 +61,7 @@ const SAM_GLOBALS_SECTIONS: [&str; 10] = [
     "SimpleTable",
     "StateMachine",
     "WebFunction",
+    "WebSocketApi",
 ];
 
 /// Refuses a `Globals` section whose name is a near miss of `TaskDefinition`
