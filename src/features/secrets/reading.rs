@@ -135,19 +135,7 @@ pub(super) fn read_sample(
         Err(why) => return Reading::Invalid(format!("{} {why}", written.subject())),
     };
     let grant = match reference {
-        SecretReference::SsmName { is_path } => {
-            let parameter = ssm_parameter_in_stack(value, is_path);
-            if written.sample.starts_with(SECRETS_MANAGER_REFERENCE) {
-                let name = text_after(value, SECRETS_MANAGER_REFERENCE);
-                return Reading::Grant(secret_through_parameter(
-                    parameter.resource,
-                    &name,
-                    parameter.region,
-                    parameter.account,
-                ));
-            }
-            parameter
-        }
+        SecretReference::SsmName { is_path } => ssm_name_in_stack(value, is_path, &written.sample),
         SecretReference::SsmArn => {
             let fields = written.fields(value, context);
             let reference = format!(":parameter{SECRETS_MANAGER_REFERENCE}");
@@ -333,17 +321,7 @@ pub(super) fn read_sub_text(
     if !is_path && text_has_slash {
         return Reading::Invalid(format!("the !Sub {}", name_with_slash(context)));
     }
-    let parameter = ssm_parameter_in_stack(value, is_path);
-    if first.starts_with(SECRETS_MANAGER_REFERENCE) {
-        let name = text_after(value, SECRETS_MANAGER_REFERENCE);
-        return Reading::Grant(secret_through_parameter(
-            parameter.resource,
-            &name,
-            parameter.region,
-            parameter.account,
-        ));
-    }
-    Reading::Grant(parameter)
+    Reading::Grant(ssm_name_in_stack(value, is_path, &first))
 }
 
 /// The fields of an ARN written in a `!Sub` (`template`), split at the colons of its text.
@@ -443,6 +421,23 @@ pub(super) fn read_arn_text(
 }
 
 /// A parameter of the stack's own region and account, by name or path.
+/// The grant for an SSM name or path of the stack's own, `text` being how it begins: the
+/// parameter, and for SSM's reference to a Secrets Manager secret
+/// (`/aws/reference/secretsmanager/<name>`) the secret it reads through it too.
+fn ssm_name_in_stack(value: &Value, is_path: bool, text: &str) -> SecretGrant {
+    let parameter = ssm_parameter_in_stack(value, is_path);
+    if !text.starts_with(SECRETS_MANAGER_REFERENCE) {
+        return parameter;
+    }
+    let name = text_after(value, SECRETS_MANAGER_REFERENCE);
+    secret_through_parameter(
+        parameter.resource,
+        &name,
+        parameter.region,
+        parameter.account,
+    )
+}
+
 pub(super) fn ssm_parameter_in_stack(name: &Value, is_path: bool) -> SecretGrant {
     SecretGrant::in_stack(
         SecretStore::Ssm,
