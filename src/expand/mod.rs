@@ -86,8 +86,9 @@ pub fn expand_with_summary(
     };
     check_resource_types(resources, &mut problems);
     check_globals_sections(&root, &mut problems);
-    let globals_path = shared_properties(&root).map_or(GLOBALS_PATH, |(path, _)| path);
-    let globals_sound = match shared_properties(&root) {
+    let shared_section = shared_properties(&root);
+    let globals_path = shared_section.map_or(GLOBALS_PATH, |(path, _)| path);
+    let globals_sound = match shared_section {
         Some((path, globals)) => check_globals(globals, path, &mut problems).is_some(),
         None if buildkite_resources(resources).next().is_none() => {
             let summary = ExpansionSummary {
