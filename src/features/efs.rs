@@ -105,7 +105,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 /// `fs-` or `fsap-` and 8 to 40 lower-case hexadecimal digits, as EFS's API states its IDs. ECS's
 /// `EFSVolumeConfiguration` takes the IDs only, so an ARN (which EFS's own API also takes) is
 /// refused, saying which part to write.
-fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
+pub(crate) fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
     let is_id = |id: &str| {
         let digits = id.strip_prefix(prefix).unwrap_or_default();
         (8..=40).contains(&digits.len())
@@ -132,11 +132,11 @@ fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
     })
 }
 
-/// The task role's `MountFileSystems`, when a volume names a file system.
+/// The task role's `MountFileSystems`, when a volume names a file system (the git mirrors' too).
 pub const GRANT: FeatureGrant = FeatureGrant {
     policy_name: "MountFileSystems",
     role: GrantedRole::Task {
-        asked_by: "Volumes with a FileSystemId",
+        asked_by: "Volumes with a FileSystemId, or GitMirrorsFileSystemId",
         asked: |features| features.mounts_file_systems,
     },
     statements: |properties, _| mount_statements(&properties.volumes),

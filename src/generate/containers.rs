@@ -111,6 +111,9 @@ pub(crate) fn agent_container(
             ),
         ]);
     }
+    if let Some(git_mirrors) = &properties.git_mirrors {
+        generated.extend(crate::features::git_mirrors::agent_variables(git_mirrors));
+    }
     if let Some(key) = &properties.pipeline_signing_key {
         generated.push((
             crate::features::signing::SIGNING_KEY_VARIABLE,

@@ -91,6 +91,14 @@ pub struct EfsVolume {
     pub read_only: bool,
 }
 
+/// What the agent is told about its git mirrors (`GitMirrors...`), kept on an EFS volume.
+#[derive(Debug, Clone)]
+pub struct GitMirrors {
+    /// Seconds, as a string or the intrinsic written.
+    pub lock_timeout: Option<Value>,
+    pub skip_update: bool,
+}
+
 /// The checked properties of one resource, each as it goes into the output.
 #[derive(Debug, Clone)]
 pub struct TaskDefinitionProperties {
@@ -141,6 +149,8 @@ pub struct TaskDefinitionProperties {
     pub secrets_kms_key: Option<Value>,
     /// The cluster's exec key, log group and bucket, with `ExecuteCommand`.
     pub execute_command_logging: crate::features::exec::ExecuteCommandLogging,
+    /// The agent's git mirrors, on the EFS volume among `volumes`.
+    pub git_mirrors: Option<GitMirrors>,
 }
 
 impl TaskDefinitionProperties {

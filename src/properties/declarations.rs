@@ -3,6 +3,9 @@
 //! (`properties`), the unknown-property and Globals checks, and the README's property table
 //! all come from [`PROPERTIES`], so they cannot disagree.
 
+use crate::features::git_mirrors::{
+    LOCK_TIMEOUT_SECONDS, check_access_point_id, check_file_system_id, check_lock_timeout,
+};
 use crate::properties::value_limits::{
     CPU_ARCHITECTURES, EPHEMERAL_STORAGE_GIB, FAMILY, FARGATE_CPU, FARGATE_MEMORY,
     LOG_RETENTION_DAYS, STOP_TIMEOUT_SECONDS, ValueLimits, check_artifacts_bucket,
@@ -108,6 +111,8 @@ const ROLE_ARN: &str = "^arn:[^:]+:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A
 const POLICY_ARN: &str =
     "^arn:[^:]+:iam::([0-9]{12}|aws):policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$";
 const KMS_KEY_ARN: &str = "^arn:[^:]+:kms:[a-z0-9-]+:[0-9]{12}:key/[^/]+$";
+const EFS_FILE_SYSTEM_ID: &str = "^fs-[0-9a-f]{8,40}$";
+const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
 const IAM_PATH: &str = "^(/|/[!-~]{1,510}/)$";
 
 const fn text(check: TextCheck) -> Shape {
@@ -473,6 +478,38 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::Boolean(false),
         global: true,
         meaning: "also generate `XRunPolicy`, a managed policy allowing `ecs:RunTask` on this family and `iam:PassRole` of its two roles to ECS, exported as `<stack name>-XRunPolicy` for the stack that runs the agents",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsFileSystemId",
+        shape: text(check_file_system_id),
+        limits: ValueLimits::Pattern(EFS_FILE_SYSTEM_ID),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "EFS file system ID the agent keeps git mirrors on (`BUILDKITE_GIT_MIRRORS_PATH`, mounted at `/buildkite-git-mirrors`), so one-shot tasks fetch instead of cloning; the task role may mount and write it, as for `Volumes`",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsAccessPointId",
+        shape: text(check_access_point_id),
+        limits: ValueLimits::Pattern(EFS_ACCESS_POINT_ID),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "EFS access point the git mirrors are mounted through (the mount is granted through it alone)",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsLockTimeout",
+        shape: Shape::WholeNumber(Some(check_lock_timeout)),
+        limits: LOCK_TIMEOUT_SECONDS,
+        default: PropertyDefault::Computed("the agent's, 300"),
+        global: true,
+        meaning: "seconds a checkout waits for another task's lock on a mirror (`BUILDKITE_GIT_MIRRORS_LOCK_TIMEOUT`); longer than your longest clone",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsSkipUpdate",
+        shape: Shape::Boolean,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "check out from the mirrors without fetching into them first (`BUILDKITE_GIT_MIRRORS_SKIP_UPDATE`): for mirrors another job keeps up to date",
     },
 ];
 

@@ -116,6 +116,7 @@ pub fn read_properties(
         AGENT_TOKEN_VARIABLE,
         Place::at("BuildkiteAgentTokenParameterPath"),
     );
+    let git_mirrors = reader.git_mirrors(&mut agent_names);
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
     let family = reader.family(logical_id);
@@ -214,7 +215,7 @@ pub fn read_properties(
     let repository_credentials = reader
         .sourced("RepositoryCredentials")
         .and_then(|sourced| reader.registry_credentials(&sourced));
-    let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
+    let mut volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
     let macro_containers: Vec<&str> = [
         Some(AGENT_CONTAINER),
         agent_sidecar_image.as_ref().map(|_| SIDECAR_CONTAINER),
@@ -224,6 +225,12 @@ pub fn read_properties(
     .flatten()
     .collect();
     let services = reader.services(&volumes, &macro_containers);
+    // The mirrors' volume is the agent's alone: added once the services have named theirs.
+    let git_mirrors = git_mirrors.map(|(git_mirrors, volume)| {
+        reader.check_git_mirrors_volume_is_free(&volumes);
+        volumes.push(volume);
+        git_mirrors
+    });
     let ulimits = reader.ulimits(reader.input("Ulimits"));
     let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
     reader.check_services_fit(&services);
@@ -293,6 +300,7 @@ pub fn read_properties(
         environment_files,
         secrets_kms_key,
         execute_command_logging,
+        git_mirrors,
     })
 }
 
