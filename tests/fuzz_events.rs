@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 42] = [
+const PROPERTY_NAMES: [&str; 46] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -100,6 +100,10 @@ const PROPERTY_NAMES: [&str; 42] = [
     "GitMirrorsAccessPointId",
     "GitMirrorsLockTimeout",
     "GitMirrorsSkipUpdate",
+    "HooksBucket",
+    "HooksPrefix",
+    "HooksImage",
+    "HooksImageDirectory",
 ];
 
 fn cases() -> u32 {
@@ -400,6 +404,15 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         .boxed(),
         "GitMirrorsAccessPointId" => strings(&["fsap-0123456789abcdef0", "ap-1", ""]).boxed(),
         "GitMirrorsLockTimeout" => strings(&["300", "0", "86401", "x"]).boxed(),
+        "HooksBucket" => prop_oneof![
+            strings(&["ci-agent-hooks", "arn:aws:s3:::ci", "CI", ""]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "hooks"})),
+        ]
+        .boxed(),
+        "HooksPrefix" => strings(&["rails", "/rails/", "ci/*", ""]).boxed(),
+        "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks:1", ""]).boxed(),
+        "HooksImageDirectory" => strings(&["/buildkite/hooks", "hooks", "/buildkite-hooks", "/"]).boxed(),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -552,6 +565,14 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "GitMirrorsFileSystemId" => strings(&["fs-0123456789abcdef0"]),
         "GitMirrorsAccessPointId" => strings(&["fsap-0123456789abcdef0"]),
         "GitMirrorsLockTimeout" => strings(&["1", "600"]),
+        "HooksBucket" => prop_oneof![
+            strings(&["ci-agent-hooks"]),
+            Just(json!({"Ref": "Bucket"})),
+        ]
+        .boxed(),
+        "HooksPrefix" => strings(&["rails", "ci/rails"]),
+        "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]),
+        "HooksImageDirectory" => strings(&["/hooks", "/buildkite/hooks"]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -682,7 +703,9 @@ fn valid_properties() -> impl Strategy<Value = Value> {
                 | "ExecuteCommandBucket"
                 | "GitMirrorsAccessPointId"
                 | "GitMirrorsLockTimeout"
-                | "GitMirrorsSkipUpdate" => 4,
+                | "GitMirrorsSkipUpdate"
+                | "HooksPrefix"
+                | "HooksImageDirectory" => 4,
                 _ => 3,
             };
             prop_oneof![
@@ -708,6 +731,15 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         }
         if !properties.contains_key("ArtifactsBucket") {
             properties.shift_remove("ArtifactsPrefix");
+        }
+        // One source of hooks, each setting with its source.
+        if properties.contains_key("HooksBucket") {
+            properties.shift_remove("HooksImage");
+        } else {
+            properties.shift_remove("HooksPrefix");
+        }
+        if !properties.contains_key("HooksImage") {
+            properties.shift_remove("HooksImageDirectory");
         }
         if !properties.contains_key("GitMirrorsFileSystemId") {
             for name in ["GitMirrorsAccessPointId", "GitMirrorsLockTimeout", "GitMirrorsSkipUpdate"] {

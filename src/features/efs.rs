@@ -102,6 +102,40 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 }
 
+impl PropertyReader<'_, '_, '_> {
+    /// Refuses a `Volumes` entry that takes the name or path of a volume a feature adds
+    /// (`what`), naming `property`, which adds it.
+    pub(crate) fn check_volume_is_free(
+        &mut self,
+        volumes: &[EfsVolume],
+        added: &EfsVolume,
+        property: &str,
+        what: &str,
+    ) {
+        let place = self
+            .sourced(property)
+            .map_or_else(|| self.place(property), |s| s.place);
+        let path = added.container_path.as_str();
+        for volume in volumes {
+            let message = if volume.name == added.name {
+                format!(
+                    "takes the volume name {} for {what}, which Volumes also declares: give that volume another name",
+                    added.name
+                )
+            } else if path.is_some() && volume.container_path.as_str() == path {
+                format!(
+                    "mounts {what} at {}, where volume {} of Volumes is also mounted: mount that volume elsewhere",
+                    path.unwrap_or_default(),
+                    volume.name
+                )
+            } else {
+                continue;
+            };
+            self.problems.push(place, message);
+        }
+    }
+}
+
 /// `fs-` or `fsap-` and 8 to 40 lower-case hexadecimal digits, as EFS's API states its IDs. ECS's
 /// `EFSVolumeConfiguration` takes the IDs only, so an ARN (which EFS's own API also takes) is
 /// refused, saying which part to write.

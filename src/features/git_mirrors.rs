@@ -128,26 +128,4 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             volume,
         ))
     }
-
-    /// Refuses a `Volumes` entry that takes the mirrors' volume name or path.
-    pub(crate) fn check_git_mirrors_volume_is_free(&mut self, volumes: &[EfsVolume]) {
-        let place = self
-            .sourced("GitMirrorsFileSystemId")
-            .map_or_else(|| self.place("GitMirrorsFileSystemId"), |s| s.place);
-        for volume in volumes {
-            let message = if volume.name == GIT_MIRRORS_VOLUME {
-                format!(
-                    "takes the volume name {GIT_MIRRORS_VOLUME} for the git mirrors, which Volumes also declares: give that volume another name"
-                )
-            } else if volume.container_path.as_str() == Some(GIT_MIRRORS_PATH) {
-                format!(
-                    "mounts the git mirrors at {GIT_MIRRORS_PATH}, where volume {} of Volumes is also mounted: mount that volume elsewhere",
-                    volume.name
-                )
-            } else {
-                continue;
-            };
-            self.problems.push(place, message);
-        }
-    }
 }

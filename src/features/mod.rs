@@ -8,6 +8,7 @@ pub mod environment_files;
 pub mod exec;
 pub mod git_mirrors;
 pub mod grant;
+pub mod hooks;
 pub mod images;
 pub mod s3;
 pub mod secrets;
@@ -29,6 +30,7 @@ pub const FEATURE_GRANTS: &[FeatureGrant] = &[
     log_group::GRANT,
     ssh_agent::GRANT,
     efs::GRANT,
+    hooks::GRANT,
     artifacts::GRANT,
     signing::GRANT,
     exec::GRANT,

@@ -15,6 +15,7 @@ use crate::properties::checked::AGENT_CONTAINER;
 use crate::properties::checked::BackendUrl;
 use crate::properties::checked::ContainerSecret;
 use crate::properties::checked::EfsVolume;
+use crate::properties::checked::HOOKS_CONTAINER;
 use crate::properties::checked::RegistryCredentials;
 use crate::properties::checked::SIDECAR_CONTAINER;
 use crate::properties::checked::SSH_AGENT_CONTAINER;
@@ -111,6 +112,14 @@ pub(crate) fn agent_container(
             ),
         ]);
     }
+    if properties.hooks.is_some() {
+        // The delivered hooks take the place of the sidecar's hooks directory.
+        generated.retain(|(name, _)| *name != crate::features::hooks::HOOKS_PATH_VARIABLE);
+        generated.push((
+            crate::features::hooks::HOOKS_PATH_VARIABLE,
+            Text::Constant(crate::features::hooks::HOOKS_PATH),
+        ));
+    }
     if let Some(git_mirrors) = &properties.git_mirrors {
         generated.extend(crate::features::git_mirrors::agent_variables(git_mirrors));
     }
@@ -144,6 +153,10 @@ pub(crate) fn agent_container(
     }
     if has_ssh_agent {
         depends_on.push(dependency(Cow::Borrowed(SSH_AGENT_CONTAINER), "HEALTHY"));
+    }
+    if properties.hooks.is_some() {
+        // Only once the hooks are in place: a failed copy never runs a job without them.
+        depends_on.push(dependency(Cow::Borrowed(HOOKS_CONTAINER), "SUCCESS"));
     }
     for service in &properties.services {
         // A service with a health check is waited for until healthy, else until started.

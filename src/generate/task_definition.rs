@@ -40,6 +40,7 @@ pub(crate) fn task_definition(
     let mut containers = Vec::with_capacity(
         1 + usize::from(properties.agent_sidecar_image.is_some())
             + usize::from(properties.ssh_agent.is_some())
+            + usize::from(properties.hooks.is_some())
             + properties.services.len(),
     );
     containers.push(agent_container(properties, log()));
@@ -52,6 +53,9 @@ pub(crate) fn task_definition(
     }
     if let Some(ssh_agent) = properties.ssh_agent.take() {
         containers.push(ssh_agent_container(ssh_agent, log()));
+    }
+    if let Some(hooks) = properties.hooks.take() {
+        containers.push(crate::features::hooks::init_container(hooks, log()));
     }
     for service in std::mem::take(&mut properties.services) {
         containers.push(service_container(service, &properties.volumes, log()));

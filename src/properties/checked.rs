@@ -9,9 +9,14 @@ use crate::features::signing::SigningKey;
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
 pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
+pub const HOOKS_CONTAINER: &str = "hooks-init";
 /// Container names the macro gives its own containers.
-pub const RESERVED_CONTAINER_NAMES: [&str; 3] =
-    [AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER];
+pub const RESERVED_CONTAINER_NAMES: [&str; 4] = [
+    AGENT_CONTAINER,
+    SIDECAR_CONTAINER,
+    SSH_AGENT_CONTAINER,
+    HOOKS_CONTAINER,
+];
 /// The task volume the macro gives the ssh agent's socket.
 pub const SSH_VOLUME: &str = "ssh-agent";
 
@@ -99,6 +104,28 @@ pub struct GitMirrors {
     pub skip_update: bool,
 }
 
+/// Where the agent's hooks are copied from (`HooksBucket` or `HooksImage`).
+#[derive(Debug, Clone)]
+pub struct Hooks {
+    pub source: HooksSource,
+}
+
+#[derive(Debug, Clone)]
+pub enum HooksSource {
+    /// `s3://<bucket>/<prefix>/`, read by the task role.
+    S3 {
+        bucket: Value,
+        prefix: Option<Value>,
+    },
+    /// A directory of an image, which the execution role pulls.
+    Image {
+        image: Value,
+        /// The ECR repositories the execution role pulls `image` from.
+        image_pull: Vec<Value>,
+        directory: Value,
+    },
+}
+
 /// The checked properties of one resource, each as it goes into the output.
 #[derive(Debug, Clone)]
 pub struct TaskDefinitionProperties {
@@ -151,6 +178,8 @@ pub struct TaskDefinitionProperties {
     pub execute_command_logging: crate::features::exec::ExecuteCommandLogging,
     /// The agent's git mirrors, on the EFS volume among `volumes`.
     pub git_mirrors: Option<GitMirrors>,
+    /// The agent's hooks, copied by `hooks-init` into a volume among `volumes`.
+    pub hooks: Option<Hooks>,
 }
 
 impl TaskDefinitionProperties {
@@ -190,6 +219,10 @@ impl TaskDefinitionProperties {
         let images = [&self.image_pull, &self.agent_sidecar_image_pull]
             .into_iter()
             .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
+            .chain(self.hooks.iter().filter_map(|hooks| match &hooks.source {
+                HooksSource::Image { image_pull, .. } => Some(image_pull),
+                HooksSource::S3 { .. } => None,
+            }))
             .chain(self.services.iter().map(|service| &service.image_pull));
         crate::template::value::distinct(images.flatten())
     }

@@ -6,6 +6,7 @@
 use crate::features::git_mirrors::{
     LOCK_TIMEOUT_SECONDS, check_access_point_id, check_file_system_id, check_lock_timeout,
 };
+use crate::features::hooks::{check_bucket, check_directory, check_prefix};
 use crate::properties::value_limits::{
     CPU_ARCHITECTURES, EPHEMERAL_STORAGE_GIB, FAMILY, FARGATE_CPU, FARGATE_MEMORY,
     LOG_RETENTION_DAYS, STOP_TIMEOUT_SECONDS, ValueLimits, check_artifacts_bucket,
@@ -510,6 +511,38 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::Boolean(false),
         global: true,
         meaning: "check out from the mirrors without fetching into them first (`BUILDKITE_GIT_MIRRORS_SKIP_UPDATE`): for mirrors another job keeps up to date",
+    },
+    PropertyDeclaration {
+        name: "HooksBucket",
+        shape: text(check_bucket),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "S3 bucket (name) holding agent hooks, copied before the agent starts by container `hooks-init` (the AWS CLI's image) into the agent's hooks path (`BUILDKITE_HOOKS_PATH=/buildkite-hooks`, read-only) and made executable; the task role may list and read exactly there",
+    },
+    PropertyDeclaration {
+        name: "HooksPrefix",
+        shape: text(check_prefix),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "key prefix in `HooksBucket` (no / at either end): the hooks are the objects under `<prefix>/`",
+    },
+    PropertyDeclaration {
+        name: "HooksImage",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "image holding agent hooks in `HooksImageDirectory`, copied as from `HooksBucket` (the image needs `/bin/sh`, `cp`, `chmod` and `ls`); the execution role pulls it",
+    },
+    PropertyDeclaration {
+        name: "HooksImageDirectory",
+        shape: text(check_directory),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Text("/buildkite/hooks"),
+        global: true,
+        meaning: "directory of `HooksImage` holding the hooks",
     },
 ];
 

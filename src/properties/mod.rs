@@ -19,7 +19,8 @@ mod task;
 use serde_json::json;
 
 use crate::properties::checked::{
-    AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
+    AGENT_CONTAINER, HOOKS_CONTAINER, HooksSource, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER,
+    TaskDefinitionProperties,
 };
 use crate::properties::declarations::{
     AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, PropertyDefault, Shape, declaration,
@@ -117,6 +118,7 @@ pub fn read_properties(
         Place::at("BuildkiteAgentTokenParameterPath"),
     );
     let git_mirrors = reader.git_mirrors(&mut agent_names);
+    let hooks = reader.hooks(&mut agent_names);
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
     let family = reader.family(logical_id);
@@ -220,6 +222,7 @@ pub fn read_properties(
         Some(AGENT_CONTAINER),
         agent_sidecar_image.as_ref().map(|_| SIDECAR_CONTAINER),
         ssh_agent.as_ref().map(|_| SSH_AGENT_CONTAINER),
+        hooks.as_ref().map(|_| HOOKS_CONTAINER),
     ]
     .into_iter()
     .flatten()
@@ -227,9 +230,23 @@ pub fn read_properties(
     let services = reader.services(&volumes, &macro_containers);
     // The mirrors' volume is the agent's alone: added once the services have named theirs.
     let git_mirrors = git_mirrors.map(|(git_mirrors, volume)| {
-        reader.check_git_mirrors_volume_is_free(&volumes);
+        reader.check_volume_is_free(
+            &volumes,
+            &volume,
+            "GitMirrorsFileSystemId",
+            "the git mirrors",
+        );
         volumes.push(volume);
         git_mirrors
+    });
+    let hooks = hooks.map(|(hooks, volume)| {
+        let property = match hooks.source {
+            HooksSource::S3 { .. } => "HooksBucket",
+            HooksSource::Image { .. } => "HooksImage",
+        };
+        reader.check_volume_is_free(&volumes, &volume, property, "the hooks");
+        volumes.push(volume);
+        hooks
     });
     let ulimits = reader.ulimits(reader.input("Ulimits"));
     let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
@@ -253,6 +270,9 @@ pub fn read_properties(
         artifacts: artifacts.is_some(),
         signs_pipelines: pipeline_signing_key.is_some(),
         execute_command,
+        reads_hooks: hooks
+            .as_ref()
+            .is_some_and(|hooks| matches!(hooks.source, HooksSource::S3 { .. })),
     };
     task::check_generated_policy_names(
         &policy_names,
@@ -301,6 +321,7 @@ pub fn read_properties(
         secrets_kms_key,
         execute_command_logging,
         git_mirrors,
+        hooks,
     })
 }
 

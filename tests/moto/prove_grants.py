@@ -191,6 +191,8 @@ class Expected:
     task_policies: dict[str, set] = field(default_factory=dict)
     # Variables the agent container must be given, as CloudFormation computed them.
     agent_environment: dict[str, str] = field(default_factory=dict)
+    # Variables other containers must be given, by container name.
+    container_environment: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -408,6 +410,23 @@ GitMirrorsLockTimeout: 600""",
     mirrors_case.expected.agent_environment = {"BUILDKITE_GIT_MIRRORS_PATH": "/buildkite-git-mirrors",
                                                "BUILDKITE_GIT_MIRRORS_LOCK_TIMEOUT": "600"}
 
+    hooks_case = image_case(
+        "hooks in an imported bucket, under a prefix",
+        {},
+        {"ci-hooks-bucket": "ci-hooks-imported"},
+        """HooksBucket: !ImportValue ci-hooks-bucket
+HooksPrefix: rails/main""",
+        [],
+    )
+    hooks_case.expected.task_policies["ReadHooks"] = {
+        (("s3:GetObject",), "arn:aws:s3:::ci-hooks-imported/rails/main/*", "{}"),
+        (("s3:ListBucket",), "arn:aws:s3:::ci-hooks-imported",
+         json.dumps({"StringLike": {"s3:prefix": "rails/main/*"}}, sort_keys=True)),
+    }
+    hooks_case.expected.agent_environment = {"BUILDKITE_HOOKS_PATH": "/buildkite-hooks"}
+    hooks_case.expected.container_environment = {
+        "hooks-init": {"HOOKS_SOURCE": "s3://ci-hooks-imported/rails/main/"}}
+
     image_cases = [
         image_case(
             "ECR images as !Ref parameters, by tag and by digest",
@@ -477,7 +496,7 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                  f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
     ]
 
-    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, mirrors_case] + [
+    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -831,6 +850,12 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     for variable, value in case.expected.agent_environment.items():
         if agent_environment.get(variable) != value:
             failures.append(f"the agent's {variable} is {agent_environment.get(variable)}, not {value}")
+    for container_name, variables in case.expected.container_environment.items():
+        container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
+        environment = {e["name"]: e["value"] for e in container.get("environment", [])}
+        for variable, value in variables.items():
+            if environment.get(variable) != value:
+                failures.append(f"{container_name}'s {variable} is {environment.get(variable)}, not {value}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
                "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed)),
                "execute-api": invoked}
