@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 46] = [
+const PROPERTY_NAMES: [&str; 48] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -104,6 +104,8 @@ const PROPERTY_NAMES: [&str; 46] = [
     "HooksPrefix",
     "HooksImage",
     "HooksImageDirectory",
+    "GitCredentialsSecret",
+    "GitSshKeySecret",
 ];
 
 fn cases() -> u32 {
@@ -413,6 +415,12 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "HooksPrefix" => strings(&["rails", "/rails/", "ci/*", ""]).boxed(),
         "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks:1", ""]).boxed(),
         "HooksImageDirectory" => strings(&["/buildkite/hooks", "hooks", "/buildkite-hooks", "/"]).boxed(),
+        "GitCredentialsSecret" | "GitSshKeySecret" => prop_oneof![
+            strings(&["/ci/git-credentials", "ci/git", "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/deploy-key-AbCdEf", ""]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "git"})),
+        ]
+        .boxed(),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -573,6 +581,10 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "HooksPrefix" => strings(&["rails", "ci/rails"]),
         "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]),
         "HooksImageDirectory" => strings(&["/hooks", "/buildkite/hooks"]),
+        "GitCredentialsSecret" | "GitSshKeySecret" => strings(&[
+            "/ci/git-credentials",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/deploy-key-AbCdEf",
+        ]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -731,6 +743,10 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         }
         if !properties.contains_key("ArtifactsBucket") {
             properties.shift_remove("ArtifactsPrefix");
+        }
+        // One ssh agent: iam-ssh-agent's or git-ssh-agent's.
+        if matches!(properties.get("SshAgentBackend"), Some(v) if v != &json!("")) {
+            properties.shift_remove("GitSshKeySecret");
         }
         // One source of hooks, each setting with its source.
         if properties.contains_key("HooksBucket") {

@@ -14,14 +14,19 @@ use serde_json::Value;
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The EFS volumes, each with a name of its own and a mount point that no other mount of
     /// the agent container uses.
-    pub(crate) fn volumes(&mut self, has_sidecar: bool, has_ssh_agent: bool) -> Vec<EfsVolume> {
+    /// `ssh_socket_by` names the property that gives the agent an ssh agent's socket, if any.
+    pub(crate) fn volumes(
+        &mut self,
+        has_sidecar: bool,
+        ssh_socket_by: Option<&'static str>,
+    ) -> Vec<EfsVolume> {
         let mut names = UsedNames::default();
         let mut agent_paths = UsedNames::default();
         if has_sidecar {
             agent_paths.claim("/buildkite", Place::at("BuildkiteAgentImage"));
         }
-        if has_ssh_agent {
-            agent_paths.claim("/ssh", Place::at("SshAgentBackend"));
+        if let Some(property) = ssh_socket_by {
+            agent_paths.claim("/ssh", Place::at(property));
         }
         self.list(self.input("Volumes"), |reader, entry| {
             let fields = reader.entry_fields(entry, VOLUME_ENTRY)?;

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod efs;
 pub mod environment_files;
 pub mod exec;
+pub mod git_credentials;
 pub mod git_mirrors;
 pub mod grant;
 pub mod hooks;

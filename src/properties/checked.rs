@@ -10,12 +10,16 @@ pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
 pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
 pub const HOOKS_CONTAINER: &str = "hooks-init";
+pub const GIT_CREDENTIALS_CONTAINER: &str = "git-credentials-init";
+pub const GIT_SSH_AGENT_CONTAINER: &str = "git-ssh-agent";
 /// Container names the macro gives its own containers.
-pub const RESERVED_CONTAINER_NAMES: [&str; 4] = [
+pub const RESERVED_CONTAINER_NAMES: [&str; 6] = [
     AGENT_CONTAINER,
     SIDECAR_CONTAINER,
     SSH_AGENT_CONTAINER,
     HOOKS_CONTAINER,
+    GIT_CREDENTIALS_CONTAINER,
+    GIT_SSH_AGENT_CONTAINER,
 ];
 /// The task volume the macro gives the ssh agent's socket.
 pub const SSH_VOLUME: &str = "ssh-agent";
@@ -104,6 +108,22 @@ pub struct GitMirrors {
     pub skip_update: bool,
 }
 
+/// Git credentials beside iam-ssh-agent, each read by ECS into a container of its own.
+#[derive(Debug, Clone, Default)]
+pub struct GitCredentials {
+    /// A git-credentials file, written by `git-credentials-init` where `agent`'s helper reads it.
+    pub https: Option<ContainerSecret>,
+    /// An SSH private key, loaded into `git-ssh-agent`, whose socket `agent` gets.
+    pub ssh_key: Option<GitSshKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GitSshKey {
+    pub secret: ContainerSecret,
+    /// The agent's image, which has `ssh-agent` and `ssh-add` if it clones over SSH.
+    pub image: Value,
+}
+
 /// Where the agent's hooks are copied from (`HooksBucket` or `HooksImage`).
 #[derive(Debug, Clone)]
 pub struct Hooks {
@@ -180,6 +200,7 @@ pub struct TaskDefinitionProperties {
     pub git_mirrors: Option<GitMirrors>,
     /// The agent's hooks, copied by `hooks-init` into a volume among `volumes`.
     pub hooks: Option<Hooks>,
+    pub git_credentials: GitCredentials,
 }
 
 impl TaskDefinitionProperties {
@@ -189,7 +210,14 @@ impl TaskDefinitionProperties {
         let agent = std::iter::once(&mut self.agent_token)
             .chain(&mut self.secrets)
             .map(|secret| &mut secret.grant)
-            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant));
+            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant))
+            .chain(self.git_credentials.https.iter_mut().map(|s| &mut s.grant))
+            .chain(
+                self.git_credentials
+                    .ssh_key
+                    .iter_mut()
+                    .map(|k| &mut k.secret.grant),
+            );
         let services = self.services.iter_mut().flat_map(|service| {
             service
                 .secrets

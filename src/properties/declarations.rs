@@ -544,6 +544,22 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "directory of `HooksImage` holding the hooks",
     },
+    PropertyDeclaration {
+        name: "GitCredentialsSecret",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "SSM parameter or Secrets Manager secret (the forms of a `Secrets` `ValueFrom`) holding a git-credentials file (`https://<user>:<token>@<host>` a line: GitHub, GitLab, Bitbucket); container `git-credentials-init` writes it where a credential helper `agent`'s git is given reads it, never into `agent`'s environment; the execution role reads exactly it",
+    },
+    PropertyDeclaration {
+        name: "GitSshKeySecret",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "Secrets Manager secret (or SSM parameter, the forms of a `Secrets` `ValueFrom`) holding an SSH private key, loaded into `ssh-agent` in container `git-ssh-agent` (run from `Image`); `agent` gets its socket (`SSH_AUTH_SOCK`), never the key; the execution role reads exactly it; not with `SshAgentBackend`",
+    },
 ];
 
 /// The declaration of `name`, if it is a property.

@@ -193,6 +193,8 @@ class Expected:
     agent_environment: dict[str, str] = field(default_factory=dict)
     # Variables other containers must be given, by container name.
     container_environment: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Secrets other containers must be given (name -> valueFrom), by container name.
+    container_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -294,6 +296,7 @@ def build_cases(ssm, secretsmanager) -> list[Case]:
     registry_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/registry-Zx9Yw8"
     backup, backup_decoy = secret("ci/db-backup"), secret("ci/db-backups")
     registry, registry_decoy = secret("ci/registry-imported"), secret("ci/registry-imported-old")
+    git_credentials_path = put("/ci/git-credentials")
 
     def token_case(form: str, value: str, key: str, service: str) -> Case:
         return Case(
@@ -518,6 +521,23 @@ Secrets:
         ),
         secret_case("the full name", full_name),
         secret_case("the name alone", "ci/database"),
+        Case(
+            "git credentials: an SSM path by !Sub of an import, an SSH key secret of the template",
+            {"ci-token": "/buildkite-agent/token", "ci-git-credentials-path": "/ci/git-credentials"},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+GitCredentialsSecret: !Sub
+  - arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}
+  - Path: !ImportValue ci-git-credentials-path
+GitSshKeySecret: !Ref DeployKey""",
+            Expected(parameters=[token_path, git_credentials_path], stack_secrets=["ci/git-deploy-key-of-the-stack"],
+                     not_secrets=decoys, keys=[here_key], services=[here_ssm, here_secrets],
+                     container_secrets={"git-credentials-init": {"GIT_CREDENTIALS": git_credentials_path}},
+                     agent_environment={"GIT_CONFIG_KEY_0": "credential.helper", "SSH_AUTH_SOCK": "/ssh/socket"}),
+            resources="""DeployKey:
+  Type: AWS::SecretsManager::Secret
+  Properties:
+    Name: ci/git-deploy-key-of-the-stack""",
+        ),
         Case(
             "a secret of the template by !GetAtt Id and by !Ref",
             {"ci-token": "/buildkite-agent/token"},
@@ -850,6 +870,11 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
     for variable, value in case.expected.agent_environment.items():
         if agent_environment.get(variable) != value:
             failures.append(f"the agent's {variable} is {agent_environment.get(variable)}, not {value}")
+    for container_name, variables in case.expected.container_secrets.items():
+        container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
+        given = {e["name"]: e["valueFrom"] for e in container.get("secrets", [])}
+        if given != variables:
+            failures.append(f"{container_name}'s secrets are {given}, not {variables}")
     for container_name, variables in case.expected.container_environment.items():
         container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
         environment = {e["name"]: e["value"] for e in container.get("environment", [])}
