@@ -245,7 +245,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Pattern(ROLE_ARN),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "use this role; no task role is generated (you then own its ssh, EFS and ECS Exec grants)",
+        meaning: "use this role; no task role is generated (you then own its ssh, EFS, hooks and ECS Exec grants)",
     },
     PropertyDeclaration {
         name: "TaskRolePolicies",
