@@ -4,7 +4,7 @@
 //! the environment of `agent`, which the agent passes whole to every job (buildkite/agent
 //! `agent/job_runner.go`: `processEnv := append(os.Environ(), env...)`).
 //!
-//! - HTTPS: `git-credentials-init` writes the secret, a git-credentials file
+//! - HTTPS: `git-credentials-init` (the agent's image) writes the secret, a git-credentials file
 //!   (`https://<user>:<token>@<host>` a line), into a task volume `agent` mounts read-only, and
 //!   `agent`'s git is given a credential helper that reads it (`GIT_CONFIG_COUNT`, git 2.31+).
 //! - SSH: `git-ssh-agent` (the agent's own image, which has `ssh` if it clones over SSH) starts
@@ -15,13 +15,11 @@ use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::features::hooks::AWS_CLI_IMAGE;
 use crate::generate::output_types::{
-    ContainerDefinition, LogConfiguration, MountPoint, SecretEntry, Text,
+    ContainerDefinition, LogConfiguration, Member, MountPoint, SecretEntry, Text,
 };
 use crate::properties::checked::{
     ContainerSecret, EfsVolume, GIT_CREDENTIALS_CONTAINER, GIT_SSH_AGENT_CONTAINER, GitCredentials,
-    GitSshKey,
 };
 use crate::properties::reader::{PropertyReader, UsedNames};
 use crate::template::place::Place;
@@ -103,15 +101,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             container_path: Value::String(CREDENTIALS_PATH.to_owned()),
             read_only: true,
         });
-        let ssh_key = match (ssh_key, image) {
-            (Some(secret), Some(image)) => Some(GitSshKey {
-                secret,
-                image: image.clone(),
-            }),
-            // No image: its problem is reported already.
-            _ => None,
-        };
-        (GitCredentials { https, ssh_key }, volume)
+        // Without an image (its problem is reported already), nothing is built.
+        let image = image.cloned().unwrap_or_default();
+        (
+            GitCredentials {
+                https,
+                ssh_key,
+                image,
+                repository_credentials: None,
+            },
+            volume,
+        )
     }
 
     /// A secret property read as a `Secrets` entry's `ValueFrom`, named `variable`.
@@ -127,6 +127,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 }
 
+/// The agent's `RepositoryCredentials`, for a container pulling its image.
+fn registry_credentials(git: &GitCredentials) -> Option<Member<Value>> {
+    git.repository_credentials
+        .clone()
+        .map(|secret| Member("CredentialsParameter", secret))
+}
+
 fn secret_entry(secret: ContainerSecret) -> SecretEntry {
     SecretEntry {
         name: secret.name,
@@ -134,13 +141,17 @@ fn secret_entry(secret: ContainerSecret) -> SecretEntry {
     }
 }
 
-/// `git-credentials-init`: writes the credentials file, then exits.
+/// `git-credentials-init`: writes the credentials file, then exits. It runs the agent's image
+/// (already pulled for `agent`, and with the `/bin/sh` every job needs) as root, whatever user
+/// the image names, to write the task volume.
 pub fn credentials_container(
     secret: ContainerSecret,
+    git: &GitCredentials,
     log: LogConfiguration,
 ) -> ContainerDefinition {
     let mut container =
-        ContainerDefinition::new(GIT_CREDENTIALS_CONTAINER, json!(AWS_CLI_IMAGE), false, log);
+        ContainerDefinition::new(GIT_CREDENTIALS_CONTAINER, git.image.clone(), false, log);
+    container.repository_credentials = registry_credentials(git);
     container.user = Some("0");
     container.entry_point = Some(Cow::Borrowed(&SHELL));
     container.command = Some(Cow::Borrowed(&WRITE_CREDENTIALS_COMMAND));
@@ -153,16 +164,20 @@ pub fn credentials_container(
     container
 }
 
-/// `git-ssh-agent`: holds the key, serving it on the socket `agent` mounts.
+/// `git-ssh-agent`: holds the key, serving it on the socket `agent` mounts. It runs the
+/// agent's image as the image's user, so that `agent` may use the socket.
 pub fn ssh_agent_container(
-    key: GitSshKey,
+    key: ContainerSecret,
+    git: &GitCredentials,
     socket_mount: MountPoint,
     log: LogConfiguration,
 ) -> ContainerDefinition {
-    let mut container = ContainerDefinition::new(GIT_SSH_AGENT_CONTAINER, key.image, true, log);
+    let mut container =
+        ContainerDefinition::new(GIT_SSH_AGENT_CONTAINER, git.image.clone(), true, log);
+    container.repository_credentials = registry_credentials(git);
     container.entry_point = Some(Cow::Borrowed(&SHELL));
     container.command = Some(Cow::Borrowed(&RUN_SSH_AGENT_COMMAND));
-    container.secrets = vec![secret_entry(key.secret)];
+    container.secrets = vec![secret_entry(key)];
     container.mount_points = vec![socket_mount];
     container.health_check = Some(Cow::Borrowed(&SSH_AGENT_HEALTH_CHECK));
     container

@@ -62,11 +62,12 @@ pub(crate) fn task_definition(
     }
     let git = &mut properties.git_credentials;
     if let Some(secret) = git.https.take() {
-        containers.push(git_credentials::credentials_container(secret, log()));
+        containers.push(git_credentials::credentials_container(secret, git, log()));
     }
     if let Some(key) = git.ssh_key.take() {
         containers.push(git_credentials::ssh_agent_container(
             key,
+            git,
             crate::generate::containers::ssh_socket_mount(),
             log(),
         ));

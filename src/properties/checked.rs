@@ -114,14 +114,12 @@ pub struct GitCredentials {
     /// A git-credentials file, written by `git-credentials-init` where `agent`'s helper reads it.
     pub https: Option<ContainerSecret>,
     /// An SSH private key, loaded into `git-ssh-agent`, whose socket `agent` gets.
-    pub ssh_key: Option<GitSshKey>,
-}
-
-#[derive(Debug, Clone)]
-pub struct GitSshKey {
-    pub secret: ContainerSecret,
-    /// The agent's image, which has `ssh-agent` and `ssh-add` if it clones over SSH.
+    pub ssh_key: Option<ContainerSecret>,
+    /// The agent's image, which both containers run: it has `/bin/sh` for the jobs, and
+    /// `ssh-agent` and `ssh-add` if it clones over SSH.
     pub image: Value,
+    /// The image's `RepositoryCredentials` secret, which each container pulling it names.
+    pub repository_credentials: Option<Value>,
 }
 
 /// Where the agent's hooks are copied from (`HooksBucket` or `HooksImage`).
@@ -216,7 +214,7 @@ impl TaskDefinitionProperties {
                 self.git_credentials
                     .ssh_key
                     .iter_mut()
-                    .map(|k| &mut k.secret.grant),
+                    .map(|k| &mut k.grant),
             );
         let services = self.services.iter_mut().flat_map(|service| {
             service

@@ -225,6 +225,11 @@ pub fn read_properties(
     let repository_credentials = reader
         .sourced("RepositoryCredentials")
         .and_then(|sourced| reader.registry_credentials(&sourced));
+    // The git containers pull Image as agent does.
+    let mut git_credentials = git_credentials;
+    git_credentials.repository_credentials = repository_credentials
+        .as_ref()
+        .map(|credentials| credentials.secret.clone());
     let mut volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_socket_by);
     let macro_containers: Vec<&str> = [
         Some(AGENT_CONTAINER),
