@@ -37,7 +37,7 @@ pub const HOOKS_PATH_VARIABLE: &str = "BUILDKITE_HOOKS_PATH";
 const COPY_TO: &str = HOOKS_PATH;
 
 /// The AWS CLI's own image, kept by AWS on ECR Public (no Docker Hub pull limits, no ECR grant),
-/// built for x86_64 and arm64, with `/bin/sh`; pinned so a task starts the same way every time.
+/// with `/bin/sh`; pinned so a task starts the same way every time.
 pub const AWS_CLI_IMAGE: &str = "public.ecr.aws/aws-cli/aws-cli:2.36.15";
 
 /// The copy fails the task if it yields nothing: a typo in the prefix or directory must not
