@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 38] = [
+const PROPERTY_NAMES: [&str; 48] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -96,6 +96,16 @@ const PROPERTY_NAMES: [&str; 38] = [
     "ExecuteCommandBucket",
     "Ulimits",
     "EnvironmentFiles",
+    "GitMirrorsFileSystemId",
+    "GitMirrorsAccessPointId",
+    "GitMirrorsLockTimeout",
+    "GitMirrorsSkipUpdate",
+    "HooksBucket",
+    "HooksPrefix",
+    "HooksImage",
+    "HooksImageDirectory",
+    "GitCredentialsSecret",
+    "GitSshKeySecret",
 ];
 
 fn cases() -> u32 {
@@ -389,6 +399,28 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "ExecuteCommandBucket" => strings(&["ci-exec", "arn:aws:s3:::x", ""]).boxed(),
+        "GitMirrorsFileSystemId" => prop_oneof![
+            strings(&["fs-0123456789abcdef0", "fs-1", "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-01234567", ""]),
+            param_ref(),
+        ]
+        .boxed(),
+        "GitMirrorsAccessPointId" => strings(&["fsap-0123456789abcdef0", "ap-1", ""]).boxed(),
+        "GitMirrorsLockTimeout" => strings(&["300", "0", "86401", "x"]).boxed(),
+        "HooksBucket" => prop_oneof![
+            strings(&["ci-agent-hooks", "arn:aws:s3:::ci", "CI", ""]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "hooks"})),
+        ]
+        .boxed(),
+        "HooksPrefix" => strings(&["rails", "/rails/", "ci/*", ""]).boxed(),
+        "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks:1", ""]).boxed(),
+        "HooksImageDirectory" => strings(&["/buildkite/hooks", "hooks", "/buildkite-hooks", "/"]).boxed(),
+        "GitCredentialsSecret" | "GitSshKeySecret" => prop_oneof![
+            strings(&["/ci/git-credentials", "ci/git", "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/deploy-key-AbCdEf", ""]),
+            param_ref(),
+            Just(json!({"Fn::ImportValue": "git"})),
+        ]
+        .boxed(),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -498,7 +530,7 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         "CpuArchitecture" => strings(&["X86_64", "ARM64", "arm64"]),
         "ExecutionRolePath" | "TaskRolePath" => strings(&["/", "/ci/", "ci", "/a b/"]),
         "StopTimeout" => strings(&["30", "1", "121", "x"]),
-        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" | "GitMirrorsSkipUpdate" => {
             prop_oneof![Just(json!(true)), strings(&["yes", "false"])].boxed()
         }
         "Tags" => named_entries("Value", strings(&["ci", "aws:x"])).prop_map(|tags| {
@@ -538,6 +570,21 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-config/ci.env"}])).boxed(),
         "Ulimits" => Just(json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 65536}])).boxed(),
         "ExecuteCommandBucket" => strings(&["ci-exec"]),
+        "GitMirrorsFileSystemId" => strings(&["fs-0123456789abcdef0"]),
+        "GitMirrorsAccessPointId" => strings(&["fsap-0123456789abcdef0"]),
+        "GitMirrorsLockTimeout" => strings(&["1", "600"]),
+        "HooksBucket" => prop_oneof![
+            strings(&["ci-agent-hooks"]),
+            Just(json!({"Ref": "Bucket"})),
+        ]
+        .boxed(),
+        "HooksPrefix" => strings(&["rails", "ci/rails"]),
+        "HooksImage" => strings(&["ci/agent-hooks:1", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci/hooks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]),
+        "HooksImageDirectory" => strings(&["/hooks", "/buildkite/hooks"]),
+        "GitCredentialsSecret" | "GitSshKeySecret" => strings(&[
+            "/ci/git-credentials",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci/deploy-key-AbCdEf",
+        ]),
         "PipelineSigningKmsKey" => prop_oneof![
             strings(&[
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -617,7 +664,7 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
             "AccessPointId": "fsap-01234567", "ContainerPath": "/cache", "ReadOnly": true},
             {"Name": "workspace", "ContainerPath": "/workspace"}]))
         .boxed(),
-        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
+        "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" | "GitMirrorsSkipUpdate" => {
             prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
         }
         "StopTimeout" => strings(&["2", "120"]),
@@ -665,7 +712,12 @@ fn valid_properties() -> impl Strategy<Value = Value> {
                 "ArtifactsPrefix"
                 | "ExecuteCommandKmsKeyArn"
                 | "ExecuteCommandLogGroup"
-                | "ExecuteCommandBucket" => 4,
+                | "ExecuteCommandBucket"
+                | "GitMirrorsAccessPointId"
+                | "GitMirrorsLockTimeout"
+                | "GitMirrorsSkipUpdate"
+                | "HooksPrefix"
+                | "HooksImageDirectory" => 4,
                 _ => 3,
             };
             prop_oneof![
@@ -691,6 +743,24 @@ fn valid_properties() -> impl Strategy<Value = Value> {
         }
         if !properties.contains_key("ArtifactsBucket") {
             properties.shift_remove("ArtifactsPrefix");
+        }
+        // One ssh agent: iam-ssh-agent's or git-ssh-agent's.
+        if matches!(properties.get("SshAgentBackend"), Some(v) if v != &json!("")) {
+            properties.shift_remove("GitSshKeySecret");
+        }
+        // One source of hooks, each setting with its source.
+        if properties.contains_key("HooksBucket") {
+            properties.shift_remove("HooksImage");
+        } else {
+            properties.shift_remove("HooksPrefix");
+        }
+        if !properties.contains_key("HooksImage") {
+            properties.shift_remove("HooksImageDirectory");
+        }
+        if !properties.contains_key("GitMirrorsFileSystemId") {
+            for name in ["GitMirrorsAccessPointId", "GitMirrorsLockTimeout", "GitMirrorsSkipUpdate"] {
+                properties.shift_remove(name);
+            }
         }
         let executes = matches!(properties.get("ExecuteCommand"), Some(v) if v == &json!(true) || v == &json!("true"));
         if !executes {

@@ -14,14 +14,19 @@ use serde_json::Value;
 impl<'i> PropertyReader<'_, '_, 'i> {
     /// The EFS volumes, each with a name of its own and a mount point that no other mount of
     /// the agent container uses.
-    pub(crate) fn volumes(&mut self, has_sidecar: bool, has_ssh_agent: bool) -> Vec<EfsVolume> {
+    /// `ssh_socket_by` names the property that gives the agent an ssh agent's socket, if any.
+    pub(crate) fn volumes(
+        &mut self,
+        has_sidecar: bool,
+        ssh_socket_by: Option<&'static str>,
+    ) -> Vec<EfsVolume> {
         let mut names = UsedNames::default();
         let mut agent_paths = UsedNames::default();
         if has_sidecar {
             agent_paths.claim("/buildkite", Place::at("BuildkiteAgentImage"));
         }
-        if has_ssh_agent {
-            agent_paths.claim("/ssh", Place::at("SshAgentBackend"));
+        if let Some(property) = ssh_socket_by {
+            agent_paths.claim("/ssh", Place::at(property));
         }
         self.list(self.input("Volumes"), |reader, entry| {
             let fields = reader.entry_fields(entry, VOLUME_ENTRY)?;
@@ -102,10 +107,44 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 }
 
+impl PropertyReader<'_, '_, '_> {
+    /// Refuses a `Volumes` entry that takes the name or path of a volume a feature adds
+    /// (`what`), naming `property`, which adds it.
+    pub(crate) fn check_volume_is_free(
+        &mut self,
+        volumes: &[EfsVolume],
+        added: &EfsVolume,
+        property: &str,
+        what: &str,
+    ) {
+        let place = self
+            .sourced(property)
+            .map_or_else(|| self.place(property), |s| s.place);
+        let path = added.container_path.as_str();
+        for volume in volumes {
+            let message = if volume.name == added.name {
+                format!(
+                    "takes the volume name {} for {what}, which Volumes also declares: give that volume another name",
+                    added.name
+                )
+            } else if path.is_some() && volume.container_path.as_str() == path {
+                format!(
+                    "mounts {what} at {}, where volume {} of Volumes is also mounted: mount that volume elsewhere",
+                    path.unwrap_or_default(),
+                    volume.name
+                )
+            } else {
+                continue;
+            };
+            self.problems.push(place, message);
+        }
+    }
+}
+
 /// `fs-` or `fsap-` and 8 to 40 lower-case hexadecimal digits, as EFS's API states its IDs. ECS's
 /// `EFSVolumeConfiguration` takes the IDs only, so an ARN (which EFS's own API also takes) is
 /// refused, saying which part to write.
-fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
+pub(crate) fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
     let is_id = |id: &str| {
         let digits = id.strip_prefix(prefix).unwrap_or_default();
         (8..=40).contains(&digits.len())
@@ -132,11 +171,11 @@ fn check_efs_id(id: &str, prefix: &str, what: &str) -> Result<(), String> {
     })
 }
 
-/// The task role's `MountFileSystems`, when a volume names a file system.
+/// The task role's `MountFileSystems`, when a volume names a file system (the git mirrors' too).
 pub const GRANT: FeatureGrant = FeatureGrant {
     policy_name: "MountFileSystems",
     role: GrantedRole::Task {
-        asked_by: "Volumes with a FileSystemId",
+        asked_by: "Volumes with a FileSystemId, or GitMirrorsFileSystemId",
         asked: |features| features.mounts_file_systems,
     },
     statements: |properties, _| mount_statements(&properties.volumes),

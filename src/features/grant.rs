@@ -40,4 +40,5 @@ pub struct TaskRoleFeatures {
     pub artifacts: bool,
     pub signs_pipelines: bool,
     pub execute_command: bool,
+    pub reads_hooks: bool,
 }

@@ -6,7 +6,10 @@ pub mod artifacts;
 pub mod efs;
 pub mod environment_files;
 pub mod exec;
+pub mod git_credentials;
+pub mod git_mirrors;
 pub mod grant;
+pub mod hooks;
 pub mod images;
 pub mod s3;
 pub mod secrets;
@@ -28,6 +31,7 @@ pub const FEATURE_GRANTS: &[FeatureGrant] = &[
     log_group::GRANT,
     ssh_agent::GRANT,
     efs::GRANT,
+    hooks::GRANT,
     artifacts::GRANT,
     signing::GRANT,
     exec::GRANT,

@@ -15,6 +15,7 @@ use crate::properties::checked::AGENT_CONTAINER;
 use crate::properties::checked::BackendUrl;
 use crate::properties::checked::ContainerSecret;
 use crate::properties::checked::EfsVolume;
+use crate::properties::checked::HOOKS_CONTAINER;
 use crate::properties::checked::RegistryCredentials;
 use crate::properties::checked::SIDECAR_CONTAINER;
 use crate::properties::checked::SSH_AGENT_CONTAINER;
@@ -22,6 +23,7 @@ use crate::properties::checked::SSH_VOLUME;
 use crate::properties::checked::ServiceContainer;
 use crate::properties::checked::SshAgent;
 use crate::properties::checked::TaskDefinitionProperties;
+use crate::properties::checked::{GIT_CREDENTIALS_CONTAINER, GIT_SSH_AGENT_CONTAINER};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -83,6 +85,8 @@ pub(crate) fn agent_container(
 ) -> ContainerDefinition {
     let has_sidecar = properties.agent_sidecar_image.is_some();
     let has_ssh_agent = properties.ssh_agent.is_some();
+    let git_ssh_agent = properties.git_credentials.ssh_key.is_some();
+    let has_ssh_socket = has_ssh_agent || git_ssh_agent;
 
     // The user's variables come first; a generated one gives way to a user's of the same name.
     let mut generated: Vec<(&str, Text)> = Vec::new();
@@ -96,8 +100,14 @@ pub(crate) fn agent_container(
             ),
         ]);
     }
-    if has_ssh_agent {
+    if has_ssh_socket {
         generated.push(("SSH_AUTH_SOCK", Text::Constant(SSH_SOCKET)));
+    }
+    if properties.git_credentials.https.is_some() {
+        generated.extend(
+            crate::features::git_credentials::HELPER_VARIABLES
+                .map(|(name, value)| (name, Text::Constant(value))),
+        );
     }
     if let Some(artifacts) = &properties.artifacts {
         generated.extend([
@@ -110,6 +120,17 @@ pub(crate) fn agent_container(
                 Text::Constant(crate::features::artifacts::ARTIFACT_ACL),
             ),
         ]);
+    }
+    if properties.hooks.is_some() {
+        // The delivered hooks take the place of the sidecar's hooks directory.
+        generated.retain(|(name, _)| *name != crate::features::hooks::HOOKS_PATH_VARIABLE);
+        generated.push((
+            crate::features::hooks::HOOKS_PATH_VARIABLE,
+            Text::Constant(crate::features::hooks::HOOKS_PATH),
+        ));
+    }
+    if let Some(git_mirrors) = &properties.git_mirrors {
+        generated.extend(crate::features::git_mirrors::agent_variables(git_mirrors));
     }
     if let Some(key) = &properties.pipeline_signing_key {
         generated.push((
@@ -142,6 +163,23 @@ pub(crate) fn agent_container(
     if has_ssh_agent {
         depends_on.push(dependency(Cow::Borrowed(SSH_AGENT_CONTAINER), "HEALTHY"));
     }
+    if properties.hooks.is_some() {
+        // Only once the hooks are in place: a failed copy never runs a job without them.
+        depends_on.push(dependency(Cow::Borrowed(HOOKS_CONTAINER), "SUCCESS"));
+    }
+    if properties.git_credentials.https.is_some() {
+        depends_on.push(dependency(
+            Cow::Borrowed(GIT_CREDENTIALS_CONTAINER),
+            "SUCCESS",
+        ));
+    }
+    if git_ssh_agent {
+        // Once the key is loaded.
+        depends_on.push(dependency(
+            Cow::Borrowed(GIT_SSH_AGENT_CONTAINER),
+            "HEALTHY",
+        ));
+    }
     for service in &properties.services {
         // A service with a health check is waited for until healthy, else until started.
         let condition = if service.health_check.is_some() {
@@ -153,7 +191,7 @@ pub(crate) fn agent_container(
     }
 
     let mut mount_points = Vec::new();
-    if has_ssh_agent {
+    if has_ssh_socket {
         mount_points.push(ssh_socket_mount());
     }
     mount_points.extend(properties.volumes.iter().map(mount_point));

@@ -193,6 +193,8 @@ pub struct ContainerDefinition {
     pub repository_credentials: Option<Member<Value>>,
     pub essential: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Fragment>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value>,
@@ -240,6 +242,7 @@ impl ContainerDefinition {
             image,
             repository_credentials: None,
             essential,
+            user: None,
             entry_point: None,
             cpu: None,
             memory: None,

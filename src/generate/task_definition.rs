@@ -1,5 +1,6 @@
 //! The task definition: its containers, volumes, roles and platform.
 
+use crate::features::git_credentials;
 use crate::generate::containers::SIDECAR_COMMAND;
 use crate::generate::containers::SIDECAR_ENTRY_POINT;
 use crate::generate::containers::agent_container;
@@ -29,7 +30,7 @@ pub(crate) fn task_definition(
     properties: &mut TaskDefinitionProperties,
 ) -> TaskDefinition {
     let mut volumes = Vec::new();
-    if properties.ssh_agent.is_some() {
+    if properties.ssh_agent.is_some() || properties.git_credentials.ssh_key.is_some() {
         volumes.push(Volume {
             name: Cow::Borrowed(SSH_VOLUME),
             efs: None,
@@ -40,6 +41,9 @@ pub(crate) fn task_definition(
     let mut containers = Vec::with_capacity(
         1 + usize::from(properties.agent_sidecar_image.is_some())
             + usize::from(properties.ssh_agent.is_some())
+            + usize::from(properties.hooks.is_some())
+            + usize::from(properties.git_credentials.https.is_some())
+            + usize::from(properties.git_credentials.ssh_key.is_some())
             + properties.services.len(),
     );
     containers.push(agent_container(properties, log()));
@@ -52,6 +56,21 @@ pub(crate) fn task_definition(
     }
     if let Some(ssh_agent) = properties.ssh_agent.take() {
         containers.push(ssh_agent_container(ssh_agent, log()));
+    }
+    if let Some(hooks) = properties.hooks.take() {
+        containers.push(crate::features::hooks::init_container(hooks, log()));
+    }
+    let git = &mut properties.git_credentials;
+    if let Some(secret) = git.https.take() {
+        containers.push(git_credentials::credentials_container(secret, git, log()));
+    }
+    if let Some(key) = git.ssh_key.take() {
+        containers.push(git_credentials::ssh_agent_container(
+            key,
+            git,
+            crate::generate::containers::ssh_socket_mount(),
+            log(),
+        ));
     }
     for service in std::mem::take(&mut properties.services) {
         containers.push(service_container(service, &properties.volumes, log()));

@@ -13,6 +13,7 @@ fn the_task_role_policies_are_the_ones_named() {
             "Image": "buildkite/agent:3",
             "SshAgentBackend": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod",
             "Volumes": [{"Name": "tools", "FileSystemId": "fs-89abcdef", "ContainerPath": "/opt/tools"}],
+            "HooksBucket": "hooks",
             "ArtifactsBucket": "artifacts",
             "PipelineSigningKmsKey": "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
             "ExecuteCommand": true
@@ -35,6 +36,7 @@ fn the_task_role_policies_are_the_ones_named() {
         artifacts: true,
         signs_pipelines: true,
         execute_command: true,
+        reads_hooks: true,
     };
     let named: Vec<&str> = task_role_policy_names(&every)
         .into_iter()

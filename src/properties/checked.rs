@@ -9,9 +9,18 @@ use crate::features::signing::SigningKey;
 pub const AGENT_CONTAINER: &str = "agent";
 pub const SIDECAR_CONTAINER: &str = "agent-init";
 pub const SSH_AGENT_CONTAINER: &str = "ssh-agent";
+pub const HOOKS_CONTAINER: &str = "hooks-init";
+pub const GIT_CREDENTIALS_CONTAINER: &str = "git-credentials-init";
+pub const GIT_SSH_AGENT_CONTAINER: &str = "git-ssh-agent";
 /// Container names the macro gives its own containers.
-pub const RESERVED_CONTAINER_NAMES: [&str; 3] =
-    [AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER];
+pub const RESERVED_CONTAINER_NAMES: [&str; 6] = [
+    AGENT_CONTAINER,
+    SIDECAR_CONTAINER,
+    SSH_AGENT_CONTAINER,
+    HOOKS_CONTAINER,
+    GIT_CREDENTIALS_CONTAINER,
+    GIT_SSH_AGENT_CONTAINER,
+];
 /// The task volume the macro gives the ssh agent's socket.
 pub const SSH_VOLUME: &str = "ssh-agent";
 
@@ -91,6 +100,50 @@ pub struct EfsVolume {
     pub read_only: bool,
 }
 
+/// What the agent is told about its git mirrors (`GitMirrors...`), kept on an EFS volume.
+#[derive(Debug, Clone)]
+pub struct GitMirrors {
+    /// Seconds, as a string or the intrinsic written.
+    pub lock_timeout: Option<Value>,
+    pub skip_update: bool,
+}
+
+/// Git credentials beside iam-ssh-agent, each read by ECS into a container of its own.
+#[derive(Debug, Clone, Default)]
+pub struct GitCredentials {
+    /// A git-credentials file, written by `git-credentials-init` where `agent`'s helper reads it.
+    pub https: Option<ContainerSecret>,
+    /// An SSH private key, loaded into `git-ssh-agent`, whose socket `agent` gets.
+    pub ssh_key: Option<ContainerSecret>,
+    /// The agent's image, which both containers run: it has `/bin/sh` for the jobs, and
+    /// `ssh-agent` and `ssh-add` if it clones over SSH.
+    pub image: Value,
+    /// The image's `RepositoryCredentials` secret, which each container pulling it names.
+    pub repository_credentials: Option<Value>,
+}
+
+/// Where the agent's hooks are copied from (`HooksBucket` or `HooksImage`).
+#[derive(Debug, Clone)]
+pub struct Hooks {
+    pub source: HooksSource,
+}
+
+#[derive(Debug, Clone)]
+pub enum HooksSource {
+    /// `s3://<bucket>/<prefix>/`, read by the task role.
+    S3 {
+        bucket: Value,
+        prefix: Option<Value>,
+    },
+    /// A directory of an image, which the execution role pulls.
+    Image {
+        image: Value,
+        /// The ECR repositories the execution role pulls `image` from.
+        image_pull: Vec<Value>,
+        directory: Value,
+    },
+}
+
 /// The checked properties of one resource, each as it goes into the output.
 #[derive(Debug, Clone)]
 pub struct TaskDefinitionProperties {
@@ -141,6 +194,11 @@ pub struct TaskDefinitionProperties {
     pub secrets_kms_key: Option<Value>,
     /// The cluster's exec key, log group and bucket, with `ExecuteCommand`.
     pub execute_command_logging: crate::features::exec::ExecuteCommandLogging,
+    /// The agent's git mirrors, on the EFS volume among `volumes`.
+    pub git_mirrors: Option<GitMirrors>,
+    /// The agent's hooks, copied by `hooks-init` into a volume among `volumes`.
+    pub hooks: Option<Hooks>,
+    pub git_credentials: GitCredentials,
 }
 
 impl TaskDefinitionProperties {
@@ -150,7 +208,14 @@ impl TaskDefinitionProperties {
         let agent = std::iter::once(&mut self.agent_token)
             .chain(&mut self.secrets)
             .map(|secret| &mut secret.grant)
-            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant));
+            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant))
+            .chain(self.git_credentials.https.iter_mut().map(|s| &mut s.grant))
+            .chain(
+                self.git_credentials
+                    .ssh_key
+                    .iter_mut()
+                    .map(|k| &mut k.grant),
+            );
         let services = self.services.iter_mut().flat_map(|service| {
             service
                 .secrets
@@ -180,6 +245,10 @@ impl TaskDefinitionProperties {
         let images = [&self.image_pull, &self.agent_sidecar_image_pull]
             .into_iter()
             .chain(self.ssh_agent.iter().map(|ssh_agent| &ssh_agent.image_pull))
+            .chain(self.hooks.iter().filter_map(|hooks| match &hooks.source {
+                HooksSource::Image { image_pull, .. } => Some(image_pull),
+                HooksSource::S3 { .. } => None,
+            }))
             .chain(self.services.iter().map(|service| &service.image_pull));
         crate::template::value::distinct(images.flatten())
     }

@@ -10,9 +10,7 @@ use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
 use crate::properties::checked::{
     BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent,
 };
-use crate::properties::declarations::{
-    AGENT_TOKEN_VARIABLE, ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY,
-};
+use crate::properties::declarations::{ENVIRONMENT_ENTRY, EntryShape, SERVICE_ENTRY, declaration};
 use crate::template::arn::ExecuteApiStage;
 use crate::template::place::Place;
 use crate::template::problems::unknown_name_message;
@@ -129,9 +127,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     _ => Cow::Owned(name.to_owned()),
                 };
                 if let Some(first) = names.claim(claimed, place) {
-                    let why = if name == AGENT_TOKEN_VARIABLE {
-                        "is set from BuildkiteAgentTokenParameterPath; set that property instead"
-                            .to_owned()
+                    // A variable a property sets was claimed at the property's bare name.
+                    let set_by_property = first.to_string();
+                    let why = if declaration(&set_by_property).is_some() {
+                        format!("is set from {set_by_property}; set that property instead")
                     } else {
                         format!(
                             "is also given at {first}: a container variable comes from Environment or Secrets once"

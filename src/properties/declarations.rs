@@ -3,6 +3,10 @@
 //! (`properties`), the unknown-property and Globals checks, and the README's property table
 //! all come from [`PROPERTIES`], so they cannot disagree.
 
+use crate::features::git_mirrors::{
+    LOCK_TIMEOUT_SECONDS, check_access_point_id, check_file_system_id, check_lock_timeout,
+};
+use crate::features::hooks::{check_bucket, check_directory, check_prefix};
 use crate::properties::value_limits::{
     CPU_ARCHITECTURES, EPHEMERAL_STORAGE_GIB, FAMILY, FARGATE_CPU, FARGATE_MEMORY,
     LOG_RETENTION_DAYS, STOP_TIMEOUT_SECONDS, ValueLimits, check_artifacts_bucket,
@@ -108,6 +112,8 @@ const ROLE_ARN: &str = "^arn:[^:]+:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A
 const POLICY_ARN: &str =
     "^arn:[^:]+:iam::([0-9]{12}|aws):policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$";
 const KMS_KEY_ARN: &str = "^arn:[^:]+:kms:[a-z0-9-]+:[0-9]{12}:key/[^/]+$";
+const EFS_FILE_SYSTEM_ID: &str = "^fs-[0-9a-f]{8,40}$";
+const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
 const IAM_PATH: &str = "^(/|/[!-~]{1,510}/)$";
 
 const fn text(check: TextCheck) -> Shape {
@@ -239,7 +245,7 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         limits: ValueLimits::Pattern(ROLE_ARN),
         default: PropertyDefault::Absent,
         global: true,
-        meaning: "use this role; no task role is generated (you then own its ssh, EFS and ECS Exec grants)",
+        meaning: "use this role; no task role is generated (you then own its ssh, EFS, hooks and ECS Exec grants)",
     },
     PropertyDeclaration {
         name: "TaskRolePolicies",
@@ -473,6 +479,86 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         default: PropertyDefault::Boolean(false),
         global: true,
         meaning: "also generate `XRunPolicy`, a managed policy allowing `ecs:RunTask` on this family and `iam:PassRole` of its two roles to ECS, exported as `<stack name>-XRunPolicy` for the stack that runs the agents",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsFileSystemId",
+        shape: text(check_file_system_id),
+        limits: ValueLimits::Pattern(EFS_FILE_SYSTEM_ID),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "EFS file system ID the agent keeps git mirrors on (`BUILDKITE_GIT_MIRRORS_PATH`, mounted at `/buildkite-git-mirrors`), so one-shot tasks fetch instead of cloning; the task role may mount and write it, as for `Volumes`",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsAccessPointId",
+        shape: text(check_access_point_id),
+        limits: ValueLimits::Pattern(EFS_ACCESS_POINT_ID),
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "EFS access point the git mirrors are mounted through (the mount is granted through it alone)",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsLockTimeout",
+        shape: Shape::WholeNumber(Some(check_lock_timeout)),
+        limits: LOCK_TIMEOUT_SECONDS,
+        default: PropertyDefault::Computed("the agent's, 300"),
+        global: true,
+        meaning: "seconds a checkout waits for another task's lock on a mirror (`BUILDKITE_GIT_MIRRORS_LOCK_TIMEOUT`); longer than your longest clone",
+    },
+    PropertyDeclaration {
+        name: "GitMirrorsSkipUpdate",
+        shape: Shape::Boolean,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Boolean(false),
+        global: true,
+        meaning: "check out from the mirrors without fetching into them first (`BUILDKITE_GIT_MIRRORS_SKIP_UPDATE`): for mirrors another job keeps up to date",
+    },
+    PropertyDeclaration {
+        name: "HooksBucket",
+        shape: text(check_bucket),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "S3 bucket (name) holding agent hooks, copied before the agent starts by container `hooks-init` (the AWS CLI's image) into the agent's hooks path (`BUILDKITE_HOOKS_PATH=/buildkite-hooks`, read-only) and made executable; the task role may list and read exactly there",
+    },
+    PropertyDeclaration {
+        name: "HooksPrefix",
+        shape: text(check_prefix),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "key prefix in `HooksBucket` (no / at either end): the hooks are the objects under `<prefix>/`",
+    },
+    PropertyDeclaration {
+        name: "HooksImage",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "image holding agent hooks in `HooksImageDirectory`, copied as from `HooksBucket` (the image needs `/bin/sh`, `cp`, `chmod` and `ls`); the execution role pulls it",
+    },
+    PropertyDeclaration {
+        name: "HooksImageDirectory",
+        shape: text(check_directory),
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Text("/buildkite/hooks"),
+        global: true,
+        meaning: "directory of `HooksImage` holding the hooks",
+    },
+    PropertyDeclaration {
+        name: "GitCredentialsSecret",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "SSM parameter or Secrets Manager secret (the forms of a `Secrets` `ValueFrom`) holding a git-credentials file (`https://<user>:<token>@<host>` a line: GitHub, GitLab, Bitbucket); container `git-credentials-init` writes it where a credential helper `agent`'s git is given reads it, never into `agent`'s environment; the execution role reads exactly it",
+    },
+    PropertyDeclaration {
+        name: "GitSshKeySecret",
+        shape: ANY_TEXT,
+        limits: ValueLimits::Unlimited,
+        default: PropertyDefault::Absent,
+        global: true,
+        meaning: "Secrets Manager secret (or SSM parameter, the forms of a `Secrets` `ValueFrom`) holding an SSH private key, loaded into `ssh-agent` in container `git-ssh-agent` (run from `Image`); `agent` gets its socket (`SSH_AUTH_SOCK`), never the key; the execution role reads exactly it; not with `SshAgentBackend`",
     },
 ];
 

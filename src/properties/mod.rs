@@ -19,7 +19,8 @@ mod task;
 use serde_json::json;
 
 use crate::properties::checked::{
-    AGENT_CONTAINER, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
+    AGENT_CONTAINER, GIT_CREDENTIALS_CONTAINER, GIT_SSH_AGENT_CONTAINER, HOOKS_CONTAINER,
+    HooksSource, SIDECAR_CONTAINER, SSH_AGENT_CONTAINER, TaskDefinitionProperties,
 };
 use crate::properties::declarations::{
     AGENT_TOKEN_VARIABLE, DEFAULT_SSH_AGENT_IMAGE, PropertyDefault, Shape, declaration,
@@ -116,6 +117,16 @@ pub fn read_properties(
         AGENT_TOKEN_VARIABLE,
         Place::at("BuildkiteAgentTokenParameterPath"),
     );
+    let git_mirrors = reader.git_mirrors(&mut agent_names);
+    let hooks = reader.hooks(&mut agent_names);
+    let (git_credentials, git_credentials_volume) =
+        reader.git_credentials(image.as_ref(), ssh_agent.is_some(), &mut agent_names);
+    // The ssh agent's socket, from iam-ssh-agent or from git-ssh-agent.
+    let ssh_socket_by = if ssh_agent.is_some() {
+        Some("SshAgentBackend")
+    } else {
+        git_credentials.ssh_key.as_ref().map(|_| "GitSshKeySecret")
+    };
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
     let family = reader.family(logical_id);
@@ -214,16 +225,59 @@ pub fn read_properties(
     let repository_credentials = reader
         .sourced("RepositoryCredentials")
         .and_then(|sourced| reader.registry_credentials(&sourced));
-    let volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_agent.is_some());
+    // The git containers pull Image as agent does.
+    let mut git_credentials = git_credentials;
+    git_credentials.repository_credentials = repository_credentials
+        .as_ref()
+        .map(|credentials| credentials.secret.clone());
+    let mut volumes = reader.volumes(agent_sidecar_image.is_some(), ssh_socket_by);
     let macro_containers: Vec<&str> = [
         Some(AGENT_CONTAINER),
         agent_sidecar_image.as_ref().map(|_| SIDECAR_CONTAINER),
         ssh_agent.as_ref().map(|_| SSH_AGENT_CONTAINER),
+        hooks.as_ref().map(|_| HOOKS_CONTAINER),
+        git_credentials
+            .https
+            .as_ref()
+            .map(|_| GIT_CREDENTIALS_CONTAINER),
+        git_credentials
+            .ssh_key
+            .as_ref()
+            .map(|_| GIT_SSH_AGENT_CONTAINER),
     ]
     .into_iter()
     .flatten()
     .collect();
     let services = reader.services(&volumes, &macro_containers);
+    // The mirrors' volume is the agent's alone: added once the services have named theirs.
+    let git_mirrors = git_mirrors.map(|(git_mirrors, volume)| {
+        reader.check_volume_is_free(
+            &volumes,
+            &volume,
+            "GitMirrorsFileSystemId",
+            "the git mirrors",
+        );
+        volumes.push(volume);
+        git_mirrors
+    });
+    if let Some(volume) = git_credentials_volume {
+        reader.check_volume_is_free(
+            &volumes,
+            &volume,
+            "GitCredentialsSecret",
+            "the git credentials",
+        );
+        volumes.push(volume);
+    }
+    let hooks = hooks.map(|(hooks, volume)| {
+        let property = match hooks.source {
+            HooksSource::S3 { .. } => "HooksBucket",
+            HooksSource::Image { .. } => "HooksImage",
+        };
+        reader.check_volume_is_free(&volumes, &volume, property, "the hooks");
+        volumes.push(volume);
+        hooks
+    });
     let ulimits = reader.ulimits(reader.input("Ulimits"));
     let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
     reader.check_services_fit(&services);
@@ -246,6 +300,9 @@ pub fn read_properties(
         artifacts: artifacts.is_some(),
         signs_pipelines: pipeline_signing_key.is_some(),
         execute_command,
+        reads_hooks: hooks
+            .as_ref()
+            .is_some_and(|hooks| matches!(hooks.source, HooksSource::S3 { .. })),
     };
     task::check_generated_policy_names(
         &policy_names,
@@ -293,6 +350,9 @@ pub fn read_properties(
         environment_files,
         secrets_kms_key,
         execute_command_logging,
+        git_mirrors,
+        hooks,
+        git_credentials,
     })
 }
 

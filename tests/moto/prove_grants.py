@@ -186,6 +186,15 @@ class Expected:
     # Names of secrets the stack itself creates, whose ARNs are known once it is: each must be
     # granted, and the grants must be exactly those ARNs.
     stack_secrets: list[str] = field(default_factory=list)
+    # Other inline policies of the task role, by name: exactly the (sorted actions, resource,
+    # condition as sorted JSON) each allows.
+    task_policies: dict[str, set] = field(default_factory=dict)
+    # Variables the agent container must be given, as CloudFormation computed them.
+    agent_environment: dict[str, str] = field(default_factory=dict)
+    # Variables other containers must be given, by container name.
+    container_environment: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Secrets other containers must be given (name -> valueFrom), by container name.
+    container_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -287,6 +296,7 @@ def build_cases(ssm, secretsmanager) -> list[Case]:
     registry_elsewhere = f"arn:aws:secretsmanager:{OTHER_REGION}:{OTHER_ACCOUNT}:secret:shared/registry-Zx9Yw8"
     backup, backup_decoy = secret("ci/db-backup"), secret("ci/db-backups")
     registry, registry_decoy = secret("ci/registry-imported"), secret("ci/registry-imported-old")
+    git_credentials_path = put("/ci/git-credentials")
 
     def token_case(form: str, value: str, key: str, service: str) -> Case:
         return Case(
@@ -384,6 +394,42 @@ ArtifactsPrefix: ruby/main""",
                                                 ["arn:aws:s3:::ci-config-imported"])
     artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
 
+    mirrors_case = image_case(
+        "git mirrors on an imported file system, through an imported access point",
+        {},
+        {"ci-mirrors-fs": "fs-0123456789abcdef0", "ci-mirrors-ap": "fsap-0fedcba9876543210"},
+        """GitMirrorsFileSystemId: !ImportValue ci-mirrors-fs
+GitMirrorsAccessPointId: !ImportValue ci-mirrors-ap
+GitMirrorsLockTimeout: 600""",
+        [],
+    )
+    mirrors_case.expected.task_policies["MountFileSystems"] = {(
+        ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"),
+        f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/fs-0123456789abcdef0",
+        json.dumps({"ArnEquals": {"elasticfilesystem:AccessPointArn":
+                                  f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:access-point/fsap-0fedcba9876543210"}},
+                   sort_keys=True),
+    )}
+    mirrors_case.expected.agent_environment = {"BUILDKITE_GIT_MIRRORS_PATH": "/buildkite-git-mirrors",
+                                               "BUILDKITE_GIT_MIRRORS_LOCK_TIMEOUT": "600"}
+
+    hooks_case = image_case(
+        "hooks in an imported bucket, under a prefix",
+        {},
+        {"ci-hooks-bucket": "ci-hooks-imported"},
+        """HooksBucket: !ImportValue ci-hooks-bucket
+HooksPrefix: rails/main""",
+        [],
+    )
+    hooks_case.expected.task_policies["ReadHooks"] = {
+        (("s3:GetObject",), "arn:aws:s3:::ci-hooks-imported/rails/main/*", "{}"),
+        (("s3:ListBucket",), "arn:aws:s3:::ci-hooks-imported",
+         json.dumps({"StringLike": {"s3:prefix": "rails/main/*"}}, sort_keys=True)),
+    }
+    hooks_case.expected.agent_environment = {"BUILDKITE_HOOKS_PATH": "/buildkite-hooks"}
+    hooks_case.expected.container_environment = {
+        "hooks-init": {"HOOKS_SOURCE": "s3://ci-hooks-imported/rails/main/"}}
+
     image_cases = [
         image_case(
             "ECR images as !Ref parameters, by tag and by digest",
@@ -453,7 +499,7 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                  f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
     ]
 
-    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case] + [
+    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -475,6 +521,23 @@ Secrets:
         ),
         secret_case("the full name", full_name),
         secret_case("the name alone", "ci/database"),
+        Case(
+            "git credentials: an SSM path by !Sub of an import, an SSH key secret of the template",
+            {"ci-token": "/buildkite-agent/token", "ci-git-credentials-path": "/ci/git-credentials"},
+            """BuildkiteAgentTokenParameterPath: !ImportValue ci-token
+GitCredentialsSecret: !Sub
+  - arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}
+  - Path: !ImportValue ci-git-credentials-path
+GitSshKeySecret: !Ref DeployKey""",
+            Expected(parameters=[token_path, git_credentials_path], stack_secrets=["ci/git-deploy-key-of-the-stack"],
+                     not_secrets=decoys, keys=[here_key], services=[here_ssm, here_secrets],
+                     container_secrets={"git-credentials-init": {"GIT_CREDENTIALS": git_credentials_path}},
+                     agent_environment={"GIT_CONFIG_KEY_0": "credential.helper", "SSH_AUTH_SOCK": "/ssh/socket"}),
+            resources="""DeployKey:
+  Type: AWS::SecretsManager::Secret
+  Properties:
+    Name: ci/git-deploy-key-of-the-stack""",
+        ),
         Case(
             "a secret of the template by !GetAtt Id and by !Ref",
             {"ci-token": "/buildkite-agent/token"},
@@ -789,6 +852,35 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
         if environment.get("BUILDKITE_ARTIFACT_UPLOAD_DESTINATION") != destination:
             failures.append(f"the agent uploads to {environment.get('BUILDKITE_ARTIFACT_UPLOAD_DESTINATION')}, not {destination}")
+    # Other task role policies: exactly the statements expected; and the agent's variables.
+    for policy_name, want in case.expected.task_policies.items():
+        if policy_name not in task_policies:
+            failures.append(f"the task role has no {policy_name}")
+            continue
+        document = policy_document(iam.get_role_policy(RoleName=task_role, PolicyName=policy_name)["PolicyDocument"])
+        got = set()
+        for statement in as_list(document["Statement"]):
+            for resource in as_list(statement["Resource"]):
+                got.add((tuple(sorted(as_list(statement["Action"]))), resource,
+                         json.dumps(statement.get("Condition") or {}, sort_keys=True)))
+                listed.append(resource)
+        if got != want:
+            failures.append(f"{policy_name} is {sorted(got)}, not exactly {sorted(want)}")
+    agent_environment = {e["name"]: e["value"] for e in agent.get("environment", [])}
+    for variable, value in case.expected.agent_environment.items():
+        if agent_environment.get(variable) != value:
+            failures.append(f"the agent's {variable} is {agent_environment.get(variable)}, not {value}")
+    for container_name, variables in case.expected.container_secrets.items():
+        container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
+        given = {e["name"]: e["valueFrom"] for e in container.get("secrets", [])}
+        if given != variables:
+            failures.append(f"{container_name}'s secrets are {given}, not {variables}")
+    for container_name, variables in case.expected.container_environment.items():
+        container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
+        environment = {e["name"]: e["value"] for e in container.get("environment", [])}
+        for variable, value in variables.items():
+            if environment.get(variable) != value:
+                failures.append(f"{container_name}'s {variable} is {environment.get(variable)}, not {value}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
                "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed)),
                "execute-api": invoked}
