@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 38] = [
+const PROPERTY_NAMES: [&str; 40] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -96,6 +96,8 @@ const PROPERTY_NAMES: [&str; 38] = [
     "ExecuteCommandBucket",
     "Ulimits",
     "EnvironmentFiles",
+    "LogDriverMode",
+    "LogMaxBufferSize",
 ];
 
 fn cases() -> u32 {
@@ -352,6 +354,8 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
             Just(json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})),
         ]
         .boxed(),
+        "LogDriverMode" => strings(&["non-blocking", "blocking", "Blocking", ""]).boxed(),
+        "LogMaxBufferSize" => strings(&["25m", "0", "1.5 MiB", "x", ""]).boxed(),
         "BuildkiteAgentImage" => {
             strings(&["keithduncan/buildkite-sidecar:latest", ""]).boxed()
         }
@@ -620,6 +624,8 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" => {
             prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
         }
+        "LogDriverMode" => strings(&["non-blocking"]),
+        "LogMaxBufferSize" => strings(&["25m", "512k"]),
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use crate::properties::log_delivery::LogDelivery;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -322,17 +323,22 @@ pub struct LogOptions {
     pub region: Member<&'static str>,
     #[serde(rename = "awslogs-stream-prefix")]
     pub stream_prefix: &'static str,
+    pub mode: Value,
+    #[serde(rename = "max-buffer-size", skip_serializing_if = "Option::is_none")]
+    pub max_buffer_size: Option<Value>,
 }
 
 impl LogConfiguration {
-    /// `awslogs` to the log group `log_group_id` of the template.
-    pub fn awslogs(log_group_id: &str) -> Self {
+    /// `awslogs` to the log group `log_group_id` of the template, delivered as `delivery` says.
+    pub fn awslogs(log_group_id: &str, delivery: &LogDelivery) -> Self {
         Self {
             log_driver: "awslogs",
             options: LogOptions {
                 group: Member("Ref", log_group_id.to_owned()),
                 region: Member("Ref", "AWS::Region"),
                 stream_prefix: "ecs",
+                mode: delivery.mode.clone(),
+                max_buffer_size: delivery.max_buffer_size.clone(),
             },
         }
     }

@@ -116,6 +116,8 @@ pub struct TaskDefinitionProperties {
     pub task_role_path: Value,
     pub log_retention_days: Value,
     pub log_kms_key_id: Option<Value>,
+    /// The `awslogs` `mode` and `max-buffer-size` of every container.
+    pub log_delivery: crate::properties::log_delivery::LogDelivery,
     pub cpu_architecture: Value,
     pub ephemeral_storage_gib: Option<Value>,
     pub permissions_boundary: Option<Value>,

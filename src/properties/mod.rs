@@ -12,6 +12,7 @@ pub mod value_limits;
 
 mod containers;
 mod limits;
+pub mod log_delivery;
 pub(crate) mod primitives;
 pub mod reader;
 mod task;
@@ -157,6 +158,7 @@ pub fn read_properties(
 
     let log_retention_days = reader.number_or_default("LogRetentionInDays");
     let log_kms_key_id = reader.text("LogKmsKeyId");
+    let log_delivery = reader.log_delivery();
     let cpu_architecture = reader.text_or_default("CpuArchitecture");
     let architecture = reader.scope.resolve(&cpu_architecture);
     if ssh_agent.is_some()
@@ -276,6 +278,7 @@ pub fn read_properties(
         task_role_path,
         log_retention_days,
         log_kms_key_id,
+        log_delivery,
         cpu_architecture,
         ephemeral_storage_gib,
         permissions_boundary,

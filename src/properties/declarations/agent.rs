@@ -1,0 +1,1 @@
+//! The Buildkite agent's own settings, declared as properties.
