@@ -2,6 +2,7 @@
 //! granted. The roles are the sum of what the features ask for: [`FEATURE_GRANTS`] lists them
 //! in the order their policies are written, and the generator goes over it.
 
+pub mod agent_settings;
 pub mod artifacts;
 pub mod efs;
 pub mod environment_files;

@@ -104,6 +104,8 @@ pub struct TaskDefinitionProperties {
     pub secrets: Vec<ContainerSecret>,
     /// `(Name, Value)` entries, values as strings.
     pub environment: Vec<(Value, Value)>,
+    /// The agent's settings from the properties, after the user's variables.
+    pub agent_variables: Vec<crate::features::agent_settings::AgentVariable>,
     pub family: Value,
     pub cpu: Value,
     pub memory: Value,

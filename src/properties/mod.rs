@@ -119,6 +119,7 @@ pub fn read_properties(
     );
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
+    let agent_settings = reader.agent_settings();
     let family = reader.family(logical_id);
     let (cpu, memory) = reader.cpu_and_memory();
 
@@ -231,6 +232,7 @@ pub fn read_properties(
     reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
     let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+    reader.check_agent_variables_not_given(&agent_settings, &agent_names);
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();
@@ -267,6 +269,10 @@ pub fn read_properties(
         agent_token: agent_token?,
         secrets,
         environment,
+        agent_variables: agent_settings
+            .into_iter()
+            .map(|written| written.variable)
+            .collect(),
         family,
         cpu,
         memory,
