@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 52] = [
+const PROPERTY_NAMES: [&str; 54] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -110,6 +110,8 @@ const PROPERTY_NAMES: [&str; 52] = [
     "AgentNoPlugins",
     "AgentAllowedRepositories",
     "AgentAllowedPlugins",
+    "AgentCancelGracePeriod",
+    "AgentSignalGracePeriodSeconds",
 ];
 
 fn cases() -> u32 {
@@ -379,7 +381,10 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
         | "AgentNoCommandEval"
         | "AgentNoLocalHooks"
         | "AgentNoPlugins" => prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["yes"])].boxed(),
-        "AgentDisconnectAfterIdleTimeout" | "AgentPriority" => {
+        "AgentDisconnectAfterIdleTimeout"
+        | "AgentPriority"
+        | "AgentCancelGracePeriod"
+        | "AgentSignalGracePeriodSeconds" => {
             prop_oneof![strings(&["0", "1", "25", "30", "200", "-1", "x"]), param_ref()].boxed()
         }
         "BuildkiteAgentImage" => {
@@ -662,6 +667,9 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "AgentNoCommandEval" | "AgentNoLocalHooks" | "AgentNoPlugins" => Just(json!(false)).boxed(),
         "AgentDisconnectAfterIdleTimeout" | "AgentPriority" => strings(&["0", "60"]),
         "AgentName" => strings(&["ci-%spawn"]),
+        // Within the shortest StopTimeout drawn (2 s).
+        "AgentCancelGracePeriod" => strings(&["2"]),
+        "AgentSignalGracePeriodSeconds" => strings(&["1"]),
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),

@@ -13,6 +13,7 @@ pub mod s3;
 pub mod secrets;
 pub mod signing;
 pub mod ssh_agent;
+pub mod stop_grace;
 
 pub use grant::{FeatureGrant, GrantInputs, GrantedRole, TaskRoleFeatures};
 

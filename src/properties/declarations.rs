@@ -301,6 +301,8 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
     },
+    agent::CANCEL_GRACE_PERIOD,
+    agent::SIGNAL_GRACE_PERIOD,
     PropertyDeclaration {
         name: "AttachTaskExecutionRolePolicy",
         shape: Shape::Boolean,

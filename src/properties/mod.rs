@@ -119,7 +119,7 @@ pub fn read_properties(
     );
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
-    let agent_settings = reader.agent_settings();
+    let mut agent_settings = reader.agent_settings();
     let family = reader.family(logical_id);
     let (cpu, memory) = reader.cpu_and_memory();
 
@@ -231,8 +231,10 @@ pub fn read_properties(
     let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
     reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
-    let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+    let stop_timeout = reader.number("StopTimeout");
+    agent_settings.extend(reader.grace_periods(stop_timeout.as_ref(), &agent_names));
     reader.check_agent_variables_not_given(&agent_settings, &agent_names);
+    let stop_timeout = stop_timeout.map(|(value, _)| value);
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();

@@ -1,6 +1,7 @@
 //! The Buildkite agent's own settings, declared as properties: each is written to the `agent`
-//! container as the variable the agent reads (`crate::features::agent_settings` reads them). Flag names, variables and defaults are those of the
-//! agent's `clicommand/agent_start.go`.
+//! container as the variable the agent reads (`crate::features::agent_settings` and
+//! `crate::features::stop_grace` read them). Flag names, variables and defaults are those of the
+//! agent's `clicommand/agent_start.go` and `clicommand/cancel_signal.go`.
 
 use super::shapes::{
     ANY_TEXT, EntryShape, PropertyDeclaration, PropertyDefault, Shape, list, text,
@@ -117,4 +118,16 @@ pub(super) const ALLOWED_REPOSITORIES: PropertyDeclaration = patterns(
 pub(super) const ALLOWED_PLUGINS: PropertyDeclaration = patterns(
     "AgentAllowedPlugins",
     "regular expressions (no comma) of the plugins the agent may run (`BUILDKITE_ALLOWED_PLUGINS`)",
+);
+
+pub(super) const CANCEL_GRACE_PERIOD: PropertyDeclaration = seconds(
+    "AgentCancelGracePeriod",
+    "`StopTimeout` (30 when unset)",
+    "seconds a cancelled job and the agent's cleanup after it take in all, at most `StopTimeout` (`BUILDKITE_CANCEL_GRACE_PERIOD`; agent 4's `BUILDKITE_CANCEL_CLEANUP_TIMEOUT` is the rest after the signal grace period)",
+);
+
+pub(super) const SIGNAL_GRACE_PERIOD: PropertyDeclaration = seconds(
+    "AgentSignalGracePeriodSeconds",
+    "the cancel grace period less 5 s (less half of it below 10 s)",
+    "seconds a cancelled job has after its signal before SIGKILL, shorter than the cancel grace period (`BUILDKITE_SIGNAL_GRACE_PERIOD_SECONDS`; agent 4's `BUILDKITE_CANCEL_SIGNAL_TIMEOUT`)",
 );
