@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::properties::reader::{PropertyReader, Sourced, UsedNames};
 use crate::template::context::ExpansionContext;
+use crate::template::scope::Resolved;
 
 /// A variable of the `agent` container written from the properties, after the user's.
 #[derive(Debug, Clone)]
@@ -116,14 +117,23 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let mut tag_keys = UsedNames::default();
         let tags = self.list(self.input("AgentTags"), |reader, entry| {
             let tag = reader.required_string_checked(entry, check_tag)?;
-            let key = reader
-                .scope
-                .resolve(entry.value)
+            let resolved = reader.scope.resolve(entry.value);
+            // A parameter's value is never shown: its key is named by the parameter.
+            let shown = match &resolved {
+                Resolved::Parameter { .. } => resolved.describe(),
+                _ => String::new(),
+            };
+            let key = resolved
                 .as_str()
                 .and_then(|text| text.split_once('='))
                 .map(|(key, _)| key.trim().to_owned());
             if let Some(key) = key {
-                reader.check_tag_key(&key, entry, queue.is_some(), &mut tag_keys);
+                let shown = if shown.is_empty() {
+                    format!("tags key {key:?}")
+                } else {
+                    format!("{shown} tags a key")
+                };
+                reader.check_tag_key(&key, &shown, entry, queue.is_some(), &mut tag_keys);
             }
             Some(tag)
         });
@@ -201,6 +211,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     fn check_tag_key<'e>(
         &mut self,
         key: &str,
+        shown: &str,
         entry: &Sourced<'e>,
         queue_property: bool,
         keys: &mut UsedNames<'e>,
@@ -213,7 +224,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         } else if let Some(first) = keys.claim(key.to_owned(), entry.place) {
             self.problems.push(
                 entry.place,
-                format!("tags key {key:?} again, as {first} does: give each key once"),
+                format!("{shown} again, as {first} does: give each key once"),
             );
         }
     }
@@ -231,10 +242,15 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     let property_place = self
                         .sourced(written.property)
                         .map_or_else(|| self.place(written.property), |s| s.place);
+                    let together = match name.as_ref() {
+                        same if same == written.variable.name => String::new(),
+                        QUEUE_VARIABLE => " with its queue tag (the agent stops when the queue is given both ways)".to_owned(),
+                        _ => format!(" and {name} with it"),
+                    };
                     self.problems.push(
                         *place,
                         format!(
-                            "{name} conflicts with {} at {property_place}, which the macro writes as {}: give the setting there only, and remove this entry",
+                            "{name} conflicts with {} at {property_place}, which the macro writes as {}{together}: give the setting there only, and remove this entry",
                             written.property, written.variable.name
                         ),
                     );
