@@ -167,7 +167,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
         }
         for (property, variable) in NUMBERS {
-            if let Some((value, _)) = self.number(property).filter(|(value, _)| !value.is_null()) {
+            if let Some((value, _)) = self.given_number(property) {
                 let value = match value {
                     Value::Number(number) => Value::String(number.to_string()),
                     other => other,
@@ -205,6 +205,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
         }
         written
+    }
+
+    /// A whole-number property without a default, as [`Self::number`] reads it, when given and
+    /// sound; an absent one is not looked up among the declarations.
+    pub(crate) fn given_number(&mut self, name: &str) -> Option<(Value, Option<u64>)> {
+        self.sourced(name)?;
+        self.number(name).filter(|(value, _)| !value.is_null())
     }
 
     /// A tag's key: once among the tags, and not `queue` beside `AgentQueue`.

@@ -54,12 +54,8 @@ impl PropertyReader<'_, '_, '_> {
         stop_timeout: Option<&(Value, Option<u64>)>,
         user_names: &UsedNames<'_>,
     ) -> Vec<WrittenVariable> {
-        let cancel_given = self
-            .number("AgentCancelGracePeriod")
-            .filter(|(value, _)| !value.is_null());
-        let signal_given = self
-            .number("AgentSignalGracePeriodSeconds")
-            .filter(|(value, _)| !value.is_null());
+        let cancel_given = self.given_number("AgentCancelGracePeriod");
+        let signal_given = self.given_number("AgentSignalGracePeriodSeconds");
         let user_sets_one = user_names
             .used
             .iter()

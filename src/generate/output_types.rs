@@ -308,14 +308,14 @@ pub struct EnvironmentFile {
 }
 
 /// Every container logs to the task's log group, one stream each.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfiguration {
     pub log_driver: &'static str,
     pub options: LogOptions,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct LogOptions {
     #[serde(rename = "awslogs-group")]
     pub group: Member<String>,
@@ -323,7 +323,7 @@ pub struct LogOptions {
     pub region: Member<&'static str>,
     #[serde(rename = "awslogs-stream-prefix")]
     pub stream_prefix: &'static str,
-    pub mode: Value,
+    pub mode: Text,
     #[serde(rename = "max-buffer-size", skip_serializing_if = "Option::is_none")]
     pub max_buffer_size: Option<Value>,
 }
@@ -337,7 +337,12 @@ impl LogConfiguration {
                 group: Member("Ref", log_group_id.to_owned()),
                 region: Member("Ref", "AWS::Region"),
                 stream_prefix: "ecs",
-                mode: delivery.mode.clone(),
+                // The modes written out are constants: no copy for each container.
+                mode: match delivery.mode.as_str() {
+                    Some("non-blocking") => Text::Constant("non-blocking"),
+                    Some("blocking") => Text::Constant("blocking"),
+                    _ => Text::Given(delivery.mode.clone()),
+                },
                 max_buffer_size: delivery.max_buffer_size.clone(),
             },
         }

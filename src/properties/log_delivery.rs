@@ -15,6 +15,8 @@ pub struct LogDelivery {
     pub max_buffer_size: Option<Value>,
 }
 
+/// What the macro writes without `LogDriverMode`: a build never waits on CloudWatch Logs.
+pub(crate) const DEFAULT_LOG_DRIVER_MODE: &str = "non-blocking";
 pub(crate) const LOG_DRIVER_MODES: ValueLimits = ValueLimits::OneOf(&["non-blocking", "blocking"]);
 /// Docker's size form (`go-units` `RAMInBytes`), less the units no log buffer needs.
 pub(crate) const LOG_MAX_BUFFER_SIZE: ValueLimits =
@@ -63,7 +65,10 @@ impl PropertyReader<'_, '_, '_> {
     /// no buffer, a size is refused; but a `Globals` size gives way to a resource's own
     /// `blocking`, as a resource's own value wins.
     pub(crate) fn log_delivery(&mut self) -> LogDelivery {
-        let mode = self.text_or_default("LogDriverMode");
+        // Unset, the default, without looking the declaration up.
+        let mode = self
+            .text("LogDriverMode")
+            .unwrap_or(Value::String(DEFAULT_LOG_DRIVER_MODE.to_owned()));
         let mut max_buffer_size = self.text("LogMaxBufferSize");
         let blocking = self.scope.resolve(&mode).as_str() == Some("blocking");
         if blocking

@@ -3,14 +3,15 @@
 
 use super::shapes::{PropertyDeclaration, PropertyDefault, text};
 use crate::properties::log_delivery::{
-    LOG_DRIVER_MODES, LOG_MAX_BUFFER_SIZE, check_log_driver_mode, check_log_max_buffer_size,
+    DEFAULT_LOG_DRIVER_MODE, LOG_DRIVER_MODES, LOG_MAX_BUFFER_SIZE, check_log_driver_mode,
+    check_log_max_buffer_size,
 };
 
 pub(super) const LOG_DRIVER_MODE: PropertyDeclaration = PropertyDeclaration {
     name: "LogDriverMode",
     shape: text(check_log_driver_mode),
     limits: LOG_DRIVER_MODES,
-    default: PropertyDefault::Text("non-blocking"),
+    default: PropertyDefault::Text(DEFAULT_LOG_DRIVER_MODE),
     global: true,
     meaning: "`awslogs` `mode` of every container: `non-blocking` (a build never waits on CloudWatch Logs; output past the buffer is dropped) or `blocking` (a write waits until CloudWatch takes it); written out whatever the account's `defaultLogDriverMode`",
 };
