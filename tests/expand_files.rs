@@ -204,9 +204,10 @@ Outputs:
         task_definition["Properties"]["TaskRoleArn"],
         "arn:aws:iam::123456789012:role/deploy"
     );
+    // The user's variables come first, then the generated ones (the grace periods).
     assert_eq!(
-        task_definition["Properties"]["ContainerDefinitions"][0]["Environment"],
-        serde_json::json!([{"Name": "STAGE", "Value": "production"}])
+        task_definition["Properties"]["ContainerDefinitions"][0]["Environment"][0],
+        serde_json::json!({"Name": "STAGE", "Value": "production"})
     );
     assert_eq!(
         expanded["Outputs"]["Role"]["Value"],

@@ -57,7 +57,7 @@ const ATTRIBUTES: [&str; 12] = [
 /// Every declared property, in the order the strategies were first written (kept, so that the
 /// stored regressions replay the same cases); `every_declared_property_is_fuzzed` holds it equal
 /// to the declarations, so a new property cannot be left out.
-const PROPERTY_NAMES: [&str; 48] = [
+const PROPERTY_NAMES: [&str; 64] = [
     "Image",
     "BuildkiteAgentImage",
     "SshAgentBackend",
@@ -106,6 +106,22 @@ const PROPERTY_NAMES: [&str; 48] = [
     "HooksImageDirectory",
     "GitCredentialsSecret",
     "GitSshKeySecret",
+    "LogDriverMode",
+    "LogMaxBufferSize",
+    "AgentQueue",
+    "AgentTags",
+    "AgentTagsFromEcsMetadata",
+    "AgentDisconnectAfterJob",
+    "AgentDisconnectAfterIdleTimeout",
+    "AgentPriority",
+    "AgentName",
+    "AgentNoCommandEval",
+    "AgentNoLocalHooks",
+    "AgentNoPlugins",
+    "AgentAllowedRepositories",
+    "AgentAllowedPlugins",
+    "AgentCancelGracePeriod",
+    "AgentSignalGracePeriodSeconds",
 ];
 
 fn cases() -> u32 {
@@ -362,6 +378,25 @@ fn plausible(property: &str) -> BoxedStrategy<Value> {
             Just(json!({"Fn::If": ["C", "ruby:3.3", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1"]})),
         ]
         .boxed(),
+        "LogDriverMode" => strings(&["non-blocking", "blocking", "Blocking", ""]).boxed(),
+        "LogMaxBufferSize" => strings(&["25m", "0", "1.5 MiB", "x", ""]).boxed(),
+        "AgentQueue" => prop_oneof![strings(&["linux", "a,b", "q=1", ""]), param_ref()].boxed(),
+        "AgentTags" | "AgentAllowedRepositories" | "AgentAllowedPlugins" => prop_oneof![
+            Just(json!(["os=linux", "queue=x", "os=mac", "bare", "a=b,c=d", ""])),
+            Just(json!([{"Ref": "Param"}, "size=small"])),
+        ]
+        .boxed(),
+        "AgentTagsFromEcsMetadata"
+        | "AgentDisconnectAfterJob"
+        | "AgentNoCommandEval"
+        | "AgentNoLocalHooks"
+        | "AgentNoPlugins" => prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["yes"])].boxed(),
+        "AgentDisconnectAfterIdleTimeout"
+        | "AgentPriority"
+        | "AgentCancelGracePeriod"
+        | "AgentSignalGracePeriodSeconds" => {
+            prop_oneof![strings(&["0", "1", "25", "30", "200", "-1", "x"]), param_ref()].boxed()
+        }
         "BuildkiteAgentImage" => {
             strings(&["keithduncan/buildkite-sidecar:latest", ""]).boxed()
         }
@@ -667,6 +702,21 @@ fn valid(property: &str) -> BoxedStrategy<Value> {
         "ExecuteCommand" | "AttachTaskExecutionRolePolicy" | "RunPolicy" | "GitMirrorsSkipUpdate" => {
             prop_oneof![Just(json!(true)), Just(json!(false)), strings(&["true"])].boxed()
         }
+        "LogDriverMode" => strings(&["non-blocking"]),
+        "LogMaxBufferSize" => strings(&["25m", "512k"]),
+        "AgentQueue" => strings(&["linux", "default"]),
+        "AgentTags" => Just(json!(["os=linux", "size=small"])).boxed(),
+        "AgentAllowedRepositories" | "AgentAllowedPlugins" => Just(json!(["^acme/.*$"])).boxed(),
+        "AgentTagsFromEcsMetadata" | "AgentDisconnectAfterJob" => {
+            prop_oneof![Just(json!(true)), Just(json!(false))].boxed()
+        }
+        // True, each turns plugins off, and AgentAllowedPlugins is then refused.
+        "AgentNoCommandEval" | "AgentNoLocalHooks" | "AgentNoPlugins" => Just(json!(false)).boxed(),
+        "AgentDisconnectAfterIdleTimeout" | "AgentPriority" => strings(&["0", "60"]),
+        "AgentName" => strings(&["ci-%spawn"]),
+        // Within the shortest StopTimeout drawn (2 s).
+        "AgentCancelGracePeriod" => strings(&["2"]),
+        "AgentSignalGracePeriodSeconds" => strings(&["1"]),
         "StopTimeout" => strings(&["2", "120"]),
         "LogRetentionInDays" => strings(&["30", "14"]),
         "EphemeralStorageGiB" => strings(&["21", "200"]),

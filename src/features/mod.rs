@@ -2,6 +2,7 @@
 //! granted. The roles are the sum of what the features ask for: [`FEATURE_GRANTS`] lists them
 //! in the order their policies are written, and the generator goes over it.
 
+pub mod agent_settings;
 pub mod artifacts;
 pub mod efs;
 pub mod environment_files;
@@ -15,6 +16,7 @@ pub mod s3;
 pub mod secrets;
 pub mod signing;
 pub mod ssh_agent;
+pub mod stop_grace;
 
 pub use grant::{FeatureGrant, GrantInputs, GrantedRole, TaskRoleFeatures};
 

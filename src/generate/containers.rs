@@ -138,6 +138,11 @@ pub(crate) fn agent_container(
             Text::Given(key.agent_value.clone()),
         ));
     }
+    generated.extend(
+        std::mem::take(&mut properties.agent_variables)
+            .into_iter()
+            .map(|variable| (variable.name, Text::Given(variable.value))),
+    );
     let given_by_user = |name: &str| {
         (properties.environment.iter().map(|(name, _)| name))
             .chain(properties.secrets.iter().map(|secret| &secret.name))

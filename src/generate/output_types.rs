@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use crate::properties::log_delivery::LogDelivery;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -310,14 +311,14 @@ pub struct EnvironmentFile {
 }
 
 /// Every container logs to the task's log group, one stream each.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfiguration {
     pub log_driver: &'static str,
     pub options: LogOptions,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct LogOptions {
     #[serde(rename = "awslogs-group")]
     pub group: Member<String>,
@@ -325,17 +326,27 @@ pub struct LogOptions {
     pub region: Member<&'static str>,
     #[serde(rename = "awslogs-stream-prefix")]
     pub stream_prefix: &'static str,
+    pub mode: Text,
+    #[serde(rename = "max-buffer-size", skip_serializing_if = "Option::is_none")]
+    pub max_buffer_size: Option<Value>,
 }
 
 impl LogConfiguration {
-    /// `awslogs` to the log group `log_group_id` of the template.
-    pub fn awslogs(log_group_id: &str) -> Self {
+    /// `awslogs` to the log group `log_group_id` of the template, delivered as `delivery` says.
+    pub fn awslogs(log_group_id: &str, delivery: &LogDelivery) -> Self {
         Self {
             log_driver: "awslogs",
             options: LogOptions {
                 group: Member("Ref", log_group_id.to_owned()),
                 region: Member("Ref", "AWS::Region"),
                 stream_prefix: "ecs",
+                // The modes written out are constants: no copy for each container.
+                mode: match delivery.mode.as_str() {
+                    Some("non-blocking") => Text::Constant("non-blocking"),
+                    Some("blocking") => Text::Constant("blocking"),
+                    _ => Text::Given(delivery.mode.clone()),
+                },
+                max_buffer_size: delivery.max_buffer_size.clone(),
             },
         }
     }

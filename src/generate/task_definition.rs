@@ -37,7 +37,8 @@ pub(crate) fn task_definition(
         });
     }
     volumes.extend(properties.volumes.iter().map(efs_volume));
-    let log = || LogConfiguration::awslogs(&ids.log_group);
+    let log_delivery = std::mem::take(&mut properties.log_delivery);
+    let log = || LogConfiguration::awslogs(&ids.log_group, &log_delivery);
     let mut containers = Vec::with_capacity(
         1 + usize::from(properties.agent_sidecar_image.is_some())
             + usize::from(properties.ssh_agent.is_some())

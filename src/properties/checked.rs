@@ -157,6 +157,8 @@ pub struct TaskDefinitionProperties {
     pub secrets: Vec<ContainerSecret>,
     /// `(Name, Value)` entries, values as strings.
     pub environment: Vec<(Value, Value)>,
+    /// The agent's settings from the properties, after the user's variables.
+    pub agent_variables: Vec<crate::features::agent_settings::AgentVariable>,
     pub family: Value,
     pub cpu: Value,
     pub memory: Value,
@@ -169,6 +171,8 @@ pub struct TaskDefinitionProperties {
     pub task_role_path: Value,
     pub log_retention_days: Value,
     pub log_kms_key_id: Option<Value>,
+    /// The `awslogs` `mode` and `max-buffer-size` of every container.
+    pub log_delivery: crate::properties::log_delivery::LogDelivery,
     pub cpu_architecture: Value,
     pub ephemeral_storage_gib: Option<Value>,
     pub permissions_boundary: Option<Value>,

@@ -15,89 +15,15 @@ use crate::properties::value_limits::{
     check_family, check_iam_path, check_kms_key_arn, check_log_kms_key, check_log_retention,
     check_memory, check_policy_arn, check_role_arn, check_stop_timeout,
 };
-use crate::template::context::ExpansionContext;
 
-/// A check of a string value known at expansion: why it is wrong, worded to follow the value
-/// (never quoting a parameter's value).
-pub type TextCheck = fn(&str, &ExpansionContext) -> Result<(), String>;
-/// A check of a whole number known at expansion.
-pub type NumberCheck = fn(u64) -> Result<(), String>;
+mod agent;
+mod log_delivery;
+mod shapes;
 
-/// How a property's value is written.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape {
-    /// A string, or an intrinsic function that yields one; `""` and `AWS::NoValue` count as
-    /// absent.
-    Text(Option<TextCheck>),
-    /// A whole number, written as a number or a string of digits.
-    WholeNumber(Option<NumberCheck>),
-    /// `true` or `false` (or a parameter holding one): the macro decides with it.
-    Boolean,
-    /// A list of entries.
-    List(ListShape),
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct ListShape {
-    pub entry: EntryShape,
-    /// The key naming an entry, by which `Globals.TaskDefinition`'s entries and a resource's
-    /// are merged; a list without one is replaced whole by the resource's.
-    pub merge_key: Option<&'static str>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum EntryShape {
-    Text,
-    /// An object of these keys, the required ones first.
-    Object {
-        required: &'static [&'static str],
-        optional: &'static [&'static str],
-    },
-}
-
-impl EntryShape {
-    pub fn keys(&self) -> Vec<&'static str> {
-        match self {
-            EntryShape::Text => Vec::new(),
-            EntryShape::Object { required, optional } => {
-                required.iter().chain(optional.iter()).copied().collect()
-            }
-        }
-    }
-}
-
-/// What a property is when the template does not set it.
-#[derive(Debug, Clone, Copy)]
-pub enum PropertyDefault {
-    Required,
-    /// Absent: the feature it turns on is off.
-    Absent,
-    Text(&'static str),
-    Number(u64),
-    Boolean(bool),
-    EmptyList,
-    /// Computed by the reader; the text says how.
-    Computed(&'static str),
-    /// The first release read this template parameter: a `Ref` to it when the template
-    /// declares it, else the first release's default.
-    FirstReleaseParameter {
-        parameter: &'static str,
-        otherwise: &'static str,
-    },
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct PropertyDeclaration {
-    pub name: &'static str,
-    pub shape: Shape,
-    /// What a literal value may be beyond its shape.
-    pub limits: ValueLimits,
-    pub default: PropertyDefault,
-    /// Whether `Globals.TaskDefinition` may set it for every resource.
-    pub global: bool,
-    /// One line for the README's table.
-    pub meaning: &'static str,
-}
+pub(crate) use shapes::{ANY_TEXT, list, object, text};
+pub use shapes::{
+    EntryShape, ListShape, NumberCheck, PropertyDeclaration, PropertyDefault, Shape, TextCheck,
+};
 
 /// The iam-ssh-agent image the first release's users run: the tag its examples pin (the
 /// agent crate's version 0.2.2); an Alpine image with the binary on the PATH and busybox's
@@ -115,23 +41,6 @@ const KMS_KEY_ARN: &str = "^arn:[^:]+:kms:[a-z0-9-]+:[0-9]{12}:key/[^/]+$";
 const EFS_FILE_SYSTEM_ID: &str = "^fs-[0-9a-f]{8,40}$";
 const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
 const IAM_PATH: &str = "^(/|/[!-~]{1,510}/)$";
-
-const fn text(check: TextCheck) -> Shape {
-    Shape::Text(Some(check))
-}
-
-const ANY_TEXT: Shape = Shape::Text(None);
-
-const fn list(entry: EntryShape, merge_key: Option<&'static str>) -> Shape {
-    Shape::List(ListShape { entry, merge_key })
-}
-
-const fn object(
-    required: &'static [&'static str],
-    optional: &'static [&'static str],
-) -> EntryShape {
-    EntryShape::Object { required, optional }
-}
 
 /// The keys of a `Secrets` entry, of the resource or of a service container.
 pub const SECRET_ENTRY: EntryShape = object(&["Name", "ValueFrom"], &[]);
@@ -215,6 +124,18 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "variables of the `agent` container; number and boolean values become strings",
     },
+    agent::QUEUE,
+    agent::TAGS,
+    agent::TAGS_FROM_ECS_METADATA,
+    agent::DISCONNECT_AFTER_JOB,
+    agent::DISCONNECT_AFTER_IDLE_TIMEOUT,
+    agent::PRIORITY,
+    agent::NAME,
+    agent::NO_COMMAND_EVAL,
+    agent::NO_LOCAL_HOOKS,
+    agent::NO_PLUGINS,
+    agent::ALLOWED_REPOSITORIES,
+    agent::ALLOWED_PLUGINS,
     PropertyDeclaration {
         name: "TaskFamily",
         shape: text(check_family),
@@ -312,6 +233,8 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "KMS key ARN, in the stack's region, that encrypts the log group (its key policy must let CloudWatch Logs use it)",
     },
+    log_delivery::LOG_DRIVER_MODE,
+    log_delivery::LOG_MAX_BUFFER_SIZE_PROPERTY,
     PropertyDeclaration {
         name: "CpuArchitecture",
         shape: text(check_cpu_architecture),
@@ -384,6 +307,8 @@ pub const PROPERTIES: &[PropertyDeclaration] = &[
         global: true,
         meaning: "seconds `agent` has to finish after SIGTERM before SIGKILL, 2-120 on Fargate",
     },
+    agent::CANCEL_GRACE_PERIOD,
+    agent::SIGNAL_GRACE_PERIOD,
     PropertyDeclaration {
         name: "AttachTaskExecutionRolePolicy",
         shape: Shape::Boolean,

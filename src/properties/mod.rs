@@ -12,6 +12,7 @@ pub mod value_limits;
 
 mod containers;
 mod limits;
+pub mod log_delivery;
 pub(crate) mod primitives;
 pub mod reader;
 mod task;
@@ -129,6 +130,7 @@ pub fn read_properties(
     };
     let secrets = reader.secrets(reader.input("Secrets"), &mut agent_names);
     let environment = reader.environment(reader.input("Environment"), &mut agent_names);
+    let mut agent_settings = reader.agent_settings();
     let family = reader.family(logical_id);
     let (cpu, memory) = reader.cpu_and_memory();
 
@@ -168,6 +170,7 @@ pub fn read_properties(
 
     let log_retention_days = reader.number_or_default("LogRetentionInDays");
     let log_kms_key_id = reader.text("LogKmsKeyId");
+    let log_delivery = reader.log_delivery();
     let cpu_architecture = reader.text_or_default("CpuArchitecture");
     let architecture = reader.scope.resolve(&cpu_architecture);
     if ssh_agent.is_some()
@@ -282,7 +285,10 @@ pub fn read_properties(
     let environment_files = reader.environment_files(reader.input("EnvironmentFiles"));
     reader.check_services_fit(&services);
     let execute_command = reader.boolean_property("ExecuteCommand");
-    let stop_timeout = reader.number("StopTimeout").map(|(value, _)| value);
+    let stop_timeout = reader.number("StopTimeout");
+    agent_settings.extend(reader.grace_periods(stop_timeout.as_ref(), &agent_names));
+    reader.check_agent_variables_not_given(&agent_settings, &agent_names);
+    let stop_timeout = stop_timeout.map(|(value, _)| value);
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();
@@ -322,6 +328,10 @@ pub fn read_properties(
         agent_token: agent_token?,
         secrets,
         environment,
+        agent_variables: agent_settings
+            .into_iter()
+            .map(|written| written.variable)
+            .collect(),
         family,
         cpu,
         memory,
@@ -333,6 +343,7 @@ pub fn read_properties(
         task_role_path,
         log_retention_days,
         log_kms_key_id,
+        log_delivery,
         cpu_architecture,
         ephemeral_storage_gib,
         permissions_boundary,

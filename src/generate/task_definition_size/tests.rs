@@ -36,7 +36,13 @@ fn counted_as_serialised_is_counted_as_a_value() {
         "agent",
         json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/agent"}),
         true,
-        crate::generate::output_types::LogConfiguration::awslogs("AgentLogGroup"),
+        crate::generate::output_types::LogConfiguration::awslogs(
+            "AgentLogGroup",
+            &crate::properties::log_delivery::LogDelivery {
+                mode: json!("non-blocking"),
+                max_buffer_size: None,
+            },
+        ),
     );
     let value = serde_json::to_value(&container).unwrap();
     assert_eq!(
@@ -45,7 +51,7 @@ fn counted_as_serialised_is_counted_as_a_value() {
     );
     assert_eq!(
             least_bytes(&container, &known),
-            r#"{"Name":"agent","Image":"123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent","Essential":true,"LogConfiguration":{"LogDriver":"awslogs","Options":{"awslogs-group":"/aws/ecs/agent","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ecs"}}}"#.len()
+            r#"{"Name":"agent","Image":"123456789012.dkr.ecr.eu-west-1.amazonaws.com/agent","Essential":true,"LogConfiguration":{"LogDriver":"awslogs","Options":{"awslogs-group":"/aws/ecs/agent","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ecs","mode":"non-blocking"}}}"#.len()
         );
 }
 
