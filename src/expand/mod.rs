@@ -4,12 +4,14 @@
 mod attributes;
 pub mod composition;
 pub mod conditions;
+mod function_named_ids;
 pub mod globals;
 mod join;
 mod log_group_names;
 pub mod output;
 mod reference_targets;
 pub mod references;
+mod role_names;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -144,7 +146,17 @@ pub fn expand_with_summary(
         .iter()
         .map(|target| (target.ids.logical_id(), target))
         .collect();
-    rewrite_references(&mut root, &targets_by_name, &mut problems);
+    // The parameters are read while the rest is rewritten: lent out, and put back in place.
+    let parameters = root.get_mut("Parameters").map(std::mem::take);
+    let parameter_scope = TemplateScope {
+        context,
+        parameters: parameters.as_ref().and_then(Value::as_object),
+        resources: &empty,
+    };
+    rewrite_references(&mut root, &targets_by_name, &parameter_scope, &mut problems);
+    if let Some(parameters) = parameters {
+        root.insert("Parameters".to_owned(), parameters);
+    }
 
     let resources = match root.get("Resources") {
         Some(Value::Object(resources)) => resources,
@@ -241,9 +253,10 @@ pub fn expand_with_summary(
 fn rewrite_references(
     root: &mut Map<String, Value>,
     targets: &HashMap<&str, &ReferenceTarget>,
+    scope: &TemplateScope<'_>,
     problems: &mut Problems,
 ) {
-    let mut rewriter = ReferenceRewriter::new(targets, problems);
+    let mut rewriter = ReferenceRewriter::new(targets, problems).with_scope(scope);
     if let Some(Value::Object(resources)) = root.get_mut("Resources") {
         let section = Trail::start("Resources");
         for (logical_id, resource) in resources.iter_mut() {
