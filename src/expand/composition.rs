@@ -75,6 +75,59 @@ fn find_buildkite_types(value: &Value, path: &str, depth: usize, found: &mut Vec
     }
 }
 
+/// Every `Fn::Transform` inside a Buildkite resource (at its top, in `Properties` or in a
+/// value), with the macro it names: CloudFormation runs it before this macro, when it makes a
+/// change set, so `expand`, which cannot fetch an `AWS::Include` snippet nor run a macro, cannot
+/// preview the resource. The Lambda receives the template with them already run.
+pub fn transforms_in_buildkite_resources(root: &Map<String, Value>, problems: &mut Problems) {
+    let Some(Value::Object(resources)) = root.get("Resources") else {
+        return;
+    };
+    for (logical_id, resource) in resources {
+        if is_buildkite_resource(resource) {
+            find_transforms(resource, &format!("Resources.{logical_id}"), 0, problems);
+        }
+    }
+}
+
+fn find_transforms(value: &Value, path: &str, depth: usize, problems: &mut Problems) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                let place = format!("{path}.{key}");
+                if key == "Fn::Transform" {
+                    let name = child.get("Name").and_then(Value::as_str);
+                    let (what, fix) = match name {
+                        Some("AWS::Include") => (
+                            "calls AWS::Include, which CloudFormation runs before this macro (it inserts the snippet when it makes a change set); expand cannot fetch the snippet from S3",
+                            "write the snippet here in its place to preview it with expand",
+                        ),
+                        _ => (
+                            "calls a macro, which CloudFormation runs before this macro (the most deeply nested first); expand cannot run it",
+                            "write here what the macro would return to preview it with expand",
+                        ),
+                    };
+                    problems.push(
+                        place,
+                        format!("{what}, so it cannot preview this resource: {fix}, or make a change set of the template as it is (aws cloudformation create-change-set, which runs the Fn::Transform and then this macro) and read the result with aws cloudformation get-template --change-set-name NAME --template-stage Processed"),
+                    );
+                    continue;
+                }
+                find_transforms(child, &place, depth + 1, problems);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                find_transforms(child, &format!("{path}[{index}]"), depth + 1, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
 pub fn is_buildkite_resource(resource: &Value) -> bool {
     resource_member(resource, "Type")
         .and_then(Value::as_str)

@@ -139,6 +139,9 @@ fn patterns_of(
             _ => vec![vec![Piece::Any]],
         },
         (_, Some("Ref")) => match argument("Ref").and_then(Value::as_str) {
+            // Of the pseudo parameters, only these can be letters and digits alone.
+            Some("AWS::AccountId" | "AWS::StackName") => vec![vec![Piece::Any]],
+            Some(pseudo) if pseudo.starts_with("AWS::") => Vec::new(),
             Some(name) => match scope.and_then(|scope| scope.parameter_value(name)) {
                 Some(Value::String(value)) => vec![vec![Piece::Text(value)]],
                 _ => vec![vec![Piece::Any]],
@@ -220,6 +223,12 @@ mod tests {
         assert_eq!(
             could(json!({"Fn::If": ["C", "Bucket", {"Fn::Sub": "Build${X}"}]})),
             Some("Builder")
+        );
+        // A pseudo parameter holding more than letters and digits names no resource.
+        assert_eq!(could(json!({"Ref": "AWS::Region"})), None);
+        assert_eq!(
+            could(json!({"Fn::Sub": "${AWS::Region}Agent"})),
+            Some("SmallAgent")
         );
         // A value only a deploy knows could be any name.
         assert_eq!(could(json!({"Fn::ImportValue": "x"})), Some("SmallAgent"));

@@ -262,15 +262,22 @@ fn expand_command(
         problems.push("Transform", problem);
         return fail(FAILURE, &problems.to_string());
     }
-    if let Value::Object(root) = &mut template {
-        context.language_extensions_after = Some(language_extensions_after(root, transform_names));
-        drop_own_transform(root, transform_names);
+    if let Value::Object(root) = &mut template
+        && let Err(problems) = prepare_for_expand(root, transform_names, &mut context)
+    {
+        return fail(FAILURE, &problems.to_string());
     }
-    let format = format.unwrap_or(if text.trim_start().starts_with('{') {
-        Format::Json
-    } else {
-        Format::Yaml
-    });
+    let format = format.unwrap_or(
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
+            Format::Json
+        } else {
+            Format::Yaml
+        },
+    );
     let expanded = if explain_roles {
         crate::shells::explain::explain_own_roles(&template, &context)
     } else {
@@ -288,6 +295,22 @@ fn expand_command(
         }
         Err(problems) => fail(FAILURE, &problems.to_string()),
     }
+}
+
+/// What `expand` does to a whole template before the macro's own expansion, as CloudFormation
+/// would have done before calling the macro: the Transform list read (what runs after the
+/// macro), and this macro's entry dropped. What only CloudFormation can run first (an
+/// `AWS::Include` in a Buildkite resource) is refused by place.
+pub fn prepare_for_expand(
+    root: &mut Map<String, Value>,
+    transform_names: &[&str],
+    context: &mut ExpansionContext,
+) -> Result<(), Problems> {
+    let mut problems = Problems::new();
+    crate::expand::composition::transforms_in_buildkite_resources(root, &mut problems);
+    context.language_extensions_after = Some(language_extensions_after(root, transform_names));
+    drop_own_transform(root, transform_names);
+    problems.into_result(())
 }
 
 /// The transforms of the template's `Transform`, in order: a name or a list of names.
