@@ -4,6 +4,7 @@
 mod attributes;
 pub mod composition;
 pub mod conditions;
+mod connectors;
 mod function_named_ids;
 pub mod globals;
 mod join;
@@ -107,6 +108,7 @@ pub fn expand_with_summary(
         None => false,
     };
 
+    crate::expand::connectors::check_connectors(resources, &mut problems);
     // One for each Buildkite resource, in order.
     let targets: Vec<ReferenceTarget> = {
         let scope = TemplateScope {
@@ -363,7 +365,9 @@ fn expand_resource(
         if RESOURCE_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let message = if UNCARRIED_ATTRIBUTES.contains(&key.as_str()) {
+        let message = if key == "Connectors" {
+            "SAM's embedded connectors are for SAM's own resources; this one becomes a task definition and roles, which no SAM connector takes: give the task role the access with TaskRolePolicies instead".to_owned()
+        } else if UNCARRIED_ATTRIBUTES.contains(&key.as_str()) {
             format!(
                 "{key} applies to none of the resources this expands to (a task definition, a log group and IAM roles)"
             )
