@@ -12,7 +12,9 @@ use crate::template::value::resource_member;
 /// How deep a walk looks for a Buildkite resource: far deeper than any template nests one.
 const MAX_DEPTH: usize = 32;
 
-/// Refuses a `Fn::ForEach::*` in `Resources` whose body makes a Buildkite resource, and a
+/// Refuses a `Fn::ForEach::*` in `Resources` whose body makes a Buildkite resource (`expand`
+/// has run `AWS::LanguageExtensions` listed before the macro, as CloudFormation would: one left
+/// here is for a transform listed after it, or none), and a
 /// fragment that is not a whole template (no `Resources`: the macro named in `Fn::Transform`
 /// receives only the sibling nodes) that holds a Buildkite type.
 pub fn check_composition(root: &Map<String, Value>, problems: &mut Problems) {
@@ -27,7 +29,7 @@ pub fn check_composition(root: &Map<String, Value>, problems: &mut Problems) {
                 if let Some(first) = found.first() {
                     problems.push(
                         format!("Resources.{key}"),
-                        format!("makes a Buildkite resource ({first}), but AWS::LanguageExtensions expands Fn::ForEach only after this macro has run, so it would never be expanded; list AWS::LanguageExtensions before Buildkite-Agents-2020-03-09 in Transform"),
+                        format!("makes a Buildkite resource ({first}), but only AWS::LanguageExtensions expands Fn::ForEach, and listed after this macro (or not at all) it does so once the macro has run, so that resource would never be expanded; list AWS::LanguageExtensions before Buildkite-Agents-2020-03-09 in Transform"),
                     );
                 }
             }

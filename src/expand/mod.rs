@@ -8,6 +8,7 @@ mod connectors;
 mod function_named_ids;
 pub mod globals;
 mod join;
+pub mod language_extensions;
 mod log_group_names;
 pub mod output;
 mod reference_targets;
