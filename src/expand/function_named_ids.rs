@@ -29,6 +29,10 @@ pub fn function_could_name<'i>(
 /// The first of `ids` that `name`, a logical ID holding `Fn::ForEach` identifiers
 /// (`${Queue}Agent`, `&{Queue}Agent`), could become; `None` for a name without one.
 pub fn placeholder_could_name<'i>(name: &str, ids: &[&'i str]) -> Option<&'i str> {
+    // Almost every name holds none: not taken apart.
+    if !name.contains('{') {
+        return None;
+    }
     let pattern = placeholder_pattern(name);
     if !pattern.contains(&Piece::Any) {
         return None;
