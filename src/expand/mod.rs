@@ -263,7 +263,7 @@ fn rewrite_references(
     if let Some(Value::Object(resources)) = root.get_mut("Resources") {
         let section = Trail::start("Resources");
         for (logical_id, resource) in resources.iter_mut() {
-            rewriter.rewrite_resource(resource, &section.key(logical_id));
+            rewriter.rewrite_resources_entry(logical_id, resource, &section.key(logical_id));
         }
     }
     for section in ["Globals", "Outputs"] {

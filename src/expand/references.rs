@@ -158,6 +158,24 @@ impl<'t> ReferenceRewriter<'t> {
         self
     }
 
+    /// An entry of `Resources`: a resource, or a `Fn::ForEach` (for `AWS::LanguageExtensions`
+    /// listed after the macro) whose fragment's entries are resources in turn.
+    pub fn rewrite_resources_entry(&mut self, key: &str, entry: &mut Value, trail: &Trail<'_>) {
+        if !key.starts_with("Fn::ForEach::") {
+            return self.rewrite_resource(entry, trail);
+        }
+        let Some([_, collection, Value::Object(fragment)]) =
+            entry.as_array_mut().map(Vec::as_mut_slice)
+        else {
+            return self.rewrite(entry, trail);
+        };
+        self.rewrite(collection, &trail.index(1));
+        let fragment_trail = trail.index(2);
+        for (key, entry) in fragment.iter_mut() {
+            self.rewrite_resources_entry(key, entry, &fragment_trail.key(key));
+        }
+    }
+
     /// A resource: its `DependsOn` names, and references anywhere in its body.
     pub fn rewrite_resource(&mut self, resource: &mut Value, trail: &Trail<'_>) {
         // A resource has a handful of keys: compared, not hashed (as value::resource_member).

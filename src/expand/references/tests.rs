@@ -147,3 +147,28 @@ fn an_unknown_attribute_is_a_problem_at_its_place() {
     assert!(problems.contains("Resources.Y.Properties.A: Ruby is a Buildkite task definition, which has no attribute Arn"), "{problems}");
     assert!(problems.contains("Resources.Y.Properties.B: Ruby is a Buildkite task definition, which has no attribute Familly; did you mean Family?"), "{problems}");
 }
+
+#[test]
+fn a_for_each_fragment_of_resources_is_read_as_resources() {
+    // For AWS::LanguageExtensions listed after the macro: its copies depend on what Ruby became.
+    let targets = targets();
+    let targets = by_name(&targets);
+    let mut problems = Problems::new();
+    let mut entry = json!(["Name", ["A", "B"], {
+        "${Name}Topic": {"Type": "AWS::SNS::Topic", "DependsOn": ["Ruby", "${Name}Queue"]},
+        "Fn::ForEach::Inner": ["X", ["1"], {"${Name}${X}": {"DependsOn": "Ruby"}}]
+    }]);
+    ReferenceRewriter::new(&targets, &mut problems).rewrite_resources_entry(
+        "Fn::ForEach::Topics",
+        &mut entry,
+        &crate::template::place::Trail::start("Resources.Fn::ForEach::Topics"),
+    );
+    assert!(problems.is_empty(), "{problems}");
+    assert_eq!(
+        entry,
+        json!(["Name", ["A", "B"], {
+            "${Name}Topic": {"Type": "AWS::SNS::Topic", "DependsOn": ["RubyTaskDefinition", "${Name}Queue"]},
+            "Fn::ForEach::Inner": ["X", ["1"], {"${Name}${X}": {"DependsOn": "RubyTaskDefinition"}}]
+        }])
+    );
+}
