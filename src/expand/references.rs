@@ -227,10 +227,23 @@ impl<'t> ReferenceRewriter<'t> {
         let Some(id) = placeholder_could_name(name, &self.target_ids) else {
             return;
         };
-        self.problems.push(
-            trail,
-            format!("{written_in} names {name}, whose Fn::ForEach identifier AWS::LanguageExtensions fills in only after this macro has run; it could be {id}, a Buildkite resource that is gone by then ({}), so nothing would rewrite it: {}", became(id), how_to_name(id, written_in)),
-        );
+        let language_extensions_after = self
+            .scope
+            .and_then(|scope| scope.context.language_extensions_after);
+        let message = if language_extensions_after == Some(false) {
+            // expand has run AWS::LanguageExtensions listed first (or it is not listed): it
+            // fills identifiers in keys, Fn::Sub strings and Ref, as cfn-lint's does, not here.
+            format!(
+                "{written_in} names {name}, which holds a Fn::ForEach identifier that AWS::LanguageExtensions does not fill in here (it replaces identifiers in keys, Fn::Sub strings and Ref: Identifier, not in a plain name), so it names no resource ({id} was probably meant): compute the name with Fn::Sub (!GetAtt [!Sub \"{name}\", Family]), or write the logical ID out"
+            )
+        } else {
+            format!(
+                "{written_in} names {name}, whose Fn::ForEach identifier AWS::LanguageExtensions fills in only after this macro has run; it could be {id}, a Buildkite resource that is gone by then ({}), so nothing would rewrite it: {}",
+                became(id),
+                how_to_name(id, written_in)
+            )
+        };
+        self.problems.push(trail, message);
     }
 
     pub fn rewrite(&mut self, value: &mut Value, trail: &Trail<'_>) {
