@@ -103,12 +103,9 @@ pub(crate) fn reference_target(
             .iter()
             .map(|branch| name_of(branch).clone())
             .collect::<Result<_, _>>()?;
-        let made = [logical_id, made].concat();
-        Ok(join_given(
-            &branching,
-            names.iter(),
-            || json!({"Ref": made}),
-        ))
+        // Built only where a branch gives no name of its own.
+        let made = || json!({"Ref": ([logical_id, made].concat())});
+        Ok(join_given(&branching, names.iter(), made))
     };
     let task_role_name = role_names(|branch| &branch.task_role_name, "TaskRole");
     let execution_role_name = role_names(|branch| &branch.execution_role_name, "ExecutionRole");

@@ -452,18 +452,28 @@ impl<'t> ReferenceRewriter<'t> {
                 self.rewrite(value, &trail.key(name));
             }
         }
-        for composed in composed_sub_variables(template) {
-            self.refuse_placeholder_name(composed, "Fn::Sub", trail);
-        }
         let shadowed = |name: &str| variables.as_ref().is_some_and(|v| v.contains_key(name));
         let names_a_target = |variable: &str| {
             let name = variable.split_once('.').map_or(variable, |(name, _)| name);
             self.targets.contains_key(name) && !shadowed(variable)
         };
-        // Most strings name no target and are left as they are: read once, not listed.
-        if !sub_parts(template)
-            .any(|part| matches!(part, SubPart::Variable(variable) if names_a_target(variable)))
-        {
+        // Most strings name no target and are left as they are: read once, not listed. A
+        // variable made of a Fn::ForEach identifier (`${${Queue}Agent.Family}`) reads as a
+        // name holding a brace; looked for in whole only where one is seen, or the pass stopped.
+        let mut composed = false;
+        let names_target = sub_parts(template).any(|part| match part {
+            SubPart::Variable(variable) => {
+                composed |= variable.contains('{');
+                names_a_target(variable)
+            }
+            SubPart::Text(_) => false,
+        });
+        if composed || names_target {
+            for composed in composed_sub_variables(template) {
+                self.refuse_placeholder_name(composed, "Fn::Sub", trail);
+            }
+        }
+        if !names_target {
             return SubRewritten::Done;
         }
         let mut rewritten = String::with_capacity(template.len());
