@@ -129,3 +129,28 @@ fn length_json_strings_and_policies_are_computed_or_refused_by_place() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn aws_documented_nested_loops_name_attributes_by_identifier() {
+    // The Outputs example of AWS's Fn::ForEach page (intrinsic-function-reference-foreach-
+    // example-outputs), shortened: the name by Fn::Sub, the attribute by Ref to the inner loop.
+    let (template, problems) = applied(json!({
+        "Outputs": {"Fn::ForEach::BucketOutputs": ["Identifier", ["A", "B"], {
+            "Fn::ForEach::GetAttLoop": ["Property", ["Arn", "DomainName"], {
+                "S3Bucket${Identifier}${Property}": {
+                    "Value": {"Fn::GetAtt": [{"Fn::Sub": "S3Bucket${Identifier}"}, {"Ref": "Property"}]}
+                }
+            }]
+        }]}
+    }));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        template["Outputs"],
+        json!({
+            "S3BucketAArn": {"Value": {"Fn::GetAtt": ["S3BucketA", "Arn"]}},
+            "S3BucketADomainName": {"Value": {"Fn::GetAtt": ["S3BucketA", "DomainName"]}},
+            "S3BucketBArn": {"Value": {"Fn::GetAtt": ["S3BucketB", "Arn"]}},
+            "S3BucketBDomainName": {"Value": {"Fn::GetAtt": ["S3BucketB", "DomainName"]}}
+        })
+    );
+}
