@@ -11,6 +11,7 @@ mod join;
 pub mod language_extensions;
 mod log_group_names;
 pub mod output;
+mod reference_messages;
 mod reference_targets;
 pub mod references;
 mod role_names;
