@@ -257,12 +257,39 @@ fn a_function_in_a_deletion_policy_needs_language_extensions_after_the_macro() {
             && stderr.contains("Resources.Ruby.UpdateReplacePolicy: "),
         "{stderr}"
     );
-    // Before the macro, it has run by the time the macro sees the template: not what expand shows.
+    // Before the macro, it has run by the time the macro sees the template: expand runs it too,
+    // with the parameter's value, and says so by place where the parameter has none.
     let before = run(
         &["expand", "-"],
         &template("[AWS::LanguageExtensions, Buildkite-Agents-2020-03-09]"),
     );
     assert_eq!(before.status.code(), Some(1));
+    let stderr = text(&before.stderr);
+    assert!(
+        stderr.contains(
+            "Resources.Ruby.DeletionPolicy: is parameter Policy, which has no value here"
+        ) && stderr.contains("--parameter Policy=...")
+            && !stderr.contains("after this macro"),
+        "{stderr}"
+    );
+    let before = run(
+        &[
+            "expand",
+            "-",
+            "--format",
+            "json",
+            "--parameter",
+            "Policy=Retain",
+        ],
+        &template("[AWS::LanguageExtensions, Buildkite-Agents-2020-03-09]"),
+    );
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    let expanded: Value = serde_json::from_slice(&before.stdout).unwrap();
+    assert_eq!(expanded.get("Transform"), None, "both transforms have run");
+    for resource in expanded["Resources"].as_object().unwrap().values() {
+        assert_eq!(resource["DeletionPolicy"], "Retain");
+        assert_eq!(resource["UpdateReplacePolicy"], "Retain");
+    }
 
     let after = run(
         &["expand", "-", "--format", "json"],

@@ -1,7 +1,7 @@
 //! Every example expands, and every error fixture fails with a message naming the place;
 //! each result is a snapshot named after its file.
 
-use buildkite_ecs_macro::shells::cli::{KNOWN_TRANSFORM_NAMES, drop_own_transform};
+use buildkite_ecs_macro::shells::cli::{KNOWN_TRANSFORM_NAMES, prepare_for_expand};
 use buildkite_ecs_macro::template::yaml::parse_template;
 use buildkite_ecs_macro::{ExpansionContext, Problems, expand};
 use serde_json::Value;
@@ -10,13 +10,12 @@ fn expand_file(path: &std::path::Path) -> Result<Value, Problems> {
     let text = std::fs::read_to_string(path).expect("fixture is readable");
     let mut template =
         parse_template(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    // As `expand` does: the Transform list read, and what CloudFormation runs first.
+    let mut context = ExpansionContext::new("us-east-1", "123456789012");
     if let Value::Object(root) = &mut template {
-        drop_own_transform(root, &KNOWN_TRANSFORM_NAMES);
+        prepare_for_expand(root, &KNOWN_TRANSFORM_NAMES, &mut context)?;
     }
-    expand(
-        template,
-        &ExpansionContext::new("us-east-1", "123456789012"),
-    )
+    expand(template, &context)
 }
 
 #[test]

@@ -40,11 +40,13 @@ const PSEUDO: [&str; 6] = [
     "AWS::StackName",
     "AWS::URLSuffix",
 ];
-const ATTRIBUTES: [&str; 12] = [
+const ATTRIBUTES: [&str; 14] = [
     "TaskDefinitionArn",
     "Family",
     "ExecutionRoleArn",
     "TaskRoleArn",
+    "ExecutionRoleName",
+    "TaskRoleName",
     "LogGroupName",
     "LogGroupArn",
     "RunPolicyArn",

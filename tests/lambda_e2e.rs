@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use buildkite_ecs_macro::ExpansionContext;
 use buildkite_ecs_macro::shells::cli::{
-    DEFAULT_TRANSFORM_NAME, KNOWN_TRANSFORM_NAMES, drop_own_transform,
+    DEFAULT_TRANSFORM_NAME, KNOWN_TRANSFORM_NAMES, prepare_for_expand,
 };
 use buildkite_ecs_macro::shells::macro_io::respond_to_text;
 use buildkite_ecs_macro::template::yaml::parse_template;
@@ -193,11 +194,14 @@ fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
 }
 
 /// The event CloudFormation would send for a template: the template minus this macro's
-/// Transform entry, and every parameter's value (its Default, as a string, unless given).
-/// Every template declares the NoEcho parameter that carries the fake secret.
+/// Transform entry (with AWS::LanguageExtensions run where it is listed first), and every
+/// parameter's value (its Default, as a string, unless given). Every template declares the
+/// NoEcho parameter that carries the fake secret.
 fn event_for(request_id: &str, mut template: Value, values: &[(&str, &str)]) -> String {
     let root = template.as_object_mut().unwrap();
-    drop_own_transform(root, &KNOWN_TRANSFORM_NAMES);
+    let mut context = ExpansionContext::new("us-east-1", "123456789012");
+    prepare_for_expand(root, &KNOWN_TRANSFORM_NAMES, &mut context)
+        .unwrap_or_else(|problems| panic!("{request_id}: {problems}"));
     let parameters = root
         .entry("Parameters")
         .or_insert_with(|| json!({}))

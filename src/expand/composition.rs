@@ -12,7 +12,9 @@ use crate::template::value::resource_member;
 /// How deep a walk looks for a Buildkite resource: far deeper than any template nests one.
 const MAX_DEPTH: usize = 32;
 
-/// Refuses a `Fn::ForEach::*` in `Resources` whose body makes a Buildkite resource, and a
+/// Refuses a `Fn::ForEach::*` in `Resources` whose body makes a Buildkite resource (`expand`
+/// has run `AWS::LanguageExtensions` listed before the macro, as CloudFormation would: one left
+/// here is for a transform listed after it, or none), and a
 /// fragment that is not a whole template (no `Resources`: the macro named in `Fn::Transform`
 /// receives only the sibling nodes) that holds a Buildkite type.
 pub fn check_composition(root: &Map<String, Value>, problems: &mut Problems) {
@@ -27,7 +29,7 @@ pub fn check_composition(root: &Map<String, Value>, problems: &mut Problems) {
                 if let Some(first) = found.first() {
                     problems.push(
                         format!("Resources.{key}"),
-                        format!("makes a Buildkite resource ({first}), but AWS::LanguageExtensions expands Fn::ForEach only after this macro has run, so it would never be expanded; list AWS::LanguageExtensions before Buildkite-Agents-2020-03-09 in Transform"),
+                        format!("makes a Buildkite resource ({first}), but only AWS::LanguageExtensions expands Fn::ForEach, and listed after this macro (or not at all) it does so once the macro has run, so that resource would never be expanded; list AWS::LanguageExtensions before Buildkite-Agents-2020-03-09 in Transform"),
                     );
                 }
             }
@@ -69,6 +71,59 @@ fn find_buildkite_types(value: &Value, path: &str, depth: usize, found: &mut Vec
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
                 find_buildkite_types(child, &format!("{path}[{index}]"), depth + 1, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `Fn::Transform` inside a Buildkite resource (at its top, in `Properties` or in a
+/// value), with the macro it names: CloudFormation runs it before this macro, when it makes a
+/// change set, so `expand`, which cannot fetch an `AWS::Include` snippet nor run a macro, cannot
+/// preview the resource. The Lambda receives the template with them already run.
+pub fn transforms_in_buildkite_resources(root: &Map<String, Value>, problems: &mut Problems) {
+    let Some(Value::Object(resources)) = root.get("Resources") else {
+        return;
+    };
+    for (logical_id, resource) in resources {
+        if is_buildkite_resource(resource) {
+            find_transforms(resource, &format!("Resources.{logical_id}"), 0, problems);
+        }
+    }
+}
+
+fn find_transforms(value: &Value, path: &str, depth: usize, problems: &mut Problems) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                let place = format!("{path}.{key}");
+                if key == "Fn::Transform" {
+                    let name = child.get("Name").and_then(Value::as_str);
+                    let (what, fix) = match name {
+                        Some("AWS::Include") => (
+                            "calls AWS::Include, which CloudFormation runs before this macro (it inserts the snippet when it makes a change set); expand cannot fetch the snippet from S3",
+                            "write the snippet here in its place to preview it with expand",
+                        ),
+                        _ => (
+                            "calls a macro, which CloudFormation runs before this macro (the most deeply nested first); expand cannot run it",
+                            "write here what the macro would return to preview it with expand",
+                        ),
+                    };
+                    problems.push(
+                        place,
+                        format!("{what}, so it cannot preview this resource: {fix}, or make a change set of the template as it is (aws cloudformation create-change-set, which runs the Fn::Transform and then this macro) and read the result with aws cloudformation get-template --change-set-name NAME --template-stage Processed"),
+                    );
+                    continue;
+                }
+                find_transforms(child, &place, depth + 1, problems);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                find_transforms(child, &format!("{path}[{index}]"), depth + 1, problems);
             }
         }
         _ => {}

@@ -4,12 +4,17 @@
 mod attributes;
 pub mod composition;
 pub mod conditions;
+mod connectors;
+mod function_named_ids;
 pub mod globals;
 mod join;
+pub mod language_extensions;
 mod log_group_names;
 pub mod output;
+mod reference_messages;
 mod reference_targets;
 pub mod references;
+mod role_names;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -105,6 +110,7 @@ pub fn expand_with_summary(
         None => false,
     };
 
+    crate::expand::connectors::check_connectors(resources, &mut problems);
     // One for each Buildkite resource, in order.
     let targets: Vec<ReferenceTarget> = {
         let scope = TemplateScope {
@@ -144,7 +150,17 @@ pub fn expand_with_summary(
         .iter()
         .map(|target| (target.ids.logical_id(), target))
         .collect();
-    rewrite_references(&mut root, &targets_by_name, &mut problems);
+    // The parameters are read while the rest is rewritten: lent out, and put back in place.
+    let parameters = root.get_mut("Parameters").map(std::mem::take);
+    let parameter_scope = TemplateScope {
+        context,
+        parameters: parameters.as_ref().and_then(Value::as_object),
+        resources: &empty,
+    };
+    rewrite_references(&mut root, &targets_by_name, &parameter_scope, &mut problems);
+    if let Some(parameters) = parameters {
+        root.insert("Parameters".to_owned(), parameters);
+    }
 
     let resources = match root.get("Resources") {
         Some(Value::Object(resources)) => resources,
@@ -241,13 +257,14 @@ pub fn expand_with_summary(
 fn rewrite_references(
     root: &mut Map<String, Value>,
     targets: &HashMap<&str, &ReferenceTarget>,
+    scope: &TemplateScope<'_>,
     problems: &mut Problems,
 ) {
-    let mut rewriter = ReferenceRewriter::new(targets, problems);
+    let mut rewriter = ReferenceRewriter::new(targets, problems).with_scope(scope);
     if let Some(Value::Object(resources)) = root.get_mut("Resources") {
         let section = Trail::start("Resources");
         for (logical_id, resource) in resources.iter_mut() {
-            rewriter.rewrite_resource(resource, &section.key(logical_id));
+            rewriter.rewrite_resources_entry(logical_id, resource, &section.key(logical_id));
         }
     }
     for section in ["Globals", "Outputs"] {
@@ -350,7 +367,9 @@ fn expand_resource(
         if RESOURCE_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let message = if UNCARRIED_ATTRIBUTES.contains(&key.as_str()) {
+        let message = if key == "Connectors" {
+            "SAM's embedded connectors are for SAM's own resources; this one becomes a task definition and roles, which no SAM connector takes: give the task role the access with TaskRolePolicies instead".to_owned()
+        } else if UNCARRIED_ATTRIBUTES.contains(&key.as_str()) {
             format!(
                 "{key} applies to none of the resources this expands to (a task definition, a log group and IAM roles)"
             )

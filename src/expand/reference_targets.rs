@@ -5,7 +5,8 @@ use crate::expand::conditions::MAX_CONDITIONS;
 use crate::expand::conditions::join_values;
 use crate::expand::conditions::own_condition;
 use crate::expand::conditions::resolve_map;
-use crate::expand::references::ReferenceTarget;
+use crate::expand::references::{ReferenceTarget, RoleName, UnreadableRoleName};
+use crate::expand::role_names::role_name_of_arn;
 use crate::generate::GeneratedIds;
 use crate::template::arn::get_att_arn;
 use crate::template::place::Trail;
@@ -13,7 +14,7 @@ use crate::template::problems::Problems;
 use crate::template::scope::TemplateScope;
 use crate::template::value::resource_member;
 use crate::template::value::small_member;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// What references to Buildkite resource `logical_id` become, from its properties as written
 /// (a `TaskRoleArn` of its own or of `Globals.TaskDefinition`, its `TaskFamily`), on each
@@ -83,12 +84,31 @@ pub(crate) fn reference_target(
                 Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
                 _ => false,
             });
+        let role_name = |arn: &Option<Value>| match arn {
+            None => Ok(None),
+            Some(arn) => role_name_of_arn(arn, scope.resources)
+                .map(Some)
+                .ok_or(UnreadableRoleName),
+        };
         given.push(GivenValues {
+            task_role_name: role_name(&task_role_arn),
+            execution_role_name: role_name(&execution_role_arn),
             task_role_arn,
             execution_role_arn,
             family: small_member(&own, "TaskFamily").cloned(),
         });
     }
+    let role_names = |name_of: fn(&GivenValues) -> &RoleName, made: &str| -> RoleName {
+        let names: Vec<Option<Value>> = given
+            .iter()
+            .map(|branch| name_of(branch).clone())
+            .collect::<Result<_, _>>()?;
+        // Built only where a branch gives no name of its own.
+        let made = || json!({"Ref": ([logical_id, made].concat())});
+        Ok(join_given(&branching, names.iter(), made))
+    };
+    let task_role_name = role_names(|branch| &branch.task_role_name, "TaskRole");
+    let execution_role_name = role_names(|branch| &branch.execution_role_name, "ExecutionRole");
     ReferenceTarget {
         ids: GeneratedIds::new(logical_id, generates_task_role)
             .generating_execution_role(generates_execution_role)
@@ -98,6 +118,8 @@ pub(crate) fn reference_target(
             given.iter().map(|branch| &branch.task_role_arn),
             || get_att_arn(&[logical_id, "TaskRole"].concat()),
         ),
+        task_role_name,
+        execution_role_name,
         execution_role_arn: join_given(
             &branching,
             given.iter().map(|branch| &branch.execution_role_arn),
@@ -119,6 +141,8 @@ pub(crate) struct GivenValues {
     pub(crate) task_role_arn: Option<Value>,
     pub(crate) execution_role_arn: Option<Value>,
     pub(crate) family: Option<Value>,
+    pub(crate) task_role_name: RoleName,
+    pub(crate) execution_role_name: RoleName,
 }
 
 /// A value given on each branch (`None` where the macro makes it, as `made` does), joined under

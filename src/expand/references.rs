@@ -4,22 +4,27 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::expand::function_named_ids::{
+    composed_sub_variables, function_could_name, placeholder_could_name,
+};
+pub use crate::expand::reference_messages::ATTRIBUTE_NAMES;
+use crate::expand::reference_messages::{MissingAttribute, became, how_to_name, missing_attribute};
 use crate::generate::GeneratedIds;
 use crate::properties::declarations::default_family;
 use crate::template::place::Trail;
-use crate::template::problems::{Problems, nearest};
+use crate::template::problems::Problems;
+use crate::template::scope::TemplateScope;
 use crate::template::sub::{SubPart, push_sub_variable, sub_literal, sub_parts};
 use crate::template::value::may_hold_intrinsic;
 
-/// The attributes a Buildkite resource answers to.
-pub const ATTRIBUTE_NAMES: [&str; 6] = [
-    "TaskDefinitionArn",
-    "Family",
-    "ExecutionRoleArn",
-    "TaskRoleArn",
-    "LogGroupName",
-    "LogGroupArn",
-];
+/// A role's name, for `TaskRoleName` and `ExecutionRoleName`: `Ok(None)` for the generated
+/// role's (`Ref`, built when a reference asks for it), `Ok(Some)` for a given role whose ARN
+/// shows its name, `Err` where no name can be read from the ARN given.
+pub type RoleName = Result<Option<Value>, UnreadableRoleName>;
+
+/// The role's ARN was given in a form that does not show its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnreadableRoleName;
 
 /// What references to one Buildkite resource become.
 #[derive(Debug, Clone)]
@@ -31,6 +36,9 @@ pub struct ReferenceTarget {
     pub task_role_arn: Option<Value>,
     /// The user's `ExecutionRoleArn`; `None` for the generated execution role's.
     pub execution_role_arn: Option<Value>,
+    /// The name of the task role, and of the execution role.
+    pub task_role_name: RoleName,
+    pub execution_role_name: RoleName,
     /// The `TaskFamily` given; `None` for the default one (built when a reference asks for it).
     pub family: Option<Value>,
     /// Whether its properties, or the globals it takes, hold an `Fn::If`.
@@ -38,19 +46,28 @@ pub struct ReferenceTarget {
 }
 
 impl ReferenceTarget {
-    fn attribute(&self, name: &str) -> Option<Value> {
-        Some(match name {
+    fn attribute(&self, name: &str) -> Result<Value, MissingAttribute> {
+        let missing = MissingAttribute::Unknown;
+        Ok(match name {
             "TaskDefinitionArn" => json!({"Ref": self.ids.task_definition}),
             "Family" => match &self.family {
                 Some(family) => family.clone(),
                 None => Value::String(default_family(self.ids.logical_id())),
             },
-            "ExecutionRoleArn" => role_arn(&self.execution_role_arn, &self.ids.execution_role)?,
-            "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role)?,
+            "ExecutionRoleArn" => {
+                role_arn(&self.execution_role_arn, &self.ids.execution_role).ok_or(missing)?
+            }
+            "TaskRoleArn" => role_arn(&self.task_role_arn, &self.ids.task_role).ok_or(missing)?,
+            "ExecutionRoleName" => role_name(
+                &self.execution_role_name,
+                &self.ids.execution_role,
+                "ExecutionRoleArn",
+            )?,
+            "TaskRoleName" => role_name(&self.task_role_name, &self.ids.task_role, "TaskRoleArn")?,
             "LogGroupName" => json!({"Ref": self.ids.log_group}),
             "LogGroupArn" => crate::template::arn::get_att_arn(&self.ids.log_group),
-            "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref()?}),
-            _ => return None,
+            "RunPolicyArn" => json!({"Ref": self.ids.run_policy.as_ref().ok_or(missing)?}),
+            _ => return Err(missing),
         })
     }
 }
@@ -63,9 +80,29 @@ fn role_arn(given: &Option<Value>, generated_id: &Option<String>) -> Option<Valu
     }
 }
 
+/// The name of the user's role where its ARN shows it, else the generated role's `Ref`.
+fn role_name(
+    given: &RoleName,
+    generated_id: &Option<String>,
+    property: &'static str,
+) -> Result<Value, MissingAttribute> {
+    match given {
+        Ok(Some(name)) => Ok(name.clone()),
+        Ok(None) => match generated_id {
+            Some(id) => Ok(json!({"Ref": id})),
+            None => Err(MissingAttribute::UnreadableRoleName { property }),
+        },
+        Err(UnreadableRoleName) => Err(MissingAttribute::UnreadableRoleName { property }),
+    }
+}
+
 /// Rewrites every reference under `value` (found at `path`) to a resource of `targets`.
 pub struct ReferenceRewriter<'t> {
     targets: &'t HashMap<&'t str, &'t ReferenceTarget>,
+    /// Their logical IDs, in order, for the names a function could stand for.
+    target_ids: Vec<&'t str>,
+    /// The template's parameters, for an attribute a parameter names.
+    scope: Option<&'t TemplateScope<'t>>,
     problems: &'t mut Problems,
     /// The targets whose copied value (`Family`, `TaskRoleArn`) is being rewritten, so that a
     /// value that refers to itself is reported instead of expanded for ever.
@@ -86,10 +123,38 @@ impl<'t> ReferenceRewriter<'t> {
         targets: &'t HashMap<&'t str, &'t ReferenceTarget>,
         problems: &'t mut Problems,
     ) -> Self {
+        let mut target_ids: Vec<&str> = targets.keys().copied().collect();
+        target_ids.sort_unstable();
         Self {
             targets,
+            target_ids,
+            scope: None,
             problems,
             copying: Vec::new(),
+        }
+    }
+
+    /// Reads the parameters of `scope` where a parameter names an attribute.
+    pub fn with_scope(mut self, scope: &'t TemplateScope<'t>) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// An entry of `Resources`: a resource, or a `Fn::ForEach` (for `AWS::LanguageExtensions`
+    /// listed after the macro) whose fragment's entries are resources in turn.
+    pub fn rewrite_resources_entry(&mut self, key: &str, entry: &mut Value, trail: &Trail<'_>) {
+        if !key.starts_with("Fn::ForEach::") {
+            return self.rewrite_resource(entry, trail);
+        }
+        let Some([_, collection, Value::Object(fragment)]) =
+            entry.as_array_mut().map(Vec::as_mut_slice)
+        else {
+            return self.rewrite(entry, trail);
+        };
+        self.rewrite(collection, &trail.index(1));
+        let fragment_trail = trail.index(2);
+        for (key, entry) in fragment.iter_mut() {
+            self.rewrite_resources_entry(key, entry, &fragment_trail.key(key));
         }
     }
 
@@ -101,26 +166,66 @@ impl<'t> ReferenceRewriter<'t> {
             Some(depends_on)
         });
         if let Some(depends_on) = depends_on {
+            let trail = trail.key("DependsOn");
             match depends_on {
-                Value::String(name) => self.rewrite_dependency(name),
                 Value::Array(names) => {
-                    for name in names.iter_mut().filter_map(|v| match v {
-                        Value::String(name) => Some(name),
-                        _ => None,
-                    }) {
-                        self.rewrite_dependency(name);
+                    for (index, name) in names.iter_mut().enumerate() {
+                        self.rewrite_dependency(name, &trail.index(index));
                     }
                 }
-                _ => {}
+                name => self.rewrite_dependency(name, &trail),
             }
         }
         self.rewrite(resource, trail);
     }
 
-    fn rewrite_dependency(&self, name: &mut String) {
-        if let Some(target) = self.targets.get(name.as_str()) {
-            *name = target.ids.task_definition.clone();
+    fn rewrite_dependency(&mut self, name: &mut Value, trail: &Trail<'_>) {
+        match name {
+            Value::String(name) => match self.targets.get(name.as_str()) {
+                Some(target) => *name = target.ids.task_definition.clone(),
+                None => self.refuse_placeholder_name(name, "DependsOn", trail),
+            },
+            Value::Object(_) => self.refuse_function_name(name, "DependsOn", trail),
+            _ => {}
         }
+    }
+
+    /// A logical ID written as a function, which only `AWS::LanguageExtensions` after the
+    /// macro resolves: refused where it could name a target, which is gone by then.
+    fn refuse_function_name(&mut self, written: &Value, written_in: &str, trail: &Trail<'_>) {
+        let Some(id) = function_could_name(written, &self.target_ids, self.scope) else {
+            return;
+        };
+        let function = crate::template::value::intrinsic_name(written).unwrap_or("a function");
+        self.problems.push(
+            trail,
+            format!("{written_in} names a logical ID with {function}, which AWS::LanguageExtensions resolves only after this macro has run; it could name {id}, a Buildkite resource that is gone by then ({}), so nothing would rewrite it: {}", became(id), how_to_name(id, written_in)),
+        );
+    }
+
+    /// A logical ID holding `Fn::ForEach` identifiers (`${Queue}Agent`), refused where it could
+    /// name a target, as [`Self::refuse_function_name`].
+    fn refuse_placeholder_name(&mut self, name: &str, written_in: &str, trail: &Trail<'_>) {
+        let Some(id) = placeholder_could_name(name, &self.target_ids) else {
+            return;
+        };
+        let language_extensions_after = self
+            .scope
+            .and_then(|scope| scope.context.language_extensions_after);
+        let message = if language_extensions_after == Some(false) {
+            // expand has run AWS::LanguageExtensions listed first (or it is not listed): it
+            // fills identifiers in keys, Fn::Sub strings and Ref, as cfn-lint's does, not here.
+            format!(
+                "{written_in} names {name}, which holds a Fn::ForEach identifier that AWS::LanguageExtensions does not fill in here (it replaces identifiers in keys, Fn::Sub strings and Ref: Identifier, not in a plain name), so it names no resource ({id} was probably meant): compute the name with Fn::Sub (!GetAtt [!Sub \"{name}\", Family]), or write the logical ID out"
+            )
+        } else {
+            format!(
+                "{written_in} names {name}, whose Fn::ForEach identifier AWS::LanguageExtensions fills in only after this macro has run; it could be {id}, a Buildkite resource that is gone by then ({}), so nothing would rewrite it: {}",
+                became(id),
+                how_to_name(id, written_in)
+            )
+        };
+        self.problems.push(trail, message);
     }
 
     pub fn rewrite(&mut self, value: &mut Value, trail: &Trail<'_>) {
@@ -162,15 +267,36 @@ impl<'t> ReferenceRewriter<'t> {
         match (key.as_str(), argument) {
             ("Ref", Value::String(name)) => match self.targets.get(name.as_str()) {
                 Some(target) => Rewritten::Replaced(json!({"Ref": target.ids.task_definition})),
-                None => Rewritten::Untouched,
+                None => {
+                    self.refuse_placeholder_name(name, "Ref", trail);
+                    Rewritten::Untouched
+                }
             },
+            ("Ref", written @ Value::Object(_)) => {
+                self.refuse_function_name(written, "Ref", trail);
+                Rewritten::Untouched
+            }
             ("Fn::GetAtt", argument) => {
+                let named_attribute;
                 let (name, attribute) = match argument {
                     Value::Array(parts) => match parts.as_slice() {
                         [Value::String(name), Value::String(attribute)] => {
                             (name.as_str(), Some(attribute.as_str()))
                         }
+                        [Value::String(name), attribute @ Value::Object(_)]
+                            if self.targets.contains_key(name.as_str()) =>
+                        {
+                            match self.attribute_named_by(name, attribute, trail) {
+                                Some(attribute) => named_attribute = attribute,
+                                None => return Rewritten::Untouched,
+                            }
+                            (name.as_str(), Some(named_attribute.as_str()))
+                        }
                         [Value::String(name), ..] => (name.as_str(), None),
+                        [written @ Value::Object(_), ..] => {
+                            self.refuse_function_name(written, "Fn::GetAtt", trail);
+                            return Rewritten::Untouched;
+                        }
                         _ => return Rewritten::Untouched,
                     },
                     Value::String(dotted) => match dotted.split_once('.') {
@@ -180,6 +306,7 @@ impl<'t> ReferenceRewriter<'t> {
                     _ => return Rewritten::Untouched,
                 };
                 let Some(&target) = self.targets.get(name) else {
+                    self.refuse_placeholder_name(name, "Fn::GetAtt", trail);
                     return Rewritten::Untouched;
                 };
                 let Some(attribute) = attribute else {
@@ -193,13 +320,13 @@ impl<'t> ReferenceRewriter<'t> {
                     return Rewritten::Untouched;
                 };
                 match target.attribute(attribute) {
-                    Some(mut replacement) => {
+                    Ok(mut replacement) => {
                         self.rewrite_copied(target, attribute, &mut replacement, trail);
                         Rewritten::Replaced(replacement)
                     }
-                    None => {
-                        self.problems
-                            .push(trail, unknown_attribute(name, attribute));
+                    Err(missing) => {
+                        let message = missing_attribute(name, attribute, &missing);
+                        self.problems.push(trail, message);
                         Rewritten::Untouched
                     }
                 }
@@ -210,6 +337,55 @@ impl<'t> ReferenceRewriter<'t> {
                 SubRewritten::Plain(text) => Rewritten::Replaced(Value::String(text)),
             },
             _ => Rewritten::Untouched,
+        }
+    }
+
+    /// The attribute that `written`, the second element of a `Fn::GetAtt` of target `name`,
+    /// names: a `Ref` to a parameter with a known value, as CloudFormation allows. Its value
+    /// is never shown: a message names the parameter.
+    fn attribute_named_by(
+        &mut self,
+        name: &str,
+        written: &Value,
+        trail: &Trail<'_>,
+    ) -> Option<String> {
+        let write_out = format!("write the attribute out (!GetAtt {name}.Family)");
+        let Some(parameter) = crate::template::value::ref_target(written) else {
+            let function = crate::template::value::intrinsic_name(written).unwrap_or("a value");
+            self.problems.push(
+                trail,
+                format!("names {name}'s attribute with {function}, which the macro cannot read before the deploy; {write_out}, or name it with a Ref to a template parameter"),
+            );
+            return None;
+        };
+        let scope = self.scope.filter(|scope| scope.is_parameter(parameter));
+        let Some(scope) = scope else {
+            self.problems.push(
+                trail,
+                format!("names {name}'s attribute with a Ref to {parameter}, which is not a parameter of the template; {write_out}, or Ref a template parameter"),
+            );
+            return None;
+        };
+        match scope.parameter_value(parameter) {
+            Some(Value::String(attribute))
+                if ATTRIBUTE_NAMES.contains(&attribute.as_str()) || attribute == "RunPolicyArn" =>
+            {
+                Some(attribute)
+            }
+            Some(_) => {
+                self.problems.push(
+                    trail,
+                    format!("names {name}'s attribute with parameter {parameter}, whose value is none of {name}'s attributes ({}); give it one of them", ATTRIBUTE_NAMES.join(", ")),
+                );
+                None
+            }
+            None => {
+                self.problems.push(
+                    trail,
+                    format!("names {name}'s attribute with parameter {parameter}, which has no value here, so the macro cannot tell what to rewrite it to; {}, or {write_out}", scope.how_to_give_value(parameter)),
+                );
+                None
+            }
         }
     }
 
@@ -263,10 +439,23 @@ impl<'t> ReferenceRewriter<'t> {
             let name = variable.split_once('.').map_or(variable, |(name, _)| name);
             self.targets.contains_key(name) && !shadowed(variable)
         };
-        // Most strings name no target and are left as they are: read once, not listed.
-        if !sub_parts(template)
-            .any(|part| matches!(part, SubPart::Variable(variable) if names_a_target(variable)))
-        {
+        // Most strings name no target and are left as they are: read once, not listed. A
+        // variable made of a Fn::ForEach identifier (`${${Queue}Agent.Family}`) reads as a
+        // name holding a brace; looked for in whole only where one is seen, or the pass stopped.
+        let mut composed = false;
+        let names_target = sub_parts(template).any(|part| match part {
+            SubPart::Variable(variable) => {
+                composed |= variable.contains('{');
+                names_a_target(variable)
+            }
+            SubPart::Text(_) => false,
+        });
+        if composed || names_target {
+            for composed in composed_sub_variables(template) {
+                self.refuse_placeholder_name(composed, "Fn::Sub", trail);
+            }
+        }
+        if !names_target {
             return SubRewritten::Done;
         }
         let mut rewritten = String::with_capacity(template.len());
@@ -292,13 +481,13 @@ impl<'t> ReferenceRewriter<'t> {
             let replacement = match attribute {
                 None => json!({"Ref": target.ids.task_definition}),
                 Some(attribute) => match target.attribute(attribute) {
-                    Some(mut replacement) => {
+                    Ok(mut replacement) => {
                         self.rewrite_copied(target, attribute, &mut replacement, trail);
                         replacement
                     }
-                    None => {
-                        self.problems
-                            .push(trail, unknown_attribute(name, attribute));
+                    Err(missing) => {
+                        let message = missing_attribute(name, attribute, &missing);
+                        self.problems.push(trail, message);
                         rewritten.push_str(&format!("${{{variable}}}"));
                         continue;
                     }
@@ -370,164 +559,5 @@ fn sub_text_for(
     format!("${{{name}}}")
 }
 
-fn unknown_attribute(name: &str, attribute: &str) -> String {
-    if attribute == "RunPolicyArn" {
-        return format!("{name} has a RunPolicyArn only with RunPolicy: true, which generates it");
-    }
-    format!(
-        "{name} is a Buildkite task definition, which has no attribute {attribute}; {}",
-        match nearest(attribute, &ATTRIBUTE_NAMES) {
-            Some(known) => format!("did you mean {known}?"),
-            None => format!("it has {}", ATTRIBUTE_NAMES.join(", ")),
-        }
-    )
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn targets() -> HashMap<String, ReferenceTarget> {
-        HashMap::from([(
-            "Ruby".to_owned(),
-            ReferenceTarget {
-                ids: GeneratedIds::new("Ruby", true),
-                task_role_arn: Some(json!({"Fn::GetAtt": ["RubyTaskRole", "Arn"]})),
-                execution_role_arn: Some(json!({"Fn::GetAtt": ["RubyExecutionRole", "Arn"]})),
-                family: Some(json!({"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]})),
-                meets_fn_if: false,
-            },
-        )])
-    }
-
-    fn by_name(targets: &HashMap<String, ReferenceTarget>) -> HashMap<&str, &ReferenceTarget> {
-        targets
-            .iter()
-            .map(|(name, target)| (name.as_str(), target))
-            .collect()
-    }
-
-    fn rewritten(mut value: Value) -> (Value, String) {
-        let targets = targets();
-        let targets = by_name(&targets);
-        let mut problems = Problems::new();
-        let mut rewriter = ReferenceRewriter::new(&targets, &mut problems);
-        rewriter.rewrite_resource(
-            &mut value,
-            &crate::template::place::Trail::start("Resources.Y"),
-        );
-        (
-            value,
-            if problems.is_empty() {
-                String::new()
-            } else {
-                problems.to_string()
-            },
-        )
-    }
-
-    #[test]
-    fn refs_get_atts_and_depends_on_point_at_the_generated_resources() {
-        let (value, problems) = rewritten(json!({
-            "DependsOn": ["Ruby", "Other"],
-            "Properties": {
-                "A": {"Ref": "Ruby"},
-                "B": {"Fn::GetAtt": ["Ruby", "TaskRoleArn"]},
-                "C": {"Fn::GetAtt": "Ruby.LogGroupArn"},
-                "D": [{"Fn::GetAtt": ["Ruby", "Family"]}, {"Ref": "Other"}],
-                "E": {"Fn::If": ["Cond", {"Fn::GetAtt": ["Ruby", "ExecutionRoleArn"]}, {"Ref": "AWS::NoValue"}]}
-            }
-        }));
-        assert_eq!(problems, "");
-        assert_eq!(
-            value,
-            json!({
-                "DependsOn": ["RubyTaskDefinition", "Other"],
-                "Properties": {
-                    "A": {"Ref": "RubyTaskDefinition"},
-                    "B": {"Fn::GetAtt": ["RubyTaskRole", "Arn"]},
-                    "C": {"Fn::GetAtt": ["RubyLogGroup", "Arn"]},
-                    "D": [{"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}, {"Ref": "Other"}],
-                    "E": {"Fn::If": ["Cond", {"Fn::GetAtt": ["RubyExecutionRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
-                }
-            })
-        );
-    }
-
-    #[test]
-    fn sub_strings_are_rewritten_unless_shadowed() {
-        let (value, problems) = rewritten(json!({
-            "A": {"Fn::Sub": "${Ruby} ${Ruby.TaskRoleArn} ${Ruby.LogGroupName} ${!Ruby} ${Other}"},
-            "B": {"Fn::Sub": ["${Ruby}", {"Ruby": "mine"}]},
-            "C": {"Fn::Sub": "family ${Ruby.Family}"},
-            "D": {"Fn::Sub": ["${Ruby} ${V}", {"V": {"Ref": "Ruby"}}]}
-        }));
-        assert_eq!(problems, "");
-        assert_eq!(
-            value,
-            json!({
-                "A": {"Fn::Sub": "${RubyTaskDefinition} ${RubyTaskRole.Arn} ${RubyLogGroup} ${!Ruby} ${Other}"},
-                "B": {"Fn::Sub": ["${Ruby}", {"Ruby": "mine"}]},
-                "C": {"Fn::Sub": ["family ${RubyFamily}", {"RubyFamily": {"Fn::Join": ["-", ["ruby", {"Ref": "Env"}]]}}]},
-                "D": {"Fn::Sub": ["${RubyTaskDefinition} ${V}", {"V": {"Ref": "RubyTaskDefinition"}}]}
-            })
-        );
-    }
-
-    #[test]
-    fn a_sub_left_with_no_variable_is_its_plain_text() {
-        let targets = HashMap::from([(
-            "Agent".to_owned(),
-            ReferenceTarget {
-                ids: GeneratedIds::new("Agent", true),
-                task_role_arn: Some(json!({"Fn::GetAtt": ["AgentTaskRole", "Arn"]})),
-                execution_role_arn: Some(json!({"Fn::GetAtt": ["AgentExecutionRole", "Arn"]})),
-                family: Some(json!("buildkite-medium")),
-                meets_fn_if: false,
-            },
-        )]);
-        let mut problems = Problems::new();
-        let mut value = json!({
-            "A": {"Fn::Sub": "${Agent.Family}"},
-            "B": {"Fn::Sub": "queue=${Agent.Family} ${!Literal}"},
-            "C": {"Fn::Sub": "${Agent.Family}-${AWS::Region}"},
-            "D": {"Fn::Sub": ["${Agent.Family}", {"Unused": "x"}]},
-            "E": {"Fn::Sub": "untouched"}
-        });
-        ReferenceRewriter::new(&by_name(&targets), &mut problems)
-            .rewrite(&mut value, &crate::template::place::Trail::start("Outputs"));
-        assert!(problems.is_empty(), "{problems}");
-        assert_eq!(
-            value,
-            json!({
-                "A": "buildkite-medium",
-                "B": "queue=buildkite-medium ${Literal}",
-                "C": {"Fn::Sub": "buildkite-medium-${AWS::Region}"},
-                "D": {"Fn::Sub": ["buildkite-medium", {"Unused": "x"}]},
-                "E": {"Fn::Sub": "untouched"}
-            })
-        );
-    }
-
-    #[test]
-    fn a_sub_variable_shadows_only_its_very_name() {
-        // As in CloudFormation: a variable `Ruby` does not make `${Ruby.Family}` local.
-        let (value, problems) = rewritten(json!({
-            "A": {"Fn::Sub": ["${Ruby.TaskDefinitionArn} ${Ruby}", {"Ruby": "mine"}]}
-        }));
-        assert_eq!(problems, "");
-        assert_eq!(
-            value,
-            json!({"A": {"Fn::Sub": ["${RubyTaskDefinition} ${Ruby}", {"Ruby": "mine"}]}})
-        );
-    }
-
-    #[test]
-    fn an_unknown_attribute_is_a_problem_at_its_place() {
-        let (_, problems) = rewritten(
-            json!({"Properties": {"A": {"Fn::GetAtt": ["Ruby", "Arn"]}, "B": {"Fn::Sub": "${Ruby.Familly}"}}}),
-        );
-        assert!(problems.contains("Resources.Y.Properties.A: Ruby is a Buildkite task definition, which has no attribute Arn"), "{problems}");
-        assert!(problems.contains("Resources.Y.Properties.B: Ruby is a Buildkite task definition, which has no attribute Familly; did you mean Family?"), "{problems}");
-    }
-}
+mod tests;

@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::expand::expand;
+use crate::expand::language_extensions::{LANGUAGE_EXTENSIONS, apply_language_extensions};
 use crate::shells::macro_io::{MacroStatus, read_event, respond_to_event};
 use crate::template::context::ExpansionContext;
 use crate::template::problems::{Problems, nearest};
+use crate::template::scope::TemplateScope;
 use crate::template::yaml::{parse_template, to_yaml_string};
 
 /// The macro's default name, as template.yaml deploys it: the first release's deploy name,
@@ -262,15 +264,22 @@ fn expand_command(
         problems.push("Transform", problem);
         return fail(FAILURE, &problems.to_string());
     }
-    if let Value::Object(root) = &mut template {
-        context.language_extensions_after = Some(language_extensions_after(root, transform_names));
-        drop_own_transform(root, transform_names);
+    if let Value::Object(root) = &mut template
+        && let Err(problems) = prepare_for_expand(root, transform_names, &mut context)
+    {
+        return fail(FAILURE, &problems.to_string());
     }
-    let format = format.unwrap_or(if text.trim_start().starts_with('{') {
-        Format::Json
-    } else {
-        Format::Yaml
-    });
+    let format = format.unwrap_or(
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
+            Format::Json
+        } else {
+            Format::Yaml
+        },
+    );
     let expanded = if explain_roles {
         crate::shells::explain::explain_own_roles(&template, &context)
     } else {
@@ -288,6 +297,43 @@ fn expand_command(
         }
         Err(problems) => fail(FAILURE, &problems.to_string()),
     }
+}
+
+/// What `expand` does to a whole template before the macro's own expansion, as CloudFormation
+/// would have done before calling the macro: the Transform list read (what runs after the
+/// macro), and this macro's entry dropped. What only CloudFormation can run first (an
+/// `AWS::Include` in a Buildkite resource) is refused by place.
+pub fn prepare_for_expand(
+    root: &mut Map<String, Value>,
+    transform_names: &[&str],
+    context: &mut ExpansionContext,
+) -> Result<(), Problems> {
+    let mut problems = Problems::new();
+    crate::expand::composition::transforms_in_buildkite_resources(root, &mut problems);
+    context.language_extensions_after = Some(language_extensions_after(root, transform_names));
+    if language_extensions_before(root, transform_names) {
+        let parameters = root.get("Parameters").and_then(Value::as_object).cloned();
+        let scope = TemplateScope {
+            context,
+            parameters: parameters.as_ref(),
+            resources: &Map::new(),
+        };
+        apply_language_extensions(root, &scope, &mut problems);
+        // It has run: what CloudFormation hands the macro no longer lists it.
+        drop_own_transform(root, &[LANGUAGE_EXTENSIONS]);
+    }
+    drop_own_transform(root, transform_names);
+    problems.into_result(())
+}
+
+/// Whether `AWS::LanguageExtensions` comes before this macro in the template's `Transform`, and
+/// so has run when CloudFormation calls the macro.
+fn language_extensions_before(root: &Map<String, Value>, transform_names: &[&str]) -> bool {
+    let transforms = transforms(root);
+    transforms
+        .iter()
+        .position(|name| transform_names.contains(name))
+        .is_some_and(|own| transforms[..own].contains(&LANGUAGE_EXTENSIONS))
 }
 
 /// The transforms of the template's `Transform`, in order: a name or a list of names.

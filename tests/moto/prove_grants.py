@@ -41,6 +41,10 @@ in production, and the task role exists only when `UseOwnRole` does not hold. mo
 `Fn::If` and resource `Condition`s itself; only its lists keep an `AWS::NoValue` entry, which
 `drop_no_value_list_entries` leaves out as CloudFormation does.
 
+Last, `X.TaskRoleName` (for AWS CDK's `iam.Role.fromRoleName`): an `AWS::IAM::Policy` naming it in
+`Roles` must land on the generated task role (path `/BuildkiteAgentTask/`), and on a role given
+by `!GetAtt Mine.Arn` whose path is `/ci/agents/`.
+
 moto runs in this process with fake credentials; a guard refuses every network connection, so
 nothing can reach AWS. Exit status: 0 when every case holds, 1 when one does not, 2 when moto or
 the macro could not run.
@@ -57,6 +61,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -667,6 +672,59 @@ def prove_conditions(macro: Path, cloudformation, iam, secretsmanager) -> list[O
     return outcomes
 
 
+def prove_role_names(macro: Path, cloudformation, iam) -> list[Outcome]:
+    """`X.TaskRoleName` for a policy attached by name (AWS CDK's `iam.Role.fromRoleName`): in
+    examples/attributes-and-references.yaml an `AWS::IAM::Policy` names `Python.TaskRoleName`, and
+    must land on the generated task role, which has a path; and with `TaskRoleArn: !GetAtt
+    Mine.Arn` of a role with a path, `TaskRoleName` must name that role (the ARN's segment after
+    `role/` is its path, which CDK's `fromRoleArn` takes for the name)."""
+    outcomes = []
+    own_role = {
+        "Transform": "Buildkite-Agents-2020-03-09",
+        "Resources": {
+            "Mine": {"Type": "AWS::IAM::Role", "Properties": {
+                "Path": "/ci/agents/",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}}},
+            "Shared": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {
+                "Image": "buildkite/agent:3", "TaskRoleArn": {"Fn::GetAtt": ["Mine", "Arn"]}}},
+            "ReadArtifacts": {"Type": "AWS::IAM::Policy", "Properties": {
+                "PolicyName": "ReadArtifacts", "Roles": [{"Fn::GetAtt": ["Shared", "TaskRoleName"]}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ci/*"}]}}},
+        },
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(own_role, file)
+    try:
+        cases = [
+            ("TaskRoleName of the generated role", EXAMPLES / "attributes-and-references.yaml", "PythonTaskRole",
+             "/BuildkiteAgentTask/"),
+            ("TaskRoleName of a role given by !GetAtt Mine.Arn", Path(file.name), "Mine", "/ci/agents/"),
+        ]
+        for number, (name, path, role_id, role_path) in enumerate(cases):
+            expanded = expand_file(macro, path, {})
+            stack = cloudformation.create_stack(StackName=f"role-names-{number}", TemplateBody=json.dumps(expanded))
+            status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]
+            if status["StackStatus"] != "CREATE_COMPLETE":
+                raise CannotRun(f"{name}: the stack is {status['StackStatus']}")
+            resources = cloudformation.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
+            physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if "LogicalResourceId" in r}
+            role = iam.get_role(RoleName=physical[role_id])["Role"]
+            failures = []
+            if role["Path"] != role_path:
+                failures.append(f"{role_id} has path {role['Path']}, not {role_path}")
+            attached = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+            if "ReadArtifacts" not in attached:
+                failures.append(f"ReadArtifacts is not on {role['RoleName']} (it has {attached})")
+            outcomes.append(Outcome(name, {"role": [role["Arn"]], "policies": attached}, failures))
+            cloudformation.delete_stack(StackName=stack["StackId"])
+    finally:
+        os.unlink(file.name)
+    return outcomes
+
+
 @dataclass
 class Outcome:
     case: str
@@ -926,6 +984,7 @@ def main(argv: list[str]) -> int:
                 cloudformation.delete_stack(StackName=f"exporter-{number}")
             outcomes += prove_conditions(arguments.macro, cloudformation, iam,
                                          boto3.client("secretsmanager", region_name=REGION))
+            outcomes += prove_role_names(arguments.macro, cloudformation, iam)
     except CannotRun as error:
         print(f"prove_grants: could not run: {error}", file=sys.stderr)
         return 2

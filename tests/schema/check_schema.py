@@ -103,6 +103,16 @@ def errors(validator, instance) -> list[str]:
     ]
 
 
+def buildkite_resources(resources):
+    """The Buildkite resources of a Resources section, those in a Fn::ForEach's fragment too."""
+    for name, resource in resources.items():
+        if name.startswith("Fn::ForEach::") and isinstance(resource, list) and len(resource) == 3:
+            if isinstance(resource[2], dict):
+                yield from buildkite_resources(resource[2])
+        elif isinstance(resource, dict) and resource.get("Type") in RESOURCE_TYPES:
+            yield name, resource
+
+
 def validate_schemas() -> None:
     template_validator = StandardValidator(TEMPLATE_SCHEMA)
     properties_validator = StandardValidator(RESOURCE_SCHEMA)
@@ -114,9 +124,8 @@ def validate_schemas() -> None:
         check(not problems, f"decode examples/{path.name}")
         found = errors(template_validator, template)
         check(not found, f"template schema, examples/{path.name}: {found or 'valid'}")
-        resources = template.get("Resources", {})
-        for name, resource in resources.items():
-            if resource.get("Type") in RESOURCE_TYPES and "Properties" in resource:
+        for name, resource in buildkite_resources(template.get("Resources", {})):
+            if "Properties" in resource:
                 found = errors(properties_validator, resource["Properties"])
                 check(not found, f"resource schema, examples/{path.name} {name}: {found or 'valid'}")
         global_values = (template.get("Globals") or {}).get("TaskDefinition")

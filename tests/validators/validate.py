@@ -348,10 +348,12 @@ def read_expanded(path: Path, sources: Path | None) -> Expanded:
     else:
         raise ToolError(f"{path}: no source {path.stem}.yaml in {sources}")
     source_resources = load_template(source).get("Resources") or {}
+    # A Fn::ForEach entry (a list, in a template listing AWS::LanguageExtensions) is no resource
+    # of its own: the resources it makes are checked as the macro wrote them.
     users = {
         name
         for name, resource in source_resources.items()
-        if not str((resource or {}).get("Type", "")).startswith("Buildkite::")
+        if isinstance(resource, dict) and not str(resource.get("Type", "")).startswith("Buildkite::")
     }
     return Expanded(path, template, resources - users, source)
 

@@ -138,7 +138,85 @@ impl Document {
     }
 }
 
+/// libyaml's problem with a `\u` escape that is no character: a UTF-16 surrogate.
+const INVALID_ESCAPE: &str = "found invalid Unicode character escape code";
+
 pub(super) fn compose(text: &str, format: &'static str) -> Result<Document, TemplateReadError> {
+    let mut joined: Option<String> = None;
+    // Where each pair was (line, column from 0, in the text as rewritten), so that a later
+    // error names the column of the text as written: a pair's 12 bytes become 10.
+    let mut rewrites: Vec<(u64, u64)> = Vec::new();
+    loop {
+        let current = joined.as_deref().unwrap_or(text);
+        match compose_text(current) {
+            Err(ComposeStop::Read(error)) => return Err(error),
+            Ok(document) => return Ok(document),
+            Err(ComposeStop::Syntax(error)) => {
+                // JSON writes a character past U+FFFF as an escaped UTF-16 surrogate pair
+                // (RFC 8259 section 7; Python's json.dumps does), which CloudFormation reads
+                // as the character and YAML's `\u`, one code point, does not: the pair is
+                // read as the one `\U` escape it stands for, and read again.
+                let pair = (format == "JSON" && error.problem() == INVALID_ESCAPE)
+                    .then(|| error.problem_mark())
+                    .flatten()
+                    .and_then(|mark| surrogate_pair_at(current, mark.index));
+                match pair {
+                    Some((start, character)) => {
+                        let mark = error.problem_mark().unwrap_or_default();
+                        rewrites.push((mark.line, mark.column.saturating_sub(2)));
+                        let mut rewritten = String::with_capacity(current.len());
+                        rewritten.push_str(&current[..start]);
+                        rewritten.push_str(&format!("\\U{:08X}", u32::from(character)));
+                        rewritten.push_str(&current[start + 12..]);
+                        joined = Some(rewritten);
+                    }
+                    None => {
+                        let mut error = syntax_error(current, format, &error);
+                        if let TemplateReadError::Syntax { line, column, .. } = &mut error {
+                            let shift = rewrites
+                                .iter()
+                                .filter(|(at_line, at_column)| {
+                                    usize::try_from(*at_line).is_ok_and(|at| at + 1 == *line)
+                                        && usize::try_from(*at_column).is_ok_and(|at| at < *column)
+                                })
+                                .count();
+                            *column += 2 * shift;
+                        }
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where a `\u` escape of a high surrogate followed by one of a low surrogate starts, its
+/// hexadecimal digits being at byte `digits` of `text` (or 3 bytes on, past a byte order mark
+/// the reader skipped), and the character the pair stands for.
+fn surrogate_pair_at(text: &str, digits: u64) -> Option<(usize, char)> {
+    let digits = usize::try_from(digits).ok()?;
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let start = (digits + bom).checked_sub(2)?;
+    let escapes = text.get(start..start + 12)?;
+    let unit = |escape: &str| {
+        let hex = escape.strip_prefix("\\u")?;
+        u32::from_str_radix(hex, 16).ok()
+    };
+    let (high, low) = (unit(&escapes[..6])?, unit(&escapes[6..])?);
+    if !(0xD800..0xDC00).contains(&high) || !(0xDC00..0xE000).contains(&low) {
+        return None;
+    }
+    let character = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?;
+    Some((start, character))
+}
+
+/// Why composing stopped: the parser's error, kept to look at, or a reading refused.
+enum ComposeStop {
+    Syntax(libyaml_safer::Error),
+    Read(TemplateReadError),
+}
+
+fn compose_text(text: &str) -> Result<Document, ComposeStop> {
     let mut parser = Parser::new();
     parser.set_input(Cursor::new(text.as_bytes()));
     let mut composer = Composer {
@@ -148,8 +226,8 @@ pub(super) fn compose(text: &str, format: &'static str) -> Result<Document, Temp
         documents: 0,
     };
     for event in parser {
-        let event = event.map_err(|error| syntax_error(text, format, &error))?;
-        composer.event(event)?;
+        let event = event.map_err(ComposeStop::Syntax)?;
+        composer.event(event).map_err(ComposeStop::Read)?;
     }
     Ok(composer.document)
 }
@@ -181,6 +259,10 @@ fn syntax_error(
     // (`...:secret:name:key::`) is the usual one.
     let hint = if format == "YAML" && message.contains("mapping values are not allowed") {
         "; a plain value holding \": \" or ending in \":\" reads as a key: quote the value (as in ValueFrom: \"arn:aws:secretsmanager:...:secret:name:key::\")"
+    } else if error.problem() == INVALID_ESCAPE && format == "YAML" {
+        "; in YAML a \\u escape is one code point, never half of a UTF-16 surrogate pair: write a character past U+FFFF as itself or as \\U and 8 hexadecimal digits (\\U0001F680)"
+    } else if error.problem() == INVALID_ESCAPE {
+        "; a \\u escape of a UTF-16 surrogate (D800 to DFFF) must be a high one followed by a low one, which stand for one character past U+FFFF: write the pair, or the character itself"
     } else {
         ""
     };

@@ -22,7 +22,11 @@ pub use write::to_yaml_string;
 /// Reads a template, YAML or JSON, as AWS's cfn-lint decoder reads it (see the module's
 /// documentation), except that a date stays the text written.
 pub fn parse_template(text: &str) -> Result<Value, TemplateReadError> {
-    let format = if text.trim_start().starts_with('{') {
+    let format = if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
         "JSON"
     } else {
         "YAML"
@@ -407,5 +411,39 @@ Resources:
         });
         let written = to_yaml_string(&template);
         assert_eq!(parse_template(&written).unwrap(), template, "{written}");
+    }
+
+    #[test]
+    fn json_surrogate_pairs_are_the_character_and_a_lone_one_is_refused_by_place() {
+        let read = |text: &str| parse_template(text);
+        // As Python's json.dumps writes 🚀 and 😀, upper or lower case; `\\ud83d` is text.
+        let text = r#"{"A": "\ud83d\ude80 \uD83D\uDE00 \\ud83d", "B": "\ud83d\ude80"}"#;
+        assert_eq!(
+            read(text).unwrap(),
+            json!({"A": "\u{1F680} \u{1F600} \\ud83d", "B": "\u{1F680}"})
+        );
+        // A byte order mark does not hide that the text is JSON.
+        assert_eq!(
+            read("\u{feff}{\"A\": \"\\ud83d\\ude80\"}").unwrap(),
+            json!({"A": "\u{1F680}"})
+        );
+        // The column is the one written, though the pairs before it on the line were read.
+        let lone = r#"{"A": "\ud83d\ude80\ud83d\ude80 \ude80"}"#;
+        let error = read(lone).unwrap_err().to_string();
+        let column = lone.rfind("\\ude80").unwrap() + 3;
+        assert!(
+            error.contains(&format!(
+                "at line 1 column {column}; a \\u escape of a UTF-16 surrogate"
+            )),
+            "{error}"
+        );
+        // In YAML a \u escape is one code point: the pair is refused, with the form that works.
+        let error = read("A: \"\\ud83d\\ude80\"\n").unwrap_err().to_string();
+        assert!(
+            error.starts_with("the template is not valid YAML: ")
+                && error.contains("line 1 ")
+                && error.ends_with("(\\U0001F680)"),
+            "{error}"
+        );
     }
 }
