@@ -99,6 +99,7 @@ pub fn expand_with_summary(
                 root,
                 expansions: Vec::new(),
                 resources_out: summary.resources_out,
+                notes: Vec::new(),
             };
             return problems.into_result((template, summary));
         }
@@ -111,6 +112,8 @@ pub fn expand_with_summary(
             context,
             parameters: root.get("Parameters").and_then(Value::as_object),
             resources,
+            mappings: root.get("Mappings").and_then(Value::as_object),
+            conditions: root.get("Conditions").and_then(Value::as_object),
         };
         let globals = sound_globals(&root, globals_sound);
         let known_conditions = root.get("Conditions").and_then(Value::as_object);
@@ -157,6 +160,8 @@ pub fn expand_with_summary(
         context,
         parameters,
         resources,
+        mappings: root.get("Mappings").and_then(Value::as_object),
+        conditions: known_conditions,
     };
     let taken =
         |id: &str| resources.contains_key(id) || parameters.is_some_and(|p| p.contains_key(id));
@@ -204,6 +209,7 @@ pub fn expand_with_summary(
         }),
         &mut problems,
     );
+    let notes = problems.take_notes();
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -232,6 +238,7 @@ pub fn expand_with_summary(
         root,
         expansions,
         resources_out,
+        notes,
     };
     Ok((template, summary))
 }
@@ -431,6 +438,9 @@ fn expand_resource(
             scope,
             &mut branch_problems,
         );
+        for note in branch_problems.take_notes() {
+            problems.note(note.path, note.message);
+        }
         for problem in branch_problems.iter() {
             match found_at.get(problem) {
                 Some(&at) => found[at].1.push(index),

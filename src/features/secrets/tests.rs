@@ -14,6 +14,8 @@ fn scope_with<'a>(
         context,
         parameters: Some(parameters),
         resources,
+        mappings: None,
+        conditions: None,
     }
 }
 

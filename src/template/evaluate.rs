@@ -1,0 +1,685 @@
+//! Template values as CloudFormation computes them (the rules cfn-lint's
+//! `cfnlint/jsonschema/_resolvers_cfn.py` follows): `Ref`, `Fn::Join`, `Fn::Sub`, `Fn::Select`,
+//! `Fn::Split`, `Fn::FindInMap`, `Fn::If`, `Fn::GetAtt` and `Fn::ImportValue` fold, from the
+//! request and the template, to a known value, to text with holes, or to unknown. Every
+//! analysis reads that one form, so a `Fn::Join` and a `Fn::Sub` of the same value read alike.
+
+use serde_json::{Map, Value};
+
+use crate::template::scope::TemplateScope;
+use crate::template::sub::{
+    SubPart, push_sub_text, push_sub_variable, sub_parts, unescape_sub_text,
+};
+use crate::template::value::{fn_sub, intrinsic_name, object};
+
+/// How deep functions may nest before a value is taken as unknown (a template nests a few).
+const MAX_DEPTH: usize = 32;
+
+/// What a value evaluates to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluated {
+    /// Known here, and written as such: no parameter's value is in it.
+    Known(Value),
+    /// Text that holds a parameter's value, a pseudo parameter, or what only a deploy fills.
+    Text(Text),
+    /// A list whose items are not all known values (a list parameter, a `Fn::Split`).
+    List(Vec<Evaluated>),
+    /// `AWS::NoValue`: as if the value were not there.
+    NoValue,
+    /// Nothing is known of it here (an undecided `Fn::If`, `Fn::GetAZs`, a list of unknown length).
+    Unknown,
+}
+
+/// Text in one representation: literal pieces, pieces known here but written as their
+/// expression, and holes a deploy fills.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Text {
+    pub pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    Literal(String),
+    /// A parameter's value or a pseudo parameter: read for checks, never written nor shown.
+    Known {
+        value: String,
+        written: Written,
+    },
+    /// What only a deploy fills: a `GetAtt`, an `ImportValue`, a resource's `Ref`, a
+    /// parameter without a value.
+    Hole(Written),
+}
+
+/// How a piece that is not literal is written back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    /// `${Name}`: a parameter, a pseudo parameter, a resource, or `X.Attribute`.
+    Variable(String),
+    /// Any other expression: a variable of the list form of `Fn::Sub`.
+    Expression(Value),
+    /// An expression a `Fn::Sub` variable of the list form named: written under that name.
+    Named(String, Value),
+}
+
+impl Text {
+    pub fn literal(text: impl Into<String>) -> Self {
+        let mut made = Text::default();
+        made.push(Piece::Literal(text.into()));
+        made
+    }
+
+    fn hole(written: Written) -> Self {
+        Text {
+            pieces: vec![Piece::Hole(written)],
+        }
+    }
+
+    /// Appends a piece; literal text next to literal text is one piece.
+    pub fn push(&mut self, piece: Piece) {
+        match (self.pieces.last_mut(), piece) {
+            (_, Piece::Literal(text)) if text.is_empty() => {}
+            (Some(Piece::Literal(before)), Piece::Literal(text)) => before.push_str(&text),
+            (_, piece) => self.pieces.push(piece),
+        }
+    }
+
+    pub fn extend(&mut self, other: Text) {
+        other.pieces.into_iter().for_each(|piece| self.push(piece));
+    }
+
+    /// The text when all of it is literal.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [] => Some(""),
+            [Piece::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Whether a deploy fills some of it.
+    pub fn has_holes(&self) -> bool {
+        self.pieces
+            .iter()
+            .any(|piece| matches!(piece, Piece::Hole(_)))
+    }
+
+    /// Whether some of it is a parameter's value or a pseudo parameter.
+    pub fn has_known_expressions(&self) -> bool {
+        self.pieces
+            .iter()
+            .any(|piece| matches!(piece, Piece::Known { .. }))
+    }
+
+    /// The text as checks may read it (parameters' values in), when no deploy fills any of it.
+    pub fn sample(&self) -> Option<String> {
+        let mut sample = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(text) | Piece::Known { value: text, .. } => sample.push_str(text),
+                Piece::Hole(_) => return None,
+            }
+        }
+        Some(sample)
+    }
+
+    /// The simplest CloudFormation value that yields this text: a plain string when all
+    /// literal, else a `Fn::Sub` (parameters, pseudo parameters, resources and `GetAtt`s as
+    /// `${Name}`, any other expression a variable of the list form). No parameter's value is
+    /// in it.
+    pub fn to_value(&self) -> Value {
+        if let Some(text) = self.as_literal() {
+            return Value::String(text.to_owned());
+        }
+        let is_variable = |name: &str| {
+            self.pieces.iter().any(|piece| {
+                matches!(piece, Piece::Known { written: Written::Variable(used), .. } | Piece::Hole(Written::Variable(used)) if used == name)
+            })
+        };
+        let taken = |name: &str| {
+            self.pieces.iter().any(|piece| match piece {
+                Piece::Known { written, .. } | Piece::Hole(written) => match written {
+                    Written::Variable(used) | Written::Named(used, _) => used == name,
+                    Written::Expression(_) => false,
+                },
+                Piece::Literal(_) => false,
+            })
+        };
+        let mut sub = String::new();
+        let mut variables = Map::new();
+        let mut next = 1;
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(text) => push_sub_text(&mut sub, text),
+                Piece::Known { written, .. } | Piece::Hole(written) => match written {
+                    Written::Variable(name) => push_sub_variable(&mut sub, name),
+                    Written::Named(name, expression)
+                        if !is_variable(name)
+                            && variables.get(name).is_none_or(|bound| bound == expression) =>
+                    {
+                        push_sub_variable(&mut sub, name);
+                        variables.insert(name.clone(), expression.clone());
+                    }
+                    Written::Named(_, expression) | Written::Expression(expression) => {
+                        let name = loop {
+                            let name = format!("Value{next}");
+                            next += 1;
+                            if !taken(&name) {
+                                break name;
+                            }
+                        };
+                        push_sub_variable(&mut sub, &name);
+                        variables.insert(name, expression.clone());
+                    }
+                },
+            }
+        }
+        if variables.is_empty() {
+            fn_sub(Value::String(sub))
+        } else {
+            fn_sub(Value::Array(vec![
+                Value::String(sub),
+                Value::Object(variables),
+            ]))
+        }
+    }
+
+    /// The text cut at `separator` outside its holes and known expressions (which stay whole
+    /// in the field they start), into at most `most` fields: the last keeps the rest.
+    pub fn split(&self, separator: char, most: usize) -> Vec<Text> {
+        let mut fields = vec![Text::default()];
+        for piece in &self.pieces {
+            let Piece::Literal(text) = piece else {
+                fields.last_mut().expect("one field").push(piece.clone());
+                continue;
+            };
+            let mut rest = text.as_str();
+            while fields.len() < most
+                && let Some((before, after)) = rest.split_once(separator)
+            {
+                fields
+                    .last_mut()
+                    .expect("one field")
+                    .push(Piece::Literal(before.to_owned()));
+                fields.push(Text::default());
+                rest = after;
+            }
+            fields
+                .last_mut()
+                .expect("one field")
+                .push(Piece::Literal(rest.to_owned()));
+        }
+        fields
+    }
+}
+
+impl Evaluated {
+    /// The value as text, where it is one: `original`, the value as written, becomes a hole
+    /// when nothing is known of it.
+    pub fn into_text(self, original: &Value) -> Option<Text> {
+        match self {
+            Evaluated::Known(Value::String(text)) => Some(Text::literal(text)),
+            Evaluated::Known(Value::Number(number)) => Some(Text::literal(number.to_string())),
+            Evaluated::Known(Value::Bool(flag)) => Some(Text::literal(flag.to_string())),
+            Evaluated::Text(text) => Some(text),
+            Evaluated::Unknown if intrinsic_name(original).is_some() => {
+                Some(Text::hole(Written::Expression(original.clone())))
+            }
+            _ => None,
+        }
+    }
+
+    /// The text checks may read (a parameter's value included), when all of it is known here.
+    pub fn sample(&self) -> Option<String> {
+        match self {
+            Evaluated::Known(Value::String(text)) => Some(text.clone()),
+            Evaluated::Known(Value::Number(number)) => Some(number.to_string()),
+            Evaluated::Known(Value::Bool(flag)) => Some(flag.to_string()),
+            Evaluated::Text(text) => text.sample(),
+            _ => None,
+        }
+    }
+
+    /// A list of the items; a known list when every item is a known value.
+    fn list(items: Vec<Evaluated>) -> Evaluated {
+        if items.iter().all(|item| matches!(item, Evaluated::Known(_))) {
+            Evaluated::Known(Value::Array(
+                items
+                    .into_iter()
+                    .map(|item| match item {
+                        Evaluated::Known(value) => value,
+                        _ => unreachable!("every item is known"),
+                    })
+                    .collect(),
+            ))
+        } else {
+            Evaluated::List(items)
+        }
+    }
+}
+
+/// A known piece of text written as `written`.
+fn known(value: impl Into<String>, written: Written) -> Evaluated {
+    Evaluated::Text(Text {
+        pieces: vec![Piece::Known {
+            value: value.into(),
+            written,
+        }],
+    })
+}
+
+fn hole(written: Written) -> Evaluated {
+    Evaluated::Text(Text::hole(written))
+}
+
+/// `{"Fn::Select": [index, list]}`, the written form of a list's item.
+fn select(index: usize, list: Value) -> Value {
+    object([("Fn::Select", Value::Array(vec![Value::from(index), list]))])
+}
+
+/// Whether a parameter of this `Type` holds a list.
+fn is_list_type(kind: &str) -> bool {
+    let kind = kind
+        .strip_prefix("AWS::SSM::Parameter::Value<")
+        .unwrap_or(kind);
+    kind.starts_with("List<") || kind.starts_with("CommaDelimitedList")
+}
+
+impl TemplateScope<'_> {
+    /// What `value` evaluates to when the stack is deployed, as far as the request tells.
+    pub fn evaluate(&self, value: &Value) -> Evaluated {
+        self.evaluate_at(value, 0)
+    }
+
+    fn evaluate_at(&self, value: &Value, depth: usize) -> Evaluated {
+        if depth > MAX_DEPTH {
+            return Evaluated::Unknown;
+        }
+        match value {
+            Value::Array(items) => Evaluated::list(
+                items
+                    .iter()
+                    .map(|item| self.evaluate_at(item, depth + 1))
+                    .filter(|item| *item != Evaluated::NoValue)
+                    .collect(),
+            ),
+            Value::Object(members) => match intrinsic_name(value) {
+                None => Evaluated::Known(value.clone()),
+                Some(name) => {
+                    let argument = members.values().next().expect("one member");
+                    self.function(name, argument, value, depth + 1)
+                }
+            },
+            other => Evaluated::Known(other.clone()),
+        }
+    }
+
+    fn function(&self, name: &str, argument: &Value, whole: &Value, depth: usize) -> Evaluated {
+        match (name, argument) {
+            ("Ref", Value::String(target)) => self.reference(target),
+            ("Fn::GetAtt", _) => get_att(argument, whole),
+            ("Fn::ImportValue", _) => hole(Written::Expression(whole.clone())),
+            ("Fn::Join", Value::Array(arguments)) => match arguments.as_slice() {
+                [Value::String(delimiter), list] => self.join(delimiter, list, depth),
+                _ => Evaluated::Unknown,
+            },
+            ("Fn::Sub", _) => self.sub(argument, depth),
+            ("Fn::Select", Value::Array(arguments)) => match arguments.as_slice() {
+                [index, list] => self.select(index, list, depth),
+                _ => Evaluated::Unknown,
+            },
+            ("Fn::Split", Value::Array(arguments)) => match arguments.as_slice() {
+                [Value::String(separator), source] if !separator.is_empty() => {
+                    self.split(separator, source, depth)
+                }
+                _ => Evaluated::Unknown,
+            },
+            ("Fn::FindInMap", Value::Array(arguments)) => self.find_in_map(arguments, whole, depth),
+            ("Fn::If", Value::Array(arguments)) => match arguments.as_slice() {
+                [Value::String(condition), yes, no] => {
+                    match self.condition_holds(condition, depth) {
+                        Some(true) => self.evaluate_at(yes, depth),
+                        Some(false) => self.evaluate_at(no, depth),
+                        None => Evaluated::Unknown,
+                    }
+                }
+                _ => Evaluated::Unknown,
+            },
+            _ => Evaluated::Unknown,
+        }
+    }
+
+    /// `Ref`: a pseudo parameter, a template parameter (a list for a list type), a resource.
+    fn reference(&self, name: &str) -> Evaluated {
+        match name {
+            "AWS::NoValue" => Evaluated::NoValue,
+            "AWS::Partition" | "AWS::Region" | "AWS::AccountId" | "AWS::URLSuffix" => {
+                let value = self.sample_variable(name).unwrap_or_default();
+                known(value, Written::Variable(name.to_owned()))
+            }
+            "AWS::StackName" | "AWS::StackId" => hole(Written::Variable(name.to_owned())),
+            _ if self.is_parameter(name) => self.parameter(name),
+            _ if self.resources.contains_key(name) => hole(Written::Variable(name.to_owned())),
+            _ => Evaluated::Unknown,
+        }
+    }
+
+    fn parameter(&self, name: &str) -> Evaluated {
+        let kind = self
+            .parameters
+            .and_then(|parameters| parameters.get(name))
+            .and_then(|declared| declared.get("Type"))
+            .and_then(Value::as_str)
+            .unwrap_or("String");
+        let written = || Written::Variable(name.to_owned());
+        let value = self.parameter_value(name);
+        if !is_list_type(kind) {
+            return match value {
+                Some(Value::String(text)) => known(text, written()),
+                Some(Value::Number(number)) => known(number.to_string(), written()),
+                _ => hole(written()),
+            };
+        }
+        let items: Vec<String> = match value {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+            Some(Value::String(text)) => text.split(',').map(str::to_owned).collect(),
+            _ => return Evaluated::Unknown,
+        };
+        let reference = object([("Ref", Value::String(name.to_owned()))]);
+        Evaluated::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    known(item, Written::Expression(select(index, reference.clone())))
+                })
+                .collect(),
+        )
+    }
+
+    /// The items of a list argument, each with its written form where it is written out.
+    fn items<'v>(
+        &self,
+        list: &'v Value,
+        depth: usize,
+    ) -> Option<Vec<(Evaluated, Option<&'v Value>)>> {
+        if let Value::Array(items) = list {
+            return Some(
+                items
+                    .iter()
+                    .map(|item| (self.evaluate_at(item, depth), Some(item)))
+                    .filter(|(item, _)| *item != Evaluated::NoValue)
+                    .collect(),
+            );
+        }
+        match self.evaluate_at(list, depth) {
+            Evaluated::Known(Value::Array(items)) => Some(
+                items
+                    .into_iter()
+                    .map(|item| (Evaluated::Known(item), None))
+                    .collect(),
+            ),
+            Evaluated::List(items) => Some(items.into_iter().map(|item| (item, None)).collect()),
+            _ => None,
+        }
+    }
+
+    fn join(&self, delimiter: &str, list: &Value, depth: usize) -> Evaluated {
+        let Some(items) = self.items(list, depth) else {
+            return Evaluated::Unknown;
+        };
+        let mut text = Text::default();
+        for (index, (item, written)) in items.into_iter().enumerate() {
+            if index > 0 {
+                text.push(Piece::Literal(delimiter.to_owned()));
+            }
+            let original = written.cloned().unwrap_or(Value::Null);
+            match item.into_text(&original) {
+                Some(piece) => text.extend(piece),
+                None => return Evaluated::Unknown,
+            }
+        }
+        text_or_known(text)
+    }
+
+    fn sub(&self, argument: &Value, depth: usize) -> Evaluated {
+        let (template, variables) = match argument {
+            Value::String(template) => (template, None),
+            Value::Array(arguments) => match arguments.as_slice() {
+                [Value::String(template), Value::Object(variables)] => (template, Some(variables)),
+                _ => return Evaluated::Unknown,
+            },
+            _ => return Evaluated::Unknown,
+        };
+        let mut text = Text::default();
+        for part in sub_parts(template) {
+            match part {
+                SubPart::Text(written) => {
+                    text.push(Piece::Literal(unescape_sub_text(written).into_owned()))
+                }
+                SubPart::Variable(name) => {
+                    let piece = match variables.and_then(|variables| variables.get(name)) {
+                        Some(value) => self
+                            .evaluate_at(value, depth)
+                            .into_text(value)
+                            .map(|text| named(text, name)),
+                        None if name.contains('.') => {
+                            Some(Text::hole(Written::Variable(name.to_owned())))
+                        }
+                        None => match self.reference(name) {
+                            Evaluated::Text(piece) => Some(piece),
+                            _ => Some(Text::hole(Written::Variable(name.to_owned()))),
+                        },
+                    };
+                    match piece {
+                        Some(piece) => text.extend(piece),
+                        None => return Evaluated::Unknown,
+                    }
+                }
+            }
+        }
+        text_or_known(text)
+    }
+
+    fn select(&self, index: &Value, list: &Value, depth: usize) -> Evaluated {
+        let Some(index) = self
+            .evaluate_at(index, depth)
+            .sample()
+            .and_then(|index| index.parse::<usize>().ok())
+        else {
+            return Evaluated::Unknown;
+        };
+        let Some(mut items) = self.items(list, depth) else {
+            return Evaluated::Unknown;
+        };
+        // Out of bounds, CloudFormation refuses the template.
+        if index >= items.len() {
+            return Evaluated::Unknown;
+        }
+        items.swap_remove(index).0
+    }
+
+    fn split(&self, separator: &str, source: &Value, depth: usize) -> Evaluated {
+        let text = match self.evaluate_at(source, depth) {
+            Evaluated::Known(Value::String(text)) => Text::literal(text),
+            Evaluated::Text(text) => text,
+            _ => return Evaluated::Unknown,
+        };
+        let Some(sample) = text.sample() else {
+            return Evaluated::Unknown;
+        };
+        // Where each literal piece is in the sample: an item inside one is literal.
+        let mut literal_spans = Vec::new();
+        let mut at = 0;
+        for piece in &text.pieces {
+            let (Piece::Literal(part) | Piece::Known { value: part, .. }) = piece else {
+                unreachable!("a text with a sample has no hole");
+            };
+            if matches!(piece, Piece::Literal(_)) {
+                literal_spans.push(at..at + part.len());
+            }
+            at += part.len();
+        }
+        let whole = object([(
+            "Fn::Split",
+            Value::Array(vec![Value::String(separator.to_owned()), text.to_value()]),
+        )]);
+        let mut start = 0;
+        let items = sample
+            .split(separator)
+            .enumerate()
+            .map(|(index, item)| {
+                let span = start..start + item.len();
+                start = span.end + separator.len();
+                let is_literal = literal_spans
+                    .iter()
+                    .any(|literal| literal.start <= span.start && span.end <= literal.end);
+                if is_literal {
+                    Evaluated::Known(Value::String(item.to_owned()))
+                } else {
+                    known(item, Written::Expression(select(index, whole.clone())))
+                }
+            })
+            .collect();
+        Evaluated::list(items)
+    }
+
+    fn find_in_map(&self, arguments: &[Value], whole: &Value, depth: usize) -> Evaluated {
+        let (keys, default) = match arguments {
+            [map, first, second] => ([map, first, second], None),
+            [map, first, second, Value::Object(options)] => {
+                ([map, first, second], options.get("DefaultValue"))
+            }
+            _ => return Evaluated::Unknown,
+        };
+        let mut names = Vec::with_capacity(3);
+        let mut from_expressions = false;
+        for key in keys {
+            match self.evaluate_at(key, depth) {
+                Evaluated::Known(Value::String(name)) => names.push(name),
+                evaluated => {
+                    let Some(name) = evaluated.sample() else {
+                        return Evaluated::Unknown;
+                    };
+                    from_expressions = true;
+                    names.push(name);
+                }
+            }
+        }
+        let found = self
+            .mappings
+            .and_then(|mappings| mappings.get(&names[0]))
+            .and_then(|map| map.get(&names[1]))
+            .and_then(|entry| entry.get(&names[2]));
+        let value = match (found, default) {
+            (Some(found), _) => self.evaluate_at(found, depth),
+            (None, Some(default)) => self.evaluate_at(default, depth),
+            // CloudFormation refuses a key the map lacks when there is no default.
+            (None, None) => return Evaluated::Unknown,
+        };
+        if !from_expressions {
+            return value;
+        }
+        // Chosen by a parameter or the region: written as the FindInMap, never as its value.
+        match value {
+            Evaluated::Known(Value::Array(items)) => Evaluated::List(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| match Evaluated::Known(item).sample() {
+                        Some(item) => {
+                            known(item, Written::Expression(select(index, whole.clone())))
+                        }
+                        None => Evaluated::Unknown,
+                    })
+                    .collect(),
+            ),
+            Evaluated::Known(_) | Evaluated::Text(_) => match value.sample() {
+                Some(text) => known(text, Written::Expression(whole.clone())),
+                None => hole(Written::Expression(whole.clone())),
+            },
+            other => other,
+        }
+    }
+
+    /// Whether condition `name` holds, where known parameter values decide it.
+    pub fn condition_holds(&self, name: &str, depth: usize) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let condition = self.conditions?.get(name)?;
+        self.decide(condition, depth + 1)
+    }
+
+    fn decide(&self, condition: &Value, depth: usize) -> Option<bool> {
+        let members = condition.as_object().filter(|members| members.len() == 1)?;
+        let (name, argument) = members.iter().next()?;
+        let arguments = argument.as_array();
+        match name.as_str() {
+            "Condition" => self.condition_holds(argument.as_str()?, depth),
+            "Fn::Equals" => match arguments?.as_slice() {
+                [a, b] => Some(
+                    self.evaluate_at(a, depth).sample()? == self.evaluate_at(b, depth).sample()?,
+                ),
+                _ => None,
+            },
+            "Fn::Not" => match arguments?.as_slice() {
+                [inner] => self.decide(inner, depth + 1).map(|holds| !holds),
+                _ => None,
+            },
+            "Fn::And" | "Fn::Or" => {
+                let all = name == "Fn::And";
+                let mut undecided = false;
+                for inner in arguments? {
+                    match self.decide(inner, depth + 1) {
+                        Some(holds) if holds != all => return Some(!all),
+                        Some(_) => {}
+                        None => undecided = true,
+                    }
+                }
+                (!undecided).then_some(all)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `Fn::GetAtt` of a resource and a literal attribute is `${X.Attribute}`; any other is kept whole.
+fn get_att(argument: &Value, whole: &Value) -> Evaluated {
+    match argument {
+        Value::String(dotted) if dotted.contains('.') => hole(Written::Variable(dotted.clone())),
+        Value::Array(parts) => match parts.as_slice() {
+            [Value::String(resource), Value::String(attribute)] => {
+                hole(Written::Variable(format!("{resource}.{attribute}")))
+            }
+            _ => hole(Written::Expression(whole.clone())),
+        },
+        _ => Evaluated::Unknown,
+    }
+}
+
+/// A `Fn::Sub` variable's text: one expression keeps the variable's name when written back.
+fn named(mut text: Text, name: &str) -> Text {
+    if let [Piece::Known { written, .. } | Piece::Hole(written)] = text.pieces.as_mut_slice()
+        && let Written::Expression(expression) = written
+    {
+        *written = Written::Named(name.to_owned(), std::mem::take(expression));
+    }
+    text
+}
+
+/// Text all literal is a known string.
+fn text_or_known(text: Text) -> Evaluated {
+    match text.as_literal() {
+        Some(literal) => Evaluated::Known(Value::String(literal.to_owned())),
+        None => Evaluated::Text(text),
+    }
+}
+
+#[cfg(test)]
+mod tests;
