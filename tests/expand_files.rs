@@ -213,3 +213,47 @@ Outputs:
         "arn:aws:iam::123456789012:role/deploy"
     );
 }
+
+/// The value with its logical IDs' prefix `from` made `to`, and each `Fn::Sub`'s list-form
+/// variables named by their order: two spellings of one value then compare equal.
+fn canonical(value: &Value, from: &str, to: &str) -> Value {
+    match value {
+        Value::String(text) => Value::String(text.replace(from, to)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| canonical(v, from, to)).collect()),
+        Value::Object(map) => {
+            if let Some(Value::Array(arguments)) = map.get("Fn::Sub")
+                && let [Value::String(text), Value::Object(variables)] = arguments.as_slice()
+            {
+                let mut text = text.clone();
+                let mut renamed = serde_json::Map::new();
+                for (index, (name, bound)) in variables.iter().enumerate() {
+                    let new = format!("V{index}");
+                    text = text.replace(&format!("${{{name}}}"), &format!("${{{new}}}"));
+                    renamed.insert(new, canonical(bound, from, to));
+                }
+                return serde_json::json!({"Fn::Sub": [text, renamed]});
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(key, v)| (key.replace(from, to), canonical(v, from, to)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn a_join_and_its_sub_twin_get_the_same_roles() {
+    let expanded = expand_file(std::path::Path::new("examples/join-and-sub-twins.yaml")).unwrap();
+    let resources = &expanded["Resources"];
+    for role in ["ExecutionRole", "TaskRole"] {
+        let sub = &resources[format!("WrittenAsSub{role}")]["Properties"];
+        let join = &resources[format!("WrittenAsJoin{role}")]["Properties"];
+        assert_eq!(
+            canonical(sub, "WrittenAsSub", "X"),
+            canonical(join, "WrittenAsJoin", "X"),
+            "{role}"
+        );
+    }
+}

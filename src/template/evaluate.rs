@@ -4,6 +4,8 @@
 //! request and the template, to a known value, to text with holes, or to unknown. Every
 //! analysis reads that one form, so a `Fn::Join` and a `Fn::Sub` of the same value read alike.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::template::scope::TemplateScope;
@@ -285,6 +287,42 @@ fn is_list_type(kind: &str) -> bool {
 }
 
 impl TemplateScope<'_> {
+    /// `value` in the form the analyses read: a function they do not read themselves
+    /// (`Fn::Join`, `Fn::Select`, `Fn::FindInMap`, a decided `Fn::If`, ...) folded to a string,
+    /// a `Ref`, a `GetAtt`, or the `Fn::Sub` that yields the same text, so that a `Fn::Join` is
+    /// read as its `Fn::Sub` twin; a `Ref`, `GetAtt`, `Fn::Sub`, `ImportValue` or literal as
+    /// written. No parameter's value is in it.
+    pub fn written_form<'v>(&self, value: &'v Value) -> Cow<'v, Value> {
+        match intrinsic_name(value) {
+            None | Some("Ref" | "Fn::GetAtt" | "Fn::Sub" | "Fn::ImportValue") => {
+                return Cow::Borrowed(value);
+            }
+            Some(_) => {}
+        }
+        match self.evaluate(value) {
+            Evaluated::Known(known @ Value::String(_)) => Cow::Owned(known),
+            Evaluated::Text(text) => match text.pieces.as_slice() {
+                [Piece::Known { written, .. } | Piece::Hole(written)] => match written {
+                    Written::Variable(name) => Cow::Owned(match name.split_once('.') {
+                        Some((resource, attribute)) => object([(
+                            "Fn::GetAtt",
+                            Value::Array(vec![
+                                Value::String(resource.to_owned()),
+                                Value::String(attribute.to_owned()),
+                            ]),
+                        )]),
+                        None => object([("Ref", Value::String(name.clone()))]),
+                    }),
+                    Written::Expression(expression) | Written::Named(_, expression) => {
+                        Cow::Owned(expression.clone())
+                    }
+                },
+                _ => Cow::Owned(text.to_value()),
+            },
+            _ => Cow::Borrowed(value),
+        }
+    }
+
     /// What `value` evaluates to when the stack is deployed, as far as the request tells.
     pub fn evaluate(&self, value: &Value) -> Evaluated {
         self.evaluate_at(value, 0)

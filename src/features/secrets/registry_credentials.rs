@@ -22,6 +22,8 @@ pub fn registry_credentials_grant(
     secret: &Value,
     scope: &TemplateScope<'_>,
 ) -> Result<SecretGrant, String> {
+    // A `Fn::Join` (as AWS CDK writes) is read as its `Fn::Sub` twin.
+    let secret = &*scope.written_form(secret);
     let shape = format!(
         "arn:{}:secretsmanager:<region>:<account>:secret:<name>, or the secret's name",
         scope.context.partition()
