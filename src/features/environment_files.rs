@@ -6,7 +6,7 @@ use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::properties::primitives::kind_of;
 use crate::properties::reader::{PropertyInput, PropertyReader};
-use crate::template::scope::Resolved;
+use crate::template::scope::{Resolved, TemplateScope};
 use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 use crate::template::value::distinct;
 use serde_json::{Value, json};
@@ -25,6 +25,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             count += 1;
             let shape = format!("arn:{partition}:s3:::<bucket>/<key>.env");
             let resolved = reader.scope.resolve(entry.value);
+            // A function other than `Fn::Sub`, as the `Fn::Sub` that computes the same text.
+            let mut computed = None;
             let text = match &resolved {
                 Resolved::Literal(Value::String(text)) => Some(text.clone()),
                 Resolved::Parameter {
@@ -38,13 +40,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     );
                     return None;
                 }
-                // A !Sub whose text starts with `arn:` written out: read as that text, its
-                // variables left as they are.
-                _ => sub_arguments(entry.value)
-                    .filter(|(template, _)| {
-                        matches!(parse_sub(template).first(), Some(SubPart::Text(text)) if unescape_sub_text(text).starts_with("arn:"))
-                    })
-                    .map(|(template, _)| template.to_owned()),
+                // A function: read as CloudFormation computes it (a `Fn::Join` as its `Fn::Sub`
+                // twin, a bucket's `Arn` as `arn:${AWS::Partition}:s3:::${Bucket}`); its text
+                // must start with `arn:` written out.
+                _ => written_text(reader.scope, entry.value).map(|(text, value)| {
+                    computed = Some(value);
+                    text
+                }),
             };
             let Some(text) = text else {
                 reader.problems.push(
@@ -53,7 +55,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 );
                 return None;
             };
-            let is_sub = !matches!(resolved, Resolved::Literal(_) | Resolved::Parameter { .. });
+            let is_sub = !matches!(resolved, Resolved::Literal(_) | Resolved::Parameter { .. })
+                && crate::template::sub::has_variable_start(&text);
             let described = if is_sub { "the !Sub".to_owned() } else { resolved.describe() };
             let Some(rest) = text
                 .strip_prefix("arn:")
@@ -82,6 +85,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(match entry.value {
                 // The partition written as `${AWS::Partition}`, as every ARN the macro writes.
                 Value::String(text) => json!({"Fn::Sub": text.replacen(&format!("arn:{partition}:"), "arn:${AWS::Partition}:", 1)}),
+                // A function: as CloudFormation computes it, its partition as written.
+                other if is_sub => computed.unwrap_or_else(|| other.clone()),
                 other => other.clone(),
             })
         });
@@ -95,6 +100,20 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
         files
     }
+}
+
+/// The `Fn::Sub` text, and the value, of a function that CloudFormation computes to text
+/// starting with `arn:` written out (a `Fn::Sub`, a `Fn::Join`, a bucket's `Arn` and a key),
+/// or the text of one it computes to a literal string.
+fn written_text(scope: &TemplateScope<'_>, value: &Value) -> Option<(String, Value)> {
+    let text = scope.evaluate(value).into_text(value)?;
+    let written = text.to_value();
+    if let Value::String(literal) = &written {
+        return Some((literal.clone(), written));
+    }
+    let (template, _) = sub_arguments(&written)?;
+    let starts_with_arn = matches!(parse_sub(template).first(), Some(SubPart::Text(text)) if unescape_sub_text(text).starts_with("arn:"));
+    starts_with_arn.then(|| (template.to_owned(), written.clone()))
 }
 
 /// The bucket ARN of an S3 object ARN: everything before the key's first `/`; cut here when

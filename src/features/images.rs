@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::template::arn::get_att_arn;
-use crate::template::evaluate::{Evaluated, Piece, Text, Written};
+use crate::template::evaluate::{Evaluated, Piece, Text, Written, describe_computed};
 use crate::template::scope::{Resolved, TemplateScope};
 use crate::template::value::fn_sub;
 
@@ -99,19 +99,6 @@ pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<ImagePull,
                 )),
             },
         },
-    }
-}
-
-/// How a message names an image computed by a function, without a parameter's value: a
-/// `!Sub` by its text, any other by its function.
-pub(crate) fn describe_computed(image: &Value) -> String {
-    if let Some((template, _)) = crate::template::sub::sub_arguments(image) {
-        let shown = show(&Value::String(template.to_owned()));
-        return format!("the !Sub {shown}");
-    }
-    match crate::template::value::intrinsic_name(image) {
-        Some(name) => format!("the !{}", name.trim_start_matches("Fn::")),
-        None => "the image".to_owned(),
     }
 }
 

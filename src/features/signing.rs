@@ -56,6 +56,8 @@ enum Named {
 }
 
 pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKey, String> {
+    // A `Fn::Join` (as AWS CDK writes) is read, and written, as its `Fn::Sub` twin.
+    let value = &*scope.written_form(value);
     let named = match scope.resolve(value) {
         Resolved::Literal(Value::String(text)) => {
             read_text(text, value, scope).map_err(|why| format!("{} {why}", show(value)))?

@@ -5,8 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
+use crate::template::evaluate::{Evaluated, describe_computed};
 use crate::template::place::Place;
-use crate::template::problems::unknown_name_message;
+use crate::template::problems::{show_literal, unknown_name_message};
 use crate::template::scope::Resolved;
 use crate::template::value::small_object_member;
 
@@ -153,8 +154,68 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 None
             }
             Resolved::NoValue => None,
-            Resolved::Unknown => Some(sourced.value.clone()),
+            // A function: checked as CloudFormation will compute it, where that is known here.
+            Resolved::Unknown => {
+                let sample = self.scope.evaluate(sourced.value).sample();
+                // `""` as CloudFormation computes it (a mapping's, a decided `Fn::If`'s) is unset too.
+                if sample.as_deref() == Some("") {
+                    return None;
+                }
+                if let Some(sample) = sample
+                    && let Err(why) = check(&sample)
+                {
+                    self.problems.push(
+                        sourced.place,
+                        format!("{} {why}", describe_computed(sourced.value)),
+                    );
+                }
+                Some(sourced.value.clone())
+            }
         }
+    }
+
+    /// A list property written as one function (a `CommaDelimitedList` or `List<>` parameter's
+    /// `Ref`, a `Fn::Split`, a `Fn::FindInMap`) whose items CloudFormation computes and the
+    /// macro can count: each item checked where known, and written as the literal it is or as
+    /// `Fn::Select` of the function. `None` when it is no such list.
+    pub(crate) fn evaluated_list(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<Vec<Value>> {
+        let items = match self.scope.evaluate(sourced.value) {
+            Evaluated::Known(Value::Array(items)) => {
+                items.into_iter().map(Evaluated::Known).collect()
+            }
+            Evaluated::List(items) => items,
+            _ => return None,
+        };
+        let described = describe_computed(sourced.value);
+        let mut written = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let place = sourced.place.index(index);
+            let Some(text) = item.into_text(&Value::Null) else {
+                self.problems
+                    .push(place, format!("item {index} of {described} is not text"));
+                continue;
+            };
+            if let Some(sample) = text.sample()
+                && let Err(why) = check(&sample)
+            {
+                // A parameter's value is never shown: the item is named by its place.
+                let message = match text.as_literal() {
+                    Some(literal) => {
+                        format!("{} {why}", show_literal(&Value::String(literal.to_owned())))
+                    }
+                    None => format!(
+                        "item {index} of {described} (not shown: it comes from the template's parameters) {why}"
+                    ),
+                };
+                self.problems.push(place, message);
+            }
+            written.push(text.to_value());
+        }
+        Some(written)
     }
 
     pub(crate) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {

@@ -63,6 +63,25 @@ pub enum Written {
     Named(String, Value),
 }
 
+impl Written {
+    /// The expression alone: `${Name}` as a `Ref` or a `GetAtt`.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Written::Variable(name) => match name.split_once('.') {
+                Some((resource, attribute)) => object([(
+                    "Fn::GetAtt",
+                    Value::Array(vec![
+                        Value::String(resource.to_owned()),
+                        Value::String(attribute.to_owned()),
+                    ]),
+                )]),
+                None => object([("Ref", Value::String(name.clone()))]),
+            },
+            Written::Expression(expression) | Written::Named(_, expression) => expression.clone(),
+        }
+    }
+}
+
 impl Text {
     pub fn literal(text: impl Into<String>) -> Self {
         let mut made = Text::default();
@@ -131,6 +150,9 @@ impl Text {
     pub fn to_value(&self) -> Value {
         if let Some(text) = self.as_literal() {
             return Value::String(text.to_owned());
+        }
+        if let [Piece::Known { written, .. } | Piece::Hole(written)] = self.pieces.as_slice() {
+            return written.to_value();
         }
         let is_variable = |name: &str| {
             self.pieces.iter().any(|piece| {
@@ -301,24 +323,7 @@ impl TemplateScope<'_> {
         }
         match self.evaluate(value) {
             Evaluated::Known(known @ Value::String(_)) => Cow::Owned(known),
-            Evaluated::Text(text) => match text.pieces.as_slice() {
-                [Piece::Known { written, .. } | Piece::Hole(written)] => match written {
-                    Written::Variable(name) => Cow::Owned(match name.split_once('.') {
-                        Some((resource, attribute)) => object([(
-                            "Fn::GetAtt",
-                            Value::Array(vec![
-                                Value::String(resource.to_owned()),
-                                Value::String(attribute.to_owned()),
-                            ]),
-                        )]),
-                        None => object([("Ref", Value::String(name.clone()))]),
-                    }),
-                    Written::Expression(expression) | Written::Named(_, expression) => {
-                        Cow::Owned(expression.clone())
-                    }
-                },
-                _ => Cow::Owned(text.to_value()),
-            },
+            Evaluated::Text(text) => Cow::Owned(text.to_value()),
             _ => Cow::Borrowed(value),
         }
     }
@@ -354,7 +359,7 @@ impl TemplateScope<'_> {
     fn function(&self, name: &str, argument: &Value, whole: &Value, depth: usize) -> Evaluated {
         match (name, argument) {
             ("Ref", Value::String(target)) => self.reference(target),
-            ("Fn::GetAtt", _) => get_att(argument, whole),
+            ("Fn::GetAtt", _) => self.get_att(argument, whole),
             ("Fn::ImportValue", _) => hole(Written::Expression(whole.clone())),
             ("Fn::Join", Value::Array(arguments)) => match arguments.as_slice() {
                 [Value::String(delimiter), list] => self.join(delimiter, list, depth),
@@ -384,6 +389,27 @@ impl TemplateScope<'_> {
             },
             _ => Evaluated::Unknown,
         }
+    }
+
+    /// `Fn::GetAtt`; an `AWS::S3::Bucket`'s `Arn` is `arn:${AWS::Partition}:s3:::` and its
+    /// name, its `Ref` (S3's ARN format, "Amazon S3 resources" in the S3 user guide).
+    fn get_att(&self, argument: &Value, whole: &Value) -> Evaluated {
+        let evaluated = get_att(argument, whole);
+        if let Evaluated::Text(text) = &evaluated
+            && let [Piece::Hole(Written::Variable(name))] = text.pieces.as_slice()
+            && let Some(bucket) = name.strip_suffix(".Arn")
+            && self.resource_type(bucket) == Some("AWS::S3::Bucket")
+        {
+            let mut arn = Text::literal("arn:");
+            arn.push(Piece::Known {
+                value: self.context.partition().to_owned(),
+                written: Written::Variable("AWS::Partition".to_owned()),
+            });
+            arn.push(Piece::Literal(":s3:::".to_owned()));
+            arn.push(Piece::Hole(Written::Variable(bucket.to_owned())));
+            return Evaluated::Text(arn);
+        }
+        evaluated
     }
 
     /// `Ref`: a pseudo parameter, a template parameter (a list for a list type), a resource.
@@ -507,7 +533,8 @@ impl TemplateScope<'_> {
                             .into_text(value)
                             .map(|text| named(text, name)),
                         None if name.contains('.') => {
-                            Some(Text::hole(Written::Variable(name.to_owned())))
+                            let dotted = Value::String(name.to_owned());
+                            self.get_att(&dotted, &dotted).into_text(&Value::Null)
                         }
                         None => match self.reference(name) {
                             Evaluated::Text(piece) => Some(piece),
@@ -684,6 +711,22 @@ impl TemplateScope<'_> {
             }
             _ => None,
         }
+    }
+}
+
+/// How a message names a value computed by a function, never with a parameter's value: a
+/// `!Sub` by its text (which holds names, not values), any other by its function.
+pub fn describe_computed(value: &Value) -> String {
+    if let Some((template, _)) = crate::template::sub::sub_arguments(value) {
+        let shown = crate::template::problems::show_literal(&Value::String(template.to_owned()));
+        return format!("the !Sub {shown}");
+    }
+    if let Some(target) = crate::template::value::ref_target(value) {
+        return format!("the value of {target}");
+    }
+    match intrinsic_name(value) {
+        Some(name) => format!("the !{}", name.trim_start_matches("Fn::")),
+        None => "the value".to_owned(),
     }
 }
 

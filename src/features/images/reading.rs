@@ -6,11 +6,9 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::reference::Stretch;
-use crate::features::images::{
-    ANY_REPOSITORY, ECR_PULL_ACTIONS, NARROWING_FORMS, describe_computed, pull_grant,
-};
+use crate::features::images::{ANY_REPOSITORY, ECR_PULL_ACTIONS, NARROWING_FORMS, pull_grant};
 use crate::properties::reader::{NamedImage, PropertyReader};
-use crate::template::evaluate::{Piece, Text};
+use crate::template::evaluate::{Piece, Text, describe_computed};
 use crate::template::place::Place;
 use crate::template::scope::{Resolved, TemplateScope};
 
