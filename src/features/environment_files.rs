@@ -49,11 +49,10 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 }),
             };
             let Some(text) = text else {
-                reader.problems.push(
-                    entry.place,
-                    format!("cannot tell which S3 object this is, so the execution role could not be limited to it; write its ARN ({shape}), a !Ref to a parameter with a value, or a !Sub that starts arn:${{AWS::Partition}}:s3:::<bucket>/"),
-                );
-                return None;
+                // What only a deploy fills (an `!ImportValue`, a stack's output): ECS takes
+                // nothing but an object ARN here, so granting the value itself is exact, its
+                // bucket cut at the first `/` by CloudFormation.
+                return Some(entry.value.clone());
             };
             let is_sub = !matches!(resolved, Resolved::Literal(_) | Resolved::Parameter { .. })
                 && crate::template::sub::has_variable_start(&text);

@@ -167,7 +167,10 @@ SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 def import_sample(name: str) -> str:
     """Another stack's export, in the form its name says: an export named `...Arn` is an SSM
     parameter ARN of another region and account, `...Path` a path, anything else a name. So
-    the grants built for a value the macro cannot see are checked in each form it may take."""
+    the grants built for a value the macro cannot see are checked in each form it may take; an
+    export named `...EnvFileArn` is an S3 object ARN, the one form an environment file takes."""
+    if name.endswith("EnvFileArn"):
+        return f"arn:{PARTITION}:s3:::imported-config/{name}.env"
     if name.endswith("Arn"):
         return f"arn:{PARTITION}:ssm:eu-west-1:210987654321:parameter/imported/{name}"
     if name.endswith("Path"):
