@@ -312,9 +312,11 @@ fn text_pull(image: &Value, text: &Text, scope: &TemplateScope<'_>) -> Result<Im
             Registry::Ecr(ecr) => {
                 check_suffix(&ecr, scope)
                     .map_err(|why| format!("{} {why}", describe_computed(image)))?;
-                Ok(ImagePull::exact(vec![ecr_text_arn(text).unwrap_or_else(
-                    || repository_of_any_ecr_image(image, &ecr.cut(), ecr.form),
-                )]))
+                Ok(ImagePull::exact(vec![
+                    ecr_text_arn(text, scope).unwrap_or_else(|| {
+                        repository_of_any_ecr_image(image, &ecr.cut(), ecr.form)
+                    }),
+                ]))
             }
         };
     }
@@ -332,12 +334,12 @@ fn text_pull(image: &Value, text: &Text, scope: &TemplateScope<'_>) -> Result<Im
                 outside_partition(ecr_host.form, own)
             ));
         }
-        return Ok(ImagePull::exact(vec![ecr_text_arn(text).unwrap_or_else(
-            || {
+        return Ok(ImagePull::exact(vec![
+            ecr_text_arn(text, scope).unwrap_or_else(|| {
                 let cut = format!(".{own}{}/", ecr_host.port.as_deref().unwrap_or_default());
                 repository_of_any_ecr_image(image, &cut, ecr_host.form)
-            },
-        )]));
+            }),
+        ]));
     }
     // A registry host written out that is not ECR's, or an image of Docker Hub's library
     // with its tag in a hole (`ruby:${Tag}`).
@@ -365,13 +367,18 @@ fn repository_uri_attribute(name: &str, scope: &TemplateScope<'_>) -> Option<Str
 }
 
 /// The repository ARN of an ECR image whose host is `<account>.dkr.ecr.<region>.<suffix>` and
-/// whose repository is written before a literal tag or digest (or is all literal), built from
-/// its own pieces. `None` when the repository's end is in a hole that may hold the tag.
-fn ecr_text_arn(text: &Text) -> Option<Value> {
+/// whose repository is written before a literal tag or digest (or is all literal, or ends in
+/// a repository's `Ref`), built from its own pieces. `None` when the repository's end is in a hole that may hold the tag.
+fn ecr_text_arn(text: &Text, scope: &TemplateScope<'_>) -> Option<Value> {
     let [host, path] = <[Text; 2]>::try_from(text.split('/', 2)).ok()?;
     let host = TextHost::read(&host)?;
     let (repository, ends_in_text) = before_tag_or_digest(&path);
-    if repository.pieces.is_empty() || !(ends_in_text || repository.as_literal().is_some()) {
+    // A repository of the template's `Ref` is its name, which holds no tag.
+    let ends_in_repository_name = matches!(repository.pieces.last(),
+        Some(Piece::Hole(Written::Variable(name))) if scope.resource_type(name) == Some("AWS::ECR::Repository"));
+    if repository.pieces.is_empty()
+        || !(ends_in_text || ends_in_repository_name || repository.as_literal().is_some())
+    {
         return None;
     }
     let mut arn = Text::literal("arn:");

@@ -293,12 +293,12 @@ fn a_join_is_granted_as_its_sub_twin() {
     let arn = json!({"Fn::GetAtt": ["Repo", "Arn"]});
     let field = |index: u64| json!({"Fn::Select": [index, {"Fn::Split": [":", arn]}]});
     let cdk = json!({"Fn::Join": ["", [field(4), ".dkr.ecr.", field(3), ".", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": "Repo"}, ":3.3"]]});
-    assert_eq!(
-        pull(cdk).unwrap(),
-        [
-            json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:${Value1}:${Value2}:repository/${Repo}", {"Value1": field(3), "Value2": field(4)}]})
-        ]
-    );
+    // A repository of the stack is in its region and account: the ARN a person writes.
+    let written = json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/${Repo}"});
+    assert_eq!(pull(cdk).unwrap(), std::slice::from_ref(&written));
+    // repositoryUri, without a tag: the repository's Ref is its name, which holds no tag.
+    let untagged = json!({"Fn::Join": ["", [field(4), ".dkr.ecr.", field(3), ".", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": "Repo"}]]});
+    assert_eq!(pull(untagged).unwrap(), [written]);
     assert_eq!(
         pull(json!({"Fn::Join": ["", ["ruby", ":3.3"]]})).unwrap(),
         Vec::<Value>::new()

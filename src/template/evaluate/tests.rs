@@ -1,5 +1,6 @@
 use super::*;
 use crate::template::context::ExpansionContext;
+use crate::template::scope::TemplateScope;
 use serde_json::json;
 
 /// Evaluates `value` in a template with these sections, in eu-west-1 of account 123456789012,
@@ -181,9 +182,27 @@ fn list_parameters_are_lists_and_select_and_split_read_them() {
         evaluate(json!({"Fn::Select": ["2", {"Fn::Split": [",", "a,b,c"]}]})),
         Evaluated::Known(json!("c"))
     );
-    // Split of text with a hole: its items are not known.
+    // Split of text with a hole: the items before the hole are known, the rest are not. A
+    // repository of the stack is in its region and account (CDK's repositoryUriForTag).
+    let arn = json!({"Fn::GetAtt": ["Repository", "Arn"]});
+    let Evaluated::Leading(leading) = evaluate(json!({"Fn::Split": [":", arn]})) else {
+        panic!("the items before the hole")
+    };
+    assert_eq!(leading.len(), 5);
+    assert_eq!(leading[2], Evaluated::Known(json!("ecr")));
+    let region = evaluate(json!({"Fn::Select": [3, {"Fn::Split": [":", arn]}]}));
+    assert_eq!(region.sample().as_deref(), Some("eu-west-1"));
     assert_eq!(
-        evaluate(json!({"Fn::Split": [":", {"Fn::GetAtt": ["Repository", "Arn"]}]})),
+        region.into_text(&Value::Null).unwrap().to_value(),
+        json!({"Ref": "AWS::Region"})
+    );
+    assert_eq!(
+        evaluate(json!({"Fn::Select": [5, {"Fn::Split": [":", arn]}]})),
+        Evaluated::Unknown
+    );
+    let import = json!({"Fn::ImportValue": "x"});
+    assert_eq!(
+        evaluate(json!({"Fn::Select": [0, {"Fn::Split": [":", import]}]})),
         Evaluated::Unknown
     );
     // Split of a list is refused by CloudFormation.
@@ -209,7 +228,7 @@ fn select_keeps_to_its_bounds() {
         Evaluated::Unknown
     );
     // Unknown as a whole is a hole where text is read.
-    let value = json!({"Fn::Join": ["", [{"Fn::Select": [4, {"Fn::Split": [":", {"Fn::GetAtt": ["Repository", "Arn"]}]}]}, ".dkr.ecr"]]});
+    let value = json!({"Fn::Join": ["", [{"Fn::Select": [4, {"Fn::Split": [":", {"Fn::ImportValue": "arn"}]}]}, ".dkr.ecr"]]});
     let Evaluated::Text(text) = evaluate(value) else {
         panic!("text")
     };
@@ -305,4 +324,21 @@ fn text_splits_outside_its_holes() {
     let paths = fields[5].split('/', usize::MAX);
     assert_eq!(paths.len(), 3);
     assert_eq!(paths[2].as_literal(), Some("c"));
+}
+
+#[test]
+fn sub_names_trim_and_mapping_keys_may_be_numbers() {
+    assert_eq!(
+        evaluate(json!({"Fn::Sub": "${ Tag }"})).sample().as_deref(),
+        Some("3.3")
+    );
+    let sections = json!({"Mappings": {"Sizes": {"1": {"Cpu": "256"}}}});
+    assert_eq!(
+        evaluate_in(
+            sections,
+            json!({}),
+            json!({"Fn::FindInMap": ["Sizes", 1, "Cpu"]})
+        ),
+        Evaluated::Known(json!("256"))
+    );
 }
