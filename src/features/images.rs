@@ -383,7 +383,7 @@ fn ecr_text_arn(text: &Text, scope: &TemplateScope<'_>) -> Option<Value> {
     }
     let mut arn = Text::literal("arn:");
     arn.push(Piece::Known {
-        value: String::new(),
+        value: scope.context.partition().to_owned(),
         written: Written::Variable("AWS::Partition".to_owned()),
     });
     arn.push(Piece::Literal(":ecr:".to_owned()));

@@ -570,3 +570,25 @@ fn a_join_is_granted_as_its_sub_twin() {
         registry(json!("ci/registry"))
     );
 }
+
+#[test]
+fn a_value_chosen_from_a_mapping_by_region_is_granted_exactly() {
+    let context = ExpansionContext::new("us-east-1", "123456789012");
+    let mappings = json!({"Tokens": {"us-east-1": {"Path": "/ci/us/token"}}});
+    let (parameters, resources) = (Map::new(), Map::new());
+    let scope = TemplateScope {
+        context: &context,
+        parameters: Some(&parameters),
+        resources: &resources,
+        mappings: mappings.as_object(),
+        conditions: None,
+    };
+    let chosen = json!({"Fn::FindInMap": ["Tokens", {"Ref": "AWS::Region"}, "Path"]});
+    let granted = agent_token_grant(&chosen, &scope).unwrap();
+    assert_eq!(granted.store, SecretStore::Ssm);
+    // The path is read from the mapping; the grant writes the FindInMap, CloudFormation's to fill.
+    assert_eq!(
+        only(&granted),
+        json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Value1}", {"Value1": chosen}]})
+    );
+}

@@ -53,7 +53,20 @@ impl TemplateScope<'_> {
         }
         match self.evaluate(value) {
             Evaluated::Known(known @ Value::String(_)) => Cow::Owned(known),
-            Evaluated::Text(text) => Cow::Owned(text.to_value()),
+            Evaluated::Text(text) => Cow::Owned(match text.pieces.as_slice() {
+                // Known here, written as itself (a FindInMap by region): as a `Fn::Sub` of it,
+                // whose text the readers sample.
+                [
+                    Piece::Known {
+                        written: Written::Expression(expression) | Written::Named(_, expression),
+                        ..
+                    },
+                ] => crate::template::value::fn_sub(Value::Array(vec![
+                    Value::String("${Value1}".to_owned()),
+                    object([("Value1", expression.clone())]),
+                ])),
+                _ => text.to_value(),
+            }),
             _ => Cow::Borrowed(value),
         }
     }

@@ -342,3 +342,41 @@ fn sub_names_trim_and_mapping_keys_may_be_numbers() {
         Evaluated::Known(json!("256"))
     );
 }
+
+#[test]
+fn the_written_form_is_the_sub_twin_and_never_holds_a_value() {
+    let in_template = |value: Value| {
+        let mut context = ExpansionContext::new("eu-west-1", "123456789012");
+        context.parameter_values = json!({"Secret": "hunter2"}).as_object().cloned().unwrap();
+        let sections = template();
+        let empty = Map::new();
+        let scope = TemplateScope {
+            context: &context,
+            parameters: sections.get("Parameters").and_then(Value::as_object),
+            resources: sections["Resources"].as_object().unwrap_or(&empty),
+            mappings: sections.get("Mappings").and_then(Value::as_object),
+            conditions: sections.get("Conditions").and_then(Value::as_object),
+        };
+        scope.written_form(&value).into_owned()
+    };
+    let sub = json!({"Fn::Sub": "x-${Secret}"});
+    assert_eq!(in_template(sub.clone()), sub, "a Sub is read as written");
+    assert_eq!(
+        in_template(json!({"Fn::Join": ["-", ["x", {"Ref": "Secret"}]]})),
+        sub
+    );
+    assert_eq!(
+        in_template(json!({"Fn::Join": ["", ["a", "b"]]})),
+        json!("ab")
+    );
+    assert_eq!(
+        in_template(json!({"Fn::Select": [0, [{"Ref": "Repository"}]]})),
+        json!({"Ref": "Repository"})
+    );
+    // Known here but written as an expression: a Sub of it, which a reader samples.
+    let by_region = json!({"Fn::FindInMap": ["Images", {"Ref": "AWS::Region"}, "Registry"]});
+    assert_eq!(
+        in_template(by_region.clone()),
+        json!({"Fn::Sub": ["${Value1}", {"Value1": by_region}]})
+    );
+}
