@@ -11,6 +11,9 @@ use crate::template::problems::{show_literal, unknown_name_message};
 use crate::template::scope::Resolved;
 use crate::template::value::small_object_member;
 
+/// A check of a string's text: `Err` says why it is refused.
+type StringCheck<'c> = dyn Fn(&str) -> Result<(), String> + 'c;
+
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(crate) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
         self.inputs
@@ -134,13 +137,24 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Option<Value> {
+        self.string_checked(sourced, Some(&check))
+    }
+
+    /// [`Self::optional_string`]; with no check, a function is taken as written, unevaluated.
+    fn string_checked(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: Option<&StringCheck<'_>>,
+    ) -> Option<Value> {
         let resolved = self.scope.resolve(sourced.value);
         if resolved.is_unset() {
             return None;
         }
         match &resolved {
             Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
-                if let Some(Err(why)) = resolved.as_str().map(&check) {
+                if let (Some(text), Some(check)) = (resolved.as_str(), check)
+                    && let Err(why) = check(text)
+                {
                     self.problems
                         .push(sourced.place, format!("{} {why}", resolved.describe()));
                 }
@@ -156,6 +170,9 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Resolved::NoValue => None,
             // A function: checked as CloudFormation will compute it, where that is known here.
             Resolved::Unknown => {
+                let Some(check) = check else {
+                    return Some(sourced.value.clone());
+                };
                 let sample = self.scope.evaluate(sourced.value).sample();
                 // `""` as CloudFormation computes it (a mapping's, a decided `Fn::If`'s) is unset too.
                 if sample.as_deref() == Some("") {
@@ -219,7 +236,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     pub(crate) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
-        self.required_string_checked(sourced, |_| Ok(()))
+        self.required_string_of(sourced, None)
     }
 
     pub(crate) fn required_string_checked(
@@ -227,8 +244,16 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Option<Value> {
+        self.required_string_of(sourced, Some(&check))
+    }
+
+    fn required_string_of(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: Option<&StringCheck<'_>>,
+    ) -> Option<Value> {
         let before = self.problems.len();
-        let value = self.optional_string(sourced, check);
+        let value = self.string_checked(sourced, check);
         if value.is_none() && self.problems.len() == before {
             self.problems.push(sourced.place, "must not be empty");
         }

@@ -102,6 +102,15 @@ impl Text {
         }
     }
 
+    /// Appends literal text, into the literal piece before it where there is one.
+    pub fn push_literal(&mut self, text: &str) {
+        match self.pieces.last_mut() {
+            _ if text.is_empty() => {}
+            Some(Piece::Literal(before)) => before.push_str(text),
+            _ => self.pieces.push(Piece::Literal(text.to_owned())),
+        }
+    }
+
     pub fn extend(&mut self, other: Text) {
         other.pieces.into_iter().for_each(|piece| self.push(piece));
     }
@@ -131,7 +140,11 @@ impl Text {
 
     /// The text as checks may read it (parameters' values in), when no deploy fills any of it.
     pub fn sample(&self) -> Option<String> {
-        let mut sample = String::new();
+        let length = self.pieces.iter().map(|piece| match piece {
+            Piece::Literal(text) | Piece::Known { value: text, .. } => text.len(),
+            Piece::Hole(_) => 0,
+        });
+        let mut sample = String::with_capacity(length.sum());
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(text) | Piece::Known { value: text, .. } => sample.push_str(text),

@@ -172,6 +172,21 @@ impl TemplateScope<'_> {
     }
 
     /// `Ref`: a pseudo parameter, a template parameter (a list for a list type), a resource.
+    /// The piece a pseudo parameter is, without the list [`Self::reference`] makes.
+    fn pseudo_parameter(&self, name: &str) -> Option<Piece> {
+        let written = || Written::Variable(name.to_owned());
+        match name {
+            "AWS::Partition" | "AWS::Region" | "AWS::AccountId" | "AWS::URLSuffix" => {
+                Some(Piece::Known {
+                    value: self.sample_variable(name)?.into_owned(),
+                    written: written(),
+                })
+            }
+            "AWS::StackName" | "AWS::StackId" => Some(Piece::Hole(written())),
+            _ => None,
+        }
+    }
+
     fn reference(&self, name: &str) -> Evaluated {
         match name {
             "AWS::NoValue" => Evaluated::NoValue,
@@ -279,16 +294,24 @@ impl TemplateScope<'_> {
             },
             _ => return Evaluated::Unknown,
         };
-        let mut text = Text::default();
+        // Room for the pieces of an ARN, so that the list is rarely grown.
+        let mut text = Text {
+            pieces: Vec::with_capacity(8),
+        };
         for part in sub_parts(template) {
             match part {
-                SubPart::Text(written) => {
-                    text.push(Piece::Literal(unescape_sub_text(written).into_owned()))
-                }
+                SubPart::Text(written) => text.push_literal(&unescape_sub_text(written)),
                 SubPart::Variable(name) => {
                     // `${ Name }` names `Name`, as cfn-lint's resolver reads it.
                     let name = name.trim();
-                    let piece = match variables.and_then(|variables| variables.get(name)) {
+                    let bound = variables.and_then(|variables| variables.get(name));
+                    if bound.is_none()
+                        && let Some(piece) = self.pseudo_parameter(name)
+                    {
+                        text.push(piece);
+                        continue;
+                    }
+                    let piece = match bound {
                         Some(value) => self
                             .evaluate_at(value, depth)
                             .into_text(value)
