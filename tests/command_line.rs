@@ -562,3 +562,32 @@ fn sam_before_the_macro_with_globals_task_definition_is_refused() {
     );
     assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
 }
+
+#[test]
+fn expand_notes_each_image_it_cannot_place_on_standard_error_and_nothing_else() {
+    let output = run(
+        &["expand", "examples/first-release-complex-example.yaml"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let notes = text(&output.stderr);
+    let lines: Vec<&str> = notes.lines().collect();
+    assert_eq!(lines.len(), 2, "{notes}");
+    for (line, place) in lines.iter().zip(["Image", "BuildkiteAgentImage"]) {
+        assert!(
+            line.starts_with(&format!(
+                "note: Resources.CargoPublish.Properties.{place}: cannot tell which ECR repository"
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains("arn:${AWS::Partition}:ecr:*:*:repository/*"),
+            "{line}"
+        );
+        assert!(line.contains("to narrow it"), "{line}");
+    }
+    // A template whose every image the macro places has no note.
+    let exact = run(&["expand", "examples/ecr-images.yaml"], "");
+    assert_eq!(exact.status.code(), Some(0));
+    assert_eq!(text(&exact.stderr), "");
+}

@@ -213,3 +213,123 @@ Outputs:
         "arn:aws:iam::123456789012:role/deploy"
     );
 }
+
+/// The value with its logical IDs' prefix `from` made `to`, and each `Fn::Sub`'s list-form
+/// variables named by their order: two spellings of one value then compare equal.
+fn canonical(value: &Value, from: &str, to: &str) -> Value {
+    match value {
+        Value::String(text) => Value::String(text.replace(from, to)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| canonical(v, from, to)).collect()),
+        Value::Object(map) => {
+            if let Some(Value::Array(arguments)) = map.get("Fn::Sub")
+                && let [Value::String(text), Value::Object(variables)] = arguments.as_slice()
+            {
+                let mut text = text.clone();
+                let mut renamed = serde_json::Map::new();
+                for (index, (name, bound)) in variables.iter().enumerate() {
+                    let new = format!("V{index}");
+                    text = text.replace(&format!("${{{name}}}"), &format!("${{{new}}}"));
+                    renamed.insert(new, canonical(bound, from, to));
+                }
+                return serde_json::json!({"Fn::Sub": [text, renamed]});
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(key, v)| (key.replace(from, to), canonical(v, from, to)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn a_join_and_its_sub_twin_get_the_same_roles() {
+    let expanded = expand_file(std::path::Path::new("examples/join-and-sub-twins.yaml")).unwrap();
+    let resources = &expanded["Resources"];
+    for role in ["ExecutionRole", "TaskRole"] {
+        let sub = &resources[format!("WrittenAsSub{role}")]["Properties"];
+        let join = &resources[format!("WrittenAsJoin{role}")]["Properties"];
+        assert_eq!(
+            canonical(sub, "WrittenAsSub", "X"),
+            canonical(join, "WrittenAsJoin", "X"),
+            "{role}"
+        );
+    }
+}
+
+/// The template AWS CDK 2.278 synthesizes from `tests/cdk/app.js` (README, "From AWS CDK"):
+/// its expansion, or what it is refused for.
+#[test]
+fn the_cdk_template_expands() {
+    let path = std::path::Path::new("tests/cdk/agents.template.json");
+    let text = match expand_file(path) {
+        Ok(expanded) => serde_json::to_string_pretty(&expanded).unwrap(),
+        Err(problems) => problems.to_string(),
+    };
+    insta::assert_snapshot!("cdk_agents_template", text);
+}
+
+/// CDK's `Fn::Join`s get the grants the hand-written `Fn::Sub`s get. (The policy CDK's
+/// `Role.fromRoleName` writes needs the `TaskRoleName` attribute; where the macro lacks it, the
+/// template is read without that policy.)
+#[test]
+fn the_cdk_template_gets_the_hand_written_grants() {
+    let text = std::fs::read_to_string("tests/cdk/agents.template.json").unwrap();
+    let mut template: Value = serde_json::from_str(&text).unwrap();
+    let context = ExpansionContext::new("us-east-1", "123456789012");
+    let mut expanded = expand(template.clone(), &context);
+    if let Err(problems) = &expanded
+        && problems.to_string().contains("no attribute TaskRoleName")
+    {
+        let resources = template["Resources"].as_object_mut().unwrap();
+        resources.retain(|id, _| !id.starts_with("RubyTaskRoleByName"));
+        expanded = expand(template, &context);
+    }
+    let expanded = expanded.unwrap_or_else(|problems| panic!("{problems}"));
+    let resources = &expanded["Resources"];
+    let policies = &resources["RubyExecutionRole"]["Properties"]["Policies"];
+    let statement = |policy: &str, sid: &str| {
+        let policy = policies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["PolicyName"] == policy)
+            .unwrap_or_else(|| panic!("{policy}"));
+        policy["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("{sid}"))["Resource"]
+            .clone()
+    };
+    // repositoryUriForTag and repositoryUri: the repository's ARN as a person writes it;
+    // attrRepositoryUri + ':3.4': its Arn, as `${Images.RepositoryUri}:3.4` is granted.
+    assert_eq!(
+        statement("PullImages", "PullFromTheRepositoriesUsed"),
+        serde_json::json!([
+            {"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/${Images2D38C313}"},
+            {"Fn::GetAtt": ["Images2D38C313", "Arn"]}
+        ])
+    );
+    // parameterArn: the parameter, as the !Sub of it; secretArn: the secret's Ref.
+    assert_eq!(
+        statement("ReadAgentSecrets", "ReadParameters")[1],
+        serde_json::json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${NpmTokenF3B73978}"})
+    );
+    assert_eq!(
+        statement("ReadAgentSecrets", "ReadSecrets"),
+        serde_json::json!([{"Ref": "DeployKey5586FB14"}])
+    );
+    // arnForObjects('ci.env'): that object of the bucket.
+    assert_eq!(
+        statement("ReadEnvironmentFiles", "ReadTheEnvironmentFiles"),
+        serde_json::json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${Config57D1D894}/ci.env"}])
+    );
+    // valueAsList: each item of the list parameter.
+    assert_eq!(
+        resources["RubyTaskRole"]["Properties"]["ManagedPolicyArns"],
+        serde_json::json!([{"Fn::Select": [0, {"Ref": "TaskPolicyArns"}]}])
+    );
+}

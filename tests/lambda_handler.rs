@@ -127,3 +127,23 @@ async fn the_raw_handler_answers_as_the_value_handler_and_past_the_depth_limit()
         "Buildkite-Agents could not read the request: it is nested more than 128 levels deep"
     );
 }
+
+#[test]
+fn an_image_the_macro_cannot_place_is_logged_by_place_and_the_response_is_unchanged() {
+    use buildkite_ecs_macro::shells::macro_io::respond_to_event;
+    let (response, summary) = respond_to_event(request(json!({
+        "Parameters": {"Secret": {"Type": "String"}},
+        "Resources": {"Ruby": {"Type": "Buildkite::ECS::TaskDefinition", "Properties": {
+            "Image": {"Fn::ImportValue": {"Fn::Sub": "${Secret}-image"}}
+        }}}
+    })));
+    let response = serde_json::to_value(response).unwrap();
+    assert_eq!(response["status"], "success");
+    assert_eq!(
+        response.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["requestId", "status", "fragment"],
+        "no notes in the response"
+    );
+    assert_eq!(summary.note_places, ["Resources.Ruby.Properties.Image"]);
+    assert!(!format!("{summary:?}").contains("do-not-log-me"));
+}

@@ -104,6 +104,7 @@ pub fn expand_with_summary(
                 root,
                 expansions: Vec::new(),
                 resources_out: summary.resources_out,
+                notes: Vec::new(),
             };
             return problems.into_result((template, summary));
         }
@@ -117,6 +118,8 @@ pub fn expand_with_summary(
             context,
             parameters: root.get("Parameters").and_then(Value::as_object),
             resources,
+            mappings: root.get("Mappings").and_then(Value::as_object),
+            conditions: root.get("Conditions").and_then(Value::as_object),
         };
         let globals = sound_globals(&root, globals_sound);
         let known_conditions = root.get("Conditions").and_then(Value::as_object);
@@ -156,6 +159,8 @@ pub fn expand_with_summary(
         context,
         parameters: parameters.as_ref().and_then(Value::as_object),
         resources: &empty,
+        mappings: None,
+        conditions: None,
     };
     rewrite_references(&mut root, &targets_by_name, &parameter_scope, &mut problems);
     if let Some(parameters) = parameters {
@@ -173,6 +178,8 @@ pub fn expand_with_summary(
         context,
         parameters,
         resources,
+        mappings: root.get("Mappings").and_then(Value::as_object),
+        conditions: known_conditions,
     };
     let taken =
         |id: &str| resources.contains_key(id) || parameters.is_some_and(|p| p.contains_key(id));
@@ -220,6 +227,7 @@ pub fn expand_with_summary(
         }),
         &mut problems,
     );
+    let notes = problems.take_notes();
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -248,6 +256,7 @@ pub fn expand_with_summary(
         root,
         expansions,
         resources_out,
+        notes,
     };
     Ok((template, summary))
 }
@@ -450,6 +459,9 @@ fn expand_resource(
             scope,
             &mut branch_problems,
         );
+        for note in branch_problems.take_notes() {
+            problems.note(note.path, note.message);
+        }
         for problem in branch_problems.iter() {
             match found_at.get(problem) {
                 Some(&at) => found[at].1.push(index),

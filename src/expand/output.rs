@@ -27,6 +27,8 @@ pub struct ExpandedTemplate {
     /// One for each Buildkite resource in `Resources`, in their order.
     pub(crate) expansions: Vec<Expansion>,
     pub(crate) resources_out: usize,
+    /// What the user should know of it: each place the macro granted wider than exact.
+    pub notes: Vec<crate::template::problems::Problem>,
 }
 
 impl ExpandedTemplate {

@@ -5,9 +5,10 @@
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::properties::primitives::kind_of;
+use crate::properties::reader::Sourced;
 use crate::properties::reader::{PropertyInput, PropertyReader};
+use crate::template::evaluate::{Evaluated, Piece, Text, Written};
 use crate::template::scope::Resolved;
-use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 use crate::template::value::distinct;
 use serde_json::{Value, json};
 
@@ -26,11 +27,11 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let shape = format!("arn:{partition}:s3:::<bucket>/<key>.env");
             let resolved = reader.scope.resolve(entry.value);
             let text = match &resolved {
-                Resolved::Literal(Value::String(text)) => Some(text.clone()),
+                Resolved::Literal(Value::String(text)) => text.clone(),
                 Resolved::Parameter {
                     value: Value::String(text),
                     ..
-                } => Some(text.clone()),
+                } => text.clone(),
                 Resolved::Literal(other) => {
                     reader.problems.push(
                         entry.place,
@@ -38,45 +39,35 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     );
                     return None;
                 }
-                // A !Sub whose text starts with `arn:` written out: read as that text, its
-                // variables left as they are.
-                _ => sub_arguments(entry.value)
-                    .filter(|(template, _)| {
-                        matches!(parse_sub(template).first(), Some(SubPart::Text(text)) if unescape_sub_text(text).starts_with("arn:"))
-                    })
-                    .map(|(template, _)| template.to_owned()),
+                // A function: read as CloudFormation computes it.
+                _ => match reader.scope.evaluate(entry.value) {
+                    Evaluated::Known(Value::String(text)) => text,
+                    evaluated => {
+                        let text = evaluated.into_text(entry.value)?;
+                        return reader.computed_environment_file(entry, &text, &shape);
+                    }
+                },
             };
-            let Some(text) = text else {
-                reader.problems.push(
-                    entry.place,
-                    format!("cannot tell which S3 object this is, so the execution role could not be limited to it; write its ARN ({shape}), a !Ref to a parameter with a value, or a !Sub that starts arn:${{AWS::Partition}}:s3:::<bucket>/"),
-                );
-                return None;
+            let described = match &resolved {
+                Resolved::Literal(_) | Resolved::Parameter { .. } => resolved.describe(),
+                _ => function_of(entry.value),
             };
-            let is_sub = !matches!(resolved, Resolved::Literal(_) | Resolved::Parameter { .. });
-            let described = if is_sub { "the !Sub".to_owned() } else { resolved.describe() };
-            let Some(rest) = text
+            let Some((arn_partition, object)) = text
                 .strip_prefix("arn:")
                 .and_then(|rest| rest.split_once(":s3:::"))
             else {
                 reader.problems.push(entry.place, format!("{described} is not an S3 object ARN ({shape})"));
                 return None;
             };
-            let (arn_partition, object) = rest;
-            if arn_partition != partition && !(is_sub && arn_partition == "${AWS::Partition}") {
+            if arn_partition != partition {
                 reader.problems.push(entry.place, format!("{described} is not an S3 object ARN in the stack's partition ({shape})"));
                 return None;
             }
-            if !is_sub {
-                let fits = object
-                    .split_once('/')
-                    .is_some_and(|(bucket, key)| !bucket.is_empty() && key.ends_with(".env") && key.len() > 4 && !key.contains(['*', '?']));
-                if !fits {
-                    reader.problems.push(entry.place, format!("{described} is not an S3 object ARN of a .env file ({shape}), as ECS requires"));
-                    return None;
-                }
-            } else if !object.contains('/') {
-                reader.problems.push(entry.place, format!("the !Sub must write the bucket and the / before the key ({shape})"));
+            let fits = object
+                .split_once('/')
+                .is_some_and(|(bucket, key)| !bucket.is_empty() && key.ends_with(".env") && key.len() > 4 && !key.contains(['*', '?']));
+            if !fits {
+                reader.problems.push(entry.place, format!("{described} is not an S3 object ARN of a .env file ({shape}), as ECS requires"));
                 return None;
             }
             Some(match entry.value {
@@ -95,6 +86,72 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         }
         files
     }
+}
+
+impl PropertyReader<'_, '_, '_> {
+    /// An object ARN computed by a function (a `Fn::Sub`, its `Fn::Join` twin, a bucket's `Arn`
+    /// and a key), read from its text: where that text starts `arn:`, it must be an S3 object ARN
+    /// of the stack's partition with its bucket and `/` written; what only a deploy fills (an
+    /// `!ImportValue`, a stack's output) is granted as itself, since ECS takes nothing but an
+    /// object ARN there, its bucket cut at the first `/` by CloudFormation.
+    fn computed_environment_file(
+        &mut self,
+        entry: &Sourced<'_>,
+        text: &Text,
+        shape: &str,
+    ) -> Option<Value> {
+        let starts_with_arn =
+            matches!(text.pieces.first(), Some(Piece::Literal(first)) if first.starts_with("arn:"));
+        if !starts_with_arn {
+            return Some(entry.value.clone());
+        }
+        let described = function_of(entry.value);
+        let fields = text.split(':', 6);
+        let literal = |index: usize| fields.get(index).and_then(Text::as_literal);
+        if fields.len() != 6
+            || literal(2) != Some("s3")
+            || literal(3) != Some("")
+            || literal(4) != Some("")
+        {
+            self.problems.push(
+                entry.place,
+                format!("{described} is not an S3 object ARN ({shape})"),
+            );
+            return None;
+        }
+        let partition = self.scope.context.partition();
+        let own_partition = match fields[1].pieces.as_slice() {
+            [Piece::Literal(written)] => written == partition,
+            [
+                Piece::Known {
+                    written: Written::Variable(name),
+                    ..
+                },
+            ] => name == "AWS::Partition",
+            _ => false,
+        };
+        if !own_partition {
+            self.problems.push(
+                entry.place,
+                format!("{described} is not an S3 object ARN in the stack's partition ({shape})"),
+            );
+            return None;
+        }
+        if fields[5].split('/', 2).len() < 2 {
+            self.problems.push(
+                entry.place,
+                format!("{described} must write the bucket and the / before the key ({shape})"),
+            );
+            return None;
+        }
+        Some(text.to_value())
+    }
+}
+
+/// How a message names a value computed by a function: by the function alone (`the !Sub`).
+fn function_of(value: &Value) -> String {
+    let name = crate::template::value::intrinsic_name(value).unwrap_or("value");
+    format!("the !{}", name.trim_start_matches("Fn::"))
 }
 
 /// The bucket ARN of an S3 object ARN: everything before the key's first `/`; cut here when

@@ -5,59 +5,100 @@
 mod reading;
 mod reference;
 
-use std::borrow::Cow;
-
 use serde_json::{Value, json};
 
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::generate::output_types::{Actions, Allow, Statement};
+use crate::template::arn::get_att_arn;
+use crate::template::evaluate::{Evaluated, Piece, Text, Written, describe_computed};
 use crate::template::scope::{Resolved, TemplateScope};
-use crate::template::sub::{
-    SubPart, first_outside_variables, parse_sub, split_once_outside_variables,
-    split_outside_variables, sub_arguments, sub_literal, unescape_sub_text,
-};
+use crate::template::value::fn_sub;
 
-/// The fix for an image the macro cannot read, named in the message that refuses it.
-const CANNOT_TELL: &str = "cannot tell whether this image is in a private ECR registry, or in which repository, so the execution role could not be limited to it; write the image as text, a !Ref to a parameter with a value, !GetAtt <an AWS::ECR::Repository>.RepositoryUri (or !Sub \"${Repository.RepositoryUri}:<tag>\"), or a !Sub whose text names the registry: !Sub [\"${Account}.dkr.ecr.${Region}.${AWS::URLSuffix}/<repository>:${Tag}\", {Account: ..., Region: ..., Tag: ...}] for ECR, \"docker.io/${Name}\" for Docker Hub; or set AttachTaskExecutionRolePolicy: true to pull with AWS's managed policy, which allows any repository";
+/// The repository ARN an image the macro cannot place is pulled from: any repository of the
+/// stack's partition, the ECR pull that AWS's `AmazonECSTaskExecutionRolePolicy`, which the first
+/// release attached, gives (there on `*`).
+pub const ANY_REPOSITORY: &str = "arn:${AWS::Partition}:ecr:*:*:repository/*";
 
-/// The ECR repository ARNs the execution role pulls `image` from: empty for an image outside
-/// a private ECR registry (Docker Hub, ECR Public, another registry), one for an ECR image,
-/// one per branch for an `Fn::If`. `Err` says why no exact grant can be derived; it never
-/// contains a parameter's value.
-pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
+/// The forms that narrow the pull of an image the macro cannot place, named in its note.
+pub(crate) const NARROWING_FORMS: &str = "write the image as text, a !Ref to a parameter with a value, !GetAtt <an AWS::ECR::Repository>.RepositoryUri (or that followed by :<tag>), or a !Sub or !Join whose text names the registry: \"${Account}.dkr.ecr.${Region}.${AWS::URLSuffix}/<repository>:${Tag}\" for ECR, \"docker.io/${Name}\" for Docker Hub";
+
+/// What the execution role pulls an image from.
+#[derive(Debug, Default, PartialEq)]
+pub struct ImagePull {
+    /// The ECR repository ARNs: none for an image outside a private ECR registry, one for an
+    /// ECR image, one per branch of an `Fn::If`; [`ANY_REPOSITORY`] for one it cannot place.
+    pub repositories: Vec<Value>,
+    /// For an image the macro cannot place, the note that says so, by the forms that narrow it.
+    pub unplaced: Option<String>,
+}
+
+impl ImagePull {
+    fn exact(repositories: Vec<Value>) -> Self {
+        Self {
+            repositories,
+            unplaced: None,
+        }
+    }
+
+    fn unplaced(why: String) -> Self {
+        Self {
+            repositories: vec![fn_sub(Value::String(ANY_REPOSITORY.to_owned()))],
+            unplaced: Some(why),
+        }
+    }
+}
+
+/// What the execution role pulls `image` from. `Err` says why the image can be pulled from
+/// nowhere; it never contains a parameter's value.
+pub fn pull_grant(image: &Value, scope: &TemplateScope<'_>) -> Result<ImagePull, String> {
     if let Some(branches) = if_branches(image) {
-        let mut repositories = Vec::new();
+        let mut pull = ImagePull::default();
         for branch in branches {
             if scope.resolve(branch) != Resolved::NoValue {
-                repositories.extend(pull_grant(branch, scope)?);
+                let branch = pull_grant(branch, scope)?;
+                pull.repositories.extend(branch.repositories);
+                pull.unplaced = pull.unplaced.or(branch.unplaced);
             }
         }
-        return Ok(crate::template::value::distinct(repositories));
+        pull.repositories = crate::template::value::distinct(pull.repositories);
+        return Ok(pull);
     }
     match scope.resolve(image) {
-        Resolved::Literal(Value::String(text)) => {
-            literal_pull(text, scope).map_err(|why| format!("{} {why}", show(image)))
-        }
+        Resolved::Literal(Value::String(text)) => literal_pull(text, scope)
+            .map(ImagePull::exact)
+            .map_err(|why| format!("{} {why}", show(image))),
         Resolved::Parameter {
             name,
             value: Value::String(text),
         } => match read_reference(&text) {
-            Registry::Other => Ok(Vec::new()),
+            Registry::Other => Ok(ImagePull::default()),
             Registry::Ecr(ecr) => {
                 check_suffix(&ecr, scope)
                     .map_err(|why| format!("the value of parameter {name} {why}"))?;
-                Ok(vec![repository_of_any_ecr_image(
+                Ok(ImagePull::exact(vec![repository_of_any_ecr_image(
                     image,
                     &ecr.cut(),
                     ecr.form,
-                )])
+                )]))
             }
         },
-        Resolved::Literal(_) | Resolved::NoValue => Ok(Vec::new()),
+        Resolved::Literal(_) | Resolved::NoValue => Ok(ImagePull::default()),
         Resolved::Parameter { name, .. } => Err(format!(
             "parameter {name} does not hold an image name, so the execution role could not be limited to it"
         )),
-        Resolved::Unknown => intrinsic_pull(image, scope),
+        Resolved::Unknown => match scope.evaluate(image) {
+            Evaluated::NoValue => Ok(ImagePull::default()),
+            Evaluated::Known(Value::String(text)) => literal_pull(&text, scope)
+                .map(ImagePull::exact)
+                .map_err(|why| format!("{} {why}", describe_computed(image))),
+            evaluated => match evaluated.into_text(image) {
+                Some(text) => text_pull(image, &text, scope),
+                None => Err(format!(
+                    "{} is not text, which an image is",
+                    describe_computed(image)
+                )),
+            },
+        },
     }
 }
 
@@ -239,196 +280,168 @@ fn repository_of_any_ecr_image(value: &Value, cut: &str, form: EcrHostForm) -> V
     ]})
 }
 
-fn intrinsic_pull(image: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Value>, String> {
-    if let Some(name) = crate::template::value::ref_target(image)
+/// What the execution role pulls an image of text with holes from: its repository where the
+/// text says it, computed by CloudFormation where the macro sees the registry but not all the
+/// repository, nothing where the text names another registry, and any repository where it
+/// cannot place the image.
+fn text_pull(image: &Value, text: &Text, scope: &TemplateScope<'_>) -> Result<ImagePull, String> {
+    if let [Piece::Hole(Written::Variable(name))] = text.pieces.as_slice()
         && scope.is_parameter(name)
     {
-        return Err(format!(
-            "parameter {name} has no value to read the image from, so the execution role could not be limited to it; {}",
+        return Ok(ImagePull::unplaced(format!(
+            "parameter {name} has no value here; {}",
             scope.how_to_give_value(name)
-        ));
+        )));
     }
-    if let Some(repository) = ecr_repository_attribute(image, scope) {
-        return Ok(vec![crate::template::arn::get_att_arn(&repository)]);
-    }
-    let Some((template, variables)) = sub_arguments(image) else {
-        return Err(CANNOT_TELL.to_owned());
-    };
-    let parts = parse_sub(template);
     // `${Repository.RepositoryUri}` of the template's own repository, then a tag or digest.
-    if let Some(SubPart::Variable(first)) = parts.first()
-        && let Some(repository) = repository_uri_variable(first, variables, scope)
+    if let Some(Piece::Hole(Written::Variable(first))) = text.pieces.first()
+        && let Some(repository) = repository_uri_attribute(first, scope)
     {
-        let rest: String = parts[1..]
-            .iter()
-            .map(|part| match part {
-                SubPart::Text(text) => unescape_sub_text(text),
-                SubPart::Variable(name) => Cow::Owned(format!("${{{name}}}")),
-            })
-            .collect();
-        if rest.is_empty() || rest.starts_with([':', '@']) {
-            return Ok(vec![crate::template::arn::get_att_arn(&repository)]);
-        }
-        return Err("names a repository's URI followed by more than a tag or digest, which is another repository".to_owned());
+        return match text.pieces.get(1) {
+            None => Ok(ImagePull::exact(vec![get_att_arn(&repository)])),
+            Some(Piece::Literal(rest)) if rest.starts_with([':', '@']) => {
+                Ok(ImagePull::exact(vec![get_att_arn(&repository)]))
+            }
+            Some(_) => Err("names a repository's URI followed by more than a tag or digest, which is another repository".to_owned()),
+        };
     }
-    // A !Sub whose every variable has a value: read as that text.
-    if let Some(sample) = sample_text(&parts, variables, scope) {
+    // All of it known here: read as that text.
+    if let Some(sample) = text.sample() {
         return match read_reference(&sample) {
-            Registry::Other => Ok(Vec::new()),
+            Registry::Other => Ok(ImagePull::default()),
             Registry::Ecr(ecr) => {
-                check_suffix(&ecr, scope).map_err(|why| format!("the !Sub {why}"))?;
-                Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
-                    || repository_of_any_ecr_image(image, &ecr.cut(), ecr.form),
-                )])
+                check_suffix(&ecr, scope)
+                    .map_err(|why| format!("{} {why}", describe_computed(image)))?;
+                Ok(ImagePull::exact(vec![
+                    ecr_text_arn(text, scope).unwrap_or_else(|| {
+                        repository_of_any_ecr_image(image, &ecr.cut(), ecr.form)
+                    }),
+                ]))
             }
         };
     }
-    // Variables the macro cannot see: the text must say the registry.
-    let segments = split_outside_variables(template, b'/', usize::MAX);
-    let host = segments[0];
-    if let Some(host) = SubHost::read(host, scope.context.url_suffix()) {
-        let own = host.form.own_suffix(scope.context);
-        if let Some(suffix) = &host.suffix
+    // Holes the macro cannot see: the text must say the registry.
+    let segments = text.split('/', usize::MAX);
+    let host = &segments[0];
+    if let Some(ecr_host) = TextHost::read(host) {
+        let own = ecr_host.form.own_suffix(scope.context);
+        if let Some(suffix) = &ecr_host.suffix
             && suffix != own
         {
-            return Err(format!("the !Sub {}", outside_partition(host.form, own)));
+            return Err(format!(
+                "{} {}",
+                describe_computed(image),
+                outside_partition(ecr_host.form, own)
+            ));
         }
-        return Ok(vec![ecr_sub_text(template, variables).unwrap_or_else(
-            || {
-                let cut = format!(".{own}{}/", host.port.as_deref().unwrap_or_default());
-                repository_of_any_ecr_image(image, &cut, host.form)
-            },
-        )]);
+        return Ok(ImagePull::exact(vec![
+            ecr_text_arn(text, scope).unwrap_or_else(|| {
+                let cut = format!(".{own}{}/", ecr_host.port.as_deref().unwrap_or_default());
+                repository_of_any_ecr_image(image, &cut, ecr_host.form)
+            }),
+        ]));
     }
     // A registry host written out that is not ECR's, or an image of Docker Hub's library
-    // with its tag in a variable (`ruby:${Tag}`).
+    // with its tag in a hole (`ruby:${Tag}`).
+    let host_text = host.as_literal();
     let host_is_literal_elsewhere = segments.len() > 1
-        && sub_literal(host).is_some_and(|host| host.contains(['.', ':']) || host == "localhost");
+        && host_text.is_some_and(|host| host.contains(['.', ':']) || host == "localhost");
     let library_image_with_variable_tag = segments.len() == 1
-        && matches!(parts.first(), Some(SubPart::Text(text)) if text.contains(':') && !text.contains('.'));
+        && matches!(text.pieces.first(), Some(Piece::Literal(text)) if text.contains(':') && !text.contains('.'));
     let docker_hub_namespace = segments.len() > 1
-        && sub_literal(host).is_some_and(|host| !host.is_empty() && !host.contains(['.', ':']));
+        && host_text.is_some_and(|host| !host.is_empty() && !host.contains(['.', ':']));
     if host_is_literal_elsewhere || library_image_with_variable_tag || docker_hub_namespace {
-        return Ok(Vec::new());
+        return Ok(ImagePull::default());
     }
-    Err(CANNOT_TELL.to_owned())
+    Ok(ImagePull::unplaced(format!(
+        "{} leaves its registry to the deploy",
+        describe_computed(image)
+    )))
 }
 
-/// `X` when `value` is `!GetAtt X.RepositoryUri` of an `AWS::ECR::Repository` of the template.
-fn ecr_repository_attribute(value: &Value, scope: &TemplateScope<'_>) -> Option<String> {
-    let (resource, attribute) = match value.as_object()?.get("Fn::GetAtt")? {
-        Value::Array(parts) => match parts.as_slice() {
-            [Value::String(resource), Value::String(attribute)] => {
-                (resource.clone(), attribute.clone())
-            }
-            _ => return None,
-        },
-        Value::String(dotted) => {
-            let (resource, attribute) = dotted.split_once('.')?;
-            (resource.to_owned(), attribute.to_owned())
-        }
-        _ => return None,
-    };
-    (attribute == "RepositoryUri" && scope.resource_type(&resource) == Some("AWS::ECR::Repository"))
-        .then_some(resource)
-}
-
-/// The repository of `${X.RepositoryUri}` (or of a list-form variable holding that `GetAtt`).
-fn repository_uri_variable(
-    name: &str,
-    variables: Option<&serde_json::Map<String, Value>>,
-    scope: &TemplateScope<'_>,
-) -> Option<String> {
-    if let Some(value) = variables.and_then(|v| v.get(name)) {
-        return ecr_repository_attribute(value, scope);
-    }
+/// `X` when `name` is `X.RepositoryUri` of an `AWS::ECR::Repository` of the template.
+fn repository_uri_attribute(name: &str, scope: &TemplateScope<'_>) -> Option<String> {
     let (resource, attribute) = name.split_once('.')?;
     (attribute == "RepositoryUri" && scope.resource_type(resource) == Some("AWS::ECR::Repository"))
         .then(|| resource.to_owned())
 }
 
-/// The text of a `Fn::Sub` whose every variable the macro knows (pseudo parameters, template
-/// parameters with values, list-form variables written as text).
-fn sample_text(
-    parts: &[SubPart<'_>],
-    variables: Option<&serde_json::Map<String, Value>>,
-    scope: &TemplateScope<'_>,
-) -> Option<String> {
-    let mut sample = String::new();
-    for part in parts {
-        match part {
-            SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
-            SubPart::Variable(name) => {
-                let known = match variables.and_then(|v| v.get(*name)) {
-                    Some(Value::String(text)) => Some(std::borrow::Cow::Borrowed(text.as_str())),
-                    Some(other) => crate::template::value::ref_target(other)
-                        .and_then(|parameter| scope.sample_variable(parameter)),
-                    None => scope.sample_variable(name),
-                };
-                sample.push_str(&known?);
-            }
-        }
-    }
-    Some(sample)
-}
-
-/// The repository ARN of an ECR image `!Sub` whose host is `<account>.dkr.ecr.<region>.<suffix>`
-/// and whose repository is written before a literal tag or digest (or is all text), built from
-/// its own pieces. `None` when the repository's end is in a variable that may hold the tag.
-fn ecr_sub_text(
-    template: &str,
-    variables: Option<&serde_json::Map<String, Value>>,
-) -> Option<Value> {
-    let (host, path) = split_once_outside_variables(template, b'/')?;
-    let host = SubHost::read(host, "")?;
-    let (repository, ends_in_text) = match first_outside_variables(path, *b":@") {
-        Some(index) => (&path[..index], true),
-        None => (path, false),
-    };
-    let repository_is_text = sub_literal(repository).is_some();
-    if repository.is_empty() || !(ends_in_text || repository_is_text) {
+/// The repository ARN of an ECR image whose host is `<account>.dkr.ecr.<region>.<suffix>` and
+/// whose repository is written before a literal tag or digest (or is all literal, or ends in
+/// a repository's `Ref`), built from its own pieces. `None` when the repository's end is in a hole that may hold the tag.
+fn ecr_text_arn(text: &Text, scope: &TemplateScope<'_>) -> Option<Value> {
+    let [host, path] = <[Text; 2]>::try_from(text.split('/', 2)).ok()?;
+    let host = TextHost::read(&host)?;
+    let (repository, ends_in_text) = before_tag_or_digest(&path);
+    // A repository of the template's `Ref` is its name, which holds no tag.
+    let ends_in_repository_name = matches!(repository.pieces.last(),
+        Some(Piece::Hole(Written::Variable(name))) if scope.resource_type(name) == Some("AWS::ECR::Repository"));
+    if repository.pieces.is_empty()
+        || !(ends_in_text || ends_in_repository_name || repository.as_literal().is_some())
+    {
         return None;
     }
-    // The ARN in the image's own `Fn::Sub` syntax, with the variables it uses.
-    let arn = format!(
-        "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{repository}",
-        host.fields[host.form.region_field], host.fields[0]
-    );
-    Some(crate::template::sub::sub_piece(&arn, variables))
+    let mut arn = Text::literal("arn:");
+    arn.push(Piece::Known {
+        value: scope.context.partition().to_owned(),
+        written: Written::Variable("AWS::Partition".to_owned()),
+    });
+    arn.push(Piece::Literal(":ecr:".to_owned()));
+    arn.extend(host.fields[host.form.region_field].clone());
+    arn.push(Piece::Literal(":".to_owned()));
+    arn.extend(host.fields[0].clone());
+    arn.push(Piece::Literal(":repository/".to_owned()));
+    arn.extend(repository);
+    Some(arn.to_value())
 }
 
-/// The ECR registry host of a `!Sub`'s text, its fields in `Fn::Sub` syntax.
-struct SubHost<'t> {
+/// An image's path up to the first `:` or `@` of its literal text, and whether there is one.
+fn before_tag_or_digest(path: &Text) -> (Text, bool) {
+    let mut repository = Text::default();
+    for piece in &path.pieces {
+        if let Piece::Literal(literal) = piece
+            && let Some(end) = literal.find([':', '@'])
+        {
+            repository.push(Piece::Literal(literal[..end].to_owned()));
+            return (repository, true);
+        }
+        repository.push(piece.clone());
+    }
+    (repository, false)
+}
+
+/// The ECR registry host of an image's text, its fields as text.
+struct TextHost {
     form: EcrHostForm,
-    fields: Vec<&'t str>,
-    /// The domain suffix when written as text or as `${AWS::URLSuffix}`.
+    fields: Vec<Text>,
+    /// The domain suffix, when known here (written, or `${AWS::URLSuffix}`).
     suffix: Option<String>,
     /// `:443` when written as text.
     port: Option<String>,
 }
 
-impl<'t> SubHost<'t> {
-    /// `url_suffix` is what `${AWS::URLSuffix}` stands for.
-    fn read(host: &'t str, url_suffix: &str) -> Option<Self> {
-        let (host, port) = match split_once_outside_variables(host, b':') {
-            Some((host, port)) => (host, sub_literal(port).map(|port| format!(":{port}"))),
-            None => (host, Some(String::new())),
+impl TextHost {
+    fn read(host: &Text) -> Option<Self> {
+        let mut parts = host.split(':', 2).into_iter();
+        let host = parts.next()?;
+        let port = match parts.next() {
+            Some(port) => port.as_literal().map(|port| format!(":{port}")),
+            None => Some(String::new()),
         };
-        let fields = split_outside_variables(host, b'.', usize::MAX);
-        let literal: Vec<Cow<'_, str>> = fields
+        let fields = host.split('.', usize::MAX);
+        let literal: Vec<&str> = fields
             .iter()
-            .map(|field| sub_literal(field).unwrap_or_default())
+            .map(|field| field.as_literal().unwrap_or_default())
             .collect();
         let form = EcrHostForm::of(&literal)?;
-        let suffix = fields[form.suffix_field()..].join(".");
-        let suffix = match suffix.as_str() {
-            "${AWS::URLSuffix}" => Some(url_suffix.to_owned()),
-            _ => sub_literal(&suffix).map(Cow::into_owned),
-        };
+        let suffix: Option<Vec<String>> = fields[form.suffix_field()..]
+            .iter()
+            .map(Text::sample)
+            .collect();
         Some(Self {
             form,
             fields,
-            suffix,
+            suffix: suffix.map(|suffix| suffix.join(".")),
             port,
         })
     }

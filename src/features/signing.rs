@@ -4,7 +4,6 @@
 //! verifies jobs itself with the public key, so never calls `kms:Verify`).
 
 use crate::properties::reader::PropertyReader;
-use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
@@ -14,10 +13,8 @@ use crate::template::arn::stack_arn;
 use crate::template::arn::{
     check_partition, is_account_id, is_aws_managed_alias, is_region, parse_arn,
 };
+use crate::template::evaluate::{Piece, Text};
 use crate::template::scope::{Resolved, TemplateScope};
-use crate::template::sub::{
-    SubPart, parse_sub, split_outside_variables, sub_arguments, sub_literal, unescape_sub_text,
-};
 use crate::template::value::ref_target;
 
 /// The actions the agent calls on its signing key: sign uploads, and read the public key it
@@ -56,6 +53,8 @@ enum Named {
 }
 
 pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKey, String> {
+    // A `Fn::Join` (as AWS CDK writes) is read, and written, as its `Fn::Sub` twin.
+    let value = &*scope.written_form(value);
     let named = match scope.resolve(value) {
         Resolved::Literal(Value::String(text)) => {
             read_text(text, value, scope).map_err(|why| format!("{} {why}", show(value)))?
@@ -112,6 +111,12 @@ pub fn signing_key(value: &Value, scope: &TemplateScope<'_>) -> Result<SigningKe
         agent_value,
         statement,
     })
+}
+
+/// How a message names a value computed by a function: by the function alone (`the !Sub`).
+fn function_of(value: &Value) -> String {
+    let name = crate::template::value::intrinsic_name(value).unwrap_or("value");
+    format!("the !{}", name.trim_start_matches("Fn::"))
 }
 
 fn show(value: &Value) -> String {
@@ -241,14 +246,12 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
     {
         return Ok(Named::Key(value.clone()));
     }
-    if let Some((template, variables)) = sub_arguments(value) {
-        let parts = parse_sub(template);
-        let first = match parts.first() {
-            Some(SubPart::Text(text)) => unescape_sub_text(text),
-            _ => Cow::Borrowed(""),
-        };
-        if is_aws_managed_alias(&first) {
-            return Err(format!("the !Sub {MANAGED_KEY}"));
+    // Any other function: read as CloudFormation computes it, its holes left to the deploy.
+    if let Some(text) = scope.evaluate(value).into_text(value)
+        && let Some(Piece::Literal(first)) = text.pieces.first()
+    {
+        if is_aws_managed_alias(first) {
+            return Err(format!("{} {MANAGED_KEY}", function_of(value)));
         }
         if first.starts_with("alias/") {
             return Ok(Named::Alias {
@@ -258,26 +261,26 @@ fn read_intrinsic(value: &Value, scope: &TemplateScope<'_>) -> Result<Named, Str
             });
         }
         if first.starts_with("arn:") {
-            let fields = split_outside_variables(template, b':', 6);
-            let literal = |index: usize| fields.get(index).and_then(|field| sub_literal(field));
-            if fields.len() == 6 && literal(2).as_deref() == Some("kms") {
+            let fields = text.split(':', 6);
+            let literal = |index: usize| fields.get(index).and_then(Text::as_literal);
+            if fields.len() == 6 && literal(2) == Some("kms") {
                 if let Some(partition) = literal(1) {
-                    check_partition(&partition, "a KMS key", scope.context)
-                        .map_err(|why| format!("the !Sub {why}"))?;
+                    check_partition(partition, "a KMS key", scope.context)
+                        .map_err(|why| format!("{} {why}", function_of(value)))?;
                 }
-                let resource = fields[5];
-                if sub_literal(resource).is_some_and(|text| is_aws_managed_alias(&text)) {
-                    return Err(format!("the !Sub {MANAGED_KEY}"));
+                let resource = &fields[5];
+                if resource.as_literal().is_some_and(is_aws_managed_alias) {
+                    return Err(format!("{} {MANAGED_KEY}", function_of(value)));
                 }
-                if resource.starts_with("key/") {
+                let starts = |prefix: &str| matches!(resource.pieces.first(), Some(Piece::Literal(text)) if text.starts_with(prefix));
+                if starts("key/") {
                     return Ok(Named::Key(value.clone()));
                 }
-                if resource.starts_with("alias/") {
-                    let piece = |text: &str| crate::template::sub::sub_piece(text, variables);
+                if starts("alias/") {
                     return Ok(Named::Alias {
-                        name: piece(resource),
-                        region: piece(fields[3]),
-                        account: piece(fields[4]),
+                        name: resource.to_value(),
+                        region: fields[3].to_value(),
+                        account: fields[4].to_value(),
                     });
                 }
             }

@@ -149,15 +149,19 @@ pub fn read_properties(
     let task_role_policies = reader.list(reader.input("TaskRolePolicies"), |reader, entry| {
         reader.policy(entry, &mut policy_names)
     });
-    let task_role_managed_policy_arns = reader.list(
-        reader.input("TaskRoleManagedPolicyArns"),
-        |reader, entry| {
-            let context = reader.scope.context;
-            reader.required_string_checked(entry, |text| {
-                crate::template::arn::check_policy_arn(text, context)
-            })
-        },
-    );
+    let context = reader.scope.context;
+    let check_policy_arn = |text: &str| crate::template::arn::check_policy_arn(text, context);
+    let task_role_managed_policy_arns = match reader.input("TaskRoleManagedPolicyArns") {
+        // A list parameter's `Ref` or a `Fn::Split`: its items, as CloudFormation computes them.
+        Some(PropertyInput::Single(sourced))
+            if let Some(arns) = reader.evaluated_list(sourced, check_policy_arn) =>
+        {
+            arns
+        }
+        input => reader.list(input, |reader, entry| {
+            reader.required_string_checked(entry, check_policy_arn)
+        }),
+    };
     if task_role_arn.is_some() {
         for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
             if let Some(input) = reader.input(name) {

@@ -5,10 +5,14 @@ use serde_json::{Map, Value, json};
 
 use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
+use crate::template::evaluate::{Evaluated, describe_computed};
 use crate::template::place::Place;
-use crate::template::problems::unknown_name_message;
+use crate::template::problems::{show_literal, unknown_name_message};
 use crate::template::scope::Resolved;
 use crate::template::value::small_object_member;
+
+/// A check of a string's text: `Err` says why it is refused.
+type StringCheck<'c> = dyn Fn(&str) -> Result<(), String> + 'c;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
     pub(crate) fn input(&self, name: &str) -> Option<&'i PropertyInput<'i>> {
@@ -133,13 +137,24 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Option<Value> {
+        self.string_checked(sourced, Some(&check))
+    }
+
+    /// [`Self::optional_string`]; with no check, a function is taken as written, unevaluated.
+    fn string_checked(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: Option<&StringCheck<'_>>,
+    ) -> Option<Value> {
         let resolved = self.scope.resolve(sourced.value);
         if resolved.is_unset() {
             return None;
         }
         match &resolved {
             Resolved::Literal(Value::String(_)) | Resolved::Parameter { .. } => {
-                if let Some(Err(why)) = resolved.as_str().map(&check) {
+                if let (Some(text), Some(check)) = (resolved.as_str(), check)
+                    && let Err(why) = check(text)
+                {
                     self.problems
                         .push(sourced.place, format!("{} {why}", resolved.describe()));
                 }
@@ -153,12 +168,75 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 None
             }
             Resolved::NoValue => None,
-            Resolved::Unknown => Some(sourced.value.clone()),
+            // A function: checked as CloudFormation will compute it, where that is known here.
+            Resolved::Unknown => {
+                let Some(check) = check else {
+                    return Some(sourced.value.clone());
+                };
+                let sample = self.scope.evaluate(sourced.value).sample();
+                // `""` as CloudFormation computes it (a mapping's, a decided `Fn::If`'s) is unset too.
+                if sample.as_deref() == Some("") {
+                    return None;
+                }
+                if let Some(sample) = sample
+                    && let Err(why) = check(&sample)
+                {
+                    self.problems.push(
+                        sourced.place,
+                        format!("{} {why}", describe_computed(sourced.value)),
+                    );
+                }
+                Some(sourced.value.clone())
+            }
         }
     }
 
+    /// A list property written as one function (a `CommaDelimitedList` or `List<>` parameter's
+    /// `Ref`, a `Fn::Split`, a `Fn::FindInMap`) whose items CloudFormation computes and the
+    /// macro can count: each item checked where known, and written as the literal it is or as
+    /// `Fn::Select` of the function. `None` when it is no such list.
+    pub(crate) fn evaluated_list(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<Vec<Value>> {
+        let items = match self.scope.evaluate(sourced.value) {
+            Evaluated::Known(Value::Array(items)) => {
+                items.into_iter().map(Evaluated::Known).collect()
+            }
+            Evaluated::List(items) => items,
+            _ => return None,
+        };
+        let described = describe_computed(sourced.value);
+        let mut written = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let place = sourced.place.index(index);
+            let Some(text) = item.into_text(&Value::Null) else {
+                self.problems
+                    .push(place, format!("item {index} of {described} is not text"));
+                continue;
+            };
+            if let Some(sample) = text.sample()
+                && let Err(why) = check(&sample)
+            {
+                // A parameter's value is never shown: the item is named by its place.
+                let message = match text.as_literal() {
+                    Some(literal) => {
+                        format!("{} {why}", show_literal(&Value::String(literal.to_owned())))
+                    }
+                    None => format!(
+                        "item {index} of {described} (not shown: it comes from the template's parameters) {why}"
+                    ),
+                };
+                self.problems.push(place, message);
+            }
+            written.push(text.to_value());
+        }
+        Some(written)
+    }
+
     pub(crate) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
-        self.required_string_checked(sourced, |_| Ok(()))
+        self.required_string_of(sourced, None)
     }
 
     pub(crate) fn required_string_checked(
@@ -166,8 +244,16 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         sourced: &Sourced<'_>,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Option<Value> {
+        self.required_string_of(sourced, Some(&check))
+    }
+
+    fn required_string_of(
+        &mut self,
+        sourced: &Sourced<'_>,
+        check: Option<&StringCheck<'_>>,
+    ) -> Option<Value> {
         let before = self.problems.len();
-        let value = self.optional_string(sourced, check);
+        let value = self.string_checked(sourced, check);
         if value.is_none() && self.problems.len() == before {
             self.problems.push(sourced.place, "must not be empty");
         }

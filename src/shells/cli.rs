@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::expand::expand;
+use crate::expand::expand_with_summary;
 use crate::expand::language_extensions::{LANGUAGE_EXTENSIONS, apply_language_extensions};
 use crate::shells::macro_io::{MacroStatus, read_event, respond_to_event};
 use crate::template::context::ExpansionContext;
@@ -283,7 +283,13 @@ fn expand_command(
     let expanded = if explain_roles {
         crate::shells::explain::explain_own_roles(&template, &context)
     } else {
-        expand(template, &context)
+        // The notes go to standard error, so the template on standard output stays whole.
+        expand_with_summary(template, &context).map(|(expanded, _)| {
+            for note in &expanded.notes {
+                eprintln!("note: {note}");
+            }
+            expanded.to_value()
+        })
     };
     leave_for_exit(text);
     match expanded {
@@ -317,6 +323,8 @@ pub fn prepare_for_expand(
             context,
             parameters: parameters.as_ref(),
             resources: &Map::new(),
+            mappings: None,
+            conditions: None,
         };
         apply_language_extensions(root, &scope, &mut problems);
         // It has run: what CloudFormation hands the macro no longer lists it.

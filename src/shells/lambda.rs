@@ -46,6 +46,8 @@ fn log_request(summary: &RequestSummary, duration_ms: f64) {
         resources_expanded = summary.expansion.buildkite_resources,
         resources_out = summary.expansion.resources_out,
         problems = summary.problems,
+        // Where the grant is wider than exact (an image pulled from any repository): places only.
+        notes = %summary.note_places.join(" "),
         outcome,
         duration_ms,
         "macro request"

@@ -65,6 +65,8 @@ pub struct RequestSummary {
     pub problems: usize,
     /// False when the event itself could not be read as a macro request.
     pub request_read: bool,
+    /// The places of the expansion's notes (an image pulled from any repository), no value.
+    pub note_places: Vec<String>,
 }
 
 /// The fields a macro request must have, in the order CloudFormation writes them; the others
@@ -302,6 +304,7 @@ fn unreadable(
         status: MacroStatus::Failure,
         problems: 1,
         request_read: false,
+        note_places: Vec::new(),
     };
     let message = format!("Buildkite-Agents could not read the request: {why}");
     (MacroResponse::failure(request_id, message), summary)
@@ -334,10 +337,16 @@ pub fn respond(request: MacroRequest) -> (MacroResponse, RequestSummary) {
         status: MacroStatus::Success,
         problems: 0,
         request_read: true,
+        note_places: Vec::new(),
     };
     let response = match outcome {
         Ok(Ok((fragment, expansion))) => {
             summary.expansion = expansion;
+            summary.note_places = fragment
+                .notes
+                .iter()
+                .map(|note| note.path.clone())
+                .collect();
             MacroResponse {
                 request_id,
                 status: MacroStatus::Success,

@@ -3,6 +3,7 @@
 
 pub mod arn;
 pub mod context;
+pub mod evaluate;
 pub mod place;
 pub mod problems;
 pub mod scope;

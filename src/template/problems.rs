@@ -24,6 +24,9 @@ pub struct Problems {
     /// The problems of `list`, so that a template with many problems is not quadratic; shared
     /// with it, not copied (15,100 problems of a 5 MB request took about 4 MB with copies).
     seen: HashSet<Arc<Problem>>,
+    /// What a user should know of a template that still expands (an image pulled from any
+    /// repository): printed by `expand` on standard error, never a reason to refuse.
+    notes: Vec<Problem>,
 }
 
 impl Problems {
@@ -45,6 +48,22 @@ impl Problems {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// Records a note, once for the same place and text.
+    pub fn note(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        let note = Problem {
+            path: path.into(),
+            message: message.into(),
+        };
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// The notes recorded, taken out.
+    pub fn take_notes(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.notes)
     }
 
     pub fn len(&self) -> usize {

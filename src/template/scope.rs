@@ -72,6 +72,10 @@ pub struct TemplateScope<'a> {
     pub context: &'a ExpansionContext,
     pub parameters: Option<&'a Map<String, Value>>,
     pub resources: &'a Map<String, Value>,
+    /// The template's `Mappings`, for `Fn::FindInMap`.
+    pub mappings: Option<&'a Map<String, Value>>,
+    /// The template's `Conditions`, decided where known parameter values decide them.
+    pub conditions: Option<&'a Map<String, Value>>,
 }
 
 impl<'a> TemplateScope<'a> {

@@ -241,6 +241,8 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
             Piece::Pseudo(name) => push_sub_variable(&mut sub, name),
             Piece::Value(Value::String(text)) => push_sub_text(&mut sub, text),
             Piece::Value(value) => {
+                // `{"Fn::Sub": ["${V}", {"V": x}]}` is `x`.
+                let value = lone_variable(value).unwrap_or(value);
                 if let Some(target) = ref_target(value) {
                     push_sub_variable(&mut sub, target);
                 } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
@@ -261,6 +263,13 @@ pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
             Value::Object(variables),
         ]))
     }
+}
+
+/// The value of a list-form `Fn::Sub` that is one variable and nothing else.
+fn lone_variable(value: &Value) -> Option<&Value> {
+    let (template, variables) = sub_arguments(value)?;
+    let variables = variables.filter(|variables| variables.len() == 1)?;
+    variables.get(template.strip_prefix("${")?.strip_suffix('}')?)
 }
 
 /// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,

@@ -397,6 +397,20 @@ ArtifactsPrefix: ruby/main""",
     )
     env_file_case.expected.environment_files = (["arn:aws:s3:::ci-config-imported/rails/ci.env"],
                                                 ["arn:aws:s3:::ci-config-imported"])
+    # Exact only at deploy: a whole object ARN imported (ECS takes nothing else there), and one
+    # written as a !Join (as AWS CDK writes) over an imported bucket.
+    imported_env_file_case = image_case(
+        "environment files as an imported ARN and as a !Join of an imported bucket",
+        {},
+        {"ci-team-EnvFileArn": "arn:aws:s3:::ci-team-imported/team/ci.env", "ci-config-bucket": "ci-config-imported"},
+        """EnvironmentFiles:
+  - !ImportValue ci-team-EnvFileArn
+  - !Join ["", ["arn:", !Ref AWS::Partition, ":s3:::", !ImportValue ci-config-bucket, "/rails/ci.env"]]""",
+        [],
+    )
+    imported_env_file_case.expected.environment_files = (
+        ["arn:aws:s3:::ci-team-imported/team/ci.env", "arn:aws:s3:::ci-config-imported/rails/ci.env"],
+        ["arn:aws:s3:::ci-team-imported", "arn:aws:s3:::ci-config-imported"])
     artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
 
     mirrors_case = image_case(
@@ -486,6 +500,13 @@ BuildkiteAgentImage: !Ref SidecarImage""",
     RepositoryAndTag: !ImportValue ci-builder""",
             [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/builder")],
         ),
+        image_case(
+            "ECR image as a !Join of an imported account (as AWS CDK writes), granted as its !Sub twin",
+            {},
+            {"ci-account": OTHER_ACCOUNT},
+            """Image: !Join ["", [!ImportValue ci-account, ".dkr.ecr.eu-west-1.", !Ref AWS::URLSuffix, "/ci/node:22"]]""",
+            [repository(OTHER_REGION, OTHER_ACCOUNT, "ci/node")],
+        ),
         image_case("Docker Hub images only", {}, {}, "Image: ruby:3.3", []),
     ]
 
@@ -504,7 +525,7 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                  f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
     ]
 
-    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, mirrors_case, hooks_case] + [
+    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,

@@ -167,7 +167,10 @@ SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 def import_sample(name: str) -> str:
     """Another stack's export, in the form its name says: an export named `...Arn` is an SSM
     parameter ARN of another region and account, `...Path` a path, anything else a name. So
-    the grants built for a value the macro cannot see are checked in each form it may take."""
+    the grants built for a value the macro cannot see are checked in each form it may take; an
+    export named `...EnvFileArn` is an S3 object ARN, the one form an environment file takes."""
+    if name.endswith("EnvFileArn"):
+        return f"arn:{PARTITION}:s3:::imported-config/{name}.env"
     if name.endswith("Arn"):
         return f"arn:{PARTITION}:ssm:eu-west-1:210987654321:parameter/imported/{name}"
     if name.endswith("Path"):
@@ -840,6 +843,23 @@ def grant_findings(expanded: Expanded, filler: Filler, tally: Tally) -> list[Fin
     return findings
 
 
+ANY_ECR_REPOSITORY = f"arn:{PARTITION}:ecr:*:*:repository/*"
+
+
+def deploy_only_image(container: dict, filler: Filler) -> bool:
+    """Whether a container's image, as written, is a value only a deploy gives (a `GetAtt` of
+    another than an ECR repository, an `ImportValue`) that its sample does not place in ECR."""
+    image = container.get("Image")
+    text = json.dumps(image)
+    if not isinstance(image, dict) or not ("Fn::ImportValue" in text or "Fn::GetAtt" in text):
+        return False
+    try:
+        sample = str(filler.fill(image))
+    except CannotFill:
+        return True
+    return not ECR_IMAGE.match(sample) and "RepositoryUri" not in text and "Arn" not in text
+
+
 def pull_and_log_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
     """Each generated execution role without AWS's managed policy pulls from exactly the ECR
     repositories of its task definition's images, logs in to ECR only when it pulls
@@ -852,13 +872,19 @@ def pull_and_log_findings(expanded: Expanded, filler: Filler) -> list[Finding]:
         try:
             if any(TASK_EXECUTION_ROLE_POLICY in str(filler.fill(arn)) for arn in role.get("ManagedPolicyArns") or []):
                 continue
-            containers = filler.fill(properties.get("ContainerDefinitions") or [])
+            written = properties.get("ContainerDefinitions") or []
+            containers = filler.fill(written)
             repositories = set()
             for container in containers:
                 match = ECR_IMAGE.match(str(container.get("Image", "")))
                 if match:
                     account, region, repository = match.groups()
                     repositories.add(f"arn:{PARTITION}:ecr:{region}:{account}:repository/{repository}")
+            # An image only a deploy names (a nested stack's output, an import) that the sample
+            # does not make an ECR image: pulled from any repository, as the first release's
+            # managed policy let it (README, "Images the macro cannot place").
+            if any(deploy_only_image(container, filler) for container in written if isinstance(container, dict)):
+                repositories.add(ANY_ECR_REPOSITORY)
             log_groups = {
                 f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{options['awslogs-group']}:*"
                 for container in containers

@@ -13,6 +13,8 @@ fn applied(template: Value) -> (Value, Vec<String>) {
         context: &context,
         parameters: parameters.as_ref(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let mut problems = Problems::new();
     apply_language_extensions(&mut root, &scope, &mut problems);

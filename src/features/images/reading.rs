@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::reference::Stretch;
-use crate::features::images::pull_grant;
+use crate::features::images::{ANY_REPOSITORY, ECR_PULL_ACTIONS, NARROWING_FORMS, pull_grant};
 use crate::properties::reader::{NamedImage, PropertyReader};
+use crate::template::evaluate::{Piece, Text, describe_computed};
 use crate::template::place::Place;
 use crate::template::scope::{Resolved, TemplateScope};
-use crate::template::sub::{SubPart, parse_sub, sub_arguments, unescape_sub_text};
 
 /// Images built for x86_64 alone (docs/ci-features.md, "Images: architectures"): their Docker
 /// Hub repositories, and what to run on ARM64 instead.
@@ -52,7 +52,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             return Vec::new();
         }
         match pull_grant(image, self.scope) {
-            Ok(repositories) => repositories,
+            Ok(pull) => {
+                if let Some(why) = pull.unplaced {
+                    self.problems.note(place, unplaced_note(&why));
+                }
+                pull.repositories
+            }
             Err(why) => {
                 self.problems.push(place, why);
                 Vec::new()
@@ -72,6 +77,16 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 }
 
+/// The note for an image the macro cannot place: the pull it gets, and how to narrow it.
+fn unplaced_note(why: &str) -> String {
+    format!(
+        "cannot tell which ECR repository this image is in ({why}), so the execution role may pull from any repository of the partition, as the first release's AmazonECSTaskExecutionRolePolicy let it: {} on {}; to narrow it, {}",
+        ECR_PULL_ACTIONS.join(", "),
+        ANY_REPOSITORY,
+        NARROWING_FORMS
+    )
+}
+
 /// An image as far as the checks can read it.
 enum ImageText<'v> {
     Written(&'v Value, &'v str),
@@ -80,12 +95,17 @@ enum ImageText<'v> {
         name: &'v str,
         value: String,
     },
-    /// A `!Sub` or `!Join`: literal text around what only a deploy fills.
-    Computed(String, Vec<Stretch<'v>>),
+    /// A function's value: literal text (a parameter's value among it, read, never shown)
+    /// around what only a deploy fills.
+    Computed {
+        described: String,
+        stretches: Vec<Stretch<'static>>,
+        holds_parameters: bool,
+    },
 }
 
-/// The readable forms `image` may take: one per branch of an `Fn::If`, none for an intrinsic
-/// whose text the macro cannot see (`!GetAtt`, `!ImportValue`).
+/// The readable forms `image` may take: one per branch of an `Fn::If`, none for a value
+/// that is not text.
 fn image_texts<'v>(image: &'v Value, scope: &TemplateScope<'_>) -> Vec<ImageText<'v>> {
     if let Some(Value::Array(arguments)) = image.get("Fn::If")
         && let [_, yes, no] = arguments.as_slice()
@@ -101,51 +121,39 @@ fn image_texts<'v>(image: &'v Value, scope: &TemplateScope<'_>) -> Vec<ImageText
             name,
             value: Value::String(value),
         } => vec![ImageText::Parameter { name, value }],
-        Resolved::Unknown => computed_stretches(image).into_iter().collect(),
+        Resolved::Unknown => scope
+            .evaluate(image)
+            .into_text(image)
+            .map(|text| computed(image, &text))
+            .into_iter()
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-/// The stretches of a `!Sub` (a list-form variable written as text is text) or a `!Join`.
-fn computed_stretches(image: &Value) -> Option<ImageText<'_>> {
-    let mut stretches: Vec<Stretch<'_>> = Vec::new();
-    // Text next to text is one stretch, so a hole-free image reads as literal text.
-    let mut push = |stretch| match (stretches.last_mut(), stretch) {
-        (Some(Stretch::Text(before)), Stretch::Text(text)) => before.to_mut().push_str(&text),
-        (_, stretch) => stretches.push(stretch),
-    };
-    if let Some((template, variables)) = sub_arguments(image) {
-        for part in parse_sub(template) {
-            push(match part {
-                SubPart::Text(text) => Stretch::Text(unescape_sub_text(text)),
-                SubPart::Variable(name) => match variables.and_then(|v| v.get(name)) {
-                    Some(Value::String(text)) => Stretch::Text(Cow::Borrowed(text)),
-                    _ => Stretch::Hole,
-                },
-            });
+/// The stretches of an image's text: literal and known pieces are text, holes are holes.
+fn computed<'v>(image: &Value, text: &Text) -> ImageText<'v> {
+    let mut stretches: Vec<Stretch<'static>> = Vec::new();
+    for piece in &text.pieces {
+        let stretch = match piece {
+            Piece::Literal(text) | Piece::Known { value: text, .. } => {
+                Stretch::Text(Cow::Owned(text.clone()))
+            }
+            Piece::Hole(_) => Stretch::Hole,
+        };
+        match (stretches.last_mut(), stretch) {
+            (Some(Stretch::Text(before)), Stretch::Text(text)) => before.to_mut().push_str(&text),
+            (_, stretch) => stretches.push(stretch),
         }
-        let shown = crate::template::problems::show_literal(&Value::String(template.to_owned()));
-        return Some(ImageText::Computed(format!("the !Sub {shown}"), stretches));
     }
-    let Some(Value::Array(arguments)) = image.get("Fn::Join") else {
-        return None;
-    };
-    let [Value::String(delimiter), items] = arguments.as_slice() else {
-        return None;
-    };
-    let Value::Array(items) = items else {
-        return None;
-    };
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            push(Stretch::Text(Cow::Borrowed(delimiter)));
-        }
-        push(match item {
-            Value::String(text) => Stretch::Text(Cow::Borrowed(text)),
-            _ => Stretch::Hole,
-        });
+    if stretches.is_empty() {
+        stretches.push(Stretch::Text(Cow::Borrowed("")));
     }
-    Some(ImageText::Computed("the !Join".to_owned(), stretches))
+    ImageText::Computed {
+        described: describe_computed(image),
+        stretches,
+        holds_parameters: text.has_known_expressions(),
+    }
 }
 
 impl ImageText<'_> {
@@ -154,7 +162,7 @@ impl ImageText<'_> {
         match self {
             ImageText::Written(value, _) => crate::template::problems::show_literal(value),
             ImageText::Parameter { name, .. } => format!("the value of parameter {name}"),
-            ImageText::Computed(what, _) => what.clone(),
+            ImageText::Computed { described, .. } => described.clone(),
         }
     }
 
@@ -163,13 +171,21 @@ impl ImageText<'_> {
         let checked = match self {
             ImageText::Written(_, text) => super::reference::check_text(text),
             ImageText::Parameter { value, .. } => super::reference::check_text(value),
-            ImageText::Computed(_, stretches) => super::reference::check(stretches),
+            ImageText::Computed { stretches, .. } => super::reference::check(stretches),
         };
         let Err(refused) = checked else {
             return Ok(());
         };
         let fix = match (self, refused.corrected) {
             (ImageText::Parameter { .. }, _) => "; correct the parameter's value".to_owned(),
+            // The corrected text would show a parameter's value.
+            (
+                ImageText::Computed {
+                    holds_parameters: true,
+                    ..
+                },
+                _,
+            ) => String::new(),
             (_, Some(corrected)) => format!("; write {corrected}"),
             (_, None) => String::new(),
         };
@@ -185,7 +201,7 @@ impl ImageText<'_> {
         match self {
             ImageText::Written(value, _) => Some(NamedImage::Written((*value).clone())),
             ImageText::Parameter { name, .. } => Some(NamedImage::Parameter((*name).to_owned())),
-            ImageText::Computed(..) => None,
+            ImageText::Computed { .. } => None,
         }
     }
 
@@ -194,7 +210,7 @@ impl ImageText<'_> {
         let text = match self {
             ImageText::Written(_, text) => *text,
             ImageText::Parameter { value, .. } => value,
-            ImageText::Computed(..) => return None,
+            ImageText::Computed { .. } => return None,
         };
         let (domain, rest) = super::reference::split_domain(text);
         if !matches!(

@@ -2,6 +2,10 @@ use super::*;
 use crate::template::context::ExpansionContext;
 
 fn pull(image: Value) -> Result<Vec<Value>, String> {
+    pull_with_note(image).map(|pull| pull.repositories)
+}
+
+fn pull_with_note(image: Value) -> Result<ImagePull, String> {
     let mut context = ExpansionContext::new("us-east-1", "123456789012");
     context.parameter_values.insert(
         "EcrImage".into(),
@@ -17,6 +21,8 @@ fn pull(image: Value) -> Result<Vec<Value>, String> {
         context: &context,
         parameters: Some(parameters.as_object().unwrap()),
         resources: resources.as_object().unwrap(),
+        mappings: None,
+        conditions: None,
     };
     pull_grant(&image, &scope)
 }
@@ -105,6 +111,8 @@ fn china_reads_its_own_hosts() {
         context: &context,
         parameters: None,
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let arn = Ok(vec![
         json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/ci"}),
@@ -113,7 +121,11 @@ fn china_reads_its_own_hosts() {
         "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ci:1",
         "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/ci:1",
     ] {
-        assert_eq!(pull_grant(&json!(image), &scope), arn, "{image}");
+        assert_eq!(
+            pull_grant(&json!(image), &scope).map(|pull| pull.repositories),
+            arn,
+            "{image}"
+        );
     }
     let outside = pull_grant(&json!("123456789012.dkr-ecr.cn-north-1.on.aws/ci"), &scope);
     assert!(
@@ -136,9 +148,11 @@ fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let granted = pull_grant(&json!({"Ref": "Image"}), &scope).unwrap();
-    let text = granted[0].to_string();
+    let text = granted.repositories[0].to_string();
     assert!(
         text.contains(r#"{"Fn::Split":[".on.aws:443/",{"Ref":"Image"}]}"#),
         "{text}"
@@ -147,7 +161,7 @@ fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
     assert!(text.contains(r#""Region":{"Fn::Select":[2,"#), "{text}");
     let sub = json!({"Fn::Sub": ["${Account}.dkr-ecr-fips.eu-west-1.on.aws/${Name}:1", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]});
     assert_eq!(
-        pull_grant(&sub, &scope),
+        pull_grant(&sub, &scope).map(|pull| pull.repositories),
         Ok(vec![
             json!({"Fn::Sub": ["arn:${AWS::Partition}:ecr:eu-west-1:${Account}:repository/${Name}", {"Account": {"Fn::ImportValue": "a"}, "Name": {"Fn::ImportValue": "n"}}]})
         ])
@@ -157,7 +171,7 @@ fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
     let refused = pull_grant(&url_suffix, &scope).unwrap_err();
     assert!(refused.contains("end in .on.aws"), "{refused}");
     let unset_end = json!({"Fn::Sub": ["${AWS::AccountId}.dkr-ecr.${AWS::Region}.on.aws/${Rest}", {"Rest": {"Fn::ImportValue": "r"}}]});
-    let cut = pull_grant(&unset_end, &scope).unwrap()[0].to_string();
+    let cut = pull_grant(&unset_end, &scope).unwrap().repositories[0].to_string();
     assert!(cut.contains(r#"[".on.aws/","#), "{cut}");
 }
 
@@ -222,18 +236,71 @@ fn if_branches_are_each_granted() {
 }
 
 #[test]
-fn an_opaque_image_is_refused_with_the_forms_that_work() {
+fn an_image_the_macro_cannot_place_is_pulled_from_any_repository_with_a_note() {
     for image in [
         json!({"Fn::ImportValue": "image"}),
+        json!({"Fn::GetAtt": ["Builder", "Outputs.Image"]}),
         json!({"Fn::Sub": "${Unset}/ci:1"}),
-        json!({"Fn::Join": ["", ["a", "b"]]}),
+        json!({"Fn::Join": ["", [{"Fn::ImportValue": "registry"}, "/ci:1"]]}),
+        json!({"Ref": "Unset"}),
     ] {
-        let why = pull(image.clone()).unwrap_err();
+        let pull = pull_with_note(image.clone()).unwrap();
+        assert_eq!(
+            pull.repositories,
+            [json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:*:*:repository/*"})],
+            "{image}"
+        );
+        assert!(pull.unplaced.is_some(), "{image}");
+    }
+    let unset = pull_with_note(json!({"Ref": "Unset"}))
+        .unwrap()
+        .unplaced
+        .unwrap();
+    assert!(unset.contains("parameter Unset has no value"), "{unset}");
+    // An If with one branch placed keeps that branch exact.
+    let branches = pull(json!({"Fn::If": ["C", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ci:1", {"Fn::ImportValue": "image"}]})).unwrap();
+    assert_eq!(branches.len(), 2);
+    assert_eq!(
+        branches[0],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/ci"})
+    );
+}
+
+#[test]
+fn a_join_is_granted_as_its_sub_twin() {
+    let twins = [
+        (
+            json!({"Fn::Join": ["", [{"Fn::GetAtt": ["Repo", "RepositoryUri"]}, ":3.3"]]}),
+            json!({"Fn::Sub": "${Repo.RepositoryUri}:3.3"}),
+        ),
+        (
+            json!({"Fn::Join": ["", [{"Ref": "AWS::AccountId"}, ".dkr.ecr.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/ci/ruby:", {"Ref": "Tag"}]]}),
+            json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ci/ruby:${Tag}"}),
+        ),
+        (
+            json!({"Fn::Join": ["/", ["docker.io", {"Ref": "Unset"}]]}),
+            json!({"Fn::Sub": "docker.io/${Unset}"}),
+        ),
+    ];
+    for (join, sub) in twins {
+        assert_eq!(pull(join.clone()), pull(sub), "{join}");
         assert!(
-            why.contains("AttachTaskExecutionRolePolicy"),
-            "{image}: {why}"
+            pull_with_note(join.clone()).unwrap().unplaced.is_none(),
+            "{join}"
         );
     }
-    let unset = pull(json!({"Ref": "Unset"})).unwrap_err();
-    assert!(unset.contains("parameter Unset has no value"), "{unset}");
+    // CDK's repositoryUriForTag: a Join of Select/Split over the repository's ARN.
+    let arn = json!({"Fn::GetAtt": ["Repo", "Arn"]});
+    let field = |index: u64| json!({"Fn::Select": [index, {"Fn::Split": [":", arn]}]});
+    let cdk = json!({"Fn::Join": ["", [field(4), ".dkr.ecr.", field(3), ".", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": "Repo"}, ":3.3"]]});
+    // A repository of the stack is in its region and account: the ARN a person writes.
+    let written = json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/${Repo}"});
+    assert_eq!(pull(cdk).unwrap(), std::slice::from_ref(&written));
+    // repositoryUri, without a tag: the repository's Ref is its name, which holds no tag.
+    let untagged = json!({"Fn::Join": ["", [field(4), ".dkr.ecr.", field(3), ".", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": "Repo"}]]});
+    assert_eq!(pull(untagged).unwrap(), [written]);
+    assert_eq!(
+        pull(json!({"Fn::Join": ["", ["ruby", ":3.3"]]})).unwrap(),
+        Vec::<Value>::new()
+    );
 }

@@ -11,10 +11,8 @@ use crate::properties::reader::PropertyReader;
 use crate::template::arn::is_region;
 use crate::template::arn::parse_arn;
 use crate::template::arn::partition_relative;
+use crate::template::evaluate::{Piece, Written};
 use crate::template::scope::Resolved;
-use crate::template::sub::split_outside_variables;
-use crate::template::sub::sub_arguments;
-use crate::template::sub::sub_literal;
 use crate::template::value::ref_target;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
@@ -57,6 +55,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 return None;
             }
         }
+        // A `Fn::Join` (as AWS CDK writes) is granted as its `Fn::Sub` twin.
+        let key = self.scope.written_form(&key).into_owned();
         Some(partition_relative(key, self.scope.context))
     }
 
@@ -127,17 +127,26 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 name: arn.region.to_owned(),
                 shown: false,
             }),
+            // A function: read as CloudFormation computes it, the region being field 3.
             _ => {
-                let (template, _) = sub_arguments(key)?;
-                let fields = split_outside_variables(template, b':', 6);
-                match fields.get(3).copied()? {
-                    "${AWS::Region}" => Some(stack()),
-                    field => sub_literal(field)
-                        .filter(|text| is_region(text))
-                        .map(|text| KnownRegion {
-                            name: text.into_owned(),
-                            shown: true,
-                        }),
+                let text = self.scope.evaluate(key).into_text(key)?;
+                let fields = text.split(':', 6);
+                match fields.get(3)?.pieces.as_slice() {
+                    [Piece::Literal(region)] if is_region(region) => Some(KnownRegion {
+                        name: region.clone(),
+                        shown: true,
+                    }),
+                    [
+                        Piece::Known {
+                            written: Written::Variable(name),
+                            ..
+                        },
+                    ] if name == "AWS::Region" => Some(stack()),
+                    [Piece::Known { value, .. }] if is_region(value) => Some(KnownRegion {
+                        name: value.clone(),
+                        shown: false,
+                    }),
+                    _ => None,
                 }
             }
         }

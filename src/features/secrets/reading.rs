@@ -69,6 +69,8 @@ pub(super) enum Reading {
 }
 
 pub(super) fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
+    // A `Fn::Join` (as AWS CDK writes) is read as its `Fn::Sub` twin.
+    let value = &*scope.written_form(value);
     if let Some(target) = ref_target(value) {
         if let Some(grant) = grant_for_resource_ref(value, target, scope) {
             return Reading::Grant(grant);

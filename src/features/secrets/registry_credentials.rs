@@ -9,11 +9,8 @@ use crate::features::secrets::reading::read;
 use crate::features::secrets::reading::secret_named;
 use crate::features::secrets::reading::secret_of_any_form;
 use crate::features::secrets::written::WrittenReference;
+use crate::template::evaluate::Piece;
 use crate::template::scope::TemplateScope;
-use crate::template::sub::SubPart;
-use crate::template::sub::parse_sub;
-use crate::template::sub::sub_arguments;
-use crate::template::sub::unescape_sub_text;
 
 /// The grant for a private registry's credentials (`RepositoryCredentials`), which ECS reads
 /// from a Secrets Manager secret, named whole: by its ARN, or by its name for a secret in the
@@ -22,6 +19,8 @@ pub fn registry_credentials_grant(
     secret: &Value,
     scope: &TemplateScope<'_>,
 ) -> Result<SecretGrant, String> {
+    // A `Fn::Join` (as AWS CDK writes) is read as its `Fn::Sub` twin.
+    let secret = &*scope.written_form(secret);
     let shape = format!(
         "arn:{}:secretsmanager:<region>:<account>:secret:<name>, or the secret's name",
         scope.context.partition()
@@ -59,7 +58,7 @@ pub fn registry_credentials_grant(
 
 /// Whether `value` is written as a Secrets Manager secret's name rather than an ARN: `None`
 /// when it is an ARN or cannot be told, else whether it is a valid name (`Err` with how a
-/// message names it). A `!Sub` whose text begins with what cannot begin an ARN is a name,
+/// message names it). A function whose text begins with what cannot begin an ARN is a name,
 /// whatever its variables hold.
 pub(super) fn secret_name_written(
     value: &Value,
@@ -80,12 +79,11 @@ pub(super) fn secret_name_written(
             Err(written.subject())
         });
     }
-    let (template, _) = sub_arguments(value)?;
-    let parts = parse_sub(template);
-    let Some(SubPart::Text(first)) = parts.first() else {
+    // A function: its text as CloudFormation computes it, holes left to the deploy.
+    let text = scope.evaluate(value).into_text(value)?;
+    let Some(Piece::Literal(first)) = text.pieces.first() else {
         return None;
     };
-    let first = unescape_sub_text(first);
-    let may_begin_an_arn = "arn:".starts_with(&*first) || first.starts_with("arn:");
+    let may_begin_an_arn = "arn:".starts_with(first.as_str()) || first.starts_with("arn:");
     (!may_begin_an_arn).then_some(Ok(()))
 }

@@ -14,6 +14,8 @@ fn scope_with<'a>(
         context,
         parameters: Some(parameters),
         resources,
+        mappings: None,
+        conditions: None,
     }
 }
 
@@ -218,7 +220,6 @@ fn an_agent_token_the_macro_cannot_see_is_granted_in_whatever_form_it_takes() {
         json!({"Fn::GetAtt": ["Stack", "Outputs.TokenPath"]}),
         json!({"Fn::If": ["HasPath", {"Ref": "TokenName"}, "/buildkite-agent/token"]}),
         json!({"Fn::FindInMap": ["Tokens", {"Ref": "AWS::Region"}, "Path"]}),
-        json!({"Fn::Join": ["", ["/ci/", {"Ref": "AWS::StackName"}]]}),
         json!({"Fn::Sub": ["${Prefix}token", {"Prefix": {"Fn::ImportValue": "p"}}]}),
         json!({"Ref": "Unset"}),
         json!({"Ref": "Bucket"}),
@@ -226,6 +227,12 @@ fn an_agent_token_the_macro_cannot_see_is_granted_in_whatever_form_it_takes() {
         let grant = token(value.clone()).unwrap();
         assert_eq!(grant, any_form(&value), "{value}");
     }
+    // A Join the macro reads is exact, as its Sub twin.
+    let join = json!({"Fn::Join": ["", ["/ci/", {"Ref": "AWS::StackName"}]]});
+    assert_eq!(
+        only(&token(join).unwrap()),
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ci/${AWS::StackName}"})
+    );
     let value = json!({"Fn::ImportValue": "x"});
     let prefix =
         json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"});
@@ -526,4 +533,62 @@ fn a_parameter_store_types_default_is_not_its_value() {
     )
     .unwrap();
     assert_eq!(granted.store, SecretStore::SecretsManager);
+}
+
+#[test]
+fn a_join_is_granted_as_its_sub_twin() {
+    let pseudo = |name: &str| json!({"Ref": name});
+    // AWS CDK's StringParameter.parameterArn: a Join of arn:, the partition, ...
+    let cdk_parameter_arn = json!({"Fn::Join": ["", [
+        "arn:", pseudo("AWS::Partition"), ":ssm:", pseudo("AWS::Region"), ":",
+        pseudo("AWS::AccountId"), ":parameter/", {"Ref": "Param"}
+    ]]});
+    let sub = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Param}"});
+    assert_eq!(grant(cdk_parameter_arn.clone()), grant(sub.clone()));
+    assert_eq!(token(cdk_parameter_arn), token(sub));
+    let imported = json!({"Fn::ImportValue": "path"});
+    let join = json!({"Fn::Join": ["", ["arn:", pseudo("AWS::Partition"), ":ssm:", pseudo("AWS::Region"), ":", pseudo("AWS::AccountId"), ":parameter", imported]]});
+    let sub = json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}", {"Path": imported}]});
+    let (joined, subbed) = (grant(join).unwrap(), grant(sub).unwrap());
+    assert_eq!(joined.store, SecretStore::Ssm);
+    assert_eq!(resources(&joined).len(), resources(&subbed).len());
+    assert_eq!(joined.region, subbed.region);
+    // A Join of literal text is that text.
+    assert_eq!(
+        grant(json!({"Fn::Join": ["/", ["", "ci", "token"]]})),
+        grant(json!("/ci/token"))
+    );
+    // A parameter's value read through a Join is never in the message.
+    let refused = grant(json!({"Fn::Join": ["", [{"Ref": "TokenName"}, "/x y"]]}));
+    if let Err(why) = refused {
+        assert!(!why.contains("/ci/token"), "{why}");
+    }
+    // Registry credentials: a Join of the secret's name is its name.
+    let registry = |value: Value| in_scope(|scope| registry_credentials_grant(&value, scope));
+    assert_eq!(
+        registry(json!({"Fn::Join": ["/", ["ci", "registry"]]})),
+        registry(json!("ci/registry"))
+    );
+}
+
+#[test]
+fn a_value_chosen_from_a_mapping_by_region_is_granted_exactly() {
+    let context = ExpansionContext::new("us-east-1", "123456789012");
+    let mappings = json!({"Tokens": {"us-east-1": {"Path": "/ci/us/token"}}});
+    let (parameters, resources) = (Map::new(), Map::new());
+    let scope = TemplateScope {
+        context: &context,
+        parameters: Some(&parameters),
+        resources: &resources,
+        mappings: mappings.as_object(),
+        conditions: None,
+    };
+    let chosen = json!({"Fn::FindInMap": ["Tokens", {"Ref": "AWS::Region"}, "Path"]});
+    let granted = agent_token_grant(&chosen, &scope).unwrap();
+    assert_eq!(granted.store, SecretStore::Ssm);
+    // The path is read from the mapping; the grant writes the FindInMap, CloudFormation's to fill.
+    assert_eq!(
+        only(&granted),
+        json!({"Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Value1}", {"Value1": chosen}]})
+    );
 }

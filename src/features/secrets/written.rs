@@ -3,13 +3,10 @@
 
 use crate::template::context::ExpansionContext;
 use crate::template::scope::TemplateScope;
-use crate::template::sub::SubPart;
 use crate::template::sub::has_variable_start;
 use crate::template::sub::leading_fields;
 use crate::template::sub::split_outside_variables;
 use crate::template::sub::sub_arguments;
-use crate::template::sub::sub_parts;
-use crate::template::sub::unescape_sub_text;
 use crate::template::value::ref_target;
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -78,20 +75,8 @@ impl<'a> WrittenReference<'a> {
             });
         }
         let (template, variables) = sub_arguments(value_from)?;
-        let mut sample = String::with_capacity(template.len());
-        for part in sub_parts(template) {
-            match part {
-                SubPart::Text(text) => sample.push_str(&unescape_sub_text(text)),
-                SubPart::Variable(name) => {
-                    let known = match variables.and_then(|v| v.get(name)) {
-                        Some(Value::String(text)) => Some(Cow::Borrowed(text.as_str())),
-                        Some(other) => ref_target(other).and_then(|p| scope.sample_variable(p)),
-                        None => scope.sample_variable(name),
-                    };
-                    sample.push_str(&known?);
-                }
-            }
-        }
+        // Its text as CloudFormation computes it, where the request and the template tell all.
+        let sample = scope.evaluate(value_from).sample()?;
         Some(Self {
             template: Cow::Borrowed(template),
             variables,

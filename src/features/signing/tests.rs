@@ -13,6 +13,8 @@ fn read(value: Value) -> Result<SigningKey, String> {
         context: &context,
         parameters: Some(parameters.as_object().unwrap()),
         resources: resources.as_object().unwrap(),
+        mappings: None,
+        conditions: None,
     };
     signing_key(&value, &scope)
 }

@@ -13,6 +13,8 @@ fn with_known<T>(region: &str, parameters: Value, count: impl FnOnce(&KnownValue
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
     count(&known)

@@ -13,6 +13,8 @@ fn counted_as_serialised_is_counted_as_a_value() {
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
     for value in [
@@ -65,6 +67,8 @@ fn a_bounded_count_is_never_fewer_than_the_exact_one() {
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/a-long-log-group"));
     for value in [

@@ -23,6 +23,8 @@ fn a_parameter_store_types_default_is_a_name_not_its_value() {
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     assert_eq!(without_value.parameter_value("Image"), None);
     assert_eq!(without_value.sample_variable("Image"), None);
@@ -38,6 +40,8 @@ fn a_parameter_store_types_default_is_a_name_not_its_value() {
         context: &context,
         parameters: parameters.as_object(),
         resources: &resources,
+        mappings: None,
+        conditions: None,
     };
     assert_eq!(with_value.parameter_value("Image"), Some(json!("ruby:3.4")));
 }
