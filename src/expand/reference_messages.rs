@@ -62,3 +62,19 @@ fn unknown_attribute(name: &str, attribute: &str) -> String {
         }
     )
 }
+
+/// For `Fn::Select` 1 of `Fn::Split "/"` of `name.attribute`, a generated role's ARN: what AWS
+/// CDK's `iam.Role.fromRoleArn` writes for the role's name, which the role's path makes wrong.
+pub fn path_taken_for_role_name(name: &str, attribute: &str) -> String {
+    let (path_property, default_path, name_attribute) = match attribute {
+        "ExecutionRoleArn" => (
+            "ExecutionRolePath",
+            "/BuildkiteAgentExecution/",
+            "ExecutionRoleName",
+        ),
+        _ => ("TaskRolePath", "/BuildkiteAgentTask/", "TaskRoleName"),
+    };
+    format!(
+        "takes the part of {name}.{attribute} after role/ as the role's name (Fn::Select 1 of Fn::Split \"/\", as AWS CDK's iam.Role.fromRoleArn writes it), but the macro writes that role with a path ({path_property}, {default_path} by default), so that part is the path and names no role: the AWS::IAM::Policy would fail at deploy; use !GetAtt {name}.{name_attribute} (in AWS CDK: iam.Role.fromRoleName(this, 'Role', agent.getAtt('{name_attribute}').toString()))"
+    )
+}

@@ -8,7 +8,10 @@ use crate::expand::function_named_ids::{
     composed_sub_variables, function_could_name, placeholder_could_name,
 };
 pub use crate::expand::reference_messages::ATTRIBUTE_NAMES;
-use crate::expand::reference_messages::{MissingAttribute, became, how_to_name, missing_attribute};
+use crate::expand::reference_messages::{
+    MissingAttribute, became, how_to_name, missing_attribute, path_taken_for_role_name,
+};
+use crate::expand::role_names::name_taken_after_role;
 use crate::generate::GeneratedIds;
 use crate::properties::declarations::default_family;
 use crate::template::place::Trail;
@@ -330,6 +333,22 @@ impl<'t> ReferenceRewriter<'t> {
                         Rewritten::Untouched
                     }
                 }
+            }
+            ("Fn::Select", argument) => {
+                let generates = |name: &str, attribute: &str| {
+                    self.targets
+                        .get(name)
+                        .is_some_and(|target| match attribute {
+                            "TaskRoleArn" => target.task_role_arn.is_none(),
+                            "ExecutionRoleArn" => target.execution_role_arn.is_none(),
+                            _ => false,
+                        })
+                };
+                if let Some((name, attribute)) = name_taken_after_role(argument, &generates) {
+                    let message = path_taken_for_role_name(name, attribute);
+                    self.problems.push(trail, message);
+                }
+                Rewritten::Untouched
             }
             ("Fn::Sub", argument) => match self.rewrite_sub(argument, trail) {
                 SubRewritten::NotSub => Rewritten::Untouched,

@@ -47,6 +47,49 @@ pub fn role_name_of_arn(arn: &Value, resources: &Map<String, Value>) -> Option<V
     }
 }
 
+/// The resource and attribute (`X.TaskRoleArn`) of a role ARN that `argument`, a `Fn::Select`'s,
+/// takes a name from as AWS CDK's `iam.Role.fromRoleArn` does: item 1 of a `Fn::Split` at `/` of
+/// a value holding the ARN, the segment after `role/`. For a role with a path, that segment is
+/// the path's first, not the name. `is_role_arn` says which attributes are such ARNs.
+pub fn name_taken_after_role<'v>(
+    argument: &'v Value,
+    is_role_arn: &impl Fn(&str, &str) -> bool,
+) -> Option<(&'v str, &'v str)> {
+    let [index, split] = argument.as_array()?.as_slice() else {
+        return None;
+    };
+    let second = index.as_u64() == Some(1) || index.as_str() == Some("1");
+    let [Value::String(delimiter), source] = split.get("Fn::Split")?.as_array()?.as_slice() else {
+        return None;
+    };
+    if !second || delimiter != "/" {
+        return None;
+    }
+    role_arn_within(source, is_role_arn)
+}
+
+/// The first `Fn::GetAtt` of a role ARN in `value`, as [`name_taken_after_role`] looks for it.
+fn role_arn_within<'v>(
+    value: &'v Value,
+    is_role_arn: &impl Fn(&str, &str) -> bool,
+) -> Option<(&'v str, &'v str)> {
+    match value {
+        Value::Object(map) => {
+            if let Some(parts) = map.get("Fn::GetAtt").and_then(get_att_parts)
+                && is_role_arn(parts.0, parts.1)
+            {
+                return Some(parts);
+            }
+            map.values()
+                .find_map(|child| role_arn_within(child, is_role_arn))
+        }
+        Value::Array(items) => items
+            .iter()
+            .find_map(|item| role_arn_within(item, is_role_arn)),
+        _ => None,
+    }
+}
+
 /// A `Fn::GetAtt`'s resource and attribute, in either form.
 fn get_att_parts(argument: &Value) -> Option<(&str, &str)> {
     match argument {
@@ -109,6 +152,35 @@ mod tests {
             json!("arn:aws:iam::1:role/ci/"),
         ] {
             assert_eq!(name(unreadable.clone()), None, "{unreadable}");
+        }
+    }
+
+    #[test]
+    fn cdk_from_role_arn_is_found_around_a_generated_role_arn() {
+        let is_role_arn =
+            |name: &str, attribute: &str| name == "Ruby" && attribute == "TaskRoleArn";
+        let from_role_arn = |arn: Value| json!([1, {"Fn::Split": ["/", {"Fn::Select": [5, {"Fn::Split": [":", arn]}]}]}]);
+        let found = |argument: Value| {
+            name_taken_after_role(&argument, &is_role_arn).map(|(n, a)| format!("{n}.{a}"))
+        };
+        assert_eq!(
+            found(from_role_arn(
+                json!({"Fn::GetAtt": ["Ruby", "TaskRoleArn"]})
+            )),
+            Some("Ruby.TaskRoleArn".to_owned())
+        );
+        assert_eq!(
+            found(from_role_arn(json!({"Fn::GetAtt": "Ruby.TaskRoleArn"}))),
+            Some("Ruby.TaskRoleArn".to_owned())
+        );
+        // Another item, another delimiter or another ARN is not the idiom.
+        for other in [
+            json!([0, {"Fn::Split": ["/", {"Fn::GetAtt": ["Ruby", "TaskRoleArn"]}]}]),
+            json!([1, {"Fn::Split": [":", {"Fn::GetAtt": ["Ruby", "TaskRoleArn"]}]}]),
+            from_role_arn(json!({"Fn::GetAtt": ["Ruby", "ExecutionRoleArn"]})),
+            from_role_arn(json!({"Fn::GetAtt": ["Mine", "Arn"]})),
+        ] {
+            assert_eq!(found(other.clone()), None, "{other}");
         }
     }
 }
