@@ -193,3 +193,15 @@ fn no_two_source_files_import_each_other() {
         cycles.join("\n")
     );
 }
+
+/// No source file passes 600 lines (docs/developing.md): past that, a file holds more than one
+/// job, and its tests or a part go in `<file>/...`.
+#[test]
+fn no_source_file_passes_600_lines() {
+    let long: Vec<String> = source_files()
+        .into_iter()
+        .filter(|(_, text)| text.lines().count() > 600)
+        .map(|(module, text)| format!("{} ({} lines)", module.join("::"), text.lines().count()))
+        .collect();
+    assert!(long.is_empty(), "split these: {long:?}");
+}
