@@ -35,7 +35,7 @@ registry credentials imported as the secret's name and as its ARN (granted that 
 `ci/registry-imported-old`), and a partial ARN whose name ends in a six-letter word
 (`ci/db-backup`, granted its secret).
 
-The agent's settings cases give `AgentQueue`, `AgentTags`, `StopTimeout`,
+The agent's settings cases give `AgentQueue`, `AgentTags`, `AgentDisconnectAfterJob`, `StopTimeout`,
 `AgentSignalGracePeriodSeconds`, `LogDriverMode` and `LogMaxBufferSize` as `!Ref` parameters and
 create the stack with other values than the macro saw (`deployed`): the agent's
 `BUILDKITE_AGENT_TAGS`, its grace variables (agent 3's and 4's) and every container's awslogs
@@ -566,10 +566,12 @@ BuildkiteAgentImage: !Ref SidecarImage""",
     # The agent's settings from parameters, the stack created with other values than the macro saw
     # (a template pre-rendered by expand, or a value changed): the variables follow the deploy.
     tags_case = deployed_case(
-        "agent queue and tags from parameters, deployed with other values",
-        {"Queue": "linux", "OsTag": "os=linux"}, {"Queue": "arm-builds", "OsTag": "os=bookworm"},
-        "AgentQueue: !Ref Queue\nAgentTags:\n  - !Ref OsTag\n  - size=small")
-    tags_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "queue=arm-builds,os=bookworm,size=small"}
+        "agent queue, tags and a flag from parameters, deployed with other values",
+        {"Queue": "linux", "OsTag": "os=linux", "OneJob": "true"},
+        {"Queue": "arm-builds", "OsTag": "os=bookworm", "OneJob": "false"},
+        "AgentQueue: !Ref Queue\nAgentTags:\n  - !Ref OsTag\n  - size=small\nAgentDisconnectAfterJob: !Ref OneJob")
+    tags_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "queue=arm-builds,os=bookworm,size=small",
+                                            "BUILDKITE_AGENT_DISCONNECT_AFTER_JOB": "false"}
 
     def grace(cancel: int, signal: int) -> dict[str, str]:
         return {"BUILDKITE_CANCEL_GRACE_PERIOD": str(cancel), "BUILDKITE_SIGNAL_GRACE_PERIOD_SECONDS": str(signal),
