@@ -35,11 +35,12 @@ registry credentials imported as the secret's name and as its ARN (granted that 
 `ci/registry-imported-old`), and a partial ARN whose name ends in a six-letter word
 (`ci/db-backup`, granted its secret).
 
-The agent's settings cases give `AgentQueue`, `AgentTags`, `AgentDisconnectAfterJob`, `StopTimeout`,
-`AgentSignalGracePeriodSeconds`, `LogDriverMode` and `LogMaxBufferSize` as `!Ref` parameters and
-create the stack with other values than the macro saw (`deployed`): the agent's
-`BUILDKITE_AGENT_TAGS`, its grace variables (agent 3's and 4's) and every container's awslogs
-options must be what CloudFormation computes from the values deployed, and a signal grace period
+The agent's settings cases give `AgentQueue`, `AgentTags`, `AgentDisconnectAfterJob`,
+`StopTimeout`, `AgentSignalGracePeriodSeconds`, `LogDriverMode` and `LogMaxBufferSize` as `!Ref`
+parameters (a tag and a buffer size also as `!ImportValue`s) and create the stack with other
+values than the macro saw (`deployed`): the agent's `BUILDKITE_AGENT_TAGS`, its flag, its grace
+variables (agent 3's and 4's) and every container's awslogs options must be what CloudFormation
+computes from the values deployed, and a signal grace period
 deployed past its cancel grace period must fail the create.
 
 Then examples/conditions.yaml is deployed on each branch of its conditions (the template
@@ -558,19 +559,21 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                  f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
     ]
 
-    def deployed_case(name: str, defaults: dict[str, str], deployed: dict[str, str], properties: str) -> Case:
-        case = image_case(name, defaults, {}, properties, [])
+    def deployed_case(name: str, defaults: dict[str, str], deployed: dict[str, str], properties: str,
+                      exports: dict[str, str] | None = None) -> Case:
+        case = image_case(name, defaults, exports or {}, properties, [])
         case.deployed = deployed
         return case
 
     # The agent's settings from parameters, the stack created with other values than the macro saw
     # (a template pre-rendered by expand, or a value changed): the variables follow the deploy.
     tags_case = deployed_case(
-        "agent queue, tags and a flag from parameters, deployed with other values",
+        "agent queue, tags and a flag from parameters (deployed with other values) and an import",
         {"Queue": "linux", "OsTag": "os=linux", "OneJob": "true"},
         {"Queue": "arm-builds", "OsTag": "os=bookworm", "OneJob": "false"},
-        "AgentQueue: !Ref Queue\nAgentTags:\n  - !Ref OsTag\n  - size=small\nAgentDisconnectAfterJob: !Ref OneJob")
-    tags_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "queue=arm-builds,os=bookworm,size=small",
+        "AgentQueue: !Ref Queue\nAgentTags:\n  - !Ref OsTag\n  - size=small\n  - !ImportValue ci-agent-arch\n"
+        "AgentDisconnectAfterJob: !Ref OneJob", {"ci-agent-arch": "arch=arm64"})
+    tags_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "queue=arm-builds,os=bookworm,size=small,arch=arm64",
                                             "BUILDKITE_AGENT_DISCONNECT_AFTER_JOB": "false"}
 
     def grace(cancel: int, signal: int) -> dict[str, str]:
@@ -595,7 +598,10 @@ BuildkiteAgentImage: !Ref SidecarImage""",
         {"LogBuffer": "25m", "LogMode": "non-blocking"}, {"LogBuffer": "8m"},
         "BuildkiteAgentImage: buildkite/agent:3-sidecar\nLogDriverMode: !Ref LogMode\nLogMaxBufferSize: !Ref LogBuffer")
     log_case.expected.log_options = {"mode": "non-blocking", "max-buffer-size": "8m"}
-    agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case]
+    imported_log_case = deployed_case("log buffer imported", {}, {}, "LogMaxBufferSize: !ImportValue ci-log-buffer",
+                                      {"ci-log-buffer": "4m"})
+    imported_log_case.expected.log_options = {"mode": "non-blocking", "max-buffer-size": "4m"}
+    agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case, imported_log_case]
 
     return agent_cases + image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
