@@ -159,11 +159,17 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
         let mut flags = [None; FLAGS.len()];
         for (index, (property, variable)) in FLAGS.into_iter().enumerate() {
-            flags[index] = self
-                .sourced(property)
-                .and_then(|sourced| self.boolean(&sourced));
+            let Some(sourced) = self.sourced(property) else {
+                continue;
+            };
+            flags[index] = self.boolean(&sourced);
             if let Some(flag) = flags[index] {
-                write(variable, json!(flag.to_string()), property, vec![variable]);
+                // A parameter's `Ref` stays, so that the value deployed is the one the agent reads.
+                let value = match self.scope.resolve(sourced.value) {
+                    Resolved::Parameter { .. } => sourced.value.clone(),
+                    _ => json!(flag.to_string()),
+                };
+                write(variable, value, property, vec![variable]);
             }
         }
         for (property, variable) in NUMBERS {

@@ -46,9 +46,11 @@ const SSH_KEY_VARIABLE: &str = "GIT_SSH_KEY";
 
 /// Readable by whatever user `agent` runs as: it is the only other container that mounts it.
 const WRITE_CREDENTIALS: &str = "set -eu; umask 077; printf '%s\\n' \"$GIT_CREDENTIALS\" > /buildkite-git-credentials/.git-credentials; chmod 0444 /buildkite-git-credentials/.git-credentials";
-/// Starts ssh-agent on the shared socket, loads the key, forgets it, and lives as long as the
-/// agent does (an essential container: if ssh-agent dies, the task stops).
-const RUN_SSH_AGENT: &str = "set -eu; rm -f /ssh/socket; eval \"$(ssh-agent -s -a /ssh/socket)\" >/dev/null; printf '%s\\n' \"$GIT_SSH_KEY\" | ssh-add -q -; unset GIT_SSH_KEY; while kill -0 \"$SSH_AGENT_PID\" 2>/dev/null; do sleep 5; done; echo ssh-agent exited >&2; exit 1";
+/// Starts ssh-agent on the shared socket, loads the key from standard input (ssh-add.c reads
+/// the file `-` so), forgets it, and lives as long as the agent does (an essential container:
+/// if ssh-agent dies, the task stops). ECS mounts the task volume root-owned, mode 0755, so an
+/// image running as another user cannot create the socket: say so, and how, in the task's log.
+const RUN_SSH_AGENT: &str = "set -eu; if ! [ -w /ssh ]; then echo 'git-ssh-agent: the image runs as a user that cannot create /ssh/socket (ECS mounts the task volume /ssh owned by root, mode 0755): run the image as root, or give it a directory /ssh its user owns, declared VOLUME /ssh in its Dockerfile' >&2; exit 1; fi; rm -f /ssh/socket; eval \"$(ssh-agent -s -a /ssh/socket)\" >/dev/null; printf '%s\\n' \"$GIT_SSH_KEY\" | ssh-add -q -; unset GIT_SSH_KEY; while kill -0 \"$SSH_AGENT_PID\" 2>/dev/null; do sleep 5; done; echo ssh-agent exited >&2; exit 1";
 
 static SHELL: LazyLock<Value> = LazyLock::new(|| json!(["/bin/sh", "-c"]));
 static WRITE_CREDENTIALS_COMMAND: LazyLock<Value> = LazyLock::new(|| json!([WRITE_CREDENTIALS]));

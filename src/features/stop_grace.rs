@@ -7,12 +7,14 @@
 //! pods (its PR 748). Agent 3 reads `BUILDKITE_CANCEL_GRACE_PERIOD` and
 //! `BUILDKITE_SIGNAL_GRACE_PERIOD_SECONDS` and refuses to start unless the signal grace period is
 //! the shorter; agent 4 reads `BUILDKITE_CANCEL_SIGNAL_TIMEOUT` and `BUILDKITE_CANCEL_CLEANUP_TIMEOUT`
-//! (the rest) instead, so both are written. No AWS is involved, so no grant.
+//! (the rest) instead, so both are written. From a parameter they are computed at deploy, never
+//! written as the value the macro saw. No AWS is involved, so no grant.
 
 use serde_json::{Value, json};
 
 use crate::features::agent_settings::{AgentVariable, WrittenVariable};
 use crate::properties::reader::{PropertyReader, UsedNames};
+use crate::properties::value_limits::{STOP_TIMEOUT_SECONDS, ValueLimits};
 use crate::template::scope::Resolved;
 
 const CANCEL_GRACE: &str = "BUILDKITE_CANCEL_GRACE_PERIOD";
@@ -42,6 +44,36 @@ fn seconds_named(resolved: Option<Resolved<'_>>, seconds: u64) -> String {
     match resolved {
         Some(resolved @ Resolved::Parameter { .. }) => resolved.describe(),
         _ => format!("{seconds} s"),
+    }
+}
+
+/// Seconds as the agent reads them: a number as text, a parameter's `Ref` as it is.
+fn as_text(value: &Value) -> Value {
+    match value {
+        Value::Number(number) => json!(number.to_string()),
+        other => other.clone(),
+    }
+}
+
+/// `of(seconds)` for seconds that are a number, or a parameter's `Ref` (`known` now): then
+/// looked up at deploy in a table over every StopTimeout Fargate allows (`Fn::Select` takes
+/// a `Ref` as its index), so that a value changed at deploy cannot leave it stale.
+fn per_second(seconds: &Value, known: u64, of: impl Fn(u64) -> String) -> Value {
+    let ValueLimits::Range { max, .. } = STOP_TIMEOUT_SECONDS else {
+        unreachable!("the stop timeouts are a range")
+    };
+    per_second_below(seconds, known, max + 1, of)
+}
+
+/// [`per_second`] with a table of `end` entries: a value past it fails the deploy, as
+/// `Fn::Select` out of its list does.
+fn per_second_below(seconds: &Value, known: u64, end: u64, of: impl Fn(u64) -> String) -> Value {
+    match seconds {
+        Value::Number(_) => json!(of(known)),
+        by_parameter => {
+            let table: Vec<String> = (0..end).map(of).collect();
+            json!({"Fn::Select": [by_parameter, table]})
+        }
     }
 }
 
@@ -124,6 +156,41 @@ impl PropertyReader<'_, '_, '_> {
             );
         }
 
+        // What the variables are computed from: a number, or a parameter's `Ref` (kept as the
+        // `Ref`, so that a value changed at deploy changes them too) with its value now.
+        let cancel_source = match &cancel_given {
+            Some((value, Some(known))) => Some((value.clone(), *known)),
+            Some((_, None)) => None,
+            None => match stop_timeout {
+                None => Some((json!(ECS_DEFAULT_STOP_TIMEOUT), ECS_DEFAULT_STOP_TIMEOUT)),
+                Some((value, known)) => known.map(|known| (value.clone(), known)),
+            },
+        };
+        if let (Some((signal_value, Some(_))), Some((cancel_value, _))) =
+            (&signal_given, &cancel_source)
+            && !cancel_value.is_number()
+        {
+            let place = self
+                .sourced("AgentSignalGracePeriodSeconds")
+                .map_or_else(|| self.place("AgentSignalGracePeriodSeconds"), |s| s.place);
+            let follows = if cancel_given.is_some() {
+                "AgentCancelGracePeriod"
+            } else {
+                "StopTimeout"
+            };
+            let cancel_named = seconds_named(Some(self.scope.resolve(cancel_value)), 0);
+            let signal_named = if signal_value.is_number() {
+                "is given"
+            } else {
+                "is given by a parameter"
+            };
+            self.problems.push(
+                place,
+                format!("{signal_named} while the cancel grace period is {cancel_named} (through {follows}): agent 4's cleanup timeout is their difference, which CloudFormation cannot compute from a parameter at deploy, and a number written now would go stale when the parameter changes; leave AgentSignalGracePeriodSeconds out (it is then derived from the parameter at deploy), or give AgentCancelGracePeriod as a number"),
+            );
+            return Vec::new();
+        }
+
         // The first variable written from a given property carries the conflicts of them all.
         let given = if cancel_given.is_some() {
             Some("AgentCancelGracePeriod")
@@ -144,25 +211,51 @@ impl PropertyReader<'_, '_, '_> {
                 conflicts_with,
             });
         };
-        let as_text = |given: Option<&(Value, Option<u64>)>, known: Option<u64>| match given {
-            Some((Value::Number(number), _)) => Some(json!(number.to_string())),
-            Some((value, _)) => Some(value.clone()),
-            None => known.map(|seconds| json!(seconds.to_string())),
-        };
-        if let Some(value) = as_text(cancel_given.as_ref(), cancel) {
-            write(CANCEL_GRACE, value);
+        match (&cancel_given, &cancel_source) {
+            (Some((value, _)), _) => write(CANCEL_GRACE, as_text(value)),
+            (None, Some((value, _))) => write(CANCEL_GRACE, as_text(value)),
+            (None, None) => {}
         }
-        if let Some(value) = as_text(signal_given.as_ref(), signal) {
-            write(SIGNAL_GRACE, value);
+        let signal_derived = signal_given.is_none();
+        match (&signal_given, &cancel_source) {
+            (Some((value, _)), _) => write(SIGNAL_GRACE, as_text(value)),
+            (None, Some((cancel, known))) => write(
+                SIGNAL_GRACE,
+                per_second(cancel, *known, |c| signal_grace_within(c).to_string()),
+            ),
+            (None, None) => {}
         }
-        if let (Some(cancel), Some(signal)) = (cancel, signal)
-            && signal < cancel
+        if let (Some(cancel_known), Some(signal_known), Some((cancel_value, _))) =
+            (cancel, signal, &cancel_source)
+            && signal_known < cancel_known
         {
-            write(AGENT_4_SIGNAL_TIMEOUT, json!(format!("{signal}s")));
-            write(
-                AGENT_4_CLEANUP_TIMEOUT,
-                json!(format!("{}s", cancel - signal)),
-            );
+            if signal_derived {
+                write(
+                    AGENT_4_SIGNAL_TIMEOUT,
+                    per_second(cancel_value, cancel_known, |c| {
+                        format!("{}s", signal_grace_within(c))
+                    }),
+                );
+                write(
+                    AGENT_4_CLEANUP_TIMEOUT,
+                    per_second(cancel_value, cancel_known, |c| {
+                        format!("{}s", c - signal_grace_within(c))
+                    }),
+                );
+            } else if let Some((signal_value, _)) = &signal_given {
+                // The cancel grace period is a number here (a parameter's was refused above).
+                let in_seconds = match signal_value {
+                    Value::Number(_) => json!(format!("{signal_known}s")),
+                    other => json!({"Fn::Join": ["", [other, "s"]]}),
+                };
+                write(AGENT_4_SIGNAL_TIMEOUT, in_seconds);
+                write(
+                    AGENT_4_CLEANUP_TIMEOUT,
+                    per_second_below(signal_value, signal_known, cancel_known, |s| {
+                        format!("{}s", cancel_known - s)
+                    }),
+                );
+            }
         }
         written
     }
@@ -171,6 +264,20 @@ impl PropertyReader<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_from_a_parameter_are_looked_up_at_deploy_in_a_table_over_every_value() {
+        let of = |seconds: u64| format!("{seconds}s");
+        assert_eq!(per_second(&json!(90), 90, of), json!("90s"));
+        let by_parameter = json!({"Ref": "StopSeconds"});
+        let looked_up = per_second(&by_parameter, 90, of);
+        assert_eq!(looked_up["Fn::Select"][0], by_parameter);
+        let table = looked_up["Fn::Select"][1].as_array().unwrap();
+        assert_eq!(table.len(), 121);
+        assert_eq!(table[90], json!("90s"));
+        let below = per_second_below(&by_parameter, 50, 60, of);
+        assert_eq!(below["Fn::Select"][1].as_array().unwrap().len(), 60);
+    }
 
     #[test]
     fn the_signal_grace_period_leaves_the_agent_time_within_the_cancel_grace_period() {

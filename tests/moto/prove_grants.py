@@ -35,6 +35,14 @@ registry credentials imported as the secret's name and as its ARN (granted that 
 `ci/registry-imported-old`), and a partial ARN whose name ends in a six-letter word
 (`ci/db-backup`, granted its secret).
 
+The agent's settings cases give `AgentQueue`, `AgentTags`, `AgentDisconnectAfterJob`,
+`StopTimeout`, `AgentSignalGracePeriodSeconds`, `LogDriverMode` and `LogMaxBufferSize` as `!Ref`
+parameters (a tag and a buffer size also as `!ImportValue`s) and create the stack with other
+values than the macro saw (`deployed`): the agent's `BUILDKITE_AGENT_TAGS`, its flag, its grace
+variables (agent 3's and 4's) and every container's awslogs options must be what CloudFormation
+computes from the values deployed, and a signal grace period
+deployed past its cancel grace period must fail the create.
+
 Then examples/conditions.yaml is deployed on each branch of its conditions (the template
 parameters set each way): the execution role reads the Secrets entry under `IsProduction` only
 in production, and the task role exists only when `UseOwnRole` does not hold. moto evaluates
@@ -114,6 +122,25 @@ def drop_no_value_list_entries() -> None:
 
 
 drop_no_value_list_entries()
+
+
+def select_by_parameter() -> None:
+    """CloudFormation takes a `Ref` (or `Fn::FindInMap`) as the index of `Fn::Select` (its
+    reference's "Supported functions"); moto 5.2.5 calls `int()` on the index as written, which
+    fails on a `Ref`. Resolve the index first, as CloudFormation does; the rest is moto's."""
+    clean_json = moto_parsing.clean_json
+
+    def cleaned(resource_json, resources_map):
+        if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::Select"), list):
+            index, items = resource_json["Fn::Select"]
+            if isinstance(index, dict):
+                resource_json = {"Fn::Select": [clean_json(index, resources_map), items]}
+        return clean_json(resource_json, resources_map)
+
+    moto_parsing.clean_json = cleaned
+
+
+select_by_parameter()
 
 
 def secrets_in_stacks() -> None:
@@ -200,6 +227,10 @@ class Expected:
     container_environment: dict[str, dict[str, str]] = field(default_factory=dict)
     # Secrets other containers must be given (name -> valueFrom), by container name.
     container_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    # awslogs options every container must be given, as CloudFormation computed them.
+    log_options: dict[str, str] = field(default_factory=dict)
+    # Why the stack must fail to create, where the values deployed cannot fit; None where it must not.
+    deploy_fails: str | None = None
 
 
 @dataclass
@@ -214,6 +245,9 @@ class Case:
     parameters: dict[str, str] = field(default_factory=dict)
     # Other resources of the template, as YAML lines under `Resources:`.
     resources: str = ""
+    # Parameter values the stack is created with, where they differ from the defaults the macro
+    # saw: what the macro derives from a parameter must follow the value deployed.
+    deployed: dict[str, str] = field(default_factory=dict)
 
 
 def template_for(case: Case) -> str:
@@ -525,7 +559,51 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                  f"arn:aws:execute-api:{OTHER_REGION}:{ACCOUNT}:a1b2c3d4e5/prod"),
     ]
 
-    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
+    def deployed_case(name: str, defaults: dict[str, str], deployed: dict[str, str], properties: str,
+                      exports: dict[str, str] | None = None) -> Case:
+        case = image_case(name, defaults, exports or {}, properties, [])
+        case.deployed = deployed
+        return case
+
+    # The agent's settings from parameters, the stack created with other values than the macro saw
+    # (a template pre-rendered by expand, or a value changed): the variables follow the deploy.
+    tags_case = deployed_case(
+        "agent queue, tags and a flag from parameters (deployed with other values) and an import",
+        {"Queue": "linux", "OsTag": "os=linux", "OneJob": "true"},
+        {"Queue": "arm-builds", "OsTag": "os=bookworm", "OneJob": "false"},
+        "AgentQueue: !Ref Queue\nAgentTags:\n  - !Ref OsTag\n  - size=small\n  - !ImportValue ci-agent-arch\n"
+        "AgentDisconnectAfterJob: !Ref OneJob", {"ci-agent-arch": "arch=arm64"})
+    tags_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "queue=arm-builds,os=bookworm,size=small,arch=arm64",
+                                            "BUILDKITE_AGENT_DISCONNECT_AFTER_JOB": "false"}
+
+    def grace(cancel: int, signal: int) -> dict[str, str]:
+        return {"BUILDKITE_CANCEL_GRACE_PERIOD": str(cancel), "BUILDKITE_SIGNAL_GRACE_PERIOD_SECONDS": str(signal),
+                "BUILDKITE_CANCEL_SIGNAL_TIMEOUT": f"{signal}s", "BUILDKITE_CANCEL_CLEANUP_TIMEOUT": f"{cancel - signal}s"}
+
+    stop_cases = []
+    for stop, signal in [(40, 35), (8, 4)]:
+        case = deployed_case(f"grace periods from a StopTimeout parameter of 90, deployed as {stop}",
+                             {"StopSeconds": "90"}, {"StopSeconds": str(stop)}, "StopTimeout: !Ref StopSeconds")
+        case.expected.agent_environment = grace(stop, signal)
+        stop_cases.append(case)
+    signal_within_60 = "StopTimeout: 60\nAgentCancelGracePeriod: 60\nAgentSignalGracePeriodSeconds: !Ref SignalSeconds"
+    signal_case = deployed_case("signal grace period from a parameter of 50 within 60, deployed as 45",
+                                {"SignalSeconds": "50"}, {"SignalSeconds": "45"}, signal_within_60)
+    signal_case.expected.agent_environment = grace(60, 45)
+    signal_too_long = deployed_case("signal grace period from a parameter of 50 within 60, deployed as 60",
+                                    {"SignalSeconds": "50"}, {"SignalSeconds": "60"}, signal_within_60)
+    signal_too_long.expected.deploy_fails = "agent 4's cleanup timeout has no entry for a signal grace period of 60 s"
+    log_case = deployed_case(
+        "log buffer and mode from parameters, deployed with other values",
+        {"LogBuffer": "25m", "LogMode": "non-blocking"}, {"LogBuffer": "8m"},
+        "BuildkiteAgentImage: buildkite/agent:3-sidecar\nLogDriverMode: !Ref LogMode\nLogMaxBufferSize: !Ref LogBuffer")
+    log_case.expected.log_options = {"mode": "non-blocking", "max-buffer-size": "8m"}
+    imported_log_case = deployed_case("log buffer imported", {}, {}, "LogMaxBufferSize: !ImportValue ci-log-buffer",
+                                      {"ci-log-buffer": "4m"})
+    imported_log_case.expected.log_options = {"mode": "non-blocking", "max-buffer-size": "4m"}
+    agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case, imported_log_case]
+
+    return agent_cases + image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -954,6 +1032,11 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
         given = {e["name"]: e["valueFrom"] for e in container.get("secrets", [])}
         if given != variables:
             failures.append(f"{container_name}'s secrets are {given}, not {variables}")
+    for container in task_definition["containerDefinitions"] if case.expected.log_options else []:
+        options = container.get("logConfiguration", {}).get("options", {})
+        for option, value in case.expected.log_options.items():
+            if options.get(option) != value:
+                failures.append(f"{container['name']} logs with {option} {options.get(option)}, not {value}")
     for container_name, variables in case.expected.container_environment.items():
         container = next((c for c in task_definition["containerDefinitions"] if c["name"] == container_name), {})
         environment = {e["name"]: e["value"] for e in container.get("environment", [])}
@@ -962,7 +1045,9 @@ def check(case: Case, stack_id: str, cloudformation, iam, ecs, logs) -> Outcome:
                 failures.append(f"{container_name}'s {variable} is {environment.get(variable)}, not {value}")
     granted = {"ssm": parameters, "secretsmanager": patterns, "kms": keys, "via": services,
                "ecr": pulled, "logs": log_resources, "sign": signed, "s3": sorted(set(listed)),
-               "execute-api": invoked}
+               "execute-api": invoked,
+               "agent": [f"{name}={agent_environment.get(name)}" for name in case.expected.agent_environment],
+               "log options": [f"{option}={value}" for option, value in case.expected.log_options.items()]}
     return Outcome(case.name, granted, failures)
 
 
@@ -991,8 +1076,25 @@ def main(argv: list[str]) -> int:
                 }
                 cloudformation.create_stack(StackName=f"exporter-{number}", TemplateBody=json.dumps(exporter))
                 expanded = expand(arguments.macro, template_for(case))
-                stack = cloudformation.create_stack(StackName=f"agents-{number}", TemplateBody=json.dumps(expanded))
-                status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
+                deployed = [{"ParameterKey": k, "ParameterValue": v} for k, v in case.deployed.items()]
+                try:
+                    stack = cloudformation.create_stack(StackName=f"agents-{number}", TemplateBody=json.dumps(expanded),
+                                                        Parameters=deployed)
+                    status = cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
+                except (IndexError, cloudformation.exceptions.ClientError) as error:
+                    if case.expected.deploy_fails is None:
+                        raise
+                    status = f"not created ({type(error).__name__}: {error})"
+                if case.expected.deploy_fails is not None:
+                    created = status == "CREATE_COMPLETE"
+                    outcomes.append(Outcome(case.name, {"deploy": [status]},
+                                            [f"the stack is {status}, but {case.expected.deploy_fails}"] if created else []))
+                    # What a failed create left behind goes, so that the next case starts clean.
+                    cloudformation.delete_stack(StackName=f"agents-{number}")
+                    for group in logs.describe_log_groups(logGroupNamePrefix="/aws/ecs/")["logGroups"]:
+                        logs.delete_log_group(logGroupName=group["logGroupName"])
+                    cloudformation.delete_stack(StackName=f"exporter-{number}")
+                    continue
                 if status != "CREATE_COMPLETE":
                     raise CannotRun(f"{case.name}: the stack is {status}")
                 secrets = boto3.client("secretsmanager", region_name=REGION)
