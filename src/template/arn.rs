@@ -231,26 +231,36 @@ pub fn parse_execute_api_stage<'a>(
         ));
     }
     let arn = parse_in_partition(text, "execute-api", kind, context)?;
-    let shape = || {
+    // Which part is wrong is said, never what it holds: the value may be a parameter's.
+    let shape = |wrong: &str| {
         format!(
-            "is not {kind} ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>)",
+            "is not {kind} ARN (arn:{}:execute-api:<region>:<account>:<api-id>/<stage>): {wrong}",
             context.partition()
         )
     };
-    let (api_id, stage) = arn.resource.split_once('/').ok_or_else(shape)?;
+    let (api_id, stage) = arn
+        .resource
+        .split_once('/')
+        .ok_or_else(|| shape("it has no /<stage> after the API's ID"))?;
     let is_word = |text: &str| {
         !text.is_empty()
             && text
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
-    if !is_region(arn.region)
-        || !is_account_id(arn.account)
-        || !api_id.chars().all(|c| c.is_ascii_alphanumeric())
-        || api_id.is_empty()
-        || !is_word(stage)
-    {
-        return Err(shape());
+    let wrong = if !is_region(arn.region) {
+        Some("its region is not a region's code (us-east-1, ...)")
+    } else if !is_account_id(arn.account) {
+        Some("its account is not an account ID of 12 digits (a placeholder from documentation?)")
+    } else if api_id.is_empty() || !api_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Some("its API ID is not letters and digits")
+    } else if !is_word(stage) {
+        Some("its stage is not a stage name (letters, digits, _ and -)")
+    } else {
+        None
+    };
+    if let Some(wrong) = wrong {
+        return Err(shape(wrong));
     }
     Ok(ExecuteApiStage {
         region: arn.region,
