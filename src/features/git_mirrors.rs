@@ -17,6 +17,7 @@ use crate::properties::reader::{PropertyReader, UsedNames};
 use crate::properties::value_limits::ValueLimits;
 use crate::template::context::ExpansionContext;
 use crate::template::place::Place;
+use crate::template::scope::Resolved;
 
 /// The task volume of the mirrors, and where the agent container mounts it: beside `/buildkite`
 /// (the sidecar's volume), never under it.
@@ -40,8 +41,8 @@ pub fn agent_variables(git_mirrors: &GitMirrors) -> Vec<(&'static str, Text)> {
     if let Some(seconds) = &git_mirrors.lock_timeout {
         variables.push((LOCK_TIMEOUT_VARIABLE, Text::Given(seconds.clone())));
     }
-    if git_mirrors.skip_update {
-        variables.push((SKIP_UPDATE_VARIABLE, Text::Constant("true")));
+    if let Some(skip_update) = &git_mirrors.skip_update {
+        variables.push((SKIP_UPDATE_VARIABLE, Text::Given(skip_update.clone())));
     }
     variables
 }
@@ -102,13 +103,21 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     }
                     _ => seconds,
                 });
-        let skip_update = self.boolean_property("GitMirrorsSkipUpdate");
+        // Written where it is true, and as the parameter's `Ref` where a parameter gives it, so
+        // that the value deployed is the one the agent reads.
+        let skip_update = self.sourced("GitMirrorsSkipUpdate").and_then(|sourced| {
+            let flag = self.boolean(&sourced)?;
+            match self.scope.resolve(sourced.value) {
+                Resolved::Parameter { .. } => Some(sourced.value.clone()),
+                _ => flag.then(|| Value::String("true".to_owned())),
+            }
+        });
         let place = Place::at("GitMirrorsFileSystemId");
         agent_names.claim(PATH_VARIABLE, place);
         if lock_timeout.is_some() {
             agent_names.claim(LOCK_TIMEOUT_VARIABLE, Place::at("GitMirrorsLockTimeout"));
         }
-        if skip_update {
+        if skip_update.is_some() {
             agent_names.claim(SKIP_UPDATE_VARIABLE, Place::at("GitMirrorsSkipUpdate"));
         }
         let volume = EfsVolume {

@@ -105,7 +105,7 @@ pub struct EfsVolume {
 pub struct GitMirrors {
     /// Seconds, as a string or the intrinsic written.
     pub lock_timeout: Option<Value>,
-    pub skip_update: bool,
+    pub skip_update: Option<Value>,
 }
 
 /// Git credentials beside iam-ssh-agent, each read by ECS into a container of its own.

@@ -601,7 +601,14 @@ BuildkiteAgentImage: !Ref SidecarImage""",
     imported_log_case = deployed_case("log buffer imported", {}, {}, "LogMaxBufferSize: !ImportValue ci-log-buffer",
                                       {"ci-log-buffer": "4m"})
     imported_log_case.expected.log_options = {"mode": "non-blocking", "max-buffer-size": "4m"}
-    agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case, imported_log_case]
+    skip_update_case = deployed_case(
+        "git mirrors' skip-update from a parameter of true, deployed as false",
+        {"SkipUpdate": "true"}, {"SkipUpdate": "false"},
+        "GitMirrorsFileSystemId: fs-0123456789abcdef0\nGitMirrorsSkipUpdate: !Ref SkipUpdate")
+    skip_update_case.expected.agent_environment = {"BUILDKITE_GIT_MIRRORS_PATH": "/buildkite-git-mirrors",
+                                                   "BUILDKITE_GIT_MIRRORS_SKIP_UPDATE": "false"}
+    agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case, imported_log_case,
+                   skip_update_case]
 
     return agent_cases + image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
