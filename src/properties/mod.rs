@@ -16,6 +16,7 @@ pub mod log_delivery;
 pub(crate) mod primitives;
 pub mod reader;
 mod task;
+pub(crate) mod text_lists;
 
 use serde_json::json;
 
@@ -151,17 +152,10 @@ pub fn read_properties(
     });
     let context = reader.scope.context;
     let check_policy_arn = |text: &str| crate::template::arn::check_policy_arn(text, context);
-    let task_role_managed_policy_arns = match reader.input("TaskRoleManagedPolicyArns") {
-        // A list parameter's `Ref` or a `Fn::Split`: its items, as CloudFormation computes them.
-        Some(PropertyInput::Single(sourced))
-            if let Some(arns) = reader.evaluated_list(sourced, check_policy_arn) =>
-        {
-            arns
-        }
-        input => reader.list(input, |reader, entry| {
-            reader.required_string_checked(entry, check_policy_arn)
-        }),
-    };
+    let task_role_managed_policy_arns = reader.text_list(
+        reader.input("TaskRoleManagedPolicyArns"),
+        |reader, entry| reader.required_string_checked(entry, check_policy_arn),
+    );
     if task_role_arn.is_some() {
         for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
             if let Some(input) = reader.input(name) {
