@@ -1,26 +1,24 @@
 //! A secret reference whose text the macro knows (a string, a `Ref` to a parameter with a
-//! value, a `Fn::Sub` whose variables all have one), taken apart into its fields.
+//! value, a `Fn::Sub` whose variables all have one), taken apart into its fields: the
+//! evaluator's text, cut at its colons outside what parameters and pseudo parameters hold.
 
 use crate::template::context::ExpansionContext;
+use crate::template::evaluate::{Evaluated, Piece, Text, Written};
 use crate::template::scope::TemplateScope;
-use crate::template::sub::has_variable_start;
-use crate::template::sub::leading_fields;
-use crate::template::sub::split_outside_variables;
 use crate::template::sub::sub_arguments;
 use crate::template::value::ref_target;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::template::sub::sub_piece;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// A `ValueFrom` whose text the macro knows (a string, a `Ref` to a parameter with a value,
 /// a `Fn::Sub` whose variables all have one), with that text.
 pub(super) struct WrittenReference<'a> {
-    /// The value in `Fn::Sub` syntax, with the variables of a list-form `Fn::Sub`.
-    pub(super) template: Cow<'a, str>,
-    pub(super) variables: Option<&'a Map<String, Value>>,
-    pub(super) sample: Cow<'a, str>,
+    /// The value as the evaluator reads it: its literal text, and the parameters and pseudo
+    /// parameters it holds, each written back as itself.
+    pub(super) text: Text,
+    pub(super) sample: String,
     /// How messages name it, worded only when a message is written.
     pub(super) subject: Subject<'a>,
 }
@@ -33,6 +31,16 @@ pub(super) enum Subject<'a> {
     Parameter(&'a str),
     /// A `Fn::Sub`.
     Sub,
+}
+
+/// What a secret reference evaluates to, as far as the readers go.
+pub(super) enum ReadText<'a> {
+    /// All of its text is known here.
+    Known(WrittenReference<'a>),
+    /// A `Fn::Sub` with holes a deploy fills: its text.
+    WithHoles(Text),
+    /// Neither: a `Ref` to a resource or a parameter without a value, another function.
+    Other,
 }
 
 impl<'a> WrittenReference<'a> {
@@ -48,70 +56,60 @@ impl<'a> WrittenReference<'a> {
         }
     }
 
-    pub(super) fn read(value_from: &'a Value, scope: &TemplateScope<'_>) -> Option<Self> {
-        if let Value::String(text) = value_from {
-            let template = if has_variable_start(text) {
-                Cow::Owned(text.replace("${", "${!"))
-            } else {
-                Cow::Borrowed(text.as_str())
-            };
-            return Some(Self {
-                template,
-                variables: None,
-                sample: Cow::Borrowed(text),
-                subject: Subject::Literal(value_from),
-            });
-        }
-        if let Some(name) = ref_target(value_from) {
-            if !scope.is_parameter(name) {
-                return None;
-            }
-            let sample = scope.sample_variable(name)?;
-            return Some(Self {
-                template: Cow::Owned(format!("${{{name}}}")),
-                variables: None,
-                subject: Subject::Parameter(name),
-                sample: Cow::Owned(sample.into_owned()),
-            });
-        }
-        let (template, variables) = sub_arguments(value_from)?;
-        // Its text as CloudFormation computes it, where the request and the template tell all.
-        let sample = scope.evaluate(value_from).sample()?;
-        Some(Self {
-            template: Cow::Borrowed(template),
-            variables,
-            sample: Cow::Owned(sample),
-            subject: Subject::Sub,
-        })
-    }
-
-    /// The fields of the template split at colons outside `${...}`, when they line up
+    /// The fields of the text cut at colons outside what parameters hold, when they line up
     /// with the fields of the sample.
     pub(super) fn fields<'w>(
         &'w self,
         value: &'w Value,
         context: &'w ExpansionContext,
     ) -> WrittenFields<'w> {
-        let fields = split_outside_variables(&self.template, b':', usize::MAX);
+        let fields = self.text.split(':', usize::MAX);
         WrittenFields {
             context,
             value,
-            template: &self.template,
             fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
-            variables: self.variables,
         }
+    }
+}
+
+/// `value_from` as the evaluator reads it: a string, a `Ref` to a parameter, a `Fn::Sub`.
+pub(super) fn read_text<'a>(value_from: &'a Value, scope: &TemplateScope<'_>) -> ReadText<'a> {
+    if let Value::String(text) = value_from {
+        return ReadText::Known(WrittenReference {
+            text: Text::literal(text.as_str()),
+            sample: text.clone(),
+            subject: Subject::Literal(value_from),
+        });
+    }
+    let subject = match ref_target(value_from) {
+        Some(name) if scope.is_parameter(name) => Subject::Parameter(name),
+        Some(_) => return ReadText::Other,
+        None if sub_arguments(value_from).is_some() => Subject::Sub,
+        None => return ReadText::Other,
+    };
+    let text = match scope.evaluate(value_from) {
+        Evaluated::Known(Value::String(text)) => Text::literal(text),
+        Evaluated::Text(text) => text,
+        _ => return ReadText::Other,
+    };
+    match text.sample() {
+        Some(sample) => ReadText::Known(WrittenReference {
+            text,
+            sample,
+            subject,
+        }),
+        None if matches!(subject, Subject::Sub) => ReadText::WithHoles(text),
+        None => ReadText::Other,
     }
 }
 
 /// The fields of a [`WrittenReference`], split once for every field read from them.
 pub(super) struct WrittenFields<'w> {
     pub(super) context: &'w ExpansionContext,
-    /// The value as written, which CloudFormation splits where the template cannot be.
+    /// The value as written, which CloudFormation splits where the text cannot be.
     pub(super) value: &'w Value,
-    pub(super) template: &'w str,
-    /// `None` when the template's fields do not line up with its sample's.
-    pub(super) fields: Option<Vec<&'w str>>,
-    pub(super) variables: Option<&'w Map<String, Value>>,
+    /// `None` when the text's fields do not line up with its sample's.
+    pub(super) fields: Option<Vec<Text>>,
 }
 
 impl WrittenFields<'_> {
@@ -139,16 +137,27 @@ impl WrittenFields<'_> {
         stack: &'static Value,
     ) -> Cow<'static, Value> {
         match self.fields.as_ref().and_then(|fields| fields.get(index)) {
-            Some(field) => stack_field(field, self.variables, own, stack),
+            Some(field) => stack_field(field, own, stack),
             None => Cow::Owned(json!({"Fn::Select": [index, {"Fn::Split": [":", self.value]}]})),
         }
     }
 
+    /// The first `count` fields, with the colons between them, as a value.
     pub(super) fn leading(&self, count: usize) -> Option<Value> {
-        let fields = self.fields.as_ref()?;
-        let leading = leading_fields(self.template, fields.get(..count)?, count);
-        Some(sub_piece(leading, self.variables))
+        Some(leading(self.fields.as_ref()?.get(..count)?).to_value())
     }
+}
+
+/// `fields` joined again by the colons they were cut at.
+pub(super) fn leading(fields: &[Text]) -> Text {
+    let mut joined = Text::default();
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            joined.push_literal(":");
+        }
+        joined.extend(field.clone());
+    }
+    joined
 }
 
 /// How many colon-separated fields `text` has.
@@ -156,26 +165,23 @@ pub(super) fn fields_of(text: &str) -> usize {
     text.bytes().filter(|&byte| byte == b':').count() + 1
 }
 
-/// An ARN's region or account field (`template`) as a grant holds it: the stack's own, `own`
-/// (the pseudo parameter and its value in this request) written alone (`${AWS::Region}`) or
-/// literally (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is
-/// written once; any other field as [`sub_piece`] makes it.
+/// An ARN's region or account field as a grant holds it: the stack's own, `own` (the pseudo
+/// parameter and its value in this request) written alone (`${AWS::Region}`) or literally
+/// (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is written
+/// once; any other field as the simplest value that yields it.
 pub(super) fn stack_field(
-    template: &str,
-    variables: Option<&Map<String, Value>>,
+    field: &Text,
     (pseudo, value): (&str, &str),
     stack: &'static Value,
 ) -> Cow<'static, Value> {
-    let names_pseudo = template
-        .strip_prefix("${")
-        .and_then(|rest| rest.strip_suffix('}'))
-        == Some(pseudo);
-    if (names_pseudo && !variables.is_some_and(|variables| variables.contains_key(pseudo)))
-        || template == value
-    {
+    let names_pseudo = matches!(
+        field.pieces.as_slice(),
+        [Piece::Known { written: Written::Variable(name), .. }] if name == pseudo
+    );
+    if names_pseudo || field.as_literal() == Some(value) {
         Cow::Borrowed(stack)
     } else {
-        Cow::Owned(sub_piece(template, variables))
+        Cow::Owned(field.to_value())
     }
 }
 
