@@ -78,7 +78,11 @@ pub const GRANT: FeatureGrant = FeatureGrant {
     statements: |properties, _| {
         let secrets_kms_key = properties.secrets_kms_key.take();
         Some(secret_statements(
-            &mut properties.execution_role_grants(),
+            &mut properties
+                .execution_role_secrets()
+                .into_iter()
+                .map(|secret| secret.grant)
+                .collect::<Vec<_>>(),
             secrets_kms_key,
         ))
     },
