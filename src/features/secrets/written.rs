@@ -166,9 +166,10 @@ pub(super) fn fields_of(text: &str) -> usize {
 }
 
 /// An ARN's region or account field as a grant holds it: the stack's own, `own` (the pseudo
-/// parameter and its value in this request) written alone (`${AWS::Region}`) or literally
-/// (`us-east-1`), is `stack`, borrowed, so that a key or service the grants share is written
-/// once; any other field as the simplest value that yields it.
+/// parameter and its value in this request) written alone (`${AWS::Region}`), literally
+/// (`us-east-1`) or as a parameter holding it here, is `stack`, borrowed, so that a key or
+/// service the grants share is written once (the macro runs again when a parameter changes);
+/// any other field as the simplest value that yields it.
 pub(super) fn stack_field(
     field: &Text,
     (pseudo, value): (&str, &str),
@@ -178,7 +179,7 @@ pub(super) fn stack_field(
         field.pieces.as_slice(),
         [Piece::Known { written: Written::Variable(name), .. }] if name == pseudo
     );
-    if names_pseudo || field.as_literal() == Some(value) {
+    if names_pseudo || field.sample().as_deref() == Some(value) {
         Cow::Borrowed(stack)
     } else {
         Cow::Owned(field.to_value())
@@ -190,3 +191,40 @@ pub(super) fn stack_field(
 pub(super) static STACK_REGION: LazyLock<Value> = LazyLock::new(|| json!({"Ref": "AWS::Region"}));
 pub(super) static STACK_ACCOUNT: LazyLock<Value> =
     LazyLock::new(|| json!({"Ref": "AWS::AccountId"}));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::secrets::reading::grant_for;
+    use crate::template::scope::TemplateScope;
+
+    #[test]
+    fn a_region_or_account_that_is_the_stacks_here_is_written_as_the_stacks() {
+        let mut context = ExpansionContext::new("us-east-1", "123456789012");
+        context
+            .parameter_values
+            .insert("Here".into(), json!("us-east-1"));
+        let parameters = json!({"Here": {"Type": "String"}, "Elsewhere": {"Type": "String", "Default": "eu-west-1"}, "Account": {"Type": "String", "Default": "123456789012"}});
+        let scope = TemplateScope {
+            context: &context,
+            parameters: parameters.as_object(),
+            resources: &serde_json::Map::new(),
+            mappings: None,
+            conditions: None,
+        };
+        let read = |template: &str| {
+            let grant = grant_for(&json!({"Fn::Sub": template}), &scope).unwrap();
+            (grant.region.into_owned(), grant.account.into_owned())
+        };
+        // One key and one service for these and the stack's own secrets, not one each.
+        assert_eq!(
+            read("arn:${AWS::Partition}:ssm:${Here}:${Account}:parameter/a"),
+            (STACK_REGION.clone(), STACK_ACCOUNT.clone())
+        );
+        assert_eq!(
+            read("arn:${AWS::Partition}:ssm:${Elsewhere}:${AWS::AccountId}:parameter/a"),
+            (json!({"Ref": "Elsewhere"}), STACK_ACCOUNT.clone()),
+            "another region is written as its parameter, never its value"
+        );
+    }
+}
