@@ -357,8 +357,10 @@ pub fn read_properties(
         git_credentials,
     };
     // Checked against every secret the execution role reads, the git credentials' included.
-    properties.secrets_kms_key =
-        reader.secrets_kms_key(secrets_kms_key, &properties.execution_role_secrets());
+    if secrets_kms_key.is_some() {
+        properties.secrets_kms_key =
+            reader.secrets_kms_key(secrets_kms_key, &properties.execution_role_secrets());
+    }
     (reader.problems.len() == before).then_some(properties)
 }
 

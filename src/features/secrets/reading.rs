@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde_json::{Value, json};
 
 use crate::features::secrets::written::{
-    ReadText, STACK_ACCOUNT, STACK_REGION, WrittenReference, leading, read_text, stack_field,
+    ReadText, STACK_ACCOUNT, STACK_REGION, WrittenReference, fields_of_text, read_text, stack_field,
 };
 use crate::template::arn::stack_arn;
 use crate::template::arn::{
@@ -289,7 +289,7 @@ pub(super) fn secret_named(name: &Value) -> SecretGrant {
 pub(super) fn read_sub_text(value: &Value, text: &Text, context: &ExpansionContext) -> Reading {
     let fields = text.split(':', usize::MAX);
     if fields[0].as_literal() == Some("arn") {
-        return read_arn_text(value, &fields, context);
+        return read_arn_text(value, text, &fields, context);
     }
     let Some(EvaluatedPiece::Literal(first)) = text.pieces.first() else {
         return Reading::Opaque(CANNOT_TELL.to_owned());
@@ -319,7 +319,12 @@ pub(super) fn read_sub_text(value: &Value, text: &Text, context: &ExpansionConte
 }
 
 /// The fields of an ARN a `!Sub` computes, cut at the colons of its text.
-pub(super) fn read_arn_text(value: &Value, fields: &[Text], context: &ExpansionContext) -> Reading {
+pub(super) fn read_arn_text(
+    value: &Value,
+    text: &Text,
+    fields: &[Text],
+    context: &ExpansionContext,
+) -> Reading {
     let literal = |index: usize| fields.get(index).and_then(Text::as_literal);
     let Some(service) = literal(2) else {
         return Reading::Opaque(CANNOT_TELL.to_owned());
@@ -386,7 +391,7 @@ pub(super) fn read_arn_text(value: &Value, fields: &[Text], context: &ExpansionC
     let secret_arn = if fields.len() == 7 {
         value.clone()
     } else {
-        leading(&fields[..7]).to_value()
+        fields_of_text(text, 7, 0).to_value()
     };
     // A name the macro cannot see, like one ending in `-` and six characters, may be the full
     // name or the name alone: both forms are granted, each exactly.

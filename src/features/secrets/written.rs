@@ -16,9 +16,10 @@ use serde_json::{Value, json};
 /// a `Fn::Sub` whose variables all have one), with that text.
 pub(super) struct WrittenReference<'a> {
     /// The value as the evaluator reads it: its literal text, and the parameters and pseudo
-    /// parameters it holds, each written back as itself.
-    pub(super) text: Text,
-    pub(super) sample: String,
+    /// parameters it holds, each written back as itself; `None` for a string, which is its
+    /// sample (borrowed: most references are written out).
+    pub(super) text: Option<Text>,
+    pub(super) sample: Cow<'a, str>,
     /// How messages name it, worded only when a message is written.
     pub(super) subject: Subject<'a>,
 }
@@ -63,11 +64,16 @@ impl<'a> WrittenReference<'a> {
         value: &'w Value,
         context: &'w ExpansionContext,
     ) -> WrittenFields<'w> {
-        let fields = self.text.split(':', usize::MAX);
+        let fields = match &self.text {
+            Some(text) => Some(Fields::Computed(text))
+                .filter(|fields| fields.len() == fields_of(&self.sample)),
+            // A string's fields are slices of it.
+            None => Some(Fields::Written(self.sample.split(':').collect())),
+        };
         WrittenFields {
             context,
             value,
-            fields: (fields.len() == fields_of(&self.sample)).then_some(fields),
+            fields,
         }
     }
 }
@@ -76,8 +82,8 @@ impl<'a> WrittenReference<'a> {
 pub(super) fn read_text<'a>(value_from: &'a Value, scope: &TemplateScope<'_>) -> ReadText<'a> {
     if let Value::String(text) = value_from {
         return ReadText::Known(WrittenReference {
-            text: Text::literal(text.as_str()),
-            sample: text.clone(),
+            text: None,
+            sample: Cow::Borrowed(text),
             subject: Subject::Literal(value_from),
         });
     }
@@ -94,8 +100,8 @@ pub(super) fn read_text<'a>(value_from: &'a Value, scope: &TemplateScope<'_>) ->
     };
     match text.sample() {
         Some(sample) => ReadText::Known(WrittenReference {
-            text,
-            sample,
+            text: Some(text),
+            sample: Cow::Owned(sample),
             subject,
         }),
         None if matches!(subject, Subject::Sub) => ReadText::WithHoles(text),
@@ -109,7 +115,29 @@ pub(super) struct WrittenFields<'w> {
     /// The value as written, which CloudFormation splits where the text cannot be.
     pub(super) value: &'w Value,
     /// `None` when the text's fields do not line up with its sample's.
-    pub(super) fields: Option<Vec<Text>>,
+    pub(super) fields: Option<Fields<'w>>,
+}
+
+/// The fields of a string, or of text computed by a function.
+pub(super) enum Fields<'w> {
+    Written(Vec<&'w str>),
+    /// Cut where a field is read: most readers read two of them.
+    Computed(&'w Text),
+}
+
+impl Fields<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Fields::Written(fields) => fields.len(),
+            Fields::Computed(text) => {
+                let colons = text.pieces.iter().map(|piece| match piece {
+                    Piece::Literal(literal) => literal.bytes().filter(|&b| b == b':').count(),
+                    _ => 0,
+                });
+                colons.sum::<usize>() + 1
+            }
+        }
+    }
 }
 
 impl WrittenFields<'_> {
@@ -136,28 +164,54 @@ impl WrittenFields<'_> {
         own: (&str, &str),
         stack: &'static Value,
     ) -> Cow<'static, Value> {
-        match self.fields.as_ref().and_then(|fields| fields.get(index)) {
-            Some(field) => stack_field(field, own, stack),
-            None => Cow::Owned(json!({"Fn::Select": [index, {"Fn::Split": [":", self.value]}]})),
+        match &self.fields {
+            Some(Fields::Written(fields)) if index < fields.len() => match fields[index] {
+                field if field == own.1 => Cow::Borrowed(stack),
+                field => Cow::Owned(Value::String(field.to_owned())),
+            },
+            Some(fields @ Fields::Computed(text)) if index < fields.len() => {
+                stack_field(&fields_of_text(text, index + 1, index), own, stack)
+            }
+            _ => Cow::Owned(json!({"Fn::Select": [index, {"Fn::Split": [":", self.value]}]})),
         }
     }
 
     /// The first `count` fields, with the colons between them, as a value.
     pub(super) fn leading(&self, count: usize) -> Option<Value> {
-        Some(leading(self.fields.as_ref()?.get(..count)?).to_value())
+        match self.fields.as_ref()? {
+            Fields::Written(fields) => Some(Value::String(fields.get(..count)?.join(":"))),
+            fields @ Fields::Computed(text) => {
+                (count <= fields.len()).then(|| fields_of_text(text, count, 0).to_value())
+            }
+        }
     }
 }
 
-/// `fields` joined again by the colons they were cut at.
-pub(super) fn leading(fields: &[Text]) -> Text {
-    let mut joined = Text::default();
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            joined.push_literal(":");
+/// Fields `from` to `until` (not included) of `text` cut at its literal colons, with the
+/// colons between them.
+pub(super) fn fields_of_text(text: &Text, until: usize, from: usize) -> Text {
+    let mut field = 0;
+    let mut taken = Text::default();
+    for piece in &text.pieces {
+        let Piece::Literal(literal) = piece else {
+            if (from..until).contains(&field) {
+                taken.push(piece.clone());
+            }
+            continue;
+        };
+        for (index, part) in literal.split(':').enumerate() {
+            if index > 0 {
+                field += 1;
+                if field > from && field < until {
+                    taken.push_literal(":");
+                }
+            }
+            if (from..until).contains(&field) {
+                taken.push_literal(part);
+            }
         }
-        joined.extend(field.clone());
     }
-    joined
+    taken
 }
 
 /// How many colon-separated fields `text` has.
@@ -179,7 +233,7 @@ pub(super) fn stack_field(
         field.pieces.as_slice(),
         [Piece::Known { written: Written::Variable(name), .. }] if name == pseudo
     );
-    if names_pseudo || field.sample().as_deref() == Some(value) {
+    if names_pseudo || computes_to(field, value) {
         Cow::Borrowed(stack)
     } else {
         Cow::Owned(field.to_value())
@@ -192,11 +246,51 @@ pub(super) static STACK_REGION: LazyLock<Value> = LazyLock::new(|| json!({"Ref":
 pub(super) static STACK_ACCOUNT: LazyLock<Value> =
     LazyLock::new(|| json!({"Ref": "AWS::AccountId"}));
 
+/// Whether `text` computes to `expected` here, compared piece by piece without writing it.
+fn computes_to(text: &Text, expected: &str) -> bool {
+    let mut rest = expected;
+    for piece in &text.pieces {
+        let (Piece::Literal(part) | Piece::Known { value: part, .. }) = piece else {
+            return false;
+        };
+        match rest.strip_prefix(part.as_str()) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::features::secrets::reading::grant_for;
     use crate::template::scope::TemplateScope;
+
+    #[test]
+    fn fields_are_cut_at_literal_colons_only() {
+        let mut text = Text::literal("arn:");
+        text.push(Piece::Hole(Written::Variable("P".into())));
+        text.push_literal(":ssm:eu-west-1:");
+        text.push(Piece::Known {
+            value: "a:b".into(),
+            written: Written::Variable("Account".into()),
+        });
+        text.push_literal(":parameter/x");
+        let field = |until, from| fields_of_text(&text, until, from).to_value();
+        assert_eq!(field(4, 3), json!("eu-west-1"));
+        assert_eq!(
+            field(5, 4),
+            json!({"Ref": "Account"}),
+            "a known piece is not cut"
+        );
+        assert_eq!(field(3, 0), json!({"Fn::Sub": "arn:${P}:ssm"}));
+        assert_eq!(
+            fields_of_text(&text, 9, 6).pieces,
+            vec![],
+            "past the last field"
+        );
+    }
 
     #[test]
     fn a_region_or_account_that_is_the_stacks_here_is_written_as_the_stacks() {
