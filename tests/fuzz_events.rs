@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use buildkite_ecs_macro::shells::macro_io::{MacroStatus, respond_to_event};
-use buildkite_ecs_macro::template::sub::{SubPart, parse_sub};
+use buildkite_ecs_macro::template::sub::{SubPart, sub_parts};
 use buildkite_ecs_macro::{ExpansionContext, expand_with_summary};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -1235,7 +1235,7 @@ fn referenced_names(value: &Value, path: &str, found: &mut Vec<(String, String)>
                             },
                             _ => (None, None),
                         };
-                        for part in template.map(|t| parse_sub(t)).unwrap_or_default() {
+                        for part in template.into_iter().flat_map(|t| sub_parts(t)) {
                             if let SubPart::Variable(variable) = part {
                                 if variables.is_some_and(|v| v.contains_key(variable)) {
                                     continue;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::properties::reader::{PropertyReader, Sourced, UsedNames};
 use crate::template::context::ExpansionContext;
+use crate::template::evaluate::describe_computed;
 use crate::template::scope::Resolved;
 
 /// A variable of the `agent` container written from the properties, after the user's.
@@ -114,17 +115,23 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         };
 
         let queue = self.text("AgentQueue");
-        let mut tag_keys = UsedNames::default();
-        let tags = self.list(self.input("AgentTags"), |reader, entry| {
+        // Each key, and where it is first given.
+        let mut tag_keys: Vec<(String, String)> = Vec::new();
+        let tags = self.text_list(self.input("AgentTags"), |reader, entry| {
             let tag = reader.required_string_checked(entry, check_tag)?;
-            let resolved = reader.scope.resolve(entry.value);
-            // A parameter's value is never shown: its key is named by the parameter.
-            let shown = match &resolved {
-                Resolved::Parameter { .. } => resolved.describe(),
-                _ => String::new(),
+            // A parameter's value is never shown: a key from one is named by where it comes from.
+            let (sample, shown) = match reader.scope.resolve(entry.value) {
+                Resolved::Literal(Value::String(text)) => (Some(text.clone()), String::new()),
+                resolved @ Resolved::Parameter { .. } => {
+                    (resolved.as_str().map(str::to_owned), resolved.describe())
+                }
+                _ => (
+                    reader.scope.evaluate(entry.value).sample(),
+                    describe_computed(entry.value),
+                ),
             };
-            let key = resolved
-                .as_str()
+            let key = sample
+                .as_deref()
                 .and_then(|text| text.split_once('='))
                 .map(|(key, _)| key.trim().to_owned());
             if let Some(key) = key {
@@ -137,7 +144,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             }
             Some(tag)
         });
-        let has_queue_tag = queue.is_some() || tag_keys.used.iter().any(|(key, _)| key == "queue");
+        let has_queue_tag = queue.is_some() || tag_keys.iter().any(|(key, _)| key == "queue");
         if queue.is_some() || !tags.is_empty() {
             let queue_tag = queue.map(|queue| match queue {
                 Value::String(queue) => Value::String(format!("queue={queue}")),
@@ -190,7 +197,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             );
         }
         for (property, variable) in PATTERN_LISTS {
-            let patterns = self.list(self.input(property), |reader, entry| {
+            let patterns = self.text_list(self.input(property), |reader, entry| {
                 reader.required_string_checked(entry, check_pattern)
             });
             if !patterns.is_empty() {
@@ -221,24 +228,26 @@ impl<'i> PropertyReader<'_, '_, 'i> {
     }
 
     /// A tag's key: once among the tags, and not `queue` beside `AgentQueue`.
-    fn check_tag_key<'e>(
+    fn check_tag_key(
         &mut self,
         key: &str,
         shown: &str,
-        entry: &Sourced<'e>,
+        entry: &Sourced<'_>,
         queue_property: bool,
-        keys: &mut UsedNames<'e>,
+        keys: &mut Vec<(String, String)>,
     ) {
         if key == "queue" && queue_property {
             self.problems.push(
                 entry.place,
                 "gives the queue that AgentQueue gives too, and the agent refuses a queue given twice: keep one",
             );
-        } else if let Some(first) = keys.claim(key.to_owned(), entry.place) {
+        } else if let Some((_, first)) = keys.iter().find(|(used, _)| used == key) {
             self.problems.push(
                 entry.place,
                 format!("{shown} again, as {first} does: give each key once"),
             );
+        } else {
+            keys.push((key.to_owned(), entry.place.to_string()));
         }
     }
 

@@ -7,7 +7,7 @@ use crate::generate::output_types::{Actions, Allow, Statement};
 use crate::properties::primitives::kind_of;
 use crate::properties::reader::Sourced;
 use crate::properties::reader::{PropertyInput, PropertyReader};
-use crate::template::evaluate::{Evaluated, Piece, Text, Written};
+use crate::template::evaluate::{Piece, Text, Written, describe_computed};
 use crate::template::scope::Resolved;
 use crate::template::value::distinct;
 use serde_json::{Value, json};
@@ -22,10 +22,12 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let partition = self.scope.context.partition();
         // Entries read, `AWS::NoValue` ones not counted: ECS never sees those.
         let mut count = 0;
-        let files = self.list(input, |reader, entry| {
+        let files = self.text_list(input, |reader, entry| {
             count += 1;
             let shape = format!("arn:{partition}:s3:::<bucket>/<key>.env");
             let resolved = reader.scope.resolve(entry.value);
+            // How a function's item is written: as the function, never as a parameter's value.
+            let mut computed_written = None;
             let text = match &resolved {
                 Resolved::Literal(Value::String(text)) => text.clone(),
                 Resolved::Parameter {
@@ -39,18 +41,23 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                     );
                     return None;
                 }
-                // A function: read as CloudFormation computes it.
-                _ => match reader.scope.evaluate(entry.value) {
-                    Evaluated::Known(Value::String(text)) => text,
-                    evaluated => {
-                        let text = evaluated.into_text(entry.value)?;
-                        return reader.computed_environment_file(entry, &text, &shape);
+                // A function: read as CloudFormation computes it, checked as its text where
+                // all of that is known here (a list parameter's item included).
+                _ => {
+                    let text = reader.scope.evaluate(entry.value).into_text(entry.value)?;
+                    match text.sample() {
+                        Some(sample) => {
+                            // A known string is kept as written (a mapping's, say).
+                            computed_written = text.as_literal().is_none().then(|| text.to_value());
+                            sample
+                        }
+                        None => return reader.computed_environment_file(entry, &text, &shape),
                     }
-                },
+                }
             };
             let described = match &resolved {
                 Resolved::Literal(_) | Resolved::Parameter { .. } => resolved.describe(),
-                _ => function_of(entry.value),
+                _ => describe_computed(entry.value),
             };
             let Some((arn_partition, object)) = text
                 .strip_prefix("arn:")
@@ -73,7 +80,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             Some(match entry.value {
                 // The partition written as `${AWS::Partition}`, as every ARN the macro writes.
                 Value::String(text) => json!({"Fn::Sub": text.replacen(&format!("arn:{partition}:"), "arn:${AWS::Partition}:", 1)}),
-                other => other.clone(),
+                other => computed_written.unwrap_or_else(|| other.clone()),
             })
         });
         if count > MAX_ENVIRONMENT_FILES

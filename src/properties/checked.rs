@@ -32,6 +32,52 @@ pub struct ContainerSecret {
     pub grant: SecretGrant,
 }
 
+fn container_secret<'a>(
+    secret: &'a mut ContainerSecret,
+    read_by: impl FnOnce(&'a Value) -> ReadBy<'a>,
+) -> ExecutionRoleSecret<'a> {
+    let ContainerSecret {
+        name,
+        value_from,
+        grant,
+    } = secret;
+    ExecutionRoleSecret {
+        read_by: read_by(name),
+        value_from,
+        grant,
+    }
+}
+
+fn registry<'a>(
+    credentials: &'a mut RegistryCredentials,
+    read_by: ReadBy<'a>,
+) -> ExecutionRoleSecret<'a> {
+    ExecutionRoleSecret {
+        read_by,
+        value_from: &credentials.secret,
+        grant: &mut credentials.grant,
+    }
+}
+
+/// A secret the execution role reads: what reads it, its value as written, and its grant.
+pub struct ExecutionRoleSecret<'a> {
+    pub read_by: ReadBy<'a>,
+    pub value_from: &'a Value,
+    pub grant: &'a mut SecretGrant,
+}
+
+/// What a secret the execution role reads is for.
+pub enum ReadBy<'a> {
+    /// A variable of `agent`: the agent token or a `Secrets` entry.
+    Agent(&'a Value),
+    /// A property's own secret (`GitCredentialsSecret`, `GitSshKeySecret`).
+    Property(&'static str),
+    /// A variable of a service.
+    Service(&'a str, &'a Value),
+    /// The `RepositoryCredentials` of `agent` (`None`) or of a service.
+    RegistryCredentials(Option<&'a str>),
+}
+
 /// A Secrets Manager secret holding a private registry's credentials.
 #[derive(Debug, Clone)]
 pub struct RegistryCredentials {
@@ -206,30 +252,42 @@ pub struct TaskDefinitionProperties {
 }
 
 impl TaskDefinitionProperties {
-    /// Every secret the execution role reads: the agent's, its registry's, the services'.
-    /// Mutable, so that the execution role's statements take the resources they name.
-    pub fn execution_role_grants(&mut self) -> Vec<&mut SecretGrant> {
-        let agent = std::iter::once(&mut self.agent_token)
-            .chain(&mut self.secrets)
-            .map(|secret| &mut secret.grant)
-            .chain(self.repository_credentials.iter_mut().map(|c| &mut c.grant))
-            .chain(self.git_credentials.https.iter_mut().map(|s| &mut s.grant))
-            .chain(
-                self.git_credentials
-                    .ssh_key
-                    .iter_mut()
-                    .map(|k| &mut k.grant),
-            );
+    /// Every secret the execution role reads: the agent's, its registry's, the git
+    /// credentials, the services'; each with what reads it and its value. Mutable, so that
+    /// the execution role's statements take the resources they name.
+    pub fn execution_role_secrets(&mut self) -> Vec<ExecutionRoleSecret<'_>> {
+        let agent =
+            std::iter::once(&mut self.agent_token)
+                .chain(&mut self.secrets)
+                .map(|entry| container_secret(entry, ReadBy::Agent))
+                .chain(
+                    self.repository_credentials.iter_mut().map(|credentials| {
+                        registry(credentials, ReadBy::RegistryCredentials(None))
+                    }),
+                )
+                .chain(self.git_credentials.https.iter_mut().map(|entry| {
+                    container_secret(entry, |_| ReadBy::Property("GitCredentialsSecret"))
+                }))
+                .chain(
+                    self.git_credentials.ssh_key.iter_mut().map(|entry| {
+                        container_secret(entry, |_| ReadBy::Property("GitSshKeySecret"))
+                    }),
+                );
         let services = self.services.iter_mut().flat_map(|service| {
+            let name = service.name.as_str();
             service
                 .secrets
                 .iter_mut()
-                .map(|secret| &mut secret.grant)
+                .map(move |entry| {
+                    container_secret(entry, |variable| ReadBy::Service(name, variable))
+                })
                 .chain(
                     service
                         .repository_credentials
                         .iter_mut()
-                        .map(|c| &mut c.grant),
+                        .map(move |credentials| {
+                            registry(credentials, ReadBy::RegistryCredentials(Some(name)))
+                        }),
                 )
         });
         agent.chain(services).collect()

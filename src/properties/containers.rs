@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::primitives::kind_of;
 use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames};
+use super::text_lists::ComputedList;
 use crate::properties::checked::{
     BackendUrl, EfsVolume, RESERVED_CONTAINER_NAMES, ServiceContainer, SshAgent,
 };
@@ -205,7 +206,7 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let essential = field("Essential")
                 .and_then(|sourced| reader.boolean(&sourced))
                 .unwrap_or(false);
-            let mounted = reader.list(list_field("Volumes").as_ref(), |reader, entry| {
+            let mounted = reader.text_list(list_field("Volumes").as_ref(), |reader, entry| {
                 let name = match entry.value {
                     Value::String(name) => name,
                     other => {
@@ -273,11 +274,18 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         services
     }
 
-    /// A container command: a list of strings (or functions yielding them), not empty.
+    /// A container command: a list of strings (or functions yielding them), not empty. A list
+    /// function whose items only a deploy gives is written whole: ECS takes any list of
+    /// strings here, and nothing is granted from it.
     pub(crate) fn command(&mut self, sourced: &Sourced<'_>) -> Option<Value> {
+        if crate::template::value::is_intrinsic(sourced.value)
+            && let ComputedList::Uncounted(_) = self.computed_list(sourced.value)
+        {
+            return Some(sourced.value.clone());
+        }
         let input = PropertyInput::Single(*sourced);
         let before = self.problems.len();
-        let parts = self.list(Some(&input), |reader, part| match part.value {
+        let parts = self.text_list(Some(&input), |reader, part| match part.value {
             Value::String(_) => Some(part.value.clone()),
             value if crate::template::value::is_intrinsic(value) => Some(value.clone()),
             other => {

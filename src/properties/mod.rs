@@ -16,6 +16,7 @@ pub mod log_delivery;
 pub(crate) mod primitives;
 pub mod reader;
 mod task;
+pub(crate) mod text_lists;
 
 use serde_json::json;
 
@@ -151,17 +152,10 @@ pub fn read_properties(
     });
     let context = reader.scope.context;
     let check_policy_arn = |text: &str| crate::template::arn::check_policy_arn(text, context);
-    let task_role_managed_policy_arns = match reader.input("TaskRoleManagedPolicyArns") {
-        // A list parameter's `Ref` or a `Fn::Split`: its items, as CloudFormation computes them.
-        Some(PropertyInput::Single(sourced))
-            if let Some(arns) = reader.evaluated_list(sourced, check_policy_arn) =>
-        {
-            arns
-        }
-        input => reader.list(input, |reader, entry| {
-            reader.required_string_checked(entry, check_policy_arn)
-        }),
-    };
+    let task_role_managed_policy_arns = reader.text_list(
+        reader.input("TaskRoleManagedPolicyArns"),
+        |reader, entry| reader.required_string_checked(entry, check_policy_arn),
+    );
     if task_role_arn.is_some() {
         for name in ["TaskRolePolicies", "TaskRoleManagedPolicyArns"] {
             if let Some(input) = reader.input(name) {
@@ -296,12 +290,8 @@ pub fn read_properties(
     let run_policy = reader.boolean_property("RunPolicy");
     let pipeline_signing_key = reader.pipeline_signing_key();
     let artifacts = reader.artifacts_bucket();
-    let secrets_kms_key = reader.secrets_kms_key(
-        agent_token.as_ref(),
-        &secrets,
-        repository_credentials.as_ref(),
-        &services,
-    );
+    // Checked against the secrets read once every one is read, below.
+    let secrets_kms_key = reader.text("SecretsKmsKeyArn");
     let execute_command_logging = reader.execute_command_logging(execute_command);
 
     let task_role_features = crate::features::TaskRoleFeatures {
@@ -317,13 +307,10 @@ pub fn read_properties(
     task::check_generated_policy_names(
         &policy_names,
         &crate::features::task_role_policy_names(&task_role_features),
-        problems,
+        reader.problems,
     );
 
-    if problems.len() > before {
-        return None;
-    }
-    Some(TaskDefinitionProperties {
+    let mut properties = TaskDefinitionProperties {
         image: image?,
         image_pull,
         agent_sidecar_image,
@@ -363,12 +350,18 @@ pub fn read_properties(
         artifacts,
         ulimits,
         environment_files,
-        secrets_kms_key,
+        secrets_kms_key: None,
         execute_command_logging,
         git_mirrors,
         hooks,
         git_credentials,
-    })
+    };
+    // Checked against every secret the execution role reads, the git credentials' included.
+    if secrets_kms_key.is_some() {
+        properties.secrets_kms_key =
+            reader.secrets_kms_key(secrets_kms_key, &properties.execution_role_secrets());
+    }
+    (reader.problems.len() == before).then_some(properties)
 }
 
 /// Why `name` is not a property, and what was meant: a key of a list's entries written at the

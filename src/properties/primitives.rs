@@ -5,9 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::reader::{PropertyInput, PropertyReader, Sourced, UsedNames, declared};
 use crate::properties::declarations::{EntryShape, PropertyDefault, Shape, TextCheck};
-use crate::template::evaluate::{Evaluated, describe_computed};
+use crate::template::evaluate::describe_computed;
 use crate::template::place::Place;
-use crate::template::problems::{show_literal, unknown_name_message};
+use crate::template::problems::unknown_name_message;
 use crate::template::scope::Resolved;
 use crate::template::value::small_object_member;
 
@@ -189,50 +189,6 @@ impl<'i> PropertyReader<'_, '_, 'i> {
                 Some(sourced.value.clone())
             }
         }
-    }
-
-    /// A list property written as one function (a `CommaDelimitedList` or `List<>` parameter's
-    /// `Ref`, a `Fn::Split`, a `Fn::FindInMap`) whose items CloudFormation computes and the
-    /// macro can count: each item checked where known, and written as the literal it is or as
-    /// `Fn::Select` of the function. `None` when it is no such list.
-    pub(crate) fn evaluated_list(
-        &mut self,
-        sourced: &Sourced<'_>,
-        check: impl Fn(&str) -> Result<(), String>,
-    ) -> Option<Vec<Value>> {
-        let items = match self.scope.evaluate(sourced.value) {
-            Evaluated::Known(Value::Array(items)) => {
-                items.into_iter().map(Evaluated::Known).collect()
-            }
-            Evaluated::List(items) => items,
-            _ => return None,
-        };
-        let described = describe_computed(sourced.value);
-        let mut written = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            let place = sourced.place.index(index);
-            let Some(text) = item.into_text(&Value::Null) else {
-                self.problems
-                    .push(place, format!("item {index} of {described} is not text"));
-                continue;
-            };
-            if let Some(sample) = text.sample()
-                && let Err(why) = check(&sample)
-            {
-                // A parameter's value is never shown: the item is named by its place.
-                let message = match text.as_literal() {
-                    Some(literal) => {
-                        format!("{} {why}", show_literal(&Value::String(literal.to_owned())))
-                    }
-                    None => format!(
-                        "item {index} of {described} (not shown: it comes from the template's parameters) {why}"
-                    ),
-                };
-                self.problems.push(place, message);
-            }
-            written.push(text.to_value());
-        }
-        Some(written)
     }
 
     pub(crate) fn required_string(&mut self, sourced: &Sourced<'_>) -> Option<Value> {

@@ -302,6 +302,15 @@ pub fn describe_computed(value: &Value) -> String {
     if let Some(target) = crate::template::value::ref_target(value) {
         return format!("the value of {target}");
     }
+    // An item of a list function, as the list readers write each item.
+    if let Some([Value::Number(index), list]) = value
+        .get("Fn::Select")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .filter(|_| intrinsic_name(value).is_some())
+    {
+        return format!("item {index} of {}", describe_computed(list));
+    }
     match intrinsic_name(value) {
         Some(name) => format!("the !{}", name.trim_start_matches("Fn::")),
         None => "the value".to_owned(),

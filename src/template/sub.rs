@@ -31,12 +31,7 @@ pub enum SubPart<'a> {
     Variable(&'a str),
 }
 
-/// Splits a `Fn::Sub` string into text and variables. An unclosed `${` is text.
-pub fn parse_sub(template: &str) -> Vec<SubPart<'_>> {
-    sub_parts(template).collect()
-}
-
-/// The parts [`parse_sub`] lists, one at a time, for a caller that reads them once.
+/// Splits a `Fn::Sub` string into text and variables, one at a time. An unclosed `${` is text.
 pub fn sub_parts(template: &str) -> impl Iterator<Item = SubPart<'_>> {
     let mut rest = template;
     // A variable found after text, given by the next call.
@@ -137,72 +132,6 @@ pub fn sub_arguments(value: &Value) -> Option<(&str, Option<&Map<String, Value>>
     }
 }
 
-/// Byte indexes of any of `separators` in a `Fn::Sub` template, outside its `${...}` variables.
-/// It skips to the next byte that can matter (a brace, or outside a variable a separator): the
-/// separators are an array, so that comparing a byte with one or two is unrolled.
-pub fn positions_outside_variables<const N: usize>(
-    template: &str,
-    separators: [u8; N],
-) -> impl Iterator<Item = usize> + '_ {
-    let bytes = template.as_bytes();
-    let is_separator = move |byte: &u8| separators.iter().any(|separator| separator == byte);
-    let mut depth = 0usize;
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        loop {
-            let offset = bytes[from..].iter().position(|byte| {
-                matches!(byte, b'{' | b'}') || (depth == 0 && is_separator(byte))
-            })?;
-            let index = from + offset;
-            from = index + 1;
-            match bytes[index] {
-                b'{' if index > 0 && bytes[index - 1] == b'$' => depth += 1,
-                b'}' if depth > 0 => depth -= 1,
-                byte if depth == 0 && is_separator(&byte) => return Some(index),
-                _ => {}
-            }
-        }
-    })
-}
-
-/// The first of `separators` in a `Fn::Sub` template outside its variables.
-pub fn first_outside_variables<const N: usize>(
-    template: &str,
-    separators: [u8; N],
-) -> Option<usize> {
-    positions_outside_variables(template, separators).next()
-}
-
-/// A `Fn::Sub` template cut at its first `separator` outside its variables.
-pub fn split_once_outside_variables(template: &str, separator: u8) -> Option<(&str, &str)> {
-    let index = first_outside_variables(template, [separator])?;
-    Some((&template[..index], &template[index + 1..]))
-}
-
-/// A `Fn::Sub` template cut at `separator` outside its variables, into at most `most` fields
-/// (the last keeps the rest, as an ARN's resource keeps its colons).
-pub fn split_outside_variables(template: &str, separator: u8, most: usize) -> Vec<&str> {
-    // Room for the ten fields of a Secrets Manager ARN with a JSON key selector.
-    let mut fields = Vec::with_capacity(10);
-    let mut start = 0;
-    for index in positions_outside_variables(template, [separator]) {
-        if fields.len() + 1 >= most {
-            break;
-        }
-        fields.push(&template[start..index]);
-        start = index + 1;
-    }
-    fields.push(&template[start..]);
-    fields
-}
-
-/// The first `count` of `fields`, the fields [`split_outside_variables`] cut `template` into,
-/// with the separators between them: a slice of the template, not a copy.
-pub fn leading_fields<'t>(template: &'t str, fields: &[&str], count: usize) -> &'t str {
-    let length: usize = fields[..count].iter().map(|field| field.len()).sum();
-    &template[..length + count.saturating_sub(1)]
-}
-
 /// One piece of a string that is built from literal text and template values.
 pub enum Piece<'a> {
     Text(&'a str),
@@ -270,29 +199,4 @@ fn lone_variable(value: &Value) -> Option<&Value> {
     let (template, variables) = sub_arguments(value)?;
     let variables = variables.filter(|variables| variables.len() == 1)?;
     variables.get(template.strip_prefix("${")?.strip_suffix('}')?)
-}
-
-/// A piece of a `Fn::Sub` string as the simplest value: plain when it has no variables,
-/// with those of `variables` it uses when it has.
-pub fn sub_piece(template: &str, variables: Option<&Map<String, Value>>) -> Value {
-    if !has_variable_start(template) {
-        return Value::String(template.to_owned());
-    }
-    if let Some(text) = sub_literal(template) {
-        return Value::String(text.into_owned());
-    }
-    let used: Map<String, Value> = sub_parts(template)
-        .filter_map(|part| match part {
-            SubPart::Variable(name) => variables?
-                .get(name)
-                .map(|value| (name.to_owned(), value.clone())),
-            SubPart::Text(_) => None,
-        })
-        .collect();
-    let template = Value::String(template.to_owned());
-    if used.is_empty() {
-        fn_sub(template)
-    } else {
-        fn_sub(Value::Array(vec![template, Value::Object(used)]))
-    }
 }

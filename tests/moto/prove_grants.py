@@ -26,7 +26,9 @@ each computed by CloudFormation from the `Ref`. The artifacts case imports the b
 `ReadAndWriteArtifacts` must name exactly the objects under the prefix, listing under it (or of
 no keys), and the agent must be given `s3://<bucket>/<prefix>`. The environment-file case imports
 a `.env` object's bucket: `ReadEnvironmentFiles` must be `s3:GetObject` on exactly that object and
-`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation. The secrets
+`s3:GetBucketLocation` on exactly its bucket, cut from the ARN by CloudFormation; another gives
+the files and the agent's tags as `CommaDelimitedList` parameters, whose items the macro checks
+and writes as `Fn::Select` of the `Ref`: the same objects and buckets, and the tags as given. The secrets
 cases name the template's own secret by `!GetAtt Secret.Id` and `!Ref` (granted exactly the ARN
 moto gives it, through a stand-in for the `AWS::SecretsManager::Secret` moto's CloudFormation
 lacks), give a secret's and the registry credentials' ARNs of another region and account as
@@ -248,12 +250,15 @@ class Case:
     # Parameter values the stack is created with, where they differ from the defaults the macro
     # saw: what the macro derives from a parameter must follow the value deployed.
     deployed: dict[str, str] = field(default_factory=dict)
+    # The `Type` of a parameter that is not a `String` (a `CommaDelimitedList`), by name.
+    parameter_types: dict[str, str] = field(default_factory=dict)
 
 
 def template_for(case: Case) -> str:
     body = "\n".join(f"      {line}" for line in case.properties.strip("\n").splitlines())
     parameters = "".join(
-        f"  {name}:\n    Type: String\n    Default: {json.dumps(default)}\n" for name, default in case.parameters.items()
+        f"  {name}:\n    Type: {case.parameter_types.get(name, 'String')}\n    Default: {json.dumps(default)}\n"
+        for name, default in case.parameters.items()
     )
     return (
         "AWSTemplateFormatVersion: 2010-09-09\n"
@@ -445,6 +450,22 @@ ArtifactsPrefix: ruby/main""",
     imported_env_file_case.expected.environment_files = (
         ["arn:aws:s3:::ci-team-imported/team/ci.env", "arn:aws:s3:::ci-config-imported/rails/ci.env"],
         ["arn:aws:s3:::ci-team-imported", "arn:aws:s3:::ci-config-imported"])
+    # A list parameter's items, each checked and granted by the macro as `Fn::Select` of the
+    # `Ref`: what CloudFormation computes from them is what was checked and granted.
+    list_parameter_case = image_case(
+        "environment files and agent tags from CommaDelimitedList parameters",
+        {"EnvFiles": "arn:aws:s3:::ci-config-list/rails/ci.env,arn:aws:s3:::ci-team-list/team/ci.env",
+         "Tags": "os=linux,size=large"},
+        {},
+        """EnvironmentFiles: !Ref EnvFiles
+AgentTags: !Ref Tags""",
+        [],
+    )
+    list_parameter_case.parameter_types = {"EnvFiles": "CommaDelimitedList", "Tags": "CommaDelimitedList"}
+    list_parameter_case.expected.environment_files = (
+        ["arn:aws:s3:::ci-config-list/rails/ci.env", "arn:aws:s3:::ci-team-list/team/ci.env"],
+        ["arn:aws:s3:::ci-config-list", "arn:aws:s3:::ci-team-list"])
+    list_parameter_case.expected.agent_environment = {"BUILDKITE_AGENT_TAGS": "os=linux,size=large"}
     artifact_case.expected.artifacts = ("ci-artifacts-imported", "ruby/main", "s3://ci-artifacts-imported/ruby/main")
 
     mirrors_case = image_case(
@@ -611,6 +632,7 @@ BuildkiteAgentImage: !Ref SidecarImage""",
                    skip_update_case]
 
     return agent_cases + image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
+    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, list_parameter_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
@@ -1083,7 +1105,12 @@ def main(argv: list[str]) -> int:
                 }
                 cloudformation.create_stack(StackName=f"exporter-{number}", TemplateBody=json.dumps(exporter))
                 expanded = expand(arguments.macro, template_for(case))
-                deployed = [{"ParameterKey": k, "ParameterValue": v} for k, v in case.deployed.items()]
+                # A list parameter is given as well as defaulted: moto 5.2.5 splits a list
+                # parameter's given value into its items, but keeps a `Default` as one string
+                # (moto's `load_parameters`). Then the values deployed where they differ.
+                given = {name: case.parameters[name] for name in case.parameter_types}
+                given.update(case.deployed)
+                deployed = [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
                 try:
                     stack = cloudformation.create_stack(StackName=f"agents-{number}", TemplateBody=json.dumps(expanded),
                                                         Parameters=deployed)

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::features::grant::{FeatureGrant, GrantedRole};
 use crate::features::secrets::written::{STACK_ACCOUNT, STACK_REGION};
 use crate::generate::output_types::{Actions, Allow, Statement};
+use crate::properties::checked::ExecutionRoleSecret;
 use crate::template::sub::{Piece, build_sub};
 use crate::template::value::{distinct, distinct_by, same_value};
 
@@ -78,7 +79,7 @@ pub const GRANT: FeatureGrant = FeatureGrant {
     statements: |properties, _| {
         let secrets_kms_key = properties.secrets_kms_key.take();
         Some(secret_statements(
-            &mut properties.execution_role_grants(),
+            &mut properties.execution_role_secrets(),
             secrets_kms_key,
         ))
     },
@@ -89,7 +90,7 @@ pub const GRANT: FeatureGrant = FeatureGrant {
 /// they are encrypted with. The resources the statements name are taken from the grants, not
 /// copied: nothing reads a grant's resources after its role is built.
 fn secret_statements(
-    grants: &mut [&mut SecretGrant],
+    secrets: &mut [ExecutionRoleSecret<'_>],
     secrets_key: Option<Value>,
 ) -> Vec<Statement> {
     let mut statements = Vec::new();
@@ -101,10 +102,11 @@ fn secret_statements(
             "secretsmanager:GetSecretValue",
         ),
     ] {
-        let resources: Vec<Value> = distinct(grants.iter_mut().flat_map(|g| g.reads_mut(store)))
-            .into_iter()
-            .map(std::mem::take)
-            .collect();
+        let resources: Vec<Value> =
+            distinct(secrets.iter_mut().flat_map(|s| s.grant.reads_mut(store)))
+                .into_iter()
+                .map(std::mem::take)
+                .collect();
         if !resources.is_empty() {
             statements.push(Statement::Allow(Allow::new(
                 sid,
@@ -118,7 +120,9 @@ fn secret_statements(
         None => {
             // Each distinct place built once (many secrets share one), then each result once.
             let places = distinct_by(
-                grants.iter().map(|grant| (&*grant.region, &*grant.account)),
+                secrets
+                    .iter()
+                    .map(|s| (&*s.grant.region, &*s.grant.account)),
                 |(region, account), (other_region, other_account)| {
                     same_value(region, other_region) && same_value(account, other_account)
                 },
@@ -138,7 +142,7 @@ fn secret_statements(
         }
     };
     let stores = distinct_by(
-        grants.iter().map(|grant| (grant.store, &*grant.region)),
+        secrets.iter().map(|s| (s.grant.store, &*s.grant.region)),
         |(store, region), (other_store, other_region)| {
             store == other_store && same_value(region, other_region)
         },

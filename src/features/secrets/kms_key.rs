@@ -4,9 +4,7 @@
 use serde_json::Value;
 
 use crate::features::secrets::grant::SecretGrant;
-use crate::properties::checked::ContainerSecret;
-use crate::properties::checked::RegistryCredentials;
-use crate::properties::checked::ServiceContainer;
+use crate::properties::checked::{ExecutionRoleSecret, ReadBy};
 use crate::properties::reader::PropertyReader;
 use crate::template::arn::is_region;
 use crate::template::arn::parse_arn;
@@ -16,40 +14,21 @@ use crate::template::scope::Resolved;
 use crate::template::value::ref_target;
 
 impl<'i> PropertyReader<'_, '_, 'i> {
-    /// `SecretsKmsKeyArn`, its partition written as `${AWS::Partition}`; refused where it is a
-    /// key of another region than a secret read (the agent token, `Secrets`, registry
-    /// credentials, the services'), where both regions are known.
+    /// `SecretsKmsKeyArn` (`key`, as read), its partition written as `${AWS::Partition}`;
+    /// refused where it is a key of another region than a secret the execution role reads
+    /// (`read`: the agent token, `Secrets`, registry credentials, the git credentials, the
+    /// services'), where both regions are known.
     pub(crate) fn secrets_kms_key(
         &mut self,
-        agent_token: Option<&ContainerSecret>,
-        secrets: &[ContainerSecret],
-        repository_credentials: Option<&RegistryCredentials>,
-        services: &[ServiceContainer],
+        key: Option<Value>,
+        read: &[ExecutionRoleSecret<'_>],
     ) -> Option<Value> {
-        let key = self.text("SecretsKmsKeyArn")?;
+        let key = key?;
         if let Some(sourced) = self.sourced("SecretsKmsKeyArn") {
-            let mut read = Vec::new();
-            let own = agent_token.into_iter().chain(secrets);
-            for secret in own {
-                read.push((label(&secret.name, None), &secret.value_from, &secret.grant));
-            }
-            if let Some(credentials) = repository_credentials {
-                read.push((
-                    "RepositoryCredentials".to_owned(),
-                    &credentials.secret,
-                    &credentials.grant,
-                ));
-            }
-            for service in services {
-                for secret in &service.secrets {
-                    let name = label(&secret.name, Some(&service.name));
-                    read.push((name, &secret.value_from, &secret.grant));
-                }
-                if let Some(credentials) = &service.repository_credentials {
-                    let name = format!("the RepositoryCredentials of service {}", service.name);
-                    read.push((name, &credentials.secret, &credentials.grant));
-                }
-            }
+            let read: Vec<(String, &Value, &SecretGrant)> = read
+                .iter()
+                .map(|secret| (label(&secret.read_by), secret.value_from, &*secret.grant))
+                .collect();
             if let Some(why) = self.key_in_another_region(sourced.value, &read) {
                 self.problems.push(sourced.place, why);
                 return None;
@@ -195,15 +174,24 @@ struct KnownRegion {
 }
 
 /// How a message names a secret: its variable where written out (a service's with the
-/// service's name), else where it is read.
-fn label(variable: &Value, service: Option<&str>) -> String {
-    match (variable.as_str(), service) {
-        (Some(crate::properties::declarations::AGENT_TOKEN_VARIABLE), None) => {
-            "the agent token (BuildkiteAgentTokenParameterPath)".to_owned()
+/// service's name), the property it is read by, else where it is read.
+fn label(read_by: &ReadBy<'_>) -> String {
+    match read_by {
+        ReadBy::Agent(variable) => match variable.as_str() {
+            Some(crate::properties::declarations::AGENT_TOKEN_VARIABLE) => {
+                "the agent token (BuildkiteAgentTokenParameterPath)".to_owned()
+            }
+            Some(name) => name.to_owned(),
+            None => "a secret of Secrets".to_owned(),
+        },
+        ReadBy::Property(property) => (*property).to_owned(),
+        ReadBy::Service(service, variable) => match variable.as_str() {
+            Some(name) => format!("{name} of service {service}"),
+            None => format!("a secret of service {service}"),
+        },
+        ReadBy::RegistryCredentials(None) => "RepositoryCredentials".to_owned(),
+        ReadBy::RegistryCredentials(Some(service)) => {
+            format!("the RepositoryCredentials of service {service}")
         }
-        (Some(name), None) => name.to_owned(),
-        (Some(name), Some(service)) => format!("{name} of service {service}"),
-        (None, None) => "a secret of Secrets".to_owned(),
-        (None, Some(service)) => format!("a secret of service {service}"),
     }
 }

@@ -4,22 +4,20 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::features::secrets::written::stack_field;
-use crate::features::secrets::written::{STACK_ACCOUNT, STACK_REGION, WrittenReference};
+use crate::features::secrets::written::{
+    ReadText, STACK_ACCOUNT, STACK_REGION, WrittenReference, fields_of_text, read_text, stack_field,
+};
 use crate::template::arn::stack_arn;
 use crate::template::arn::{
     SECRETS_MANAGER_REFERENCE, SecretName, SecretReference, check_partition,
     classify_secret_reference, is_account_id, is_region, name_with_slash,
 };
 use crate::template::context::ExpansionContext;
+use crate::template::evaluate::{Piece as EvaluatedPiece, Text};
 use crate::template::scope::TemplateScope;
-use crate::template::sub::sub_piece;
-use crate::template::sub::{
-    Piece, SubPart, build_sub, leading_fields, parse_sub, split_outside_variables, sub_arguments,
-    sub_literal, unescape_sub_text,
-};
+use crate::template::sub::{Piece, build_sub, sub_arguments};
 use crate::template::value::ref_target;
 
 use crate::features::secrets::grant::{SecretGrant, SecretStore};
@@ -85,13 +83,11 @@ pub(super) fn read(value: &Value, scope: &TemplateScope<'_>) -> Reading {
         // A secret's Id is its ARN, as its Ref is.
         return Reading::Grant(secret_of_the_template(value));
     }
-    if let Some(written) = WrittenReference::read(value, scope) {
-        return read_sample(value, &written, scope.context);
+    match read_text(value, scope) {
+        ReadText::Known(written) => read_sample(value, &written, scope.context),
+        ReadText::WithHoles(text) => read_sub_text(value, &text, scope.context),
+        ReadText::Other => Reading::Opaque(CANNOT_TELL.to_owned()),
     }
-    if let Some((template, variables)) = sub_arguments(value) {
-        return read_sub_text(value, template, variables, scope.context);
-    }
-    Reading::Opaque(CANNOT_TELL.to_owned())
 }
 
 /// Why parameter `name`, which has no value, cannot be granted.
@@ -285,60 +281,55 @@ pub(super) fn secret_named(name: &Value) -> SecretGrant {
     )
 }
 
-/// A `!Sub` with variables the macro cannot see, read from its literal text: an ARN whose
-/// service is written (`arn:...:ssm:...:parameter${Path}`, `arn:...:secretsmanager:...`),
-/// or text that cannot begin an ARN, which is an SSM parameter's name or path (ECS reads a
-/// Secrets Manager secret by ARN only). The variables are left to CloudFormation.
-pub(super) fn read_sub_text(
-    value: &Value,
-    template: &str,
-    variables: Option<&Map<String, Value>>,
-    context: &ExpansionContext,
-) -> Reading {
-    let fields = split_outside_variables(template, b':', usize::MAX);
-    if sub_literal(fields[0]).as_deref() == Some("arn") {
-        return read_arn_text(value, template, &fields, variables, context);
+/// A `!Sub` with variables the macro cannot see, read from its text as the evaluator gives it:
+/// an ARN whose service is written (`arn:...:ssm:...:parameter${Path}`,
+/// `arn:...:secretsmanager:...`), or text that cannot begin an ARN, which is an SSM
+/// parameter's name or path (ECS reads a Secrets Manager secret by ARN only). What a deploy
+/// fills is left to CloudFormation.
+pub(super) fn read_sub_text(value: &Value, text: &Text, context: &ExpansionContext) -> Reading {
+    let fields = text.split(':', usize::MAX);
+    if fields[0].as_literal() == Some("arn") {
+        return read_arn_text(value, text, &fields, context);
     }
-    let parts = parse_sub(template);
-    let Some(SubPart::Text(first)) = parts.first() else {
+    let Some(EvaluatedPiece::Literal(first)) = text.pieces.first() else {
         return Reading::Opaque(CANNOT_TELL.to_owned());
     };
-    let first = unescape_sub_text(first);
-    if "arn:".starts_with(&*first) || first.starts_with("arn:") {
+    if "arn:".starts_with(first.as_str()) || first.starts_with("arn:") {
         return Reading::Opaque(CANNOT_TELL.to_owned());
     }
-    let names_a_parameter = parts.iter().all(|part| match part {
-        SubPart::Text(text) => unescape_sub_text(text)
+    let literals = || {
+        text.pieces.iter().filter_map(|piece| match piece {
+            EvaluatedPiece::Literal(literal) => Some(literal),
+            _ => None,
+        })
+    };
+    let names_a_parameter = literals().all(|literal| {
+        literal
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)),
-        SubPart::Variable(_) => true,
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
     });
     if !names_a_parameter {
         return Reading::Invalid("the !Sub is neither an SSM parameter name (letters, digits and _.-/ , a path starting with /) nor an SSM or Secrets Manager ARN".to_owned());
     }
     let is_path = first.starts_with('/');
-    let text_has_slash = parts
-        .iter()
-        .any(|part| matches!(part, SubPart::Text(text) if text.contains('/')));
-    if !is_path && text_has_slash {
+    if !is_path && literals().any(|literal| literal.contains('/')) {
         return Reading::Invalid(format!("the !Sub {}", name_with_slash(context)));
     }
-    Reading::Grant(ssm_name_in_stack(value, is_path, &first))
+    Reading::Grant(ssm_name_in_stack(value, is_path, first))
 }
 
-/// The fields of an ARN written in a `!Sub` (`template`), split at the colons of its text.
+/// The fields of an ARN a `!Sub` computes, cut at the colons of its text.
 pub(super) fn read_arn_text(
     value: &Value,
-    template: &str,
-    fields: &[&str],
-    variables: Option<&Map<String, Value>>,
+    text: &Text,
+    fields: &[Text],
     context: &ExpansionContext,
 ) -> Reading {
-    let literal = |index: usize| fields.get(index).and_then(|field| sub_literal(field));
+    let literal = |index: usize| fields.get(index).and_then(Text::as_literal);
     let Some(service) = literal(2) else {
         return Reading::Opaque(CANNOT_TELL.to_owned());
     };
-    let (kind, shape) = match &*service {
+    let (kind, shape) = match service {
         "ssm" => (
             "an SSM parameter",
             "arn:${AWS::Partition}:ssm:<region>:<account>:parameter/<name>, the name's slash written or in a variable",
@@ -355,34 +346,28 @@ pub(super) fn read_arn_text(
         }
     };
     if let Some(partition) = literal(1)
-        && let Err(why) = check_partition(&partition, kind, context)
+        && let Err(why) = check_partition(partition, kind, context)
     {
         return Reading::Invalid(format!("the !Sub {why}"));
     }
     let wrong_shape = || Reading::Invalid(format!("the !Sub is not {kind} ARN ({shape})"));
     if fields.len() < 6
-        || literal(3).is_some_and(|region| !is_region(&region))
-        || literal(4).is_some_and(|account| !is_account_id(&account))
+        || literal(3).is_some_and(|region| !is_region(region))
+        || literal(4).is_some_and(|account| !is_account_id(account))
     {
         return wrong_shape();
     }
-    let region = stack_field(
-        fields[3],
-        variables,
-        ("AWS::Region", &context.region),
-        &STACK_REGION,
-    );
+    let region = stack_field(&fields[3], ("AWS::Region", &context.region), &STACK_REGION);
     let account = stack_field(
-        fields[4],
-        variables,
+        &fields[4],
         ("AWS::AccountId", &context.account_id),
         &STACK_ACCOUNT,
     );
     if service == "ssm" {
         let names_a_parameter = fields.len() == 6
-            && match parse_sub(fields[5]).as_slice() {
-                [SubPart::Text(text), SubPart::Variable(_), ..] if *text == "parameter" => true,
-                [SubPart::Text(text), ..] => text.starts_with("parameter/"),
+            && match fields[5].pieces.as_slice() {
+                [EvaluatedPiece::Literal(text), _, ..] if text == "parameter" => true,
+                [EvaluatedPiece::Literal(text), ..] => text.starts_with("parameter/"),
                 _ => false,
             };
         if !names_a_parameter {
@@ -398,19 +383,19 @@ pub(super) fn read_arn_text(
         });
     }
     if !matches!(fields.len(), 7 | 10)
-        || literal(5).as_deref() != Some("secret")
-        || fields[6].is_empty()
+        || literal(5) != Some("secret")
+        || fields[6].pieces.is_empty()
     {
         return wrong_shape();
     }
     let secret_arn = if fields.len() == 7 {
         value.clone()
     } else {
-        sub_piece(leading_fields(template, fields, 7), variables)
+        fields_of_text(text, 7, 0).to_value()
     };
     // A name the macro cannot see, like one ending in `-` and six characters, may be the full
     // name or the name alone: both forms are granted, each exactly.
-    let name = literal(6).map_or(SecretName::FullOrPartial, |name| SecretName::of(&name));
+    let name = literal(6).map_or(SecretName::FullOrPartial, SecretName::of);
     let (resource, partial) = either_form(secret_arn, name);
     Reading::Grant(SecretGrant {
         store: SecretStore::SecretsManager,

@@ -8,7 +8,7 @@ use crate::features::secrets::reading::Reading;
 use crate::features::secrets::reading::read;
 use crate::features::secrets::reading::secret_named;
 use crate::features::secrets::reading::secret_of_any_form;
-use crate::features::secrets::written::WrittenReference;
+use crate::features::secrets::written::{ReadText, WrittenReference, read_text};
 use crate::template::evaluate::Piece;
 use crate::template::scope::TemplateScope;
 
@@ -64,26 +64,32 @@ pub(super) fn secret_name_written(
     value: &Value,
     scope: &TemplateScope<'_>,
 ) -> Option<Result<(), String>> {
-    if let Some(written) = WrittenReference::read(value, scope) {
-        if written.sample.starts_with("arn:") {
-            return None;
-        }
-        let is_name = (1..=512).contains(&written.sample.len())
-            && written
-                .sample
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"/_+=.@-".contains(&byte));
-        return Some(if is_name {
-            Ok(())
-        } else {
-            Err(written.subject())
-        });
-    }
-    // A function: its text as CloudFormation computes it, holes left to the deploy.
-    let text = scope.evaluate(value).into_text(value)?;
+    let text = match read_text(value, scope) {
+        ReadText::Known(written) => return written_name(&written),
+        ReadText::WithHoles(text) => text,
+        // A function: its text as CloudFormation computes it, holes left to the deploy.
+        ReadText::Other => scope.evaluate(value).into_text(value)?,
+    };
     let Some(Piece::Literal(first)) = text.pieces.first() else {
         return None;
     };
     let may_begin_an_arn = "arn:".starts_with(first.as_str()) || first.starts_with("arn:");
     (!may_begin_an_arn).then_some(Ok(()))
+}
+
+/// Whether text known here is a secret's name, when it is no ARN.
+fn written_name(written: &WrittenReference<'_>) -> Option<Result<(), String>> {
+    if written.sample.starts_with("arn:") {
+        return None;
+    }
+    let is_name = (1..=512).contains(&written.sample.len())
+        && written
+            .sample
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"/_+=.@-".contains(&byte));
+    Some(if is_name {
+        Ok(())
+    } else {
+        Err(written.subject())
+    })
 }

@@ -5,10 +5,7 @@ use crate::template::scope::TemplateScope;
 use crate::template::sub::Piece;
 use crate::template::sub::SubPart;
 use crate::template::sub::build_sub;
-use crate::template::sub::first_outside_variables;
-use crate::template::sub::parse_sub;
-use crate::template::sub::split_once_outside_variables;
-use crate::template::sub::split_outside_variables;
+use crate::template::sub::sub_parts;
 use serde_json::json;
 
 #[test]
@@ -71,39 +68,6 @@ fn a_stack_arn_of_a_written_name_is_what_build_sub_makes_of_it() {
 }
 
 #[test]
-fn a_sub_template_is_cut_outside_its_variables_into_at_most_so_many_fields() {
-    let arn = "arn:${AWS::Partition}:kms:${Region}:${AWS::AccountId}:alias/a:b";
-    assert_eq!(
-        split_outside_variables(arn, b':', usize::MAX),
-        [
-            "arn",
-            "${AWS::Partition}",
-            "kms",
-            "${Region}",
-            "${AWS::AccountId}",
-            "alias/a",
-            "b"
-        ]
-    );
-    assert_eq!(
-        split_outside_variables(arn, b':', 6),
-        [
-            "arn",
-            "${AWS::Partition}",
-            "kms",
-            "${Region}",
-            "${AWS::AccountId}",
-            "alias/a:b"
-        ]
-    );
-    assert_eq!(
-        split_once_outside_variables("${Host}/repo:${Tag}", b'/'),
-        Some(("${Host}", "repo:${Tag}"))
-    );
-    assert_eq!(first_outside_variables("${A:B}@x", *b":@"), Some(6));
-}
-
-#[test]
 fn same_value_is_equality_whatever_the_order_of_members() {
     let values = [
         json!({"Fn::Sub": "a"}),
@@ -137,7 +101,7 @@ fn recognises_intrinsics_by_their_single_key() {
 #[test]
 fn splits_sub_strings_into_text_and_variables() {
     assert_eq!(
-        parse_sub("arn:${AWS::Partition}:x/${Name.Arn}${!Literal}-end"),
+        sub_parts("arn:${AWS::Partition}:x/${Name.Arn}${!Literal}-end").collect::<Vec<_>>(),
         vec![
             SubPart::Text("arn:"),
             SubPart::Variable("AWS::Partition"),
@@ -148,10 +112,10 @@ fn splits_sub_strings_into_text_and_variables() {
         ]
     );
     assert_eq!(
-        parse_sub("a ${unclosed"),
+        sub_parts("a ${unclosed").collect::<Vec<_>>(),
         vec![SubPart::Text("a ${unclosed")]
     );
-    assert_eq!(parse_sub(""), vec![]);
+    assert_eq!(sub_parts("").collect::<Vec<_>>(), vec![]);
 }
 
 #[test]
