@@ -631,8 +631,8 @@ BuildkiteAgentImage: !Ref SidecarImage""",
     agent_cases = [tags_case, *stop_cases, signal_case, signal_too_long, log_case, imported_log_case,
                    skip_update_case]
 
-    return agent_cases + image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, mirrors_case, hooks_case] + [
-    return image_cases + signing_cases + ssh_cases + [artifact_case, env_file_case, imported_env_file_case, list_parameter_case, mirrors_case, hooks_case] + [
+    return agent_cases + image_cases + signing_cases + ssh_cases + [
+        artifact_case, env_file_case, imported_env_file_case, list_parameter_case, mirrors_case, hooks_case] + [
         token_case("a name", "buildkite-agent-token", here_key, here_ssm),
         token_case("a /path", "/buildkite-agent/token", here_key, here_ssm),
         token_case(f"an ARN in {OTHER_REGION}, account {OTHER_ACCOUNT}", token_elsewhere,
