@@ -4,10 +4,10 @@
 //! request and the template, to a known value, to text with holes, or to unknown. Every
 //! analysis reads that one form, so a `Fn::Join` and a `Fn::Sub` of the same value read alike.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::template::sub::{push_sub_text, push_sub_variable};
-use crate::template::value::{fn_sub, intrinsic_name, object};
+use crate::template::sub::{SubPiece, write_sub};
+use crate::template::value::{intrinsic_name, object};
 
 /// How deep functions may nest before a value is taken as unknown (a template nests a few).
 const MAX_DEPTH: usize = 32;
@@ -165,57 +165,19 @@ impl Text {
         if let [Piece::Known { written, .. } | Piece::Hole(written)] = self.pieces.as_slice() {
             return written.to_value();
         }
-        let is_variable = |name: &str| {
-            self.pieces.iter().any(|piece| {
-                matches!(piece, Piece::Known { written: Written::Variable(used), .. } | Piece::Hole(Written::Variable(used)) if used == name)
-            })
-        };
-        let taken = |name: &str| {
-            self.pieces.iter().any(|piece| match piece {
+        let parts: Vec<SubPiece<'_>> = self
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => SubPiece::Literal(text),
                 Piece::Known { written, .. } | Piece::Hole(written) => match written {
-                    Written::Variable(used) | Written::Named(used, _) => used == name,
-                    Written::Expression(_) => false,
+                    Written::Variable(name) => SubPiece::Variable(name),
+                    Written::Named(name, expression) => SubPiece::Named(name, expression),
+                    Written::Expression(expression) => SubPiece::Expression(expression),
                 },
-                Piece::Literal(_) => false,
             })
-        };
-        let mut sub = String::new();
-        let mut variables = Map::new();
-        let mut next = 1;
-        for piece in &self.pieces {
-            match piece {
-                Piece::Literal(text) => push_sub_text(&mut sub, text),
-                Piece::Known { written, .. } | Piece::Hole(written) => match written {
-                    Written::Variable(name) => push_sub_variable(&mut sub, name),
-                    Written::Named(name, expression)
-                        if !is_variable(name)
-                            && variables.get(name).is_none_or(|bound| bound == expression) =>
-                    {
-                        push_sub_variable(&mut sub, name);
-                        variables.insert(name.clone(), expression.clone());
-                    }
-                    Written::Named(_, expression) | Written::Expression(expression) => {
-                        let name = loop {
-                            let name = format!("Value{next}");
-                            next += 1;
-                            if !taken(&name) {
-                                break name;
-                            }
-                        };
-                        push_sub_variable(&mut sub, &name);
-                        variables.insert(name, expression.clone());
-                    }
-                },
-            }
-        }
-        if variables.is_empty() {
-            fn_sub(Value::String(sub))
-        } else {
-            fn_sub(Value::Array(vec![
-                Value::String(sub),
-                Value::Object(variables),
-            ]))
-        }
+            .collect();
+        write_sub(&parts)
     }
 
     /// The text cut at `separator` outside its holes and known expressions (which stay whole

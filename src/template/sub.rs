@@ -145,42 +145,97 @@ pub enum Piece<'a> {
 /// `Fn::Sub` that yields them: a `Ref` becomes `${Name}`, a `Fn::Sub` string is inlined,
 /// any other intrinsic becomes a variable of the list form.
 pub fn build_sub(pieces: &[Piece<'_>]) -> Value {
-    fn literal<'p>(piece: &'p Piece<'_>) -> Option<&'p str> {
-        match piece {
-            Piece::Text(text) => Some(text),
-            Piece::Value(Value::String(text)) => Some(text),
-            Piece::Pseudo(_) | Piece::Value(_) => None,
-        }
-    }
-    let texts: usize = pieces.iter().filter_map(literal).map(str::len).sum();
-    if pieces.iter().all(|piece| literal(piece).is_some()) {
-        let mut plain = String::with_capacity(texts);
-        pieces
-            .iter()
-            .filter_map(literal)
-            .for_each(|text| plain.push_str(text));
-        return Value::String(plain);
-    }
-    // Room for the text and a variable or two, so that the string is rarely grown.
-    let mut sub = String::with_capacity(texts + 20 * (pieces.len() - 1));
-    let mut variables = Map::new();
-    for piece in pieces {
-        match piece {
-            Piece::Text(text) => push_sub_text(&mut sub, text),
-            Piece::Pseudo(name) => push_sub_variable(&mut sub, name),
-            Piece::Value(Value::String(text)) => push_sub_text(&mut sub, text),
+    let parts: Vec<SubPiece<'_>> = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => SubPiece::Literal(text),
+            Piece::Pseudo(name) => SubPiece::Variable(name),
+            Piece::Value(Value::String(text)) => SubPiece::Literal(text),
             Piece::Value(value) => {
                 // `{"Fn::Sub": ["${V}", {"V": x}]}` is `x`.
                 let value = lone_variable(value).unwrap_or(value);
                 if let Some(target) = ref_target(value) {
-                    push_sub_variable(&mut sub, target);
+                    SubPiece::Variable(target)
                 } else if let Some(Value::String(inner)) = value.get("Fn::Sub") {
-                    sub.push_str(inner);
+                    SubPiece::Written(inner)
                 } else {
-                    let name = format!("Value{}", variables.len() + 1);
-                    push_sub_variable(&mut sub, &name);
-                    variables.insert(name, (*value).clone());
+                    SubPiece::Expression(value)
                 }
+            }
+        })
+        .collect();
+    write_sub(&parts)
+}
+
+/// A part of a `Fn::Sub` to write, for [`write_sub`].
+#[derive(Debug, Clone, Copy)]
+pub enum SubPiece<'a> {
+    /// Text that the `Fn::Sub` gives back as it is (its `${` escaped when written).
+    Literal(&'a str),
+    /// Text already in `Fn::Sub` form (an inlined `Fn::Sub` string), escapes and variables kept.
+    Written(&'a str),
+    /// `${Name}`: a parameter, a pseudo parameter, a resource, or `X.Attribute`.
+    Variable(&'a str),
+    /// An expression under the variable name a list-form `Fn::Sub` gave it, kept where free.
+    Named(&'a str, &'a Value),
+    /// Any other expression: a variable `ValueN` of the list form.
+    Expression(&'a Value),
+}
+
+/// The one writer of a `Fn::Sub` from parts (the generated ARNs and the evaluator's text): a
+/// plain string when all is literal, else the string form, or the list form where an
+/// expression needs a variable (named `ValueN`, clear of every name the parts use).
+pub fn write_sub(parts: &[SubPiece<'_>]) -> Value {
+    let literal_length = |part: &SubPiece<'_>| match part {
+        SubPiece::Literal(text) => Some(text.len()),
+        _ => None,
+    };
+    let texts: usize = parts.iter().filter_map(literal_length).sum();
+    if parts.iter().all(|part| literal_length(part).is_some()) {
+        let mut plain = String::with_capacity(texts);
+        for part in parts {
+            if let SubPiece::Literal(text) = part {
+                plain.push_str(text);
+            }
+        }
+        return Value::String(plain);
+    }
+    let is_variable = |name: &str| {
+        parts
+            .iter()
+            .any(|part| matches!(part, SubPiece::Variable(used) if *used == name))
+    };
+    let taken = |name: &str| {
+        parts.iter().any(|part| {
+            matches!(part, SubPiece::Variable(used) | SubPiece::Named(used, _) if *used == name)
+        })
+    };
+    // Room for the text and a variable or two, so that the string is rarely grown.
+    let mut sub = String::with_capacity(texts + 20 * parts.len());
+    let mut variables = Map::new();
+    let mut next = 1;
+    for part in parts {
+        match *part {
+            SubPiece::Literal(text) => push_sub_text(&mut sub, text),
+            SubPiece::Written(text) => sub.push_str(text),
+            SubPiece::Variable(name) => push_sub_variable(&mut sub, name),
+            SubPiece::Named(name, expression)
+                if !is_variable(name)
+                    && variables.get(name).is_none_or(|bound| bound == expression) =>
+            {
+                push_sub_variable(&mut sub, name);
+                variables.insert(name.to_owned(), expression.clone());
+            }
+            SubPiece::Named(_, expression) | SubPiece::Expression(expression) => {
+                let name = loop {
+                    let name = format!("Value{next}");
+                    next += 1;
+                    if !taken(&name) {
+                        break name;
+                    }
+                };
+                push_sub_variable(&mut sub, &name);
+                variables.insert(name, expression.clone());
             }
         }
     }

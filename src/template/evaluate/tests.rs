@@ -1,7 +1,7 @@
 use super::*;
 use crate::template::context::ExpansionContext;
 use crate::template::scope::TemplateScope;
-use serde_json::json;
+use serde_json::{Map, json};
 
 /// Evaluates `value` in a template with these sections, in eu-west-1 of account 123456789012,
 /// with parameter values `given`.
