@@ -155,13 +155,11 @@ pub fn expand_with_summary(
         .collect();
     // The parameters are read while the rest is rewritten: lent out, and put back in place.
     let parameters = root.get_mut("Parameters").map(std::mem::take);
-    let parameter_scope = TemplateScope {
+    let parameter_scope = TemplateScope::new(
         context,
-        parameters: parameters.as_ref().and_then(Value::as_object),
-        resources: &empty,
-        mappings: None,
-        conditions: None,
-    };
+        parameters.as_ref().and_then(Value::as_object),
+        &empty,
+    );
     rewrite_references(&mut root, &targets_by_name, &parameter_scope, &mut problems);
     if let Some(parameters) = parameters {
         root.insert("Parameters".to_owned(), parameters);

@@ -319,13 +319,8 @@ pub fn prepare_for_expand(
     context.language_extensions_after = Some(language_extensions_after(root, transform_names));
     if language_extensions_before(root, transform_names) {
         let parameters = root.get("Parameters").and_then(Value::as_object).cloned();
-        let scope = TemplateScope {
-            context,
-            parameters: parameters.as_ref(),
-            resources: &Map::new(),
-            mappings: None,
-            conditions: None,
-        };
+        let no_resources = Map::new();
+        let scope = TemplateScope::new(context, parameters.as_ref(), &no_resources);
         apply_language_extensions(root, &scope, &mut problems);
         // It has run: what CloudFormation hands the macro no longer lists it.
         drop_own_transform(root, &[LANGUAGE_EXTENSIONS]);

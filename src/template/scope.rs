@@ -79,6 +79,22 @@ pub struct TemplateScope<'a> {
 }
 
 impl<'a> TemplateScope<'a> {
+    /// A scope of parameters and resources only: no `Mappings` to look up and no `Conditions`
+    /// to decide (what reference rewriting, LanguageExtensions and most tests need).
+    pub fn new(
+        context: &'a ExpansionContext,
+        parameters: Option<&'a Map<String, Value>>,
+        resources: &'a Map<String, Value>,
+    ) -> Self {
+        TemplateScope {
+            context,
+            parameters,
+            resources,
+            mappings: None,
+            conditions: None,
+        }
+    }
+
     pub fn resolve<'v>(&self, value: &'v Value) -> Resolved<'v> {
         match intrinsic_name(value) {
             None => Resolved::Literal(value),

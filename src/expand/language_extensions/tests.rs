@@ -9,13 +9,7 @@ fn applied(template: Value) -> (Value, Vec<String>) {
     let context = ExpansionContext::new("eu-west-1", "123456789012");
     let parameters = root.get("Parameters").and_then(Value::as_object).cloned();
     let resources = Map::new();
-    let scope = TemplateScope {
-        context: &context,
-        parameters: parameters.as_ref(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, parameters.as_ref(), &resources);
     let mut problems = Problems::new();
     apply_language_extensions(&mut root, &scope, &mut problems);
     let problems = problems.iter().map(ToString::to_string).collect();

@@ -17,13 +17,11 @@ fn pull_with_note(image: Value) -> Result<ImagePull, String> {
     let parameters = json!({"EcrImage": {"Type": "String"}, "HubImage": {"Type": "String"}, "Tag": {"Type": "String"}, "Unset": {"Type": "String"}});
     let resources =
         json!({"Repo": {"Type": "AWS::ECR::Repository"}, "Bucket": {"Type": "AWS::S3::Bucket"}});
-    let scope = TemplateScope {
-        context: &context,
-        parameters: Some(parameters.as_object().unwrap()),
-        resources: resources.as_object().unwrap(),
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(
+        &context,
+        Some(parameters.as_object().unwrap()),
+        resources.as_object().unwrap(),
+    );
     pull_grant(&image, &scope)
 }
 
@@ -107,13 +105,7 @@ fn every_registry_host_ecr_serves_is_granted_the_same_repository() {
 fn china_reads_its_own_hosts() {
     let context = ExpansionContext::new("cn-north-1", "123456789012");
     let resources = serde_json::Map::new();
-    let scope = TemplateScope {
-        context: &context,
-        parameters: None,
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, None, &resources);
     let arn = Ok(vec![
         json!({"Fn::Sub": "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/ci"}),
     ]);
@@ -144,13 +136,7 @@ fn a_dual_stack_parameter_or_sub_is_cut_where_its_host_ends() {
     );
     let parameters = json!({"Image": {"Type": "String"}});
     let resources = serde_json::Map::new();
-    let scope = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, parameters.as_object(), &resources);
     let granted = pull_grant(&json!({"Ref": "Image"}), &scope).unwrap();
     let text = granted.repositories[0].to_string();
     assert!(

@@ -10,13 +10,7 @@ fn scope_with<'a>(
     parameters: &'a Map<String, Value>,
     resources: &'a Map<String, Value>,
 ) -> TemplateScope<'a> {
-    TemplateScope {
-        context,
-        parameters: Some(parameters),
-        resources,
-        mappings: None,
-        conditions: None,
-    }
+    TemplateScope::new(context, Some(parameters), resources)
 }
 
 /// `read` with a scope of the stack us-east-1/123456789012, two parameters with values

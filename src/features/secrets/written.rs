@@ -299,13 +299,8 @@ mod tests {
             .parameter_values
             .insert("Here".into(), json!("us-east-1"));
         let parameters = json!({"Here": {"Type": "String"}, "Elsewhere": {"Type": "String", "Default": "eu-west-1"}, "Account": {"Type": "String", "Default": "123456789012"}});
-        let scope = TemplateScope {
-            context: &context,
-            parameters: parameters.as_object(),
-            resources: &serde_json::Map::new(),
-            mappings: None,
-            conditions: None,
-        };
+        let no_resources = serde_json::Map::new();
+        let scope = TemplateScope::new(&context, parameters.as_object(), &no_resources);
         let read = |template: &str| {
             let grant = grant_for(&json!({"Fn::Sub": template}), &scope).unwrap();
             (grant.region.into_owned(), grant.account.into_owned())

@@ -9,13 +9,11 @@ fn read(value: Value) -> Result<SigningKey, String> {
     );
     let parameters = json!({"KeyArn": {"Type": "String"}, "Unset": {"Type": "String"}});
     let resources = json!({"Key": {"Type": "AWS::KMS::Key"}, "Alias": {"Type": "AWS::KMS::Alias"}});
-    let scope = TemplateScope {
-        context: &context,
-        parameters: Some(parameters.as_object().unwrap()),
-        resources: resources.as_object().unwrap(),
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(
+        &context,
+        Some(parameters.as_object().unwrap()),
+        resources.as_object().unwrap(),
+    );
     signing_key(&value, &scope)
 }
 

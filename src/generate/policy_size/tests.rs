@@ -9,13 +9,7 @@ fn with_known<T>(region: &str, parameters: Value, count: impl FnOnce(&KnownValue
         .parameter_values
         .insert("Given".to_owned(), json!("a-longer-value-than-its-name"));
     let resources = Map::new();
-    let scope = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, parameters.as_object(), &resources);
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
     count(&known)
 }

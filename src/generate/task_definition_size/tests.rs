@@ -9,13 +9,7 @@ fn counted_as_serialised_is_counted_as_a_value() {
     let context = ExpansionContext::new("eu-west-1", "123456789012");
     let resources = Map::new();
     let parameters = json!({"Family": {"Type": "String", "Default": "a-long-family-name"}});
-    let scope = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, parameters.as_object(), &resources);
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/agent"));
     for value in [
         json!({"Family": "agent", "Cpu": "256", "Flag": true, "N": -12, "F": 1.5, "Null": null}),
@@ -63,13 +57,7 @@ fn a_bounded_count_is_never_fewer_than_the_exact_one() {
     let context = ExpansionContext::new("us-isof-south-1", "123456789012");
     let resources = Map::new();
     let parameters = json!({"Family": {"Type": "String", "Default": "a-long-family-name"}});
-    let scope = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let scope = TemplateScope::new(&context, parameters.as_object(), &resources);
     let known = KnownValues::new(&scope, "AgentLogGroup", Some("/aws/ecs/a-long-log-group"));
     for value in [
         json!({"A": {"Fn::Sub": "${Family}-${AWS::AccountId}-${AgentLogGroup.Arn}"}}),

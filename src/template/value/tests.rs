@@ -16,13 +16,7 @@ fn a_parameter_store_types_default_is_a_name_not_its_value() {
     });
     let resources = Map::new();
     let mut context = ExpansionContext::new("us-east-1", "123456789012");
-    let without_value = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let without_value = TemplateScope::new(&context, parameters.as_object(), &resources);
     assert_eq!(without_value.parameter_value("Image"), None);
     assert_eq!(without_value.sample_variable("Image"), None);
     assert_eq!(
@@ -33,13 +27,7 @@ fn a_parameter_store_types_default_is_a_name_not_its_value() {
     context
         .parameter_values
         .insert("Image".into(), json!("ruby:3.4"));
-    let with_value = TemplateScope {
-        context: &context,
-        parameters: parameters.as_object(),
-        resources: &resources,
-        mappings: None,
-        conditions: None,
-    };
+    let with_value = TemplateScope::new(&context, parameters.as_object(), &resources);
     assert_eq!(with_value.parameter_value("Image"), Some(json!("ruby:3.4")));
 }
 
