@@ -35,6 +35,7 @@ pub fn apply_language_extensions(
     let extensions = Extensions {
         scope,
         mappings: mappings.as_ref(),
+        copies: std::cell::Cell::new(0),
     };
     for section in FOR_EACH_SECTIONS {
         if let Some(value) = root.get(section) {
@@ -62,7 +63,13 @@ pub fn apply_language_extensions(
 struct Extensions<'s> {
     scope: &'s TemplateScope<'s>,
     mappings: Option<&'s Map<String, Value>>,
+    /// The fragment copies made so far, against [`MAX_COPIES`].
+    copies: std::cell::Cell<usize>,
 }
+
+/// How many fragment copies `Fn::ForEach` may make in one template: nested loops multiply, and
+/// far fewer than this already pass CloudFormation's 500 resources and 1 MB of template.
+const MAX_COPIES: usize = 10_000;
 
 /// The identifiers of the loops a value is in, with their values for this copy.
 type Identifiers = [(String, String)];
@@ -270,6 +277,14 @@ impl Extensions<'_> {
             return;
         };
         for value in values {
+            if self.copies.get() >= MAX_COPIES {
+                problems.push(
+                    path,
+                    format!("makes more than {MAX_COPIES} copies with the loops it is in, far past the 500 resources and 1 MB a template may hold: loop over fewer values"),
+                );
+                return;
+            }
+            self.copies.set(self.copies.get() + 1);
             let mut inner = identifiers.to_vec();
             inner.retain(|(name, _)| name != identifier);
             inner.push((identifier.clone(), value));

@@ -150,3 +150,27 @@ fn aws_documented_nested_loops_name_attributes_by_identifier() {
         })
     );
 }
+
+#[test]
+fn nested_loops_stop_at_a_bounded_number_of_copies() {
+    let values: Vec<String> = (0..40).map(|n| format!("v{n}")).collect();
+    let (_, problems) = applied(json!({
+        "Resources": {
+            "Fn::ForEach::A": ["A", values, {
+                "Fn::ForEach::B": ["B", values, {
+                    "Fn::ForEach::C": ["C", values, {
+                        "R${A}${B}${C}": {"Type": "AWS::SNS::Topic"}
+                    }]
+                }]
+            }]
+        }
+    }));
+    // 40 * 40 * 40 copies would be 64,000 resources: refused once the bound is reached.
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("makes more than 10000 copies")),
+        "{problems:?}"
+    );
+    assert!(problems.len() < 50, "{} problems", problems.len());
+}
