@@ -169,13 +169,8 @@ impl<'i> PropertyReader<'_, '_, 'i> {
             let Some(sourced) = self.sourced(property) else {
                 continue;
             };
-            flags[index] = self.boolean(&sourced);
-            if let Some(flag) = flags[index] {
-                // A parameter's `Ref` stays, so that the value deployed is the one the agent reads.
-                let value = match self.scope.resolve(sourced.value) {
-                    Resolved::Parameter { .. } => sourced.value.clone(),
-                    _ => json!(flag.to_string()),
-                };
+            if let Some((flag, value)) = self.flag_as_variable(&sourced) {
+                flags[index] = Some(flag);
                 write(variable, value, property, vec![variable]);
             }
         }

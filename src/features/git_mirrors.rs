@@ -17,7 +17,7 @@ use crate::properties::reader::{PropertyReader, UsedNames};
 use crate::properties::value_limits::ValueLimits;
 use crate::template::context::ExpansionContext;
 use crate::template::place::Place;
-use crate::template::scope::Resolved;
+use crate::template::value::is_intrinsic;
 
 /// The task volume of the mirrors, and where the agent container mounts it: beside `/buildkite`
 /// (the sidecar's volume), never under it.
@@ -98,19 +98,13 @@ impl<'i> PropertyReader<'_, '_, 'i> {
         let lock_timeout =
             self.number("GitMirrorsLockTimeout")
                 .map(|(seconds, known)| match known {
-                    Some(known) if !crate::template::value::is_intrinsic(&seconds) => {
-                        Value::String(known.to_string())
-                    }
+                    Some(known) if !is_intrinsic(&seconds) => Value::String(known.to_string()),
                     _ => seconds,
                 });
-        // Written where it is true, and as the parameter's `Ref` where a parameter gives it, so
-        // that the value deployed is the one the agent reads.
+        // Written where it is true, or where a parameter gives it (as its `Ref`).
         let skip_update = self.sourced("GitMirrorsSkipUpdate").and_then(|sourced| {
-            let flag = self.boolean(&sourced)?;
-            match self.scope.resolve(sourced.value) {
-                Resolved::Parameter { .. } => Some(sourced.value.clone()),
-                _ => flag.then(|| Value::String("true".to_owned())),
-            }
+            let (flag, written) = self.flag_as_variable(&sourced)?;
+            (flag || is_intrinsic(&written)).then_some(written)
         });
         let place = Place::at("GitMirrorsFileSystemId");
         agent_names.claim(PATH_VARIABLE, place);

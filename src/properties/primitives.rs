@@ -283,6 +283,18 @@ impl<'i> PropertyReader<'_, '_, 'i> {
 
     /// `true` or `false`, written (a boolean, or the strings CloudFormation writes) or as a
     /// parameter's value; the macro decides with it, so another function is refused.
+    /// A boolean property as an environment variable's value, with the flag the macro decides
+    /// by: `"true"` or `"false"`, or the parameter's `Ref` where a parameter gives it, so that
+    /// the value deployed is the one the program reads.
+    pub(crate) fn flag_as_variable(&mut self, sourced: &Sourced<'_>) -> Option<(bool, Value)> {
+        let flag = self.boolean(sourced)?;
+        let written = match self.scope.resolve(sourced.value) {
+            Resolved::Parameter { .. } => sourced.value.clone(),
+            _ => Value::String(flag.to_string()),
+        };
+        Some((flag, written))
+    }
+
     pub(crate) fn boolean(&mut self, sourced: &Sourced<'_>) -> Option<bool> {
         let resolved = self.scope.resolve(sourced.value);
         let flag = match resolved.value() {
