@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::template::sub::{sub_arguments, sub_literal};
-use crate::template::value::{intrinsic_name, resource_member};
+use crate::template::value::{get_att_parts, intrinsic_name, resource_member};
 
 /// The role name that `arn` (a `TaskRoleArn` or `ExecutionRoleArn` as written, on one branch)
 /// names, as a value CloudFormation resolves: the text after the ARN's last `/` when that is
@@ -20,7 +20,7 @@ pub fn role_name_of_arn(arn: &Value, resources: &Map<String, Value>) -> Option<V
             (!name.is_empty()).then(|| Value::String(name.to_owned()))
         }
         Some("Fn::GetAtt") => {
-            let (role, attribute) = get_att_parts(arn.get("Fn::GetAtt")?)?;
+            let (role, attribute) = get_att_parts(arn)?;
             let is_role = resources
                 .get(role)
                 .and_then(|resource| resource_member(resource, "Type"))
@@ -75,7 +75,7 @@ fn role_arn_within<'v>(
 ) -> Option<(&'v str, &'v str)> {
     match value {
         Value::Object(map) => {
-            if let Some(parts) = map.get("Fn::GetAtt").and_then(get_att_parts)
+            if let Some(parts) = get_att_parts(value)
                 && is_role_arn(parts.0, parts.1)
             {
                 return Some(parts);
@@ -86,18 +86,6 @@ fn role_arn_within<'v>(
         Value::Array(items) => items
             .iter()
             .find_map(|item| role_arn_within(item, is_role_arn)),
-        _ => None,
-    }
-}
-
-/// A `Fn::GetAtt`'s resource and attribute, in either form.
-fn get_att_parts(argument: &Value) -> Option<(&str, &str)> {
-    match argument {
-        Value::String(dotted) => dotted.split_once('.'),
-        Value::Array(parts) => match parts.as_slice() {
-            [Value::String(name), Value::String(attribute)] => Some((name, attribute)),
-            _ => None,
-        },
         _ => None,
     }
 }

@@ -93,6 +93,19 @@ pub fn ref_target(value: &Value) -> Option<&str> {
     }
 }
 
+/// The resource and attribute a `{"Fn::GetAtt": [resource, attribute]}` (or
+/// `"resource.attribute"`) names, both written out.
+pub fn get_att_parts(value: &Value) -> Option<(&str, &str)> {
+    match only_member(value)? {
+        (key, Value::String(dotted)) if key == "Fn::GetAtt" => dotted.split_once('.'),
+        (key, Value::Array(parts)) if key == "Fn::GetAtt" => match parts.as_slice() {
+            [Value::String(resource), Value::String(attribute)] => Some((resource, attribute)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The key and value of an object with exactly one key, as an intrinsic function is written.
 fn only_member(value: &Value) -> Option<(&String, &Value)> {
     let object = value.as_object()?;

@@ -18,7 +18,7 @@ use crate::template::context::ExpansionContext;
 use crate::template::evaluate::{Piece as EvaluatedPiece, Text};
 use crate::template::scope::TemplateScope;
 use crate::template::sub::{Piece, build_sub, sub_arguments};
-use crate::template::value::ref_target;
+use crate::template::value::{get_att_parts, ref_target};
 
 use crate::features::secrets::grant::{SecretGrant, SecretStore};
 
@@ -100,18 +100,7 @@ pub(super) fn no_value(name: &str, scope: &TemplateScope<'_>) -> String {
 
 /// The resource `{"Fn::GetAtt": [resource, attribute]}` (or `"resource.attribute"`) names.
 pub(super) fn get_att_target<'v>(value: &'v Value, attribute: &str) -> Option<&'v str> {
-    let object = value.as_object()?;
-    if object.len() != 1 {
-        return None;
-    }
-    let (resource, named) = match object.get("Fn::GetAtt")? {
-        Value::Array(arguments) => match arguments.as_slice() {
-            [Value::String(resource), Value::String(named)] => (resource.as_str(), named.as_str()),
-            _ => return None,
-        },
-        Value::String(dotted) => dotted.split_once('.')?,
-        _ => return None,
-    };
+    let (resource, named) = get_att_parts(value)?;
     (named == attribute).then_some(resource)
 }
 
