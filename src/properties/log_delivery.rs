@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::reader::PropertyReader;
-use crate::properties::value_limits::ValueLimits;
+use crate::properties::value_limits::{ValueLimits, check_one_of};
 use crate::template::context::ExpansionContext;
 
 /// The `awslogs` options the macro writes beside the group, region and stream prefix.
@@ -23,17 +23,9 @@ pub(crate) const LOG_MAX_BUFFER_SIZE: ValueLimits =
     ValueLimits::Pattern("^[0-9]+(\\.[0-9]+)? ?[kKmMgG]?[iI]?[bB]?$");
 
 pub(crate) fn check_log_driver_mode(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    let ValueLimits::OneOf(modes) = LOG_DRIVER_MODES else {
-        unreachable!("the modes are texts")
-    };
-    if modes.contains(&text) {
-        Ok(())
-    } else {
-        Err(format!(
-            "is not an awslogs mode ({}, in lower case)",
-            modes.join(" or ")
-        ))
-    }
+    check_one_of(LOG_DRIVER_MODES, text, |all| {
+        format!("is not an awslogs mode ({all}, in lower case)")
+    })
 }
 
 /// A size as Docker reads `max-buffer-size` (what [`LOG_MAX_BUFFER_SIZE`] matches), above zero.

@@ -75,16 +75,25 @@ pub fn check_family(family: &str, _: &ExpansionContext) -> Result<(), String> {
 }
 
 pub(crate) fn check_cpu_architecture(text: &str, _: &ExpansionContext) -> Result<(), String> {
-    let ValueLimits::OneOf(architectures) = CPU_ARCHITECTURES else {
-        unreachable!("the architectures are texts")
+    check_one_of(CPU_ARCHITECTURES, text, |all| {
+        format!("is not a CPU architecture Fargate offers ({all})")
+    })
+}
+
+/// Whether `text` is one of the texts `limits` lists; if not, the message `refusal` makes of
+/// them, joined with "or".
+pub(crate) fn check_one_of(
+    limits: ValueLimits,
+    text: &str,
+    refusal: impl FnOnce(String) -> String,
+) -> Result<(), String> {
+    let ValueLimits::OneOf(texts) = limits else {
+        unreachable!("the limits list texts")
     };
-    if architectures.contains(&text) {
+    if texts.contains(&text) {
         Ok(())
     } else {
-        Err(format!(
-            "is not a CPU architecture Fargate offers ({})",
-            architectures.join(" or ")
-        ))
+        Err(refusal(texts.join(" or ")))
     }
 }
 
